@@ -1,0 +1,121 @@
+#include "host/analysis/summary.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <utility>
+
+namespace margin_stress {
+
+namespace {
+
+// A probability level p = numerator / denominator, kept as integers so that ceil(p n) and the ES
+// weights are exact by construction: 0.99 is not representable in binary, and whether ceil(0.99 * n)
+// lands on the right order statistic would otherwise rest on how the product happens to round.
+struct Level {
+  std::int64_t numerator;
+  std::int64_t denominator;
+};
+
+constexpr Level level_50{1, 2};
+constexpr Level level_90{9, 10};
+constexpr Level level_99{99, 100};
+constexpr Level level_999{999, 1000};
+
+// k = ceil(p n), clamped to [1, n] (docs/model.md, "Metrics across scenarios").
+std::int64_t order_statistic_rank(Level p, std::int64_t n) {
+  const std::int64_t k = (p.numerator * n + p.denominator - 1) / p.denominator;
+  return std::clamp<std::int64_t>(k, 1, n);
+}
+
+// Lower empirical quantile x_(ceil(p n)) of an ascending sample.
+double quantile(const std::vector<double>& sorted, Level p) {
+  const auto n = static_cast<std::int64_t>(sorted.size());
+  return sorted[static_cast<std::size_t>(order_statistic_rank(p, n) - 1)];
+}
+
+// Acerbi-Tasche: ES = [sum_{i>k} x_(i) + (k - alpha n) x_(k)] / ((1 - alpha) n), k = ceil(alpha n).
+// With alpha = a / d the weights sum to (1 - alpha) n, so ES = x_(k) + d sum_{i>k} (x_(i) - x_(k)) /
+// ((d - a) n): every weight is an exact integer, and the added term is never negative, so rounding
+// cannot put ES below VaR. It is at most x_(n) - x_(k) in exact arithmetic; the min() keeps the
+// last-ulp rounding of the division from putting ES above the largest loss.
+double expected_shortfall(const std::vector<double>& sorted, Level alpha) {
+  const auto n = static_cast<std::int64_t>(sorted.size());
+  const std::int64_t k = order_statistic_rank(alpha, n);
+  const double value_at_risk = sorted[static_cast<std::size_t>(k - 1)];
+  double excess_sum = 0.0;
+  for (auto i = static_cast<std::size_t>(k); i < sorted.size(); ++i) excess_sum += sorted[i] - value_at_risk;
+  const auto tail_weight = static_cast<double>((alpha.denominator - alpha.numerator) * n);
+  const double excess = static_cast<double>(alpha.denominator) * excess_sum / tail_weight;
+  return std::min(value_at_risk + excess, sorted.back());
+}
+
+}  // namespace
+
+DistributionSummary summarize_sample(const std::string& metric, std::vector<double> sample) {
+  if (sample.empty()) throw std::invalid_argument("summarize_sample: " + metric + ": the sample is empty");
+  for (std::size_t i = 0; i < sample.size(); ++i) {
+    if (!std::isfinite(sample[i])) {
+      throw std::invalid_argument("summarize_sample: " + metric + ": value " + std::to_string(i) + " is not finite");
+    }
+  }
+  std::sort(sample.begin(), sample.end());
+  const auto n = static_cast<double>(sample.size());
+
+  DistributionSummary summary;
+  summary.metric = metric;
+  double sum = 0.0;
+  for (const double x : sample) sum += x;
+  summary.mean = sum / n;
+  // Two passes: the sum of squared deviations does not cancel catastrophically the way
+  // sum(x^2) - n mean^2 does for large, tightly clustered losses.
+  double squared_deviations = 0.0;
+  for (const double x : sample) squared_deviations += (x - summary.mean) * (x - summary.mean);
+  summary.stddev = sample.size() > 1 ? std::sqrt(squared_deviations / (n - 1.0)) : 0.0;
+  summary.min = sample.front();
+  summary.max = sample.back();
+  summary.p50 = quantile(sample, level_50);
+  summary.p90 = quantile(sample, level_90);
+  summary.p99 = quantile(sample, level_99);
+  summary.p999 = quantile(sample, level_999);
+  summary.var_99 = summary.p99;
+  summary.es_99 = expected_shortfall(sample, level_99);
+  summary.var_999 = summary.p999;
+  summary.es_999 = expected_shortfall(sample, level_999);
+  return summary;
+}
+
+RunSummary summarize_run(const std::vector<ScenarioMetrics>& scenarios, micro_usd initial_insurance_fund) {
+  const std::size_t n = scenarios.size();
+  std::vector<double> bad_debt(n), fund_loss(n), liquidated(n), adl(n), rounds_max(n), peak_scale(n);
+  RunSummary summary;
+  summary.scenarios = static_cast<std::int64_t>(n);
+  for (std::size_t s = 0; s < n; ++s) {
+    const ScenarioMetrics& metrics = scenarios[s];
+    bad_debt[s] = to_usd(metrics.ledger.bad_debt);
+    // Positive is a loss; negative means the fund ended above where it started (fees exceeded payouts).
+    fund_loss[s] = to_usd(initial_insurance_fund - metrics.insurance_fund_end);
+    for (const double notional : metrics.liquidated_notional_usd) liquidated[s] += notional;
+    adl[s] = metrics.adl_notional_usd;
+    rounds_max[s] = static_cast<double>(metrics.cascade_rounds_max);
+    for (const double scale : metrics.max_margin_scale) peak_scale[s] = std::max(peak_scale[s], scale);
+
+    summary.fund_exhausted_scenarios += metrics.fund_exhausted != 0 ? 1 : 0;
+    summary.round_cap_hits += metrics.round_cap_hits;
+    summary.max_abs_conservation_residual_usd =
+        std::max(summary.max_abs_conservation_residual_usd, std::fabs(to_usd(metrics.ledger.conservation_residual)));
+  }
+  summary.distributions = {
+      summarize_sample("bad_debt_usd", std::move(bad_debt)),
+      summarize_sample("insurance_fund_loss_usd", std::move(fund_loss)),
+      summarize_sample("liquidated_notional_usd", std::move(liquidated)),
+      summarize_sample("adl_notional_usd", std::move(adl)),
+      summarize_sample("cascade_rounds_max", std::move(rounds_max)),
+      summarize_sample("peak_margin_scale", std::move(peak_scale)),
+  };
+  summary.fund_exhaustion_probability =
+      static_cast<double>(summary.fund_exhausted_scenarios) / static_cast<double>(summary.scenarios);
+  return summary;
+}
+
+}  // namespace margin_stress

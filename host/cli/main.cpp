@@ -1,0 +1,58 @@
+// margin-stress: the command-line entry point. It only wires the subcommands (one per file in
+// host/cli/) and maps failures to exit codes: 2 usage, 3 bad input, 1 anything else.
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "host/cli/portfolio_command.hpp"
+#include "host/cli/run_command.hpp"
+#include "host/model/input_error.hpp"
+#include "host/model/version.hpp"
+
+namespace {
+
+std::string join_arguments(int argc, char** argv) {
+  std::string line;
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0) line += ' ';
+    line += argv[i];
+  }
+  return line;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace margin_stress;
+  CLI::App app{
+      "margin-stress: stress tests of dynamic margin scaling on leveraged derivatives platforms.\n"
+      "Monte Carlo volatility-regime scenarios drive a book of cross-margin accounts through margin\n"
+      "calls, liquidation cascades with price impact, the insurance fund, auto-deleveraging and bad debt."};
+  app.set_version_flag("--version", std::string("margin-stress ") + program_version() + " (" + git_commit() + ")");
+  app.require_subcommand(1);
+
+  RunOptions run_options;
+  setup_run_command(app, run_options);
+  PortfolioGenerateOptions portfolio_options;
+  setup_portfolio_command(app, portfolio_options);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // --help and --version print and exit 0; a usage error prints CLI11's message and exits 2.
+    return app.exit(error) == 0 ? 0 : 2;
+  }
+
+  try {
+    if (app.got_subcommand("run")) return run_command(run_options, join_arguments(argc, argv));
+    return portfolio_generate_command(portfolio_options);
+  } catch (const InputError& error) {
+    std::fprintf(stderr, "margin-stress: error: %s\n", error.what());
+    return 3;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "margin-stress: error: %s\n", error.what());
+    return 1;
+  }
+}

@@ -1,0 +1,41 @@
+#include "host/cli/portfolio_command.hpp"
+
+#include <cstdio>
+
+#include "host/io/config_file.hpp"
+#include "host/io/portfolio_file.hpp"
+#include "host/model/validate_config.hpp"
+#include "host/portfolio/generator.hpp"
+
+namespace margin_stress {
+
+void setup_portfolio_command(CLI::App& app, PortfolioGenerateOptions& options) {
+  CLI::App* portfolio = app.add_subcommand("portfolio", "Portfolio files");
+  portfolio->require_subcommand(1);
+  CLI::App* generate = portfolio->add_subcommand(
+      "generate", "Generate the synthetic book of a config ([portfolio] and [[markets]]) into an HDF5 portfolio file");
+  generate->add_option("-c,--config", options.config_path, "TOML file layered over the built-in default")
+      ->check(CLI::ExistingFile);
+  generate->add_option("-o,--out", options.out_path, "portfolio HDF5 file to write")->required();
+  generate->add_option("-a,--accounts", options.accounts, "number of accounts (overrides portfolio.accounts)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
+  generate->add_option("-s,--seed", options.seed, "portfolio seed (overrides portfolio.seed)");
+  generate->add_flag("-f,--force", options.force, "overwrite the output file if it exists");
+  generate->add_flag("-q,--quiet", options.quiet, "print nothing but errors");
+}
+
+int portfolio_generate_command(const PortfolioGenerateOptions& options) {
+  ModelConfig config = options.config_path.empty() ? default_config() : load_config_file(options.config_path);
+  if (options.accounts) config.portfolio.accounts = *options.accounts;
+  if (options.seed) config.portfolio.seed = *options.seed;
+  validate_config(config);
+  const Portfolio portfolio = generate_portfolio(config.portfolio, config.markets);
+  write_portfolio_file(options.out_path, portfolio, options.force);
+  if (!options.quiet) {
+    std::printf("wrote %zu accounts, %zu positions in %zu markets to %s\n", portfolio.account_count(),
+                portfolio.position_count(), portfolio.market_names.size(), options.out_path.c_str());
+  }
+  return 0;
+}
+
+}  // namespace margin_stress

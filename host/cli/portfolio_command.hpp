@@ -1,0 +1,25 @@
+// `margin-stress portfolio generate`: write the config's synthetic book to an HDF5 portfolio file,
+// to inspect it, edit it, or run many policies on one fixed book.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace margin_stress {
+
+struct PortfolioGenerateOptions {
+  std::string config_path;
+  std::string out_path;
+  std::optional<std::int64_t> accounts;
+  std::optional<std::uint64_t> seed;
+  bool force = false;
+  bool quiet = false;
+};
+
+void setup_portfolio_command(CLI::App& app, PortfolioGenerateOptions& options);
+int portfolio_generate_command(const PortfolioGenerateOptions& options);
+
+}  // namespace margin_stress

@@ -1,0 +1,152 @@
+#include "host/cli/run_command.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+
+#include "host/analysis/summary.hpp"
+#include "host/cli/progress.hpp"
+#include "host/cli/summary_table.hpp"
+#include "host/engine/engine.hpp"
+#include "host/io/config_file.hpp"
+#include "host/io/config_writer.hpp"
+#include "host/io/portfolio_file.hpp"
+#include "host/io/results_file.hpp"
+#include "host/model/input_error.hpp"
+#include "host/model/validate_config.hpp"
+#include "host/model/version.hpp"
+#include "host/portfolio/generator.hpp"
+#include "scenarios/price_paths.hpp"
+
+namespace margin_stress {
+namespace {
+
+std::string utc_now(const char* format) {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, format, &utc);
+  return text;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Fails before the run, not after it, when the results could not be written.
+void check_output_path(const std::string& path, bool overwrite) {
+  const std::filesystem::path target(path);
+  if (std::filesystem::exists(target) && !overwrite) {
+    throw InputError(path + ": the output file exists; pass --force to overwrite it");
+  }
+  const std::filesystem::path directory = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+  if (!std::filesystem::is_directory(directory)) {
+    throw InputError(path + ": the output directory " + directory.string() + " does not exist");
+  }
+}
+
+Backend parse_backend(const std::string& name) {
+  if (name == "cpu") return Backend::cpu;
+  if (name == "cuda") return Backend::cuda;
+  return Backend::automatic;
+}
+
+}  // namespace
+
+void setup_run_command(CLI::App& app, RunOptions& options) {
+  CLI::App* run = app.add_subcommand("run", "Run a stress test: scenarios x portfolio x margin policy, summary on stdout, results in HDF5");
+  run->add_option("-c,--config", options.config_path,
+                  "TOML file layered over the built-in default (docs/config.md); default: the built-in default")
+      ->check(CLI::ExistingFile);
+  run->add_option("-p,--portfolio", options.portfolio_path,
+                  "portfolio HDF5 file (docs/results.md, 'Portfolio files'); default: the config's synthetic book")
+      ->check(CLI::ExistingFile);
+  run->add_option("-o,--out", options.out_path,
+                  "results HDF5 file to write; default: margin-stress-results-<UTC time>.h5 in the working directory");
+  run->add_option("-n,--scenarios", options.scenarios, "number of scenarios (overrides run.scenarios)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
+  run->add_option("--steps", options.steps, "steps per scenario (overrides run.steps)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
+  run->add_option("-s,--seed", options.seed, "scenario seed (overrides run.seed)");
+  run->add_option("-t,--threads", options.threads, "CPU worker threads, 0 = all cores (overrides run.threads)")
+      ->check(CLI::Range(0, 4096));
+  run->add_option("-b,--backend", options.backend, "engine: auto (CUDA when a device is present, else CPU), cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  run->add_option("--device", options.device, "CUDA device ordinal")->check(CLI::NonNegativeNumber);
+  run->add_flag("-q,--quiet", options.quiet, "no progress bar and no summary table; print only the results path");
+  run->add_flag("-f,--force", options.force, "overwrite the output file if it exists");
+}
+
+int run_command(const RunOptions& options, const std::string& command_line) {
+  const auto run_start = std::chrono::steady_clock::now();
+  RunProvenance provenance;
+  provenance.start_time_utc = utc_now("%Y-%m-%dT%H:%M:%SZ");
+  provenance.program_version = program_version();
+  provenance.git_commit = git_commit();
+  provenance.command_line = command_line;
+
+  ModelConfig config = options.config_path.empty() ? default_config() : load_config_file(options.config_path);
+  if (options.scenarios) config.run.scenarios = *options.scenarios;
+  if (options.steps) config.run.steps = *options.steps;
+  if (options.seed) config.run.seed = *options.seed;
+  if (options.threads) config.run.threads = *options.threads;
+  // The results file records the effective configuration, command-line overrides included.
+  config.source_text = config_to_toml(config);
+  validate_config(config);
+  provenance.config_source = config.source_name;
+  provenance.seed = config.run.seed;
+
+  const std::string out_path =
+      options.out_path.empty() ? "margin-stress-results-" + utc_now("%Y%m%dT%H%M%SZ") + ".h5" : options.out_path;
+  check_output_path(out_path, options.force);
+
+  const auto book_start = std::chrono::steady_clock::now();
+  Portfolio portfolio;
+  if (options.portfolio_path.empty()) {
+    portfolio = generate_portfolio(config.portfolio, config.markets);
+    provenance.portfolio_source = "synthetic (config [portfolio], seed " + std::to_string(config.portfolio.seed) + ")";
+  } else {
+    portfolio = read_portfolio_file(options.portfolio_path);
+    provenance.portfolio_source = options.portfolio_path;
+  }
+  validate_portfolio(portfolio, config.markets, provenance.portfolio_source);
+  const double book_seconds = seconds_since(book_start);
+
+  const auto scenario_start = std::chrono::steady_clock::now();
+  const ScenarioPaths paths = generate_regime_paths(config, 0, config.run.scenarios);
+  const double scenario_seconds = seconds_since(scenario_start);
+
+  EngineOptions engine_options;
+  engine_options.backend = parse_backend(options.backend);
+  engine_options.threads = config.run.threads;
+  engine_options.device = options.device;
+  const std::unique_ptr<Engine> engine = make_engine(engine_options);
+  provenance.backend = engine->name();
+
+  const auto engine_start = std::chrono::steady_clock::now();
+  BatchResults results;
+  {
+    ProgressBar progress("scenarios", config.run.scenarios, options.quiet);
+    results = engine->run(config, portfolio, paths, [&](std::int64_t done) { progress.update(done); });
+  }
+  const double engine_seconds = seconds_since(engine_start);
+
+  const RunSummary summary = summarize_run(results.scenarios, to_micro_usd(config.insurance_fund.initial_balance_usd));
+  provenance.end_time_utc = utc_now("%Y-%m-%dT%H:%M:%SZ");
+  provenance.wall_seconds = seconds_since(run_start);
+  const auto write_start = std::chrono::steady_clock::now();
+  write_results_file(out_path, options.force, provenance, config, results, summary);
+  const double write_seconds = seconds_since(write_start);
+
+  if (options.quiet) {
+    std::printf("%s\n", out_path.c_str());
+  } else {
+    RunTimings timings{book_seconds, scenario_seconds, engine_seconds, write_seconds, seconds_since(run_start)};
+    print_summary_table(stdout, config, portfolio, provenance, summary, timings, out_path);
+  }
+  return summary.max_abs_conservation_residual_usd > 0.01 ? 1 : 0;
+}
+
+}  // namespace margin_stress

@@ -1,0 +1,31 @@
+// `margin-stress run`: one stress test end to end (config, book, scenarios, engine, summary,
+// results file).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace margin_stress {
+
+struct RunOptions {
+  std::string config_path;     // empty: the built-in default
+  std::string portfolio_path;  // empty: generate the config's synthetic book
+  std::string out_path;        // empty: margin-stress-results-<UTC time>.h5 in the working directory
+  std::optional<std::int64_t> scenarios;
+  std::optional<std::int64_t> steps;
+  std::optional<std::uint64_t> seed;
+  std::optional<int> threads;
+  std::string backend = "auto";
+  int device = 0;
+  bool quiet = false;
+  bool force = false;
+};
+
+void setup_run_command(CLI::App& app, RunOptions& options);
+// Returns the process exit code; throws InputError on bad input.
+int run_command(const RunOptions& options, const std::string& command_line);
+
+}  // namespace margin_stress

@@ -1,0 +1,35 @@
+#include "host/engine/cpu/book.hpp"
+
+namespace margin_stress::cpu {
+
+Book make_book(const ModelConfig& config, const Portfolio& portfolio) {
+  Book book;
+  book.accounts = static_cast<std::int64_t>(portfolio.account_count());
+  book.positions = static_cast<std::int64_t>(portfolio.position_count());
+  book.markets = static_cast<std::int64_t>(config.market_count());
+  book.position_offset = portfolio.position_offset;
+  book.position_market = portfolio.market_index;
+  book.entry_price_usd = portfolio.entry_price_usd;
+  book.initial_quantity = portfolio.quantity_lots;
+  for (const MarketSpec& market : config.markets) book.lot_size.push_back(market.lot_size);
+
+  book.position_account.resize(static_cast<std::size_t>(book.positions));
+  book.initial_cash.resize(static_cast<std::size_t>(book.accounts));
+  book.initial_lp_inventory.assign(static_cast<std::size_t>(book.markets), 0);
+  for (std::int64_t a = 0; a < book.accounts; ++a) {
+    const auto account = static_cast<std::size_t>(a);
+    double cost_basis_usd = 0.0;
+    for (std::int64_t p = book.position_offset[account]; p < book.position_offset[account + 1]; ++p) {
+      const auto position = static_cast<std::size_t>(p);
+      const auto market = static_cast<std::size_t>(book.position_market[position]);
+      const double quantity = static_cast<double>(book.initial_quantity[position]);
+      cost_basis_usd += quantity * book.lot_size[market] * book.entry_price_usd[position];
+      book.position_account[position] = a;
+      book.initial_lp_inventory[market] -= book.initial_quantity[position];
+    }
+    book.initial_cash[account] = to_micro_usd(portfolio.collateral_usd[account] - cost_basis_usd);
+  }
+  return book;
+}
+
+}  // namespace margin_stress::cpu

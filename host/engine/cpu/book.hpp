@@ -1,0 +1,32 @@
+// The read-only part of a run that every scenario shares: the portfolio turned into the engine's
+// state variables (docs/model.md, "Accounts and positions") and the per-market constants.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "host/model/config.hpp"
+#include "host/model/money.hpp"
+#include "host/model/portfolio.hpp"
+
+namespace margin_stress::cpu {
+
+struct Book {
+  std::int64_t accounts = 0;
+  std::int64_t positions = 0;
+  std::int64_t markets = 0;
+  std::vector<std::int64_t> position_offset;  // accounts + 1
+  std::vector<std::int32_t> position_market;  // per position
+  std::vector<std::int64_t> position_account; // per position, the owning account
+  std::vector<double> entry_price_usd;        // per position
+  std::vector<double> lot_size;               // per market
+  // Initial state of every scenario: K_a = round((C_a - sum_p q_p * lot * e_p) * 1e6) and q_p.
+  std::vector<micro_usd> initial_cash;        // per account
+  std::vector<std::int64_t> initial_quantity; // per position
+  // The outside liquidity providers hold the other side of the book's net position per market.
+  std::vector<std::int64_t> initial_lp_inventory;  // per market, = -sum of q over the market
+};
+
+Book make_book(const ModelConfig& config, const Portfolio& portfolio);
+
+}  // namespace margin_stress::cpu

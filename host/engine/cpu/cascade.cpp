@@ -1,0 +1,127 @@
+#include "host/engine/cpu/cascade.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "host/engine/cpu/impact.hpp"
+#include "host/engine/cpu/liquidation.hpp"
+#include "host/engine/cpu/mark_to_market.hpp"
+
+namespace margin_stress::cpu {
+namespace {
+
+struct Order {
+  std::int64_t position;
+  std::int64_t traded_lots;
+};
+
+struct AccountOrders {
+  std::int64_t account;
+  std::size_t first_order;
+  std::size_t end_order;
+};
+
+// Decisions of one round, all taken at the round's opening marks (so they do not depend on the
+// order in which accounts are visited).
+bool collect_orders(const Book& book, const ModelConfig& config, const ScenarioState& state,
+                    std::vector<AccountOrders>& accounts, std::vector<Order>& orders) {
+  accounts.clear();
+  orders.clear();
+  for (std::int64_t a = 0; a < book.accounts; ++a) {
+    if (!is_below_maintenance(book, state, a)) continue;
+    const AccountValuation valuation = value_account(book, state, a);
+    const double fraction = liquidation_fraction(config.liquidation.mode, valuation, config.liquidation.fee_rate);
+    const std::size_t first = orders.size();
+    const auto account = static_cast<std::size_t>(a);
+    for (std::int64_t p = book.position_offset[account]; p < book.position_offset[account + 1]; ++p) {
+      const std::int64_t quantity = state.quantity[static_cast<std::size_t>(p)];
+      if (quantity == 0) continue;
+      const std::int64_t lots = lots_to_close(quantity, fraction);
+      orders.push_back({p, quantity > 0 ? -lots : lots});
+    }
+    accounts.push_back({a, first, orders.size()});
+  }
+  return !accounts.empty();
+}
+
+void apply_round_impact(const Book& book, const ModelConfig& config, const StepMarkets& step_markets,
+                        const std::vector<std::int64_t>& flow_lots, ScenarioState& state) {
+  for (std::size_t m = 0; m < state.markets.size(); ++m) {
+    if (flow_lots[m] == 0) continue;
+    MarketState& market = state.markets[m];
+    const double signed_notional = static_cast<double>(flow_lots[m]) * book.lot_size[m] * market.mark_price_usd;
+    const double impact = banded_impact(market.permanent_impact + market.temporary_impact,
+                                        log_impact(config.impact.law, signed_notional, step_markets.effective_depth_usd[m]),
+                                        config.impact.max_log_deviation);
+    market.permanent_impact += config.impact.permanent_fraction * impact;
+    market.temporary_impact += (1.0 - config.impact.permanent_fraction) * impact;
+    const double mark = market.fundamental_price_usd * std::exp(market.permanent_impact + market.temporary_impact);
+    const MarketSpec& spec = config.markets[m];
+    market.set_mark(mark, spec.lot_size, spec.initial_margin_fraction, spec.maintenance_margin_fraction);
+  }
+}
+
+}  // namespace
+
+CascadeOutcome run_cascade(const Book& book, const ModelConfig& config, const StepMarkets& step_markets,
+                           ScenarioState& state, std::vector<LiquidationFill>& fills, std::vector<double>& peak_impact) {
+  CascadeOutcome outcome;
+  std::vector<AccountOrders> accounts;
+  std::vector<Order> orders;
+  std::vector<std::int64_t> flow_lots(state.markets.size());
+
+  for (std::int32_t round = 1; round <= config.liquidation.max_cascade_rounds; ++round) {
+    if (!collect_orders(book, config, state, accounts, orders)) return outcome;
+    outcome.rounds = round;
+
+    std::fill(flow_lots.begin(), flow_lots.end(), 0);
+    for (const Order& order : orders) {
+      flow_lots[static_cast<std::size_t>(book.position_market[static_cast<std::size_t>(order.position)])] +=
+          order.traded_lots;
+    }
+    apply_round_impact(book, config, step_markets, flow_lots, state);
+    for (std::size_t m = 0; m < state.markets.size(); ++m) {
+      const MarketState& market = state.markets[m];
+      peak_impact[m] = std::max(peak_impact[m], std::fabs(market.mark_price_usd / market.fundamental_price_usd - 1.0));
+    }
+
+    // Every order fills at its market's moved mark against the outside liquidity providers.
+    for (const AccountOrders& account_orders : accounts) {
+      double liquidated_notional_usd = 0.0;
+      for (std::size_t o = account_orders.first_order; o < account_orders.end_order; ++o) {
+        const Order& order = orders[o];
+        const auto position = static_cast<std::size_t>(order.position);
+        const auto m = static_cast<std::size_t>(book.position_market[position]);
+        const double price = state.markets[m].mark_price_usd;
+        const micro_usd cost =
+            to_micro_usd_checked(static_cast<double>(order.traded_lots) * book.lot_size[m] * price, "a liquidation fill");
+        state.cash[static_cast<std::size_t>(account_orders.account)] -= cost;
+        state.lp_cash += cost;
+        state.lp_inventory[m] -= order.traded_lots;
+        state.quantity[position] += order.traded_lots;
+        liquidated_notional_usd += static_cast<double>(std::llabs(order.traded_lots)) * book.lot_size[m] * price;
+        fills.push_back({account_orders.account, order.position, order.traded_lots, price});
+      }
+      // The fee never takes the account below zero: a bankrupt account pays what it has left.
+      const AccountValuation after = value_account(book, state, account_orders.account);
+      const micro_usd fee_due = to_micro_usd_checked(config.liquidation.fee_rate * liquidated_notional_usd, "a liquidation fee");
+      const micro_usd fee =
+          std::min(fee_due, std::max<micro_usd>(to_micro_usd_checked(after.equity_usd, "an account's equity"), 0));
+      state.cash[static_cast<std::size_t>(account_orders.account)] -= fee;
+      state.insurance_fund += fee;
+      outcome.fees += fee;
+    }
+  }
+  // The cap was reached with liquidations in its last round: report whether any account is still
+  // below maintenance (it will be liquidated in the next step).
+  for (std::int64_t a = 0; a < book.accounts; ++a) {
+    if (is_below_maintenance(book, state, a)) {
+      outcome.round_cap_hit = true;
+      break;
+    }
+  }
+  return outcome;
+}
+
+}  // namespace margin_stress::cpu

@@ -1,0 +1,41 @@
+// The liquidation cascade inside one step (docs/model.md, "Cascade"): liquidate every account
+// below maintenance at the round's opening marks, aggregate the traded lots per market, move the
+// marks by the impact of that flow, execute every order of the round at the moved mark, charge fees,
+// and repeat until a round finds no liquidatable account or the round cap is reached.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "host/engine/cpu/book.hpp"
+#include "host/engine/cpu/scenario_state.hpp"
+#include "host/model/config.hpp"
+
+namespace margin_stress::cpu {
+
+// One position's forced trade in one round; the ledger of the step keeps them for the settlement
+// (which attributes an account's deficit to the markets and sides it was liquidated in).
+struct LiquidationFill {
+  std::int64_t account = 0;
+  std::int64_t position = 0;
+  std::int64_t traded_lots = 0;   // signed trade of the account: -q direction, closing
+  double price_usd = 0.0;         // the round's execution price (the moved mark)
+};
+
+struct CascadeOutcome {
+  std::int32_t rounds = 0;  // rounds that liquidated at least one account
+  bool round_cap_hit = false;
+  micro_usd fees = 0;       // paid into the insurance fund
+};
+
+// Market constants the cascade needs for the current step.
+struct StepMarkets {
+  std::vector<double> effective_depth_usd;  // depth_m * regime depth multiplier
+};
+
+// Runs the cascade of the current step on `state`, appending every fill to `fills` and updating
+// `peak_impact` (per market, max |M/F - 1| seen after any round).
+CascadeOutcome run_cascade(const Book& book, const ModelConfig& config, const StepMarkets& step_markets,
+                           ScenarioState& state, std::vector<LiquidationFill>& fills, std::vector<double>& peak_impact);
+
+}  // namespace margin_stress::cpu

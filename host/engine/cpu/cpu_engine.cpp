@@ -1,0 +1,67 @@
+#include "host/engine/cpu/cpu_engine.hpp"
+
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "host/engine/cpu/book.hpp"
+#include "host/engine/cpu/scenario_run.hpp"
+
+namespace margin_stress {
+namespace {
+
+class CpuEngine final : public Engine {
+ public:
+  explicit CpuEngine(int threads)
+      : threads_(threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {}
+
+  std::string name() const override { return "cpu (" + std::to_string(threads_) + " threads)"; }
+
+  BatchResults run(const ModelConfig& config, const Portfolio& portfolio, const ScenarioPaths& paths,
+                   const ProgressCallback& progress) override {
+    const cpu::Book book = cpu::make_book(config, portfolio);
+    BatchResults results;
+    results.first_scenario = paths.first_scenario;
+    results.scenarios.resize(static_cast<std::size_t>(paths.scenarios));
+    results.series.resize(paths.scenarios, paths.steps, paths.markets);
+
+    // Each worker takes the next scenario; each scenario writes only its own slots, so the
+    // results are the same for any number of workers.
+    std::atomic<std::int64_t> next_scenario{0};
+    std::atomic<std::int64_t> done{0};
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    auto worker = [&] {
+      cpu::ScenarioState state;
+      try {
+        for (std::int64_t s = next_scenario++; s < paths.scenarios; s = next_scenario++) {
+          cpu::run_scenario(book, config, paths, s, state, results.scenarios[static_cast<std::size_t>(s)], results.series);
+          const std::int64_t finished = ++done;
+          if (progress) progress(finished);
+        }
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        next_scenario = paths.scenarios;
+      }
+    };
+    const int workers = static_cast<int>(std::min<std::int64_t>(threads_, paths.scenarios));
+    std::vector<std::thread> pool;
+    for (int w = 1; w < workers; ++w) pool.emplace_back(worker);
+    worker();
+    for (std::thread& thread : pool) thread.join();
+    if (failure) std::rethrow_exception(failure);
+    return results;
+  }
+
+ private:
+  int threads_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> make_cpu_engine(int threads) { return std::make_unique<CpuEngine>(threads); }
+
+}  // namespace margin_stress

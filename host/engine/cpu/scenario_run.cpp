@@ -1,0 +1,160 @@
+#include "host/engine/cpu/scenario_run.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "host/engine/cpu/cascade.hpp"
+#include "host/engine/cpu/impact.hpp"
+#include "host/engine/cpu/margin.hpp"
+#include "host/engine/cpu/settlement.hpp"
+
+namespace margin_stress::cpu {
+namespace {
+
+constexpr double seconds_per_year = 365.0 * 86400.0;
+
+// Value of every trader's account, and of the liquidity providers, at the current marks, in
+// micro-dollars (docs/model.md, "Ledger"). Positions are summed per market in whole lots first, so
+// the valuation is exact up to one rounding per market.
+struct Valuations {
+  micro_usd traders = 0;
+  micro_usd liquidity_providers = 0;
+};
+
+Valuations value_everyone(const Book& book, const ScenarioState& state) {
+  std::vector<std::int64_t> trader_lots(static_cast<std::size_t>(book.markets), 0);
+  for (std::int64_t p = 0; p < book.positions; ++p) {
+    trader_lots[static_cast<std::size_t>(book.position_market[static_cast<std::size_t>(p)])] +=
+        state.quantity[static_cast<std::size_t>(p)];
+  }
+  double trader_positions_usd = 0.0;
+  double provider_positions_usd = 0.0;
+  for (std::size_t m = 0; m < trader_lots.size(); ++m) {
+    trader_positions_usd += static_cast<double>(trader_lots[m]) * state.markets[m].value_per_lot_usd;
+    provider_positions_usd += static_cast<double>(state.lp_inventory[m]) * state.markets[m].value_per_lot_usd;
+  }
+  Valuations valuations;
+  for (const micro_usd cash : state.cash) valuations.traders += cash;
+  valuations.traders += to_micro_usd_checked(trader_positions_usd, "the traders' positions");
+  valuations.liquidity_providers = state.lp_cash + to_micro_usd_checked(provider_positions_usd, "the liquidity providers' positions");
+  return valuations;
+}
+
+}  // namespace
+
+void run_scenario(const Book& book, const ModelConfig& config, const ScenarioPaths& paths, std::int64_t scenario,
+                  ScenarioState& state, ScenarioMetrics& metrics, StepSeries& series) {
+  const auto markets = static_cast<std::size_t>(book.markets);
+  const double dt_years = config.run.step_seconds / seconds_per_year;
+  const double decay = temporary_decay_factor(config.impact.temporary_half_life_seconds, config.run.step_seconds);
+  const micro_usd initial_fund = to_micro_usd(config.insurance_fund.initial_balance_usd);
+
+  state.reset(book, initial_fund);
+  for (std::size_t m = 0; m < markets; ++m) {
+    const MarketSpec& spec = config.markets[m];
+    MarketState& market = state.markets[m];
+    market.fundamental_price_usd = paths.fundamental_price_usd[paths.price_index(scenario, 0, static_cast<std::int64_t>(m))];
+    market.ewma_variance = initial_ewma_variance(spec.reference_volatility, dt_years);
+    market.margin_scale = margin_scale(config.margin_policy, market.ewma_variance, spec.reference_volatility, dt_years);
+    market.set_mark(market.fundamental_price_usd, spec.lot_size, spec.initial_margin_fraction,
+                    spec.maintenance_margin_fraction);
+  }
+  const Valuations initial = value_everyone(book, state);
+
+  metrics = ScenarioMetrics{};
+  metrics.insurance_fund_min = initial_fund;
+  metrics.liquidated_notional_usd.assign(markets, 0.0);
+  metrics.liquidation_count.assign(markets, 0);
+  metrics.peak_impact.assign(markets, 0.0);
+  metrics.max_margin_scale.assign(markets, 0.0);
+
+  StepMarkets step_markets;
+  step_markets.effective_depth_usd.resize(markets);
+  std::vector<LiquidationFill> fills;
+  std::vector<double> previous_mark(markets);
+
+  for (std::int64_t t = 1; t <= paths.steps; ++t) {
+    const std::uint8_t regime = paths.regime[paths.regime_index(scenario, t)];
+    const double depth_multiplier = config.regimes.states[regime].depth_multiplier;
+
+    // 1. New fundamental prices, decayed temporary impact, this step's margin scale, marks.
+    for (std::size_t m = 0; m < markets; ++m) {
+      const MarketSpec& spec = config.markets[m];
+      MarketState& market = state.markets[m];
+      previous_mark[m] = market.mark_price_usd;
+      market.fundamental_price_usd = paths.fundamental_price_usd[paths.price_index(scenario, t, static_cast<std::int64_t>(m))];
+      market.temporary_impact *= decay;
+      market.margin_scale = margin_scale(config.margin_policy, market.ewma_variance, spec.reference_volatility, dt_years);
+      market.set_mark(market.fundamental_price_usd * std::exp(market.permanent_impact + market.temporary_impact),
+                      spec.lot_size, spec.initial_margin_fraction, spec.maintenance_margin_fraction);
+      step_markets.effective_depth_usd[m] = spec.depth_usd * depth_multiplier;
+      metrics.peak_impact[m] = std::max(metrics.peak_impact[m], std::fabs(market.mark_price_usd / market.fundamental_price_usd - 1.0));
+      metrics.max_margin_scale[m] = std::max(metrics.max_margin_scale[m], market.margin_scale);
+    }
+
+    // 2. The liquidation cascade, then 3. settlement of bankrupt accounts.
+    fills.clear();
+    CascadeOutcome cascade;
+    SettlementOutcome settlement;
+    try {
+      cascade = run_cascade(book, config, step_markets, state, fills, metrics.peak_impact);
+      settlement = settle_deficits(book, config, state, fills);
+    } catch (const std::overflow_error& error) {
+      throw std::overflow_error("scenario " + std::to_string(paths.first_scenario + scenario) + " step " +
+                                std::to_string(t) + ": " + error.what());
+    }
+
+    // 4. The platform observes the step's mark return and updates its volatility estimate.
+    for (std::size_t m = 0; m < markets; ++m) {
+      MarketState& market = state.markets[m];
+      const double log_return = std::log(market.mark_price_usd / previous_mark[m]);
+      market.ewma_variance = update_ewma_variance(market.ewma_variance, log_return, config.margin_policy.ewma_lambda);
+    }
+
+    // 5. Metrics and the step's series.
+    const std::int64_t row = t - 1;
+    std::vector<double> step_notional(markets, 0.0);
+    for (const LiquidationFill& fill : fills) {
+      const auto m = static_cast<std::size_t>(book.position_market[static_cast<std::size_t>(fill.position)]);
+      step_notional[m] += static_cast<double>(std::llabs(fill.traded_lots)) * book.lot_size[m] * fill.price_usd;
+      metrics.liquidation_count[m] += 1;
+    }
+    for (std::size_t m = 0; m < markets; ++m) {
+      const auto mi = series.market_index(scenario, row, static_cast<std::int64_t>(m));
+      series.fundamental_price_usd[mi] = state.markets[m].fundamental_price_usd;
+      series.mark_price_usd[mi] = state.markets[m].mark_price_usd;
+      series.margin_scale[mi] = state.markets[m].margin_scale;
+      series.liquidated_notional_usd[mi] = step_notional[m];
+      metrics.liquidated_notional_usd[m] += step_notional[m];
+    }
+    const auto si = series.step_index(scenario, row);
+    series.cascade_rounds[si] = cascade.rounds;
+    series.insurance_fund_usd[si] = to_usd(state.insurance_fund);
+    series.regime[si] = regime;
+
+    metrics.cascade_rounds_total += cascade.rounds;
+    metrics.cascade_rounds_max = std::max(metrics.cascade_rounds_max, cascade.rounds);
+    metrics.round_cap_hits += cascade.round_cap_hit ? 1 : 0;
+    metrics.fund_exhausted = std::max<std::int32_t>(metrics.fund_exhausted, settlement.fund_exhausted ? 1 : 0);
+    metrics.adl_notional_usd += settlement.adl_notional_usd;
+    metrics.insurance_fund_min = std::min(metrics.insurance_fund_min, state.insurance_fund);
+    ScenarioLedger& ledger = metrics.ledger;
+    ledger.liquidation_fees += cascade.fees;
+    ledger.insurance_payout += settlement.insurance_payout;
+    ledger.adl_haircut += settlement.adl_haircut;
+    ledger.bad_debt += settlement.bad_debt;
+  }
+
+  const Valuations final_values = value_everyone(book, state);
+  ScenarioLedger& ledger = metrics.ledger;
+  metrics.insurance_fund_end = state.insurance_fund;
+  ledger.trader_equity_change = final_values.traders - initial.traders;
+  ledger.liquidity_provider_pnl = final_values.liquidity_providers - initial.liquidity_providers;
+  ledger.insurance_fund_change = state.insurance_fund - initial_fund;
+  ledger.conservation_residual =
+      ledger.trader_equity_change + ledger.insurance_fund_change + ledger.liquidity_provider_pnl - ledger.bad_debt;
+}
+
+}  // namespace margin_stress::cpu

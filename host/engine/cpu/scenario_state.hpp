@@ -1,0 +1,50 @@
+// The mutable state of one scenario as it runs through the CPU reference (docs/model.md, "State").
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "host/engine/cpu/book.hpp"
+#include "host/model/money.hpp"
+
+namespace margin_stress::cpu {
+
+struct MarketState {
+  double fundamental_price_usd = 0.0;  // F_m(t), from the scenario path
+  double permanent_impact = 0.0;       // J^perm_m, in log price
+  double temporary_impact = 0.0;       // J^temp_m, in log price, decays between steps
+  double mark_price_usd = 0.0;         // M_m = F_m exp(J^perm_m + J^temp_m)
+  double margin_scale = 1.0;           // s_m(t), set by the policy at the start of the step
+  double ewma_variance = 0.0;          // v_m, per-step variance of observed mark log returns
+  // Per-round constants of the hot loop: value and maintenance requirement of one lot at the mark.
+  double value_per_lot_usd = 0.0;
+  double maintenance_per_lot_usd = 0.0;
+  double initial_per_lot_usd = 0.0;
+
+  void set_mark(double mark, double lot_size, double initial_fraction, double maintenance_fraction) {
+    mark_price_usd = mark;
+    value_per_lot_usd = lot_size * mark;
+    maintenance_per_lot_usd = value_per_lot_usd * maintenance_fraction * margin_scale;
+    initial_per_lot_usd = value_per_lot_usd * initial_fraction * margin_scale;
+  }
+};
+
+struct ScenarioState {
+  std::vector<micro_usd> cash;              // K_a per account
+  std::vector<std::int64_t> quantity;       // q_p per position, lots, signed
+  std::vector<std::int64_t> lp_inventory;   // per market, lots
+  micro_usd lp_cash = 0;
+  micro_usd insurance_fund = 0;
+  std::vector<MarketState> markets;
+
+  void reset(const Book& book, micro_usd initial_insurance_fund) {
+    cash = book.initial_cash;
+    quantity = book.initial_quantity;
+    lp_inventory = book.initial_lp_inventory;
+    lp_cash = 0;
+    insurance_fund = initial_insurance_fund;
+    markets.assign(static_cast<std::size_t>(book.markets), MarketState{});
+  }
+};
+
+}  // namespace margin_stress::cpu

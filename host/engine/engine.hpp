@@ -1,0 +1,48 @@
+// The one interface every backend implements (docs/model.md is the specification).
+// The CPU reference (host/engine/cpu/) and the CUDA engine (kernels/) both run a batch of
+// scenarios over one portfolio and fill the same BatchResults, so they can be compared field by
+// field by `margin-stress verify`.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "host/model/config.hpp"
+#include "host/model/portfolio.hpp"
+#include "host/model/results.hpp"
+#include "host/model/scenario_paths.hpp"
+
+namespace margin_stress {
+
+enum class Backend { automatic, cpu, cuda };
+
+// Called from any thread with the number of scenarios finished so far in the batch.
+using ProgressCallback = std::function<void(std::int64_t scenarios_done)>;
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  virtual std::string name() const = 0;  // e.g. "cpu (2 threads)"
+  // Runs every scenario of `paths` over `portfolio`. The config and portfolio have been validated
+  // (validate_config, validate_portfolio); results.scenarios[s] is scenario paths.first_scenario+s.
+  virtual BatchResults run(const ModelConfig& config, const Portfolio& portfolio, const ScenarioPaths& paths,
+                           const ProgressCallback& progress) = 0;
+};
+
+struct EngineOptions {
+  Backend backend = Backend::automatic;
+  int threads = 0;  // CPU worker threads; 0 means all hardware threads
+  int device = 0;   // CUDA device ordinal
+};
+
+// Number of usable CUDA devices: 0 in a build without CUDA, and 0 where the driver reports no
+// device or is missing (cudaErrorNoDevice, cudaErrorInsufficientDriver).
+int cuda_device_count();
+
+// Backend::automatic picks CUDA when a device is present, else the CPU. Asking for CUDA in a build
+// without it, or on a machine without a device, throws std::runtime_error saying which.
+std::unique_ptr<Engine> make_engine(const EngineOptions& options);
+
+}  // namespace margin_stress

@@ -1,0 +1,266 @@
+#include "host/io/results_file.hpp"
+
+#include <array>
+#include <initializer_list>
+#include <stdexcept>
+#include <vector>
+
+#include "host/io/atomic_output.hpp"
+#include "host/io/hdf5_handles.hpp"
+#include "host/model/money.hpp"
+
+namespace margin_stress {
+namespace {
+
+using hdf5::Dataset;
+using hdf5::Group;
+
+// Units in the CF convention xarray understands: "1" for counts, flags, ratios and indices.
+constexpr const char* usd = "USD";
+constexpr const char* dimensionless = "1";
+
+// Axis names: the dimension scales' names and the labels of the dimensions they are attached to.
+constexpr const char* scenario_axis = "scenario";
+constexpr const char* step_axis = "step";
+constexpr const char* market_axis = "market";
+
+// The columns of /summary/value, in DistributionSummary's order.
+constexpr std::array<const char*, 12> summary_statistics = {"mean", "stddev", "min",    "p50",   "p90",     "p99",
+                                                            "p999", "max",    "var_99", "es_99", "var_999", "es_999"};
+
+// A dimension scale and its axis name, which also labels the dimensions it is attached to.
+struct Axis {
+  const Dataset& scale;
+  const char* name;
+};
+
+struct Axes {
+  Axis scenario;
+  Axis step;
+  Axis market;
+};
+
+// Attaches `axes`, in order, to dimensions 0, 1, ... of `dataset`.
+void name_dimensions(const Dataset& dataset, std::initializer_list<Axis> axes) {
+  unsigned dimension = 0;
+  for (const Axis& axis : axes) {
+    hdf5::attach_dimension_scale(dataset, axis.scale, dimension);
+    hdf5::set_dimension_label(dataset, dimension, axis.name);
+    ++dimension;
+  }
+}
+
+void check_shape(const std::string& path, const ModelConfig& config, const BatchResults& results,
+                 const RunSummary& summary) {
+  const auto scenarios = static_cast<std::int64_t>(results.scenarios.size());
+  const StepSeries& series = results.series;
+  if (series.scenarios != scenarios || series.steps != config.run.steps ||
+      series.markets != static_cast<std::int64_t>(config.market_count())) {
+    throw std::invalid_argument(path + ": the step series are [" + std::to_string(series.scenarios) + "][" +
+                                std::to_string(series.steps) + "][" + std::to_string(series.markets) +
+                                "]; expected [" + std::to_string(scenarios) + "][" +
+                                std::to_string(config.run.steps) + "][" + std::to_string(config.market_count()) +
+                                "] (scenarios x run.steps x markets)");
+  }
+  if (summary.scenarios != scenarios) {
+    throw std::invalid_argument(path + ": the summary covers " + std::to_string(summary.scenarios) +
+                                " scenarios; the results hold " + std::to_string(scenarios));
+  }
+}
+
+template <typename T>
+Dataset write_scale(const Group& group, const std::string& name, const char* axis_name, const std::vector<T>& values) {
+  Dataset scale = hdf5::write_vector(group, name, values);
+  hdf5::make_dimension_scale(scale, axis_name);
+  return scale;
+}
+
+void write_root_attributes(const hdf5::File& file, const RunProvenance& provenance, const ModelConfig& config,
+                           std::int64_t scenarios) {
+  hdf5::write_string_attribute(file, "format", results_file_format);
+  hdf5::write_scalar_attribute<std::int32_t>(file, "format_version", results_file_format_version);
+  hdf5::write_string_attribute(file, "program_version", provenance.program_version);
+  hdf5::write_string_attribute(file, "git_commit", provenance.git_commit);
+  hdf5::write_string_attribute(file, "backend", provenance.backend);
+  hdf5::write_scalar_attribute<std::uint64_t>(file, "seed", provenance.seed);
+  hdf5::write_scalar_attribute<std::int64_t>(file, "scenarios", scenarios);
+  hdf5::write_scalar_attribute<std::int64_t>(file, "steps", config.run.steps);
+  hdf5::write_scalar_attribute<double>(file, "step_seconds", config.run.step_seconds);
+  hdf5::write_string_attribute(file, "config_toml", config.source_text);
+  hdf5::write_string_attribute(file, "config_source", provenance.config_source);
+  hdf5::write_string_attribute(file, "portfolio_source", provenance.portfolio_source);
+  hdf5::write_string_attribute(file, "command_line", provenance.command_line);
+  hdf5::write_string_attribute(file, "start_time_utc", provenance.start_time_utc);
+  hdf5::write_string_attribute(file, "end_time_utc", provenance.end_time_utc);
+  hdf5::write_scalar_attribute<double>(file, "wall_seconds", provenance.wall_seconds);
+}
+
+// /markets/name and the "market" scale /markets/index (strings are not a scale every reader takes).
+Dataset write_markets(const hdf5::File& file, const ModelConfig& config) {
+  const Group group = hdf5::create_group(file, "markets");
+  std::vector<std::string> names;
+  std::vector<std::int32_t> indices;
+  for (std::size_t m = 0; m < config.market_count(); ++m) {
+    names.push_back(config.markets[m].name);
+    indices.push_back(static_cast<std::int32_t>(m));
+  }
+  Dataset scale = write_scale(group, "index", market_axis, indices);
+  const Dataset name = hdf5::write_strings(group, "name", names);
+  name_dimensions(name, {{scale, market_axis}});
+  return scale;
+}
+
+template <typename T>
+void write_per_scenario(const Group& group, const Axes& axes, const std::string& name, const char* units,
+                        const std::vector<T>& values) {
+  const Dataset dataset = hdf5::write_vector(group, name, values);
+  hdf5::write_string_attribute(dataset, "units", units);
+  name_dimensions(dataset, {axes.scenario});
+}
+
+// One value per scenario, taken from each scenario's metrics by `value_of`.
+template <typename ValueOf>
+void write_scenario_field(const Group& group, const Axes& axes, const std::vector<ScenarioMetrics>& scenarios,
+                          const std::string& name, const char* units, ValueOf value_of) {
+  std::vector<decltype(value_of(scenarios.front()))> values;
+  values.reserve(scenarios.size());
+  for (const ScenarioMetrics& metrics : scenarios) values.push_back(value_of(metrics));
+  write_per_scenario(group, axes, name, units, values);
+}
+
+// A per-market metric of every scenario as one [scenario][market] array.
+template <typename T>
+void write_scenario_market_field(const Group& group, const Axes& axes, const std::vector<ScenarioMetrics>& scenarios,
+                                 std::size_t markets, const std::string& name, const char* units,
+                                 std::vector<T> ScenarioMetrics::*field) {
+  std::vector<T> values;
+  values.reserve(scenarios.size() * markets);
+  for (std::size_t s = 0; s < scenarios.size(); ++s) {
+    const std::vector<T>& per_market = scenarios[s].*field;
+    if (per_market.size() != markets) {
+      throw std::invalid_argument(group.file_name() + ": " + group.path() + "/" + name + ": scenario " +
+                                  std::to_string(s) + " has " + std::to_string(per_market.size()) +
+                                  " values; expected " + std::to_string(markets) + " (one per market)");
+    }
+    values.insert(values.end(), per_market.begin(), per_market.end());
+  }
+  const Dataset dataset = hdf5::write_array(group, name, {scenarios.size(), markets}, values);
+  hdf5::write_string_attribute(dataset, "units", units);
+  name_dimensions(dataset, {axes.scenario, axes.market});
+}
+
+void write_scenario_metrics(const Group& group, const Axes& axes, const std::vector<ScenarioMetrics>& scenarios,
+                            std::size_t markets) {
+  const auto money = [&](const std::string& name, micro_usd ScenarioLedger::*field) {
+    write_scenario_field(group, axes, scenarios, name, usd,
+                         [field](const ScenarioMetrics& m) { return to_usd(m.ledger.*field); });
+  };
+  money("bad_debt_usd", &ScenarioLedger::bad_debt);
+  money("trader_equity_change_usd", &ScenarioLedger::trader_equity_change);
+  money("insurance_fund_change_usd", &ScenarioLedger::insurance_fund_change);
+  money("liquidity_provider_pnl_usd", &ScenarioLedger::liquidity_provider_pnl);
+  money("adl_haircut_usd", &ScenarioLedger::adl_haircut);
+  money("insurance_payout_usd", &ScenarioLedger::insurance_payout);
+  money("liquidation_fees_usd", &ScenarioLedger::liquidation_fees);
+  money("conservation_residual_usd", &ScenarioLedger::conservation_residual);
+  write_scenario_field(group, axes, scenarios, "insurance_fund_min_usd", usd,
+                       [](const ScenarioMetrics& m) { return to_usd(m.insurance_fund_min); });
+  write_scenario_field(group, axes, scenarios, "insurance_fund_end_usd", usd,
+                       [](const ScenarioMetrics& m) { return to_usd(m.insurance_fund_end); });
+  write_scenario_field(group, axes, scenarios, "adl_notional_usd", usd,
+                       [](const ScenarioMetrics& m) { return m.adl_notional_usd; });
+  write_scenario_field(group, axes, scenarios, "cascade_rounds_total", dimensionless,
+                       [](const ScenarioMetrics& m) { return m.cascade_rounds_total; });
+  write_scenario_field(group, axes, scenarios, "cascade_rounds_max", dimensionless,
+                       [](const ScenarioMetrics& m) { return m.cascade_rounds_max; });
+  write_scenario_field(group, axes, scenarios, "round_cap_hits", dimensionless,
+                       [](const ScenarioMetrics& m) { return m.round_cap_hits; });
+  write_scenario_field(group, axes, scenarios, "fund_exhausted", dimensionless,
+                       [](const ScenarioMetrics& m) { return static_cast<std::uint8_t>(m.fund_exhausted != 0); });
+  write_scenario_market_field(group, axes, scenarios, markets, "liquidated_notional_usd", usd,
+                              &ScenarioMetrics::liquidated_notional_usd);
+  write_scenario_market_field(group, axes, scenarios, markets, "liquidation_count", dimensionless,
+                              &ScenarioMetrics::liquidation_count);
+  write_scenario_market_field(group, axes, scenarios, markets, "peak_impact", dimensionless,
+                              &ScenarioMetrics::peak_impact);
+  write_scenario_market_field(group, axes, scenarios, markets, "max_margin_scale", dimensionless,
+                              &ScenarioMetrics::max_margin_scale);
+}
+
+void write_step_series(const Group& group, const Axes& axes, const StepSeries& series) {
+  const auto s = static_cast<hsize_t>(series.scenarios);
+  const auto t = static_cast<hsize_t>(series.steps);
+  const auto m = static_cast<hsize_t>(series.markets);
+  const auto per_market = [&](const std::string& name, const char* units, const std::vector<double>& values) {
+    const Dataset dataset = hdf5::write_array(group, name, {s, t, m}, values);
+    hdf5::write_string_attribute(dataset, "units", units);
+    name_dimensions(dataset, {axes.scenario, axes.step, axes.market});
+  };
+  const auto per_step = [&](const std::string& name, const char* units, const auto& values) {
+    const Dataset dataset = hdf5::write_array(group, name, {s, t}, values);
+    hdf5::write_string_attribute(dataset, "units", units);
+    name_dimensions(dataset, {axes.scenario, axes.step});
+  };
+  per_market("fundamental_price_usd", usd, series.fundamental_price_usd);
+  per_market("mark_price_usd", usd, series.mark_price_usd);
+  per_market("margin_scale", dimensionless, series.margin_scale);
+  per_market("liquidated_notional_usd", usd, series.liquidated_notional_usd);
+  per_step("cascade_rounds", dimensionless, series.cascade_rounds);
+  per_step("insurance_fund_usd", usd, series.insurance_fund_usd);
+  per_step("regime", dimensionless, series.regime);
+}
+
+void write_summary(const hdf5::File& file, const RunSummary& summary) {
+  const Group group = hdf5::create_group(file, "summary");
+  std::vector<std::string> metrics;
+  std::vector<double> values;
+  for (const DistributionSummary& d : summary.distributions) {
+    metrics.push_back(d.metric);
+    values.insert(values.end(), {d.mean, d.stddev, d.min, d.p50, d.p90, d.p99, d.p999, d.max, d.var_99, d.es_99,
+                                 d.var_999, d.es_999});
+  }
+  hdf5::write_strings(group, "metric", metrics);
+  hdf5::write_strings(group, "statistic", std::vector<std::string>(summary_statistics.begin(), summary_statistics.end()));
+  const Dataset value = hdf5::write_array(group, "value", {metrics.size(), summary_statistics.size()}, values);
+  // Labels only: string datasets are not a dimension scale every reader accepts.
+  hdf5::set_dimension_label(value, 0, "metric");
+  hdf5::set_dimension_label(value, 1, "statistic");
+  hdf5::write_scalar_attribute<std::int64_t>(group, "scenarios", summary.scenarios);
+  hdf5::write_scalar_attribute<std::int64_t>(group, "fund_exhausted_scenarios", summary.fund_exhausted_scenarios);
+  hdf5::write_scalar_attribute<double>(group, "fund_exhaustion_probability", summary.fund_exhaustion_probability);
+  hdf5::write_scalar_attribute<std::int64_t>(group, "round_cap_hits", summary.round_cap_hits);
+  hdf5::write_scalar_attribute<double>(group, "max_abs_conservation_residual_usd",
+                                       summary.max_abs_conservation_residual_usd);
+}
+
+}  // namespace
+
+void write_results_file(const std::string& path, bool overwrite, const RunProvenance& provenance,
+                        const ModelConfig& config, const BatchResults& results, const RunSummary& summary) {
+  check_shape(path, config, results, summary);
+  const std::size_t scenarios = results.scenarios.size();
+  write_atomically(path, overwrite, [&](const std::string& temporary_path) {
+    hdf5::File file = hdf5::create_file(temporary_path, path);
+    write_root_attributes(file, provenance, config, static_cast<std::int64_t>(scenarios));
+    {
+      // The scales first: every array is attached to them as it is written.
+      const Dataset market_scale = write_markets(file, config);
+      const Group scenario_group = hdf5::create_group(file, "scenario");
+      std::vector<std::int64_t> scenario_index(scenarios);
+      for (std::size_t s = 0; s < scenarios; ++s) scenario_index[s] = results.first_scenario + static_cast<std::int64_t>(s);
+      const Dataset scenario_scale = write_scale(scenario_group, "index", scenario_axis, scenario_index);
+      const Group series_group = hdf5::create_group(file, "series");
+      std::vector<std::int64_t> steps(static_cast<std::size_t>(config.run.steps));
+      for (std::size_t t = 0; t < steps.size(); ++t) steps[t] = static_cast<std::int64_t>(t) + 1;
+      const Dataset step_scale = write_scale(series_group, "step", step_axis, steps);
+      const Axes axes{{scenario_scale, scenario_axis}, {step_scale, step_axis}, {market_scale, market_axis}};
+
+      write_scenario_metrics(scenario_group, axes, results.scenarios, config.market_count());
+      write_step_series(series_group, axes, results.series);
+      write_summary(file, summary);
+    }
+    hdf5::close_file(file);
+  });
+}
+
+}  // namespace margin_stress

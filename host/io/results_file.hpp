@@ -1,0 +1,41 @@
+// The results file of a run: provenance, per-scenario metrics, per-step series and the summary,
+// in HDF5 (layout, units and signs in docs/results.md, "Results files").
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "host/analysis/summary.hpp"
+#include "host/model/config.hpp"
+#include "host/model/results.hpp"
+
+namespace margin_stress {
+
+// Value of the root attribute `format`, which tells a results file from a portfolio file.
+inline constexpr const char* results_file_format = "margin-stress results";
+inline constexpr int results_file_format_version = 1;
+
+// Where a run came from, recorded as root attributes of its results file.
+struct RunProvenance {
+  std::string program_version;
+  std::string git_commit;
+  std::string backend;           // the engine's name(), e.g. "cpu (16 threads)"
+  std::string config_source;     // ModelConfig::source_name
+  std::string portfolio_source;  // a portfolio file's path, or how the synthetic book was made
+  std::string command_line;
+  std::string start_time_utc;    // ISO 8601, e.g. "2026-11-26T14:03:00Z"
+  std::string end_time_utc;
+  std::uint64_t seed = 0;        // the scenario seed (run.seed)
+  double wall_seconds = 0;
+};
+
+// Writes the results of a whole run atomically (host/io/atomic_output.hpp): InputError if `path`
+// exists and `overwrite` is false; on any failure no file (and no temporary) is left behind.
+// `results` holds every scenario of the run: its series must be [scenarios][config.run.steps]
+// [config.market_count()], every per-market metric must have one value per market, and
+// summary.scenarios must equal the number of scenarios; otherwise std::invalid_argument.
+// Identical arguments give byte-identical files.
+void write_results_file(const std::string& path, bool overwrite, const RunProvenance& provenance,
+                        const ModelConfig& config, const BatchResults& results, const RunSummary& summary);
+
+}  // namespace margin_stress

@@ -1,0 +1,116 @@
+// The complete set of model and run parameters (docs/model.md gives every symbol and default).
+// A ModelConfig is plain data: it is filled from TOML by host/io/config_file, checked by
+// validate_config, and then read, never changed, by scenario generation and by every engine.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace margin_stress {
+
+// One perpetual-futures market (docs/model.md, "Markets").
+struct MarketSpec {
+  std::string name;
+  double initial_price_usd = 0.0;            // fundamental and mark price at step 0
+  double lot_size = 0.0;                     // base-asset units per lot; quantities are whole lots
+  double depth_usd = 0.0;                    // impact depth D: the signed notional whose impact is 1 in log price
+  double initial_margin_fraction = 0.0;      // imf, before the margin scale
+  double maintenance_margin_fraction = 0.0;  // mmf, before the margin scale; 0 < mmf <= imf <= 1
+  double reference_volatility = 0.0;         // sigma_ref, annualised, for the volatility-scaled policy
+};
+
+enum class ImpactLaw { linear, square_root };
+
+// Price impact of liquidation flow (docs/model.md, "Price impact").
+struct ImpactParams {
+  ImpactLaw law = ImpactLaw::linear;
+  double permanent_fraction = 0.5;            // share of each round's impact that never decays
+  double temporary_half_life_seconds = 1800;  // half-life of the rest; 0 means gone by the next step
+  // Price band: the mark never leaves [F e^-b, F e^b]; a round's impact is truncated at the band.
+  double max_log_deviation = 1.0;
+};
+
+enum class LiquidationMode { full, partial };
+
+// Liquidation mechanics (docs/model.md, "Liquidation").
+struct LiquidationParams {
+  LiquidationMode mode = LiquidationMode::full;
+  double fee_rate = 0.005;       // of the liquidated notional, paid to the insurance fund
+  int max_cascade_rounds = 64;   // a step that reaches this cap is reported, not hidden
+};
+
+// Insurance fund and auto-deleveraging (docs/model.md, "Insurance fund, ADL and bad debt").
+struct InsuranceFundParams {
+  double initial_balance_usd = 0.0;
+  bool auto_deleveraging = true;
+};
+
+enum class MarginPolicyKind { static_margin, volatility_scaled };
+
+// Dynamic margin policy (docs/model.md, "Margin policy").
+struct MarginPolicyParams {
+  MarginPolicyKind kind = MarginPolicyKind::volatility_scaled;
+  double ewma_lambda = 0.98;   // weight of the previous variance estimate, per step
+  double scale_floor = 1.0;
+  double scale_cap = 3.0;
+};
+
+// One state of the volatility-regime chain (docs/model.md, "Price process").
+struct RegimeState {
+  std::string name;
+  std::vector<double> volatility;     // per market, annualised
+  std::vector<double> drift;          // per market, annualised, of the log price before the -sigma^2/2 term
+  std::vector<double> jump_mean;      // per market, mean of the log jump size
+  std::vector<double> jump_stddev;    // per market, standard deviation of the log jump size
+  double jump_intensity_per_day = 0.0;  // arrivals of market-wide jumps
+  double depth_multiplier = 1.0;        // scales every market's depth in this regime
+  std::vector<double> correlation;      // markets x markets, row-major, of the diffusive shocks
+};
+
+struct RegimeModel {
+  std::vector<RegimeState> states;
+  std::vector<double> transition;            // K x K, row-major, per step; rows sum to 1
+  std::vector<double> initial_distribution;  // K; empty means the chain's stationary distribution
+};
+
+// The synthetic book (docs/model.md, "Synthetic portfolios").
+struct PortfolioGeneratorParams {
+  std::int64_t accounts = 100000;
+  std::uint64_t seed = 1;
+  double pareto_alpha = 1.5;                 // tail index of account notional
+  double min_notional_usd = 1000.0;          // Pareto scale
+  double max_notional_usd = 50.0e6;          // truncation
+  double multi_market_fraction = 0.25;       // accounts holding 2 or 3 markets on cross margin
+  std::vector<double> open_interest_share;   // per market, sums to 1
+  std::vector<double> long_fraction;         // per market, probability a position is long
+  std::vector<double> leverage_weights;      // probability of each leverage bracket
+  std::vector<double> leverage_bounds;       // bracket edges, size = weights + 1, e.g. 1,3,10,25,50,100
+  double entry_price_spread = 0.05;          // stddev of log(entry/initial price)
+};
+
+struct RunParams {
+  std::int64_t scenarios = 500;
+  std::int64_t steps = 288;
+  double step_seconds = 300.0;
+  std::uint64_t seed = 20261126;
+  int threads = 0;  // 0: all hardware threads
+};
+
+struct ModelConfig {
+  RunParams run;
+  std::vector<MarketSpec> markets;
+  ImpactParams impact;
+  LiquidationParams liquidation;
+  InsuranceFundParams insurance_fund;
+  MarginPolicyParams margin_policy;
+  RegimeModel regimes;
+  PortfolioGeneratorParams portfolio;
+  std::string source_text;  // the TOML text the config was read from, kept for provenance
+  std::string source_name;  // its file name, or "built-in default"
+
+  std::size_t market_count() const { return markets.size(); }
+  std::size_t regime_count() const { return regimes.states.size(); }
+};
+
+}  // namespace margin_stress

@@ -1,0 +1,16 @@
+#include "host/model/money.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace margin_stress {
+
+micro_usd to_micro_usd_checked(double usd, const char* what) {
+  if (!(std::fabs(usd) <= max_money_usd)) {
+    throw std::overflow_error(std::string(what) + " of " + std::to_string(usd) +
+                              " USD is beyond the fixed-point range of +-4.6e12 USD (docs/model.md, section 1)");
+  }
+  return to_micro_usd(usd);
+}
+
+}  // namespace margin_stress

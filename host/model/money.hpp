@@ -1,0 +1,33 @@
+// Money in integer fixed point (docs/model.md, "Arithmetic and money").
+// Every cash balance and every transfer is a whole number of micro-dollars, so that sums do not
+// depend on the order of additions (a GPU can reproduce them bit for bit) and conservation of
+// money is exact in integers.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+namespace margin_stress {
+
+using micro_usd = std::int64_t;
+
+inline constexpr double micro_usd_per_usd = 1.0e6;
+
+// Largest magnitude a single balance or transfer may take: 2^62 micro-dollars (about 4.6e12 USD),
+// leaving headroom so that adding two in-range amounts cannot overflow.
+inline constexpr double max_money_usd = 4.6e12;
+
+// Rounds half away from zero; the caller guarantees |usd| <= max_money_usd (inputs are validated
+// at the boundary, and model.md bounds every amount derived from them).
+inline micro_usd to_micro_usd(double usd) { return static_cast<micro_usd>(std::llround(usd * micro_usd_per_usd)); }
+
+// The same, for amounts that a scenario's own dynamics produce: throws std::overflow_error naming
+// `what` instead of overflowing when |usd| exceeds max_money_usd (or is not finite).
+micro_usd to_micro_usd_checked(double usd, const char* what);
+
+// Multiplies by the double nearest 1e-6 rather than dividing by 1e6: the engines' hot loop converts
+// every account's cash, and both engines must round the same way (docs/model.md, section 1).
+inline constexpr double usd_per_micro_usd = 1.0e-6;
+inline double to_usd(micro_usd amount) { return static_cast<double>(amount) * usd_per_micro_usd; }
+
+}  // namespace margin_stress

@@ -1,0 +1,81 @@
+// What an engine produces for a batch of scenarios (docs/model.md, "Metrics"; file layout in
+// docs/results.md). Sign convention: a loss is positive (bad debt, insurance fund loss); P&L and
+// changes are signed gains.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "host/model/money.hpp"
+
+namespace margin_stress {
+
+// Per scenario, one value each (money in micro-dollars, exact).
+struct ScenarioLedger {
+  micro_usd trader_equity_change = 0;   // sum over accounts of final minus initial equity, at marks
+  micro_usd insurance_fund_change = 0;  // final minus initial balance
+  micro_usd liquidity_provider_pnl = 0; // outside counterparty: final minus initial value, at marks
+  micro_usd bad_debt = 0;               // deficits neither the fund nor ADL covered (written off)
+  micro_usd adl_haircut = 0;            // profit taken from auto-deleveraged accounts
+  micro_usd insurance_payout = 0;       // deficits the fund covered
+  micro_usd liquidation_fees = 0;       // fees paid into the fund
+  // trader_equity_change + insurance_fund_change + liquidity_provider_pnl - bad_debt, to the
+  // micro-dollar; zero up to the rounding of marks (docs/model.md, "Ledger").
+  micro_usd conservation_residual = 0;
+};
+
+struct ScenarioMetrics {
+  ScenarioLedger ledger;
+  micro_usd insurance_fund_min = 0;
+  micro_usd insurance_fund_end = 0;
+  double adl_notional_usd = 0.0;
+  std::int64_t cascade_rounds_total = 0;  // summed over steps
+  std::int32_t cascade_rounds_max = 0;    // most rounds in one step
+  std::int32_t round_cap_hits = 0;        // steps whose cascade stopped at the cap
+  std::int32_t fund_exhausted = 0;        // 1 if a step's deficits exceeded the fund
+  std::vector<double> liquidated_notional_usd;  // per market
+  std::vector<std::int64_t> liquidation_count;  // per market, position liquidations (partial ones too)
+  std::vector<double> peak_impact;              // per market, max |mark/fundamental - 1|
+  std::vector<double> max_margin_scale;         // per market
+};
+
+// Per scenario, per step (1..steps, stored at index step-1), per market where marked [m].
+struct StepSeries {
+  std::int64_t scenarios = 0, steps = 0, markets = 0;
+  std::vector<double> fundamental_price_usd;    // [s][t][m]
+  std::vector<double> mark_price_usd;           // [s][t][m]
+  std::vector<double> margin_scale;             // [s][t][m]
+  std::vector<double> liquidated_notional_usd;  // [s][t][m]
+  std::vector<std::int32_t> cascade_rounds;     // [s][t]
+  std::vector<double> insurance_fund_usd;       // [s][t], after the step's settlement
+  std::vector<std::uint8_t> regime;             // [s][t], the hidden regime (for analysis only)
+
+  void resize(std::int64_t scenario_count, std::int64_t step_count, std::int64_t market_count) {
+    scenarios = scenario_count;
+    steps = step_count;
+    markets = market_count;
+    const auto per_market = static_cast<std::size_t>(scenario_count * step_count * market_count);
+    const auto per_step = static_cast<std::size_t>(scenario_count * step_count);
+    fundamental_price_usd.assign(per_market, 0.0);
+    mark_price_usd.assign(per_market, 0.0);
+    margin_scale.assign(per_market, 0.0);
+    liquidated_notional_usd.assign(per_market, 0.0);
+    cascade_rounds.assign(per_step, 0);
+    insurance_fund_usd.assign(per_step, 0.0);
+    regime.assign(per_step, 0);
+  }
+  std::size_t market_index(std::int64_t s, std::int64_t t, std::int64_t m) const {
+    return static_cast<std::size_t>((s * steps + t) * markets + m);
+  }
+  std::size_t step_index(std::int64_t s, std::int64_t t) const {
+    return static_cast<std::size_t>(s * steps + t);
+  }
+};
+
+struct BatchResults {
+  std::int64_t first_scenario = 0;
+  std::vector<ScenarioMetrics> scenarios;
+  StepSeries series;
+};
+
+}  // namespace margin_stress

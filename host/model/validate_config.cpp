@@ -1,0 +1,185 @@
+#include "host/model/validate_config.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "host/model/input_error.hpp"
+#include "host/portfolio/generator.hpp"
+#include "scenarios/regime_chain.hpp"
+
+namespace margin_stress {
+
+namespace {
+
+constexpr std::int64_t max_scenarios = std::int64_t{1} << 31;  // scenario indices fit an int32
+constexpr std::int64_t max_steps = 1000000;
+constexpr std::size_t max_markets = 64;
+constexpr int max_cascade_rounds_limit = 10000;
+constexpr double max_fee_rate = 0.5;
+// e^10 (about 22,000x) is far beyond any price band a venue uses; it also keeps marks finite.
+constexpr double max_log_deviation_limit = 10.0;
+constexpr double max_insurance_fund_usd = 1.0e12;
+constexpr double max_scale_cap = 100.0;
+// Expected market-wide jumps per step. Far more than this is a diffusion in disguise and usually a
+// unit mistake (an intensity per step or per year written as per day); it also bounds the work of
+// the per-step Poisson draw.
+constexpr double max_jumps_per_step = 50.0;
+constexpr double seconds_per_day = 86400.0;
+// Seeds are uint64 in the program but signed 64-bit integers in TOML; a larger seed (possible from
+// the command line) could not be recorded in source_text, which must reproduce the run.
+constexpr std::uint64_t max_seed = std::numeric_limits<std::int64_t>::max();
+// generate_portfolio's precondition (host/portfolio/generator.hpp): its entry prices come from
+// normals that never exceed 8.7 in magnitude, and the largest position must stay below 9e18 lots.
+constexpr double max_entry_price_normal = 8.7;
+constexpr double max_position_lots = 9.0e18;
+
+std::string text(double value) {
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  return std::string(buffer, result.ptr);
+}
+
+class ConfigChecker {
+ public:
+  explicit ConfigChecker(const ModelConfig& config) : source_(config.source_name) {}
+
+  [[noreturn]] void fail(const std::string& message) const { throw InputError(source_ + ": " + message); }
+
+  void integer_in(const std::string& field, std::int64_t value, std::int64_t low, std::int64_t high,
+                  const std::string& range) const {
+    if (value < low || value > high) fail(field + ": " + std::to_string(value) + " is not in " + range);
+  }
+  void positive_finite(const std::string& field, double value) const {
+    if (!(std::isfinite(value) && value > 0.0)) fail(field + ": " + text(value) + " is not a finite number > 0");
+  }
+  void non_negative_finite(const std::string& field, double value) const {
+    if (!(std::isfinite(value) && value >= 0.0)) fail(field + ": " + text(value) + " is not a finite number >= 0");
+  }
+  void seed(const std::string& field, std::uint64_t value) const {
+    if (value > max_seed) {
+      fail(field + ": " + std::to_string(value) + " is not in [0, 2^63 - 1] (TOML integers are signed 64-bit)");
+    }
+  }
+  // low <= value <= high; NaN fails.
+  void closed(const std::string& field, double value, double low, double high) const {
+    if (!(value >= low && value <= high)) {
+      fail(field + ": " + text(value) + " is not in [" + text(low) + ", " + text(high) + "]");
+    }
+  }
+
+ private:
+  std::string source_;
+};
+
+void check_run(const ConfigChecker& check, const RunParams& run) {
+  check.integer_in("run.scenarios", run.scenarios, 1, max_scenarios - 1, "[1, 2^31)");
+  check.integer_in("run.steps", run.steps, 1, max_steps, "[1, 1000000]");
+  check.positive_finite("run.step_seconds", run.step_seconds);
+  check.seed("run.seed", run.seed);
+  if (run.threads < 0)
+    check.fail("run.threads: " + std::to_string(run.threads) + " is not >= 0 (0: all hardware threads)");
+}
+
+void check_markets(const ConfigChecker& check, const std::vector<MarketSpec>& markets) {
+  if (markets.empty() || markets.size() > max_markets) {
+    check.fail("markets: " + std::to_string(markets.size()) + " entries, expected 1 to " + std::to_string(max_markets));
+  }
+  for (std::size_t m = 0; m < markets.size(); ++m) {
+    const MarketSpec& market = markets[m];
+    const std::string field = "markets[" + std::to_string(m) + "].";
+    if (market.name.empty()) check.fail(field + "name: empty; every market needs a name");
+    for (std::size_t earlier = 0; earlier < m; ++earlier) {
+      if (markets[earlier].name == market.name) {
+        check.fail(field + "name: \"" + market.name + "\" is also the name of markets[" + std::to_string(earlier) +
+                   "]; market names must be unique");
+      }
+    }
+    check.positive_finite(field + "initial_price_usd", market.initial_price_usd);
+    check.positive_finite(field + "lot_size", market.lot_size);
+    check.positive_finite(field + "depth_usd", market.depth_usd);
+    const double imf = market.initial_margin_fraction;
+    const double mmf = market.maintenance_margin_fraction;
+    if (!(imf > 0.0 && imf <= 1.0)) check.fail(field + "initial_margin_fraction: " + text(imf) + " is not in (0, 1]");
+    if (!(mmf > 0.0 && mmf <= imf)) {
+      check.fail(field + "maintenance_margin_fraction: " + text(mmf) +
+                 " is not in (0, initial_margin_fraction = " + text(imf) + "]");
+    }
+    check.positive_finite(field + "reference_volatility", market.reference_volatility);
+  }
+}
+
+void check_mechanics(const ConfigChecker& check, const ModelConfig& config) {
+  check.closed("impact.permanent_fraction", config.impact.permanent_fraction, 0.0, 1.0);
+  check.non_negative_finite("impact.temporary_half_life_seconds", config.impact.temporary_half_life_seconds);
+  check.closed("impact.max_log_deviation", config.impact.max_log_deviation, 0.0, max_log_deviation_limit);
+  check.closed("liquidation.fee_rate", config.liquidation.fee_rate, 0.0, max_fee_rate);
+  check.integer_in("liquidation.max_cascade_rounds", config.liquidation.max_cascade_rounds, 1, max_cascade_rounds_limit,
+                   "[1, " + std::to_string(max_cascade_rounds_limit) + "]");
+  check.closed("insurance_fund.initial_balance_usd", config.insurance_fund.initial_balance_usd, 0.0,
+               max_insurance_fund_usd);
+
+  const MarginPolicyParams& policy = config.margin_policy;
+  if (!(policy.ewma_lambda >= 0.0 && policy.ewma_lambda < 1.0)) {
+    check.fail("margin_policy.ewma_lambda: " + text(policy.ewma_lambda) + " is not in [0, 1)");
+  }
+  if (!(policy.scale_floor > 0.0 && policy.scale_floor <= max_scale_cap)) {
+    check.fail("margin_policy.scale_floor: " + text(policy.scale_floor) + " is not in (0, " + text(max_scale_cap) +
+               "]");
+  }
+  if (!(policy.scale_cap >= policy.scale_floor && policy.scale_cap <= max_scale_cap)) {
+    check.fail("margin_policy.scale_cap: " + text(policy.scale_cap) +
+               " is not in [scale_floor = " + text(policy.scale_floor) + ", " + text(max_scale_cap) + "]");
+  }
+}
+
+// Needs run.step_seconds, which validate_regime_model does not see.
+void check_jumps_per_step(const ConfigChecker& check, const ModelConfig& config) {
+  const double step_days = config.run.step_seconds / seconds_per_day;
+  for (std::size_t k = 0; k < config.regimes.states.size(); ++k) {
+    const RegimeState& state = config.regimes.states[k];
+    const double jumps_per_step = state.jump_intensity_per_day * step_days;
+    if (!(jumps_per_step <= max_jumps_per_step)) {
+      check.fail("regimes.states[" + std::to_string(k) +
+                 "].jump_intensity_per_day: " + text(state.jump_intensity_per_day) + " (regime \"" + state.name +
+                 "\") gives " + text(jumps_per_step) + " expected jumps per step of " + text(config.run.step_seconds) +
+                 " s; at most " + text(max_jumps_per_step) + " are allowed");
+    }
+  }
+}
+
+// Crosses [[markets]] and [portfolio], so neither module's own check can see it. Runs after both
+// are validated: prices, lot sizes and notionals are finite and positive, the spread finite >= 0.
+void check_position_sizes(const ConfigChecker& check, const ModelConfig& config) {
+  const PortfolioGeneratorParams& portfolio = config.portfolio;
+  const double lowest_entry_factor = std::exp(-max_entry_price_normal * portfolio.entry_price_spread);
+  for (std::size_t m = 0; m < config.markets.size(); ++m) {
+    const MarketSpec& market = config.markets[m];
+    const double lots = portfolio.max_notional_usd / (market.lot_size * market.initial_price_usd * lowest_entry_factor);
+    if (!(lots < max_position_lots)) {
+      check.fail("markets[" + std::to_string(m) + "].lot_size: " + text(market.lot_size) +
+                 " is too small: a position of portfolio.max_notional_usd = " + text(portfolio.max_notional_usd) +
+                 " at initial_price_usd = " + text(market.initial_price_usd) +
+                 " (entry prices down to exp(-8.7 * portfolio.entry_price_spread) of it) could need " + text(lots) +
+                 " lots; at most 9e18 fit");
+    }
+  }
+}
+
+}  // namespace
+
+void validate_config(const ModelConfig& config) {
+  const ConfigChecker check(config);
+  check_run(check, config.run);
+  check_markets(check, config.markets);
+  check_mechanics(check, config);
+  check.seed("portfolio.seed", config.portfolio.seed);
+  check_jumps_per_step(check, config);
+  validate_regime_model(config.regimes, config.market_count(), config.source_name);
+  validate_generator_params(config.portfolio, config.market_count(), config.source_name);
+  check_position_sizes(check, config);
+}
+
+}  // namespace margin_stress

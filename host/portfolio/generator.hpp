@@ -1,0 +1,33 @@
+// The synthetic book (docs/model.md, "Synthetic portfolios"): Pareto-distributed account sizes,
+// single-market and cross-margin accounts, markets chosen by open-interest share, sides by long
+// fraction, leverage from a bracket mix, and collateral that puts every account at or above its
+// initial margin at step 0.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "host/model/config.hpp"
+#include "host/model/portfolio.hpp"
+
+namespace margin_stress {
+
+// Checks a [portfolio] section against `markets` markets; throws InputError naming source_name,
+// the field (portfolio.<field>, with the row for per-market and per-bracket arrays, 0-based), the
+// value and the allowed range, e.g. "config.toml: portfolio.pareto_alpha: 0 is not a finite number > 0".
+void validate_generator_params(const PortfolioGeneratorParams& params, std::size_t markets,
+                               const std::string& source_name);
+
+// Generates params.accounts accounts over `markets` (in config order). Account a is drawn from
+// Philox keyed by params.seed with its own counters (scenarios/rng.hpp), so it can be regenerated
+// alone and the book is the same for any thread count. threads: worker threads, 0 for all
+// hardware threads.
+// Preconditions: validate_generator_params passed; every market has initial_price_usd > 0,
+// lot_size > 0 and 0 < initial_margin_fraction <= 1, and the largest lot count,
+// max_notional_usd / (lot_size * initial_price_usd * exp(-8.7 * entry_price_spread)), is below
+// 9e18 (Box-Muller normals from 53-bit uniforms never exceed 8.7 in magnitude).
+Portfolio generate_portfolio(const PortfolioGeneratorParams& params, const std::vector<MarketSpec>& markets,
+                             int threads = 0);
+
+}  // namespace margin_stress

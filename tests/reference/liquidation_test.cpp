@@ -1,0 +1,89 @@
+// Single accounts against hand-derived liquidation prices (docs/model.md, sections 2 and 7).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "tests/reference/engine_fixture.hpp"
+
+namespace margin_stress::testing {
+namespace {
+
+// Fundamental price falling one dollar a step from 100 to 80.
+std::vector<std::vector<std::vector<double>>> falling_path() {
+  std::vector<std::vector<double>> steps;
+  for (int t = 0; t <= 20; ++t) steps.push_back({100.0 - t});
+  return {steps};
+}
+
+// Long 10 lots of 1 unit at 100 with 150 of collateral, mmf 5 %: equity 10 M - 850, maintenance
+// 0.5 M, so it is liquidatable once 9.5 M < 850, i.e. M < 89.4737. The path is at 90 at step 10
+// and at 89 at step 11. Impact is nil (depth 1e300), so the sale fills at 89:
+// cash -850 + 890 = 40, fee min(0.005 * 890, 40) = 4.45, left 35.55.
+TEST(Liquidation, SinglePositionAtHandDerivedPrice) {
+  ModelConfig config = hand_config(1, 1e300);
+  config.insurance_fund.initial_balance_usd = 1000.0;
+  const Portfolio book = hand_portfolio(config, {{150.0, {{0, 10, 100.0}}}});
+  const BatchResults results = run_cpu(config, book, hand_paths(falling_path()));
+
+  const ScenarioMetrics& metrics = results.scenarios[0];
+  ASSERT_EQ(metrics.liquidation_count[0], 1);
+  EXPECT_DOUBLE_EQ(metrics.liquidated_notional_usd[0], 890.0);
+  for (std::int64_t t = 1; t <= 20; ++t) {
+    const double notional = results.series.liquidated_notional_usd[results.series.market_index(0, t - 1, 0)];
+    EXPECT_EQ(notional, t == 11 ? 890.0 : 0.0) << "step " << t;
+  }
+  EXPECT_EQ(metrics.ledger.liquidation_fees, 4'450'000);
+  EXPECT_EQ(metrics.insurance_fund_end, 1'004'450'000);
+  // Equity 150 -> 35.55; the LP was short 10 at 100 (value -1000) and ends flat with -890 cash.
+  EXPECT_EQ(metrics.ledger.trader_equity_change, -114'450'000);
+  EXPECT_EQ(metrics.ledger.liquidity_provider_pnl, 110'000'000);
+  EXPECT_EQ(metrics.ledger.bad_debt, 0);
+  EXPECT_EQ(metrics.ledger.conservation_residual, 0);
+}
+
+// The same account short: equity 150 - 10 (M - 100) = 1150 - 10 M, maintenance 0.5 M, liquidatable
+// once M > 1150 / 10.5 = 109.5238: at step 10 of a path rising a dollar a step (110).
+TEST(Liquidation, ShortPositionAtHandDerivedPrice) {
+  ModelConfig config = hand_config(1, 1e300);
+  const Portfolio book = hand_portfolio(config, {{150.0, {{0, -10, 100.0}}}});
+  std::vector<std::vector<double>> steps;
+  for (int t = 0; t <= 20; ++t) steps.push_back({100.0 + t});
+  const BatchResults results = run_cpu(config, book, hand_paths({steps}));
+  for (std::int64_t t = 1; t <= 20; ++t) {
+    const double notional = results.series.liquidated_notional_usd[results.series.market_index(0, t - 1, 0)];
+    EXPECT_EQ(notional, t == 10 ? 1100.0 : 0.0) << "step " << t;
+  }
+  EXPECT_EQ(results.scenarios[0].ledger.conservation_residual, 0);
+}
+
+// Partial liquidation of 100 lots long at 100 with 1500 collateral, at 89 (no impact):
+// E = 400, MM = 445, IM = 890, N = 8900, f = (890 - 400) / (890 - 0.005 * 8900) = 0.5795...,
+// so ceil(57.95) = 58 lots are sold: cash -8500 + 5162 = -3338, fee 25.81, and the 42 lots left
+// need IM 373.8 against equity -3338 - 25.81 + 42 * 89 = 374.19: restored, no second round.
+TEST(Liquidation, PartialRestoresInitialMargin) {
+  ModelConfig config = hand_config(1, 1e300);
+  config.liquidation.mode = LiquidationMode::partial;
+  const Portfolio book = hand_portfolio(config, {{1500.0, {{0, 100, 100.0}}}});
+  const BatchResults results = run_cpu(config, book, hand_paths({{{100.0}, {89.0}, {89.0}}}));
+  const ScenarioMetrics& metrics = results.scenarios[0];
+  EXPECT_EQ(metrics.liquidation_count[0], 1);
+  EXPECT_DOUBLE_EQ(metrics.liquidated_notional_usd[0], 58 * 89.0);
+  EXPECT_EQ(metrics.ledger.liquidation_fees, 25'810'000);
+  EXPECT_EQ(metrics.cascade_rounds_max, 1);
+  // Equity 1500 at the start; 374.19 at the end, marked at 89.
+  EXPECT_EQ(metrics.ledger.trader_equity_change, 374'190'000 - 1'500'000'000);
+  EXPECT_EQ(metrics.ledger.conservation_residual, 0);
+}
+
+// A healthy account is never touched, whatever the path.
+TEST(Liquidation, HealthyAccountUntouched) {
+  ModelConfig config = hand_config(1, 1e300);
+  const Portfolio book = hand_portfolio(config, {{1000.0, {{0, 10, 100.0}}}});
+  const BatchResults results = run_cpu(config, book, hand_paths(falling_path()));
+  EXPECT_EQ(results.scenarios[0].liquidation_count[0], 0);
+  EXPECT_EQ(results.scenarios[0].ledger.trader_equity_change, -200'000'000);  // 10 lots x -20
+  EXPECT_EQ(results.scenarios[0].ledger.conservation_residual, 0);
+}
+
+}  // namespace
+}  // namespace margin_stress::testing

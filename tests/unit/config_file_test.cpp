@@ -1,0 +1,598 @@
+// The TOML configuration: the built-in default, layering, the round trip through source_text, and
+// every error path of parsing (host/io/config_file) and range validation (validate_config).
+#include "host/io/config_file.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <initializer_list>
+#include <limits>
+#include <sstream>
+#include <string>
+
+#include "host/io/config_writer.hpp"
+#include "host/model/input_error.hpp"
+#include "host/model/validate_config.hpp"
+
+namespace margin_stress {
+namespace {
+
+// The InputError message `action` throws, or a marker that fails every expect_contains below.
+std::string input_error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const InputError& error) {
+    return error.what();
+  }
+  return "<no InputError thrown>";
+}
+
+void expect_contains(const std::string& message, std::initializer_list<std::string> parts) {
+  for (const std::string& part : parts) {
+    EXPECT_NE(message.find(part), std::string::npos) << "expected \"" << part << "\" in: " << message;
+  }
+}
+
+std::string parse_error(const std::string& toml) {
+  return input_error_of([&] { parse_config(toml, "my.toml"); });
+}
+
+std::string validation_error(const std::string& toml) {
+  return input_error_of([&] { validate_config(parse_config(toml, "my.toml")); });
+}
+
+// Field by field, doubles bit for bit (EXPECT_EQ), so that the round trip is exact.
+void expect_same_config(const ModelConfig& a, const ModelConfig& b) {
+  EXPECT_EQ(a.run.scenarios, b.run.scenarios);
+  EXPECT_EQ(a.run.steps, b.run.steps);
+  EXPECT_EQ(a.run.step_seconds, b.run.step_seconds);
+  EXPECT_EQ(a.run.seed, b.run.seed);
+  EXPECT_EQ(a.run.threads, b.run.threads);
+  ASSERT_EQ(a.markets.size(), b.markets.size());
+  for (std::size_t m = 0; m < a.markets.size(); ++m) {
+    SCOPED_TRACE("market " + std::to_string(m));
+    EXPECT_EQ(a.markets[m].name, b.markets[m].name);
+    EXPECT_EQ(a.markets[m].initial_price_usd, b.markets[m].initial_price_usd);
+    EXPECT_EQ(a.markets[m].lot_size, b.markets[m].lot_size);
+    EXPECT_EQ(a.markets[m].depth_usd, b.markets[m].depth_usd);
+    EXPECT_EQ(a.markets[m].initial_margin_fraction, b.markets[m].initial_margin_fraction);
+    EXPECT_EQ(a.markets[m].maintenance_margin_fraction, b.markets[m].maintenance_margin_fraction);
+    EXPECT_EQ(a.markets[m].reference_volatility, b.markets[m].reference_volatility);
+  }
+  EXPECT_EQ(a.impact.law, b.impact.law);
+  EXPECT_EQ(a.impact.permanent_fraction, b.impact.permanent_fraction);
+  EXPECT_EQ(a.impact.temporary_half_life_seconds, b.impact.temporary_half_life_seconds);
+  EXPECT_EQ(a.impact.max_log_deviation, b.impact.max_log_deviation);
+  EXPECT_EQ(a.liquidation.mode, b.liquidation.mode);
+  EXPECT_EQ(a.liquidation.fee_rate, b.liquidation.fee_rate);
+  EXPECT_EQ(a.liquidation.max_cascade_rounds, b.liquidation.max_cascade_rounds);
+  EXPECT_EQ(a.insurance_fund.initial_balance_usd, b.insurance_fund.initial_balance_usd);
+  EXPECT_EQ(a.insurance_fund.auto_deleveraging, b.insurance_fund.auto_deleveraging);
+  EXPECT_EQ(a.margin_policy.kind, b.margin_policy.kind);
+  EXPECT_EQ(a.margin_policy.ewma_lambda, b.margin_policy.ewma_lambda);
+  EXPECT_EQ(a.margin_policy.scale_floor, b.margin_policy.scale_floor);
+  EXPECT_EQ(a.margin_policy.scale_cap, b.margin_policy.scale_cap);
+  EXPECT_EQ(a.regimes.transition, b.regimes.transition);
+  EXPECT_EQ(a.regimes.initial_distribution, b.regimes.initial_distribution);
+  ASSERT_EQ(a.regimes.states.size(), b.regimes.states.size());
+  for (std::size_t k = 0; k < a.regimes.states.size(); ++k) {
+    SCOPED_TRACE("regime " + std::to_string(k));
+    const RegimeState& x = a.regimes.states[k];
+    const RegimeState& y = b.regimes.states[k];
+    EXPECT_EQ(x.name, y.name);
+    EXPECT_EQ(x.volatility, y.volatility);
+    EXPECT_EQ(x.drift, y.drift);
+    EXPECT_EQ(x.jump_mean, y.jump_mean);
+    EXPECT_EQ(x.jump_stddev, y.jump_stddev);
+    EXPECT_EQ(x.jump_intensity_per_day, y.jump_intensity_per_day);
+    EXPECT_EQ(x.depth_multiplier, y.depth_multiplier);
+    EXPECT_EQ(x.correlation, y.correlation);
+  }
+  EXPECT_EQ(a.portfolio.accounts, b.portfolio.accounts);
+  EXPECT_EQ(a.portfolio.seed, b.portfolio.seed);
+  EXPECT_EQ(a.portfolio.pareto_alpha, b.portfolio.pareto_alpha);
+  EXPECT_EQ(a.portfolio.min_notional_usd, b.portfolio.min_notional_usd);
+  EXPECT_EQ(a.portfolio.max_notional_usd, b.portfolio.max_notional_usd);
+  EXPECT_EQ(a.portfolio.multi_market_fraction, b.portfolio.multi_market_fraction);
+  EXPECT_EQ(a.portfolio.open_interest_share, b.portfolio.open_interest_share);
+  EXPECT_EQ(a.portfolio.long_fraction, b.portfolio.long_fraction);
+  EXPECT_EQ(a.portfolio.leverage_weights, b.portfolio.leverage_weights);
+  EXPECT_EQ(a.portfolio.leverage_bounds, b.portfolio.leverage_bounds);
+  EXPECT_EQ(a.portfolio.entry_price_spread, b.portfolio.entry_price_spread);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The built-in default
+
+TEST(DefaultConfig, ParsesAndValidates) {
+  const ModelConfig config = default_config();
+  EXPECT_NO_THROW(validate_config(config));
+  EXPECT_EQ(config.source_name, "built-in default");
+  EXPECT_EQ(config.run.scenarios, 500);
+  EXPECT_EQ(config.run.steps, 96);
+  EXPECT_EQ(config.run.step_seconds, 900.0);
+  EXPECT_EQ(config.run.seed, 20261126u);
+  ASSERT_EQ(config.market_count(), 4u);
+  EXPECT_EQ(config.markets[3].name, "DOGE");
+  EXPECT_EQ(config.markets[3].initial_price_usd, 0.15);
+  EXPECT_EQ(config.markets[0].depth_usd, 2.0e9);
+  EXPECT_EQ(config.insurance_fund.initial_balance_usd, 3.0e6);
+  EXPECT_EQ(config.margin_policy.kind, MarginPolicyKind::volatility_scaled);
+  ASSERT_EQ(config.regime_count(), 4u);
+  EXPECT_EQ(config.regimes.states[3].name, "crisis");
+  EXPECT_EQ(config.regimes.states[3].jump_intensity_per_day, 6.0);
+  EXPECT_EQ(config.regimes.states[3].jump_mean[1], -0.096);
+  EXPECT_EQ(config.regimes.states[2].correlation[1], 0.85);
+  EXPECT_EQ(config.regimes.transition.size(), 16u);
+  EXPECT_EQ(config.regimes.transition[15], 0.875);
+  EXPECT_TRUE(config.regimes.initial_distribution.empty());  // stationary
+  EXPECT_EQ(config.portfolio.leverage_bounds.size(), 7u);
+  EXPECT_EQ(config.portfolio.max_notional_usd, 5.0e7);
+}
+
+TEST(DefaultConfig, EmbeddedTextIsThePresetFile) {
+  std::ifstream file(std::string(MARGIN_STRESS_SOURCE_DIR) + "/scenarios/presets/default.toml", std::ios::binary);
+  ASSERT_TRUE(file) << "scenarios/presets/default.toml not found";
+  std::ostringstream text;
+  text << file.rdbuf();
+  EXPECT_EQ(default_config_toml(), text.str());
+}
+
+TEST(DefaultConfig, AnEmptyFileGivesTheDefault) {
+  const ModelConfig config = parse_config("", "empty.toml");
+  expect_same_config(config, default_config());
+  EXPECT_EQ(config.source_name, "empty.toml");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Round trip: source_text alone reproduces the configuration
+
+// A config that differs from the default in every field (checked below), with awkward doubles and
+// names that need escaping.
+ModelConfig every_field_changed() {
+  ModelConfig c = default_config();
+  c.run = {12345, 777, 0.1 + 0.2, 9223372036854775807u, 3};
+  c.markets.resize(2);
+  c.markets[0] = {"BTC \"perp\" \\ ü", 61234.5, 1e-8, 3.3e9, 0.05, 0.025, 0.45};
+  c.markets[1] = {"Ξ-2", 1.7976931348623157e308, 1e-300, 1e15, 1.0, 1.0, 1.0 / 3.0};
+  c.impact = {ImpactLaw::square_root, 0.25, 0.0, 0.75};
+  c.liquidation = {LiquidationMode::partial, 0.0125, 9999};
+  c.insurance_fund = {123456789.125, false};
+  c.margin_policy = {MarginPolicyKind::static_margin, 0.9, 1.5, 2.5};
+  c.regimes.transition = {0.9, 0.1, 0.2, 0.8};
+  c.regimes.initial_distribution = {0.25, 0.75};
+  c.regimes.states.resize(2);
+  // name, volatility, drift, jump_mean, jump_stddev, jump_intensity_per_day, depth_multiplier, correlation
+  c.regimes.states[0] = {"quiet", {0.1, 0.2}, {0.01, 5e-324}, {-0.001, 0.002}, {0.003, 0.004}, 0.5, 0.9, {}};
+  c.regimes.states[0].correlation = {1.0, 0.3, 0.3, 1.0};
+  c.regimes.states[1] = {"loud", {0.7, 0.8}, {-1.5, -2.5}, {-0.05, -0.06}, {0.07, 0.08}, 3.25, 0.3, {}};
+  c.regimes.states[1].correlation = {1.0, -0.2, -0.2, 1.0};
+  c.portfolio.accounts = 4321;
+  c.portfolio.seed = 42;
+  c.portfolio.pareto_alpha = 1.1;
+  c.portfolio.min_notional_usd = 250.0;
+  c.portfolio.max_notional_usd = 1.0e6;
+  c.portfolio.multi_market_fraction = 0.5;
+  c.portfolio.open_interest_share = {0.6, 0.4};
+  c.portfolio.long_fraction = {0.4, 0.7};
+  c.portfolio.leverage_weights = {0.5, 0.5};
+  c.portfolio.leverage_bounds = {1.0, 4.0, 8.0};
+  c.portfolio.entry_price_spread = 0.0;
+  return c;
+}
+
+TEST(ConfigRoundTrip, DefaultSourceTextReproducesTheDefault) {
+  const ModelConfig config = default_config();
+  const ModelConfig again = parse_config(config.source_text, "again.toml");
+  expect_same_config(again, config);
+  EXPECT_EQ(again.source_text, config.source_text);  // a fixed point: nothing drifts on re-reading
+}
+
+TEST(ConfigRoundTrip, EveryFieldSurvivesExactly) {
+  const ModelConfig expected = every_field_changed();
+  const ModelConfig parsed = parse_config(config_to_toml(expected), "changed.toml");
+  expect_same_config(parsed, expected);
+  const ModelConfig again = parse_config(parsed.source_text, "again.toml");
+  expect_same_config(again, expected);
+  EXPECT_NO_THROW(validate_config(again));
+}
+
+TEST(ConfigRoundTrip, TheTestConfigReallyChangesEveryField) {
+  // Guards the test above: a field left at its default would round-trip even if it were never
+  // written, because layering would fill it in from the default.
+  const ModelConfig changed = every_field_changed();
+  const ModelConfig base = default_config();
+  EXPECT_NE(changed.run.scenarios, base.run.scenarios);
+  EXPECT_NE(changed.run.steps, base.run.steps);
+  EXPECT_NE(changed.run.step_seconds, base.run.step_seconds);
+  EXPECT_NE(changed.run.seed, base.run.seed);
+  EXPECT_NE(changed.run.threads, base.run.threads);
+  EXPECT_NE(changed.impact.law, base.impact.law);
+  EXPECT_NE(changed.impact.permanent_fraction, base.impact.permanent_fraction);
+  EXPECT_NE(changed.impact.temporary_half_life_seconds, base.impact.temporary_half_life_seconds);
+  EXPECT_NE(changed.impact.max_log_deviation, base.impact.max_log_deviation);
+  EXPECT_NE(changed.liquidation.mode, base.liquidation.mode);
+  EXPECT_NE(changed.liquidation.fee_rate, base.liquidation.fee_rate);
+  EXPECT_NE(changed.liquidation.max_cascade_rounds, base.liquidation.max_cascade_rounds);
+  EXPECT_NE(changed.insurance_fund.initial_balance_usd, base.insurance_fund.initial_balance_usd);
+  EXPECT_NE(changed.insurance_fund.auto_deleveraging, base.insurance_fund.auto_deleveraging);
+  EXPECT_NE(changed.margin_policy.kind, base.margin_policy.kind);
+  EXPECT_NE(changed.margin_policy.ewma_lambda, base.margin_policy.ewma_lambda);
+  EXPECT_NE(changed.margin_policy.scale_floor, base.margin_policy.scale_floor);
+  EXPECT_NE(changed.margin_policy.scale_cap, base.margin_policy.scale_cap);
+  EXPECT_NE(changed.regimes.initial_distribution, base.regimes.initial_distribution);
+  EXPECT_NE(changed.portfolio.accounts, base.portfolio.accounts);
+  EXPECT_NE(changed.portfolio.seed, base.portfolio.seed);
+  EXPECT_NE(changed.portfolio.pareto_alpha, base.portfolio.pareto_alpha);
+  EXPECT_NE(changed.portfolio.min_notional_usd, base.portfolio.min_notional_usd);
+  EXPECT_NE(changed.portfolio.max_notional_usd, base.portfolio.max_notional_usd);
+  EXPECT_NE(changed.portfolio.multi_market_fraction, base.portfolio.multi_market_fraction);
+  EXPECT_NE(changed.portfolio.entry_price_spread, base.portfolio.entry_price_spread);
+  // Arrays (markets, regime states, per-market arrays) have other sizes than the default's.
+}
+
+TEST(ConfigRoundTrip, InvalidConfigsAreWrittenFaithfully) {
+  // source_text is produced before validation, so it must also carry configs validation rejects.
+  const ModelConfig parsed = parse_config("markets = []\n[regimes]\nstates = []\ntransition = []\n", "empty.toml");
+  EXPECT_TRUE(parsed.markets.empty());
+  const ModelConfig again = parse_config(parsed.source_text, "again.toml");
+  expect_same_config(again, parsed);
+  expect_contains(input_error_of([&] { validate_config(again); }), {"again.toml", "markets", "0 entries"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layering on the built-in default
+
+TEST(ConfigLayering, OneKeyChangesOnlyThatKey) {
+  const ModelConfig config = parse_config("[margin_policy]\nscale_cap = 2.5\n", "cap.toml");
+  ModelConfig expected = default_config();
+  EXPECT_NE(expected.margin_policy.scale_cap, 2.5);
+  expected.margin_policy.scale_cap = 2.5;
+  expect_same_config(config, expected);
+  EXPECT_EQ(config.source_name, "cap.toml");
+  EXPECT_NE(config.source_text.find("scale_cap = 2.5"), std::string::npos);
+  EXPECT_NO_THROW(validate_config(config));
+}
+
+TEST(ConfigLayering, IntegersAreAcceptedForDoubles) {
+  const ModelConfig config = parse_config("[run]\nstep_seconds = 60\n[margin_policy]\nscale_cap = 2\n", "int.toml");
+  EXPECT_EQ(config.run.step_seconds, 60.0);
+  EXPECT_EQ(config.margin_policy.scale_cap, 2.0);
+}
+
+TEST(ConfigLayering, LargestSeedIsAccepted) {
+  const ModelConfig config = parse_config("[run]\nseed = 9223372036854775807\n[portfolio]\nseed = 0\n", "seed.toml");
+  EXPECT_EQ(config.run.seed, 9223372036854775807u);
+  EXPECT_EQ(config.portfolio.seed, 0u);
+}
+
+constexpr const char* two_markets = R"(
+[[markets]]
+name = "BTC"
+initial_price_usd = 60000
+lot_size = 0.001
+depth_usd = 2e9
+initial_margin_fraction = 0.01
+maintenance_margin_fraction = 0.005
+reference_volatility = 0.5
+
+[[markets]]
+name = "ETH"
+initial_price_usd = 3000
+lot_size = 0.01
+depth_usd = 1e9
+initial_margin_fraction = 0.01
+maintenance_margin_fraction = 0.005
+reference_volatility = 0.65
+)";
+
+constexpr const char* two_market_regime = R"(
+[regimes]
+transition = [[1.0]]
+
+[[regimes.states]]
+name = "only"
+volatility = [0.5, 0.6]
+drift = [0, 0]
+jump_intensity_per_day = 0.5
+jump_mean = [-0.02, -0.03]
+jump_stddev = [0.02, 0.02]
+depth_multiplier = 1
+correlation = [[1, 0.7], [0.7, 1]]
+)";
+
+constexpr const char* two_market_portfolio = R"(
+[portfolio]
+open_interest_share = [0.6, 0.4]
+long_fraction = [0.5, 0.5]
+)";
+
+TEST(ConfigLayering, ReplacingMarketsReplacesTheArrayWhole) {
+  const ModelConfig config = parse_config(two_markets, "two.toml");
+  ASSERT_EQ(config.market_count(), 2u);
+  EXPECT_EQ(config.markets[1].name, "ETH");
+  EXPECT_EQ(config.regime_count(), 4u);  // still the default's, with 4 entries per market array
+  expect_contains(validation_error(two_markets),
+                  {"my.toml", "regimes.states[0].volatility", "4 entries", "expected 2"});
+}
+
+TEST(ConfigLayering, ReplacingMarketsNeedsThePortfolioArraysToo) {
+  const std::string toml = std::string(two_markets) + two_market_regime;
+  expect_contains(validation_error(toml), {"my.toml", "portfolio.open_interest_share", "4 entries", "expected 2"});
+}
+
+TEST(ConfigLayering, AFullTwoMarketConfigValidates) {
+  const std::string toml = std::string(two_markets) + two_market_regime + two_market_portfolio;
+  const ModelConfig config = parse_config(toml, "two.toml");
+  EXPECT_NO_THROW(validate_config(config));
+  EXPECT_EQ(config.regime_count(), 1u);
+  EXPECT_EQ(config.portfolio.open_interest_share, (std::vector<double>{0.6, 0.4}));
+  EXPECT_EQ(config.portfolio.accounts, 100000);  // the rest of [portfolio] comes from the default
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parse errors: each names the file, the key, the value and the line
+
+TEST(ConfigParseErrors, UnknownKeyWithSuggestion) {
+  const std::string message = parse_error("[run]\nsteps = 10\n\n[margin_policy]\nscale_cap = 2.0\newma_lamda = 0.9\n");
+  EXPECT_EQ(message,
+            "my.toml: unknown key 'margin_policy.ewma_lamda' (did you mean 'margin_policy.ewma_lambda'?) (line 6)");
+}
+
+TEST(ConfigParseErrors, UnknownTableAndArrayElementKeys) {
+  expect_contains(parse_error("[runn]\nsteps = 1\n"),
+                  {"my.toml", "unknown key 'runn'", "did you mean 'run'", "line 1"});
+  expect_contains(parse_error("[insurance_fund]\nadl = true\n"),
+                  {"my.toml", "unknown key 'insurance_fund.adl'", "line 2"});
+  const std::string markets = std::string(two_markets) + "depht_usd = 5\n";
+  expect_contains(parse_error(markets),
+                  {"my.toml", "unknown key 'markets[1].depht_usd'", "did you mean 'markets[1].depth_usd'", "line 19"});
+  expect_contains(parse_error("[[regimes.states]]\nname = \"x\"\nvolatilty = [1]\n"),
+                  {"unknown key 'regimes.states[0].volatilty'", "line 3"});
+}
+
+TEST(ConfigParseErrors, WrongTypes) {
+  expect_contains(parse_error("[run]\nsteps = \"288\"\n"),
+                  {"my.toml", "run.steps", "expected an integer", "\"288\"", "line 2"});
+  expect_contains(parse_error("[run]\n\nscenarios = 12.5\n"),
+                  {"run.scenarios", "expected an integer", "12.5", "line 3"});
+  expect_contains(parse_error("[run]\nstep_seconds = \"5m\"\n"),
+                  {"run.step_seconds", "expected a number", "\"5m\"", "line 2"});
+  expect_contains(parse_error("[insurance_fund]\nauto_deleveraging = 1\n"),
+                  {"insurance_fund.auto_deleveraging", "expected true or false", "got 1", "line 2"});
+  expect_contains(parse_error("run = 5\n"), {"my.toml", "run: expected a table, got 5", "line 1"});
+  expect_contains(parse_error("[impact]\nlaw = 2\n"), {"impact.law", "expected a string", "got 2"});
+  expect_contains(parse_error("[portfolio]\nlong_fraction = 0.5\n"),
+                  {"portfolio.long_fraction", "expected an array of numbers", "got 0.5", "line 2"});
+  expect_contains(parse_error("[portfolio]\nlong_fraction = [0.5, \"x\", 0.5, 0.5]\n"),
+                  {"portfolio.long_fraction[1]", "expected a number", "\"x\"", "line 2"});
+  expect_contains(parse_error("[markets]\nname = \"BTC\"\n"),
+                  {"markets", "expected an array of tables", "got a table", "line 1"});
+  expect_contains(parse_error("markets = [1]\n"), {"markets[0]", "expected a table", "got 1"});
+  expect_contains(parse_error("[run]\nseed = 1979-05-27\n"), {"run.seed", "expected an integer", "date/time"});
+}
+
+TEST(ConfigParseErrors, MatrixShape) {
+  expect_contains(parse_error("[regimes]\ntransition = [[0.5, 0.5], [0.5, 0.25, 0.25]]\n"),
+                  {"my.toml", "regimes.transition row 1", "3 entries, expected 2", "square", "line 2"});
+  expect_contains(parse_error("[regimes]\ntransition = [[0.5, 0.5], 1.0]\n"),
+                  {"regimes.transition row 1", "expected an array", "got 1.0"});
+  expect_contains(parse_error("[regimes]\ntransition = [[0.5, 0.5], [0.5, true]]\n"),
+                  {"regimes.transition row 1, column 1", "expected a number", "true"});
+}
+
+TEST(ConfigParseErrors, BadEnumStrings) {
+  expect_contains(parse_error("[impact]\nlaw = \"cubic\"\n"),
+                  {"my.toml", "impact.law", "\"cubic\"", "\"linear\", \"square_root\"", "line 2"});
+  expect_contains(parse_error("[liquidation]\nmode = \"Full\"\n"),
+                  {"liquidation.mode", "\"Full\"", "\"full\", \"partial\""});
+  expect_contains(parse_error("[margin_policy]\nkind = \"dynamic\"\n"),
+                  {"margin_policy.kind", "\"dynamic\"", "\"static\", \"volatility_scaled\""});
+}
+
+TEST(ConfigParseErrors, IntegersOutsideTheirType) {
+  expect_contains(parse_error("[run]\nseed = -1\n"), {"my.toml", "run.seed", "-1", "[0, 2^63 - 1]", "line 2"});
+  expect_contains(parse_error("[portfolio]\nseed = -5\n"), {"portfolio.seed", "-5"});
+  expect_contains(parse_error("[run]\nthreads = 5000000000\n"), {"run.threads", "5000000000", "32-bit", "line 2"});
+  expect_contains(parse_error("[liquidation]\nmax_cascade_rounds = -3000000000\n"),
+                  {"liquidation.max_cascade_rounds", "-3000000000", "32-bit"});
+}
+
+TEST(ConfigParseErrors, MissingKeyInAnArrayOfTables) {
+  const std::string toml = "[[markets]]\nname = \"BTC\"\ninitial_price_usd = 1\nlot_size = 1\n";
+  expect_contains(parse_error(toml), {"my.toml", "missing key 'markets[0].depth_usd'", "line 1"});
+}
+
+TEST(ConfigParseErrors, MalformedToml) {
+  expect_contains(parse_error("[run]\nsteps = 10\nscenarios = \n"), {"my.toml", "malformed TOML", "line 3"});
+  expect_contains(parse_error("[run]\n[run]\n"), {"my.toml", "malformed TOML", "line 2"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+class ConfigFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = std::filesystem::temp_directory_path() /
+                 ("margin_stress_config_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+                  "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(directory_);
+  }
+  void TearDown() override { std::filesystem::remove_all(directory_); }
+  std::string write(const std::string& name, const std::string& text) {
+    const std::filesystem::path path = directory_ / name;
+    std::ofstream(path) << text;
+    return path.string();
+  }
+  std::filesystem::path directory_;
+};
+
+TEST_F(ConfigFileTest, LoadsAndNamesTheFile) {
+  const std::string path = write("mine.toml", "[run]\nscenarios = 7\n");
+  const ModelConfig config = load_config_file(path);
+  EXPECT_EQ(config.run.scenarios, 7);
+  EXPECT_EQ(config.source_name, path);
+}
+
+TEST_F(ConfigFileTest, ErrorsNameThePath) {
+  const std::string path = write("typo.toml", "[run]\nsteps = 10\nstep = 5\n");
+  expect_contains(input_error_of([&] { load_config_file(path); }), {path + ": unknown key 'run.step'", "line 3"});
+}
+
+TEST_F(ConfigFileTest, MissingFile) {
+  const std::string path = (directory_ / "absent.toml").string();
+  expect_contains(input_error_of([&] { load_config_file(path); }), {path, "not found"});
+}
+
+TEST_F(ConfigFileTest, DirectoryIsNotAConfig) {
+  expect_contains(input_error_of([&] { load_config_file(directory_.string()); }), {directory_.string(), "directory"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation: out-of-range values name the file, the field and the value
+
+struct RangeCase {
+  std::string name;
+  std::function<void(ModelConfig&)> change;
+  std::string field;
+  std::string value;
+};
+
+std::ostream& operator<<(std::ostream& out, const RangeCase& c) { return out << c.name; }
+
+class ConfigRangeTest : public ::testing::TestWithParam<RangeCase> {};
+
+TEST_P(ConfigRangeTest, IsRejectedWithFieldAndValue) {
+  ModelConfig config = default_config();
+  config.source_name = "my.toml";
+  GetParam().change(config);
+  expect_contains(input_error_of([&] { validate_config(config); }),
+                  {"my.toml: ", GetParam().field + ": ", GetParam().value});
+}
+
+const double nan = std::numeric_limits<double>::quiet_NaN();
+const double inf = std::numeric_limits<double>::infinity();
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryTable, ConfigRangeTest,
+    ::testing::Values(
+        RangeCase{"scenarios_zero", [](ModelConfig& c) { c.run.scenarios = 0; }, "run.scenarios", "0 is not in [1, 2^31)"},
+        RangeCase{"scenarios_2_31", [](ModelConfig& c) { c.run.scenarios = std::int64_t{1} << 31; }, "run.scenarios",
+                  "2147483648"},
+        RangeCase{"steps_zero", [](ModelConfig& c) { c.run.steps = 0; }, "run.steps", "0 is not in [1, 1000000]"},
+        RangeCase{"steps_too_many", [](ModelConfig& c) { c.run.steps = 1000001; }, "run.steps", "1000001"},
+        RangeCase{"step_seconds_zero", [](ModelConfig& c) { c.run.step_seconds = 0.0; }, "run.step_seconds",
+                  "0 is not a finite number > 0"},
+        RangeCase{"step_seconds_inf", [](ModelConfig& c) { c.run.step_seconds = inf; }, "run.step_seconds", "inf"},
+        RangeCase{"run_seed_2_63", [](ModelConfig& c) { c.run.seed = std::uint64_t{1} << 63; }, "run.seed",
+                  "9223372036854775808 is not in [0, 2^63 - 1]"},
+        RangeCase{"portfolio_seed_max", [](ModelConfig& c) { c.portfolio.seed = ~std::uint64_t{0}; }, "portfolio.seed",
+                  "18446744073709551615"},
+        RangeCase{"threads_negative", [](ModelConfig& c) { c.run.threads = -1; }, "run.threads", "-1 is not >= 0"},
+        RangeCase{"no_markets", [](ModelConfig& c) { c.markets.clear(); }, "markets", "0 entries, expected 1 to 64"},
+        RangeCase{"too_many_markets", [](ModelConfig& c) { c.markets.resize(65, c.markets[0]); }, "markets",
+                  "65 entries"},
+        RangeCase{"empty_name", [](ModelConfig& c) { c.markets[2].name.clear(); }, "markets[2].name", "empty"},
+        RangeCase{"duplicate_name", [](ModelConfig& c) { c.markets[3].name = "ETH"; }, "markets[3].name",
+                  "\"ETH\" is also the name of markets[1]"},
+        RangeCase{"price_negative", [](ModelConfig& c) { c.markets[0].initial_price_usd = -3.0; },
+                  "markets[0].initial_price_usd", "-3 is not a finite number > 0"},
+        RangeCase{"price_nan", [](ModelConfig& c) { c.markets[0].initial_price_usd = nan; },
+                  "markets[0].initial_price_usd", "nan"},
+        RangeCase{"lot_zero", [](ModelConfig& c) { c.markets[1].lot_size = 0.0; }, "markets[1].lot_size", "0 is not"},
+        RangeCase{"depth_inf", [](ModelConfig& c) { c.markets[1].depth_usd = inf; }, "markets[1].depth_usd", "inf"},
+        RangeCase{"imf_above_one", [](ModelConfig& c) { c.markets[2].initial_margin_fraction = 1.5; },
+                  "markets[2].initial_margin_fraction", "1.5 is not in (0, 1]"},
+        RangeCase{"imf_zero", [](ModelConfig& c) { c.markets[2].initial_margin_fraction = 0.0; },
+                  "markets[2].initial_margin_fraction", "0 is not in (0, 1]"},
+        RangeCase{"mmf_above_imf", [](ModelConfig& c) { c.markets[0].maintenance_margin_fraction = 0.02; },
+                  "markets[0].maintenance_margin_fraction", "0.02 is not in (0, initial_margin_fraction = 0.01]"},
+        RangeCase{"mmf_zero", [](ModelConfig& c) { c.markets[0].maintenance_margin_fraction = 0.0; },
+                  "markets[0].maintenance_margin_fraction", "0 is not in (0,"},
+        RangeCase{"reference_volatility_zero", [](ModelConfig& c) { c.markets[3].reference_volatility = 0.0; },
+                  "markets[3].reference_volatility", "0 is not a finite number > 0"},
+        RangeCase{"permanent_fraction", [](ModelConfig& c) { c.impact.permanent_fraction = 1.25; },
+                  "impact.permanent_fraction", "1.25 is not in [0, 1]"},
+        RangeCase{"half_life_negative", [](ModelConfig& c) { c.impact.temporary_half_life_seconds = -1.0; },
+                  "impact.temporary_half_life_seconds", "-1 is not a finite number >= 0"},
+        RangeCase{"price_band", [](ModelConfig& c) { c.impact.max_log_deviation = -0.5; }, "impact.max_log_deviation",
+                  "-0.5 is not in [0, 10]"},
+        RangeCase{"fee_rate", [](ModelConfig& c) { c.liquidation.fee_rate = 0.6; }, "liquidation.fee_rate",
+                  "0.6 is not in [0, 0.5]"},
+        RangeCase{"rounds_zero", [](ModelConfig& c) { c.liquidation.max_cascade_rounds = 0; },
+                  "liquidation.max_cascade_rounds", "0 is not in [1, 10000]"},
+        RangeCase{"rounds_too_many", [](ModelConfig& c) { c.liquidation.max_cascade_rounds = 10001; },
+                  "liquidation.max_cascade_rounds", "10001"},
+        RangeCase{"fund_negative", [](ModelConfig& c) { c.insurance_fund.initial_balance_usd = -1.0; },
+                  "insurance_fund.initial_balance_usd", "-1 is not in [0, 1e+12]"},
+        RangeCase{"fund_too_large", [](ModelConfig& c) { c.insurance_fund.initial_balance_usd = 2e12; },
+                  "insurance_fund.initial_balance_usd", "2e+12"},
+        RangeCase{"lambda_one", [](ModelConfig& c) { c.margin_policy.ewma_lambda = 1.0; }, "margin_policy.ewma_lambda",
+                  "1 is not in [0, 1)"},
+        RangeCase{"lambda_negative", [](ModelConfig& c) { c.margin_policy.ewma_lambda = -0.1; },
+                  "margin_policy.ewma_lambda", "-0.1"},
+        RangeCase{"floor_zero", [](ModelConfig& c) { c.margin_policy.scale_floor = 0.0; }, "margin_policy.scale_floor",
+                  "0 is not in (0, 100]"},
+        RangeCase{"cap_below_floor", [](ModelConfig& c) { c.margin_policy.scale_cap = 0.5; }, "margin_policy.scale_cap",
+                  "0.5 is not in [scale_floor = 1, 100]"},
+        RangeCase{"cap_above_100", [](ModelConfig& c) { c.margin_policy.scale_cap = 101.0; }, "margin_policy.scale_cap",
+                  "101"},
+        RangeCase{"jumps_per_step", [](ModelConfig& c) { c.regimes.states[3].jump_intensity_per_day = 20000.0; },
+                  "regimes.states[3].jump_intensity_per_day", "20000 (regime \"crisis\")"},
+        RangeCase{"jumps_per_long_step",
+                  [](ModelConfig& c) {
+                    c.run.step_seconds = 86400.0;
+                    c.regimes.states[3].jump_intensity_per_day = 50.5;
+                  },
+                  "regimes.states[3].jump_intensity_per_day", "50.5"},
+        // The regime model and the generator parameters are checked by their own modules; these two
+        // show validate_config calls them with the config's file name.
+        RangeCase{"transition_row_sum", [](ModelConfig& c) { c.regimes.transition[1] = 0.5; }, "regimes.transition row 0",
+                  "sum to"},
+        RangeCase{"position_lots_overflow", [](ModelConfig& c) { c.markets[3].lot_size = 1e-15; }, "markets[3].lot_size",
+                  "1e-15 is too small"},
+        RangeCase{"entry_spread_overflows_lots", [](ModelConfig& c) { c.portfolio.entry_price_spread = 5.0; },
+                  "markets[0].lot_size", "0.001 is too small"},
+        RangeCase{"accounts_zero", [](ModelConfig& c) { c.portfolio.accounts = 0; }, "portfolio.accounts", "0 is not"}),
+    [](const ::testing::TestParamInfo<RangeCase>& param_info) { return param_info.param.name; });
+
+TEST(ConfigRange, EdgesOfEveryRangeAreAccepted) {
+  ModelConfig config = default_config();
+  config.run.scenarios = (std::int64_t{1} << 31) - 1;
+  config.run.steps = 1000000;
+  config.run.seed = 9223372036854775807u;
+  config.portfolio.seed = 9223372036854775807u;
+  config.run.threads = 0;
+  config.markets[0].initial_margin_fraction = 1.0;
+  config.markets[0].maintenance_margin_fraction = 1.0;
+  config.impact.permanent_fraction = 1.0;
+  config.impact.temporary_half_life_seconds = 0.0;
+  config.liquidation.fee_rate = 0.5;
+  config.liquidation.max_cascade_rounds = 10000;
+  config.insurance_fund.initial_balance_usd = 1.0e12;
+  config.margin_policy.ewma_lambda = 0.0;
+  config.margin_policy.scale_floor = 100.0;
+  config.margin_policy.scale_cap = 100.0;
+  config.run.step_seconds = 86400.0;
+  config.regimes.states[3].jump_intensity_per_day = 50.0;  // exactly 50 jumps per step
+  EXPECT_NO_THROW(validate_config(config));
+  config.markets.resize(64, config.markets[0]);
+  for (std::size_t m = 0; m < 64; ++m) config.markets[m].name = "M" + std::to_string(m);
+  // 64 markets are allowed by validate_config; the per-market arrays then no longer match, which
+  // the regime model check reports (not the market count).
+  expect_contains(input_error_of([&] { validate_config(config); }), {"regimes.states[0].volatility"});
+}
+
+TEST(ConfigRange, OutOfRangeValueFromAFileNamesTheFile) {
+  expect_contains(validation_error("[run]\nsteps = 0\n"), {"my.toml: run.steps: 0 is not in [1, 1000000]"});
+  expect_contains(validation_error("[liquidation]\nfee_rate = 0.75\n"), {"my.toml: liquidation.fee_rate: 0.75"});
+  expect_contains(validation_error("[run]\nstep_seconds = nan\n"), {"my.toml: run.step_seconds: nan"});
+}
+
+}  // namespace
+}  // namespace margin_stress

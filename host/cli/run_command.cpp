@@ -3,17 +3,16 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <filesystem>
 
 #include "host/analysis/summary.hpp"
 #include "host/cli/progress.hpp"
 #include "host/cli/summary_table.hpp"
 #include "host/engine/engine.hpp"
 #include "host/io/config_file.hpp"
+#include "host/io/atomic_output.hpp"
 #include "host/io/config_writer.hpp"
 #include "host/io/portfolio_file.hpp"
 #include "host/io/results_file.hpp"
-#include "host/model/input_error.hpp"
 #include "host/model/validate_config.hpp"
 #include "host/model/version.hpp"
 #include "host/portfolio/generator.hpp"
@@ -33,18 +32,6 @@ std::string utc_now(const char* format) {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// Fails before the run, not after it, when the results could not be written.
-void check_output_path(const std::string& path, bool overwrite) {
-  const std::filesystem::path target(path);
-  if (std::filesystem::exists(target) && !overwrite) {
-    throw InputError(path + ": the output file exists; pass --force to overwrite it");
-  }
-  const std::filesystem::path directory = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
-  if (!std::filesystem::is_directory(directory)) {
-    throw InputError(path + ": the output directory " + directory.string() + " does not exist");
-  }
 }
 
 Backend parse_backend(const std::string& name) {
@@ -100,7 +87,7 @@ int run_command(const RunOptions& options, const std::string& command_line) {
 
   const std::string out_path =
       options.out_path.empty() ? "margin-stress-results-" + utc_now("%Y%m%dT%H%M%SZ") + ".h5" : options.out_path;
-  check_output_path(out_path, options.force);
+  check_output_path(out_path, options.force);  // fail before the run, not after it
 
   const auto book_start = std::chrono::steady_clock::now();
   Portfolio portfolio;

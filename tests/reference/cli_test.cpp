@@ -1,0 +1,238 @@
+// margin-stress as a user runs it: exit codes, messages that name the file, field and row, and no
+// output file left behind by a failed run (README, "Using it").
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <string>
+
+#include "host/io/portfolio_file.hpp"
+#include "host/model/portfolio.hpp"
+
+namespace margin_stress {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+Outcome run_cli(const std::string& arguments) {
+  const std::string command = std::string(MARGIN_STRESS_BINARY) + " " + arguments + " 2>&1";
+  Outcome outcome;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return outcome;
+  std::array<char, 4096> buffer{};
+  while (fgets(buffer.data(), static_cast<int>(buffer.size()), pipe) != nullptr) outcome.output += buffer.data();
+  const int status = pclose(pipe);
+  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return outcome;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = fs::temp_directory_path() /
+                 ("margin-stress-cli-" + std::to_string(getpid()) + "-" +
+                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(directory_);
+    fs::create_directories(directory_);
+  }
+  void TearDown() override { fs::remove_all(directory_); }
+
+  std::string path(const std::string& name) const { return (directory_ / name).string(); }
+
+  std::string write_file(const std::string& name, const std::string& text) const {
+    std::ofstream(path(name)) << text;
+    return path(name);
+  }
+
+  // The directory holds exactly these files (no results, no temporaries).
+  void expect_only(std::initializer_list<std::string> names) const {
+    std::size_t count = 0;
+    for (const auto& entry : fs::directory_iterator(directory_)) {
+      ++count;
+      EXPECT_NE(std::find(names.begin(), names.end(), entry.path().filename().string()), names.end())
+          << "unexpected file " << entry.path();
+    }
+    EXPECT_EQ(count, names.size());
+  }
+
+  // A small, fast run: the rest of the command line is the test's.
+  std::string small_run(const std::string& out) const {
+    return "run --scenarios 4 --steps 12 --threads 2 --out " + out + " " + small_book_option();
+  }
+  std::string small_book_option() const { return "--config " + small_config_; }
+
+  void make_small_config() { small_config_ = write_file("small.toml", "[portfolio]\naccounts = 2000\n"); }
+
+  fs::path directory_;
+  std::string small_config_;
+};
+
+void expect_contains(const std::string& text, std::initializer_list<std::string> parts) {
+  for (const std::string& part : parts) EXPECT_NE(text.find(part), std::string::npos) << "no '" << part << "' in:\n" << text;
+}
+
+TEST_F(CliTest, SmallRunWritesResultsAndSummary) {
+  make_small_config();
+  const Outcome outcome = run_cli(small_run(path("out.h5")));
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  expect_contains(outcome.output, {"2000 accounts", "4 x 12 steps", "backend     cpu", "bad debt", "VaR99.9",
+                                   "insurance fund exhausted", "results: " + path("out.h5")});
+  expect_only({"small.toml", "out.h5"});
+}
+
+TEST_F(CliTest, QuietPrintsOnlyThePath) {
+  make_small_config();
+  const Outcome outcome = run_cli(small_run(path("out.h5")) + " --quiet");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_EQ(outcome.output, path("out.h5") + "\n");
+}
+
+TEST_F(CliTest, RefusesToOverwriteWithoutForce) {
+  make_small_config();
+  write_file("out.h5", "precious");
+  const Outcome refused = run_cli(small_run(path("out.h5")));
+  EXPECT_EQ(refused.exit_code, 3);
+  expect_contains(refused.output, {path("out.h5"), "--force"});
+  std::ifstream kept(path("out.h5"));
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(kept), {}), "precious");
+  EXPECT_EQ(run_cli(small_run(path("out.h5")) + " --force").exit_code, 0);
+}
+
+TEST_F(CliTest, HelpExplainsEveryRunOption) {
+  const Outcome outcome = run_cli("run --help");
+  EXPECT_EQ(outcome.exit_code, 0);
+  expect_contains(outcome.output, {"--config", "--portfolio", "--out", "--scenarios", "--steps", "--seed", "--threads",
+                                   "--backend", "--quiet", "--force"});
+}
+
+TEST_F(CliTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(run_cli("").exit_code, 2);
+  EXPECT_EQ(run_cli("run --scenarios 0").exit_code, 2);
+  EXPECT_EQ(run_cli("run --backend quantum").exit_code, 2);
+  const Outcome missing = run_cli("run --config " + path("nowhere.toml"));
+  EXPECT_EQ(missing.exit_code, 2);
+  expect_contains(missing.output, {"nowhere.toml"});
+}
+
+struct BadConfig {
+  const char* name;
+  const char* toml;
+  std::initializer_list<std::string> message;
+};
+
+TEST_F(CliTest, BadConfigsNameTheFieldAndLeaveNoOutput) {
+  const BadConfig cases[] = {
+      {"malformed", "[run\nscenarios = 3\n", {"malformed.toml", "line 1"}},
+      {"transition", "[regimes]\ntransition = [[0.5, 0.4, 0.0, 0.0], [0.002083, 0.996528, 0.001389, 0.0],"
+                     " [0.0, 0.009722, 0.986111, 0.004167], [0.0, 0.0, 0.041667, 0.958333]]\n",
+       {"transition.toml", "regimes.transition row 0", "0.9"}},
+      {"correlation", "[[markets]]\nname = \"A\"\ninitial_price_usd = 1.0\nlot_size = 1.0\ndepth_usd = 1e6\n"
+                      "initial_margin_fraction = 0.1\nmaintenance_margin_fraction = 0.05\nreference_volatility = 0.5\n"
+                      "[[markets]]\nname = \"B\"\ninitial_price_usd = 1.0\nlot_size = 1.0\ndepth_usd = 1e6\n"
+                      "initial_margin_fraction = 0.1\nmaintenance_margin_fraction = 0.05\nreference_volatility = 0.5\n"
+                      "[regimes]\ntransition = [[1.0]]\n[[regimes.states]]\nname = \"only\"\nvolatility = [0.5, 0.5]\n"
+                      "drift = [0.0, 0.0]\njump_intensity_per_day = 0.0\njump_mean = [0.0, 0.0]\njump_stddev = [0.0, 0.0]\n"
+                      "depth_multiplier = 1.0\ncorrelation = [[1.0, 1.5], [1.5, 1.0]]\n"
+                      "[portfolio]\nopen_interest_share = [0.5, 0.5]\nlong_fraction = [0.5, 0.5]\n",
+       {"correlation.toml", "regimes.states[0].correlation"}},
+      {"nan_depth", "[[markets]]\nname = \"A\"\ninitial_price_usd = 1.0\nlot_size = 1.0\ndepth_usd = nan\n"
+                    "initial_margin_fraction = 0.1\nmaintenance_margin_fraction = 0.05\nreference_volatility = 0.5\n",
+       {"nan_depth.toml", "markets[0].depth_usd", "nan"}},
+      {"negative_price", "[[markets]]\nname = \"A\"\ninitial_price_usd = -5.0\nlot_size = 1.0\ndepth_usd = 1e6\n"
+                         "initial_margin_fraction = 0.1\nmaintenance_margin_fraction = 0.05\nreference_volatility = 0.5\n",
+       {"negative_price.toml", "markets[0].initial_price_usd", "-5"}},
+      {"negative_fund", "[insurance_fund]\ninitial_balance_usd = -1.0\n",
+       {"negative_fund.toml", "insurance_fund.initial_balance_usd", "-1"}},
+      {"typo", "[margin_policy]\newma_lamda = 0.9\n", {"typo.toml", "margin_policy.ewma_lamda"}},
+      {"wrong_type", "[run]\nsteps = \"many\"\n", {"wrong_type.toml", "run.steps"}},
+  };
+  for (const BadConfig& bad : cases) {
+    SCOPED_TRACE(bad.name);
+    const std::string config = write_file(std::string(bad.name) + ".toml", bad.toml);
+    const Outcome outcome = run_cli("run --scenarios 2 --steps 4 --config " + config + " --out " + path("out.h5"));
+    EXPECT_EQ(outcome.exit_code, 3) << outcome.output;
+    expect_contains(outcome.output, bad.message);
+    EXPECT_EQ(std::count(outcome.output.begin(), outcome.output.end(), '\n'), 1) << "one line:\n" << outcome.output;
+    EXPECT_FALSE(fs::exists(path("out.h5")));
+    fs::remove(config);
+  }
+  expect_only({});
+}
+
+// A two-account book in the default markets, with one value spoiled per case.
+Portfolio tiny_book() {
+  Portfolio book;
+  book.market_names = {"BTC", "ETH"};
+  book.collateral_usd = {1000.0, 500.0};
+  book.position_offset = {0, 1, 3};
+  book.market_index = {0, 0, 1};
+  book.quantity_lots = {10, -5, 30};
+  book.entry_price_usd = {60000.0, 61000.0, 3000.0};
+  return book;
+}
+
+TEST_F(CliTest, BadPortfoliosNameTheDatasetAndRow) {
+  struct Case {
+    const char* name;
+    void (*spoil)(Portfolio&);
+    std::initializer_list<std::string> message;
+  };
+  const Case cases[] = {
+      {"nan_collateral", [](Portfolio& b) { b.collateral_usd[1] = std::numeric_limits<double>::quiet_NaN(); },
+       {"/accounts/collateral_usd", "row 1"}},
+      {"negative_collateral", [](Portfolio& b) { b.collateral_usd[0] = -3.0; }, {"/accounts/collateral_usd", "row 0", "-3"}},
+      {"zero_price", [](Portfolio& b) { b.entry_price_usd[2] = 0.0; }, {"/positions/entry_price_usd", "row 2"}},
+      {"infinite_price", [](Portfolio& b) { b.entry_price_usd[0] = std::numeric_limits<double>::infinity(); },
+       {"/positions/entry_price_usd", "row 0"}},
+      {"zero_quantity", [](Portfolio& b) { b.quantity_lots[1] = 0; }, {"/positions/quantity_lots", "row 1"}},
+      {"unknown_market", [](Portfolio& b) { b.market_names[1] = "LUNA"; }, {"/markets/name", "LUNA"}},
+  };
+  for (const Case& bad : cases) {
+    SCOPED_TRACE(bad.name);
+    Portfolio book = tiny_book();
+    bad.spoil(book);
+    const std::string file = path(std::string(bad.name) + ".h5");
+    write_portfolio_file(file, book, false);
+    const Outcome outcome =
+        run_cli("run --scenarios 2 --steps 4 --portfolio " + file + " --out " + path("out.h5"));
+    EXPECT_EQ(outcome.exit_code, 3) << outcome.output;
+    expect_contains(outcome.output, bad.message);
+    expect_contains(outcome.output, {file});
+    EXPECT_FALSE(fs::exists(path("out.h5")));
+  }
+  // The unspoiled book runs.
+  write_portfolio_file(path("good.h5"), tiny_book(), false);
+  EXPECT_EQ(run_cli("run --scenarios 2 --steps 4 --portfolio " + path("good.h5") + " --out " + path("out.h5")).exit_code, 0);
+}
+
+TEST_F(CliTest, NotAnHdf5PortfolioIsAClearError) {
+  const std::string file = write_file("book.h5", "this is not HDF5");
+  const Outcome outcome = run_cli("run --scenarios 2 --steps 4 --portfolio " + file + " --out " + path("out.h5"));
+  EXPECT_EQ(outcome.exit_code, 3) << outcome.output;
+  expect_contains(outcome.output, {file});
+  EXPECT_FALSE(fs::exists(path("out.h5")));
+}
+
+TEST_F(CliTest, PortfolioGenerateThenRun) {
+  const Outcome generated = run_cli("portfolio generate --accounts 1500 --seed 9 --out " + path("book.h5"));
+  ASSERT_EQ(generated.exit_code, 0) << generated.output;
+  expect_contains(generated.output, {"1500 accounts"});
+  const Outcome outcome = run_cli("run --scenarios 3 --steps 8 --portfolio " + path("book.h5") + " --out " + path("out.h5"));
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  expect_contains(outcome.output, {"1500 accounts", path("book.h5")});
+}
+
+}  // namespace
+}  // namespace margin_stress

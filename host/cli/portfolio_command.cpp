@@ -29,7 +29,7 @@ int portfolio_generate_command(const PortfolioGenerateOptions& options) {
   if (options.accounts) config.portfolio.accounts = *options.accounts;
   if (options.seed) config.portfolio.seed = *options.seed;
   validate_config(config);
-  const Portfolio portfolio = generate_portfolio(config.portfolio, config.markets);
+  const Portfolio portfolio = generate_portfolio(config.portfolio, config.markets, config.run.threads);
   write_portfolio_file(options.out_path, portfolio, options.force);
   if (!options.quiet) {
     std::printf("wrote %zu accounts, %zu positions in %zu markets to %s\n", portfolio.account_count(),

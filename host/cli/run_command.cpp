@@ -92,7 +92,7 @@ int run_command(const RunOptions& options, const std::string& command_line) {
   const auto book_start = std::chrono::steady_clock::now();
   Portfolio portfolio;
   if (options.portfolio_path.empty()) {
-    portfolio = generate_portfolio(config.portfolio, config.markets);
+    portfolio = generate_portfolio(config.portfolio, config.markets, config.run.threads);
     provenance.portfolio_source = "synthetic (config [portfolio], seed " + std::to_string(config.portfolio.seed) + ")";
   } else {
     portfolio = read_portfolio_file(options.portfolio_path);

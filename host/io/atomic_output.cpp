@@ -25,8 +25,8 @@ void flush_to_disk(const std::string& path, const std::string& target) {
   const int fsync_errno = errno;
   ::close(descriptor);
   if (status != 0) {
-    throw std::runtime_error(target + ": cannot flush the temporary file " + path + " to disk: " +
-                             std::strerror(fsync_errno));
+    throw std::runtime_error(target + ": cannot flush the temporary file " + path +
+                             " to disk: " + std::strerror(fsync_errno));
   }
 }
 
@@ -60,8 +60,8 @@ void write_atomically(const std::string& path, bool overwrite,
     std::error_code error;
     std::filesystem::rename(temporary, path, error);
     if (error) {
-      throw std::runtime_error(path + ": cannot rename the temporary file " + temporary + " onto it: " +
-                               error.message());
+      throw std::runtime_error(path + ": cannot rename the temporary file " + temporary +
+                               " onto it: " + error.message());
     }
   } catch (...) {
     std::error_code ignored;  // the original exception says what went wrong

@@ -48,12 +48,18 @@ std::string shape_text(const std::vector<hsize_t>& dims) {
 std::string describe_type(hid_t type) {
   const std::string bits = std::to_string(8 * H5Tget_size(type));
   switch (H5Tget_class(type)) {
-    case H5T_INTEGER: return (H5Tget_sign(type) == H5T_SGN_NONE ? "unsigned " : "signed ") + bits + "-bit integer";
-    case H5T_FLOAT: return bits + "-bit floating point";
-    case H5T_STRING: return "string";
-    case H5T_ENUM: return "enum (h5py stores bool as one)";
-    case H5T_COMPOUND: return "compound";
-    default: return "a non-numeric type";
+    case H5T_INTEGER:
+      return (H5Tget_sign(type) == H5T_SGN_NONE ? "unsigned " : "signed ") + bits + "-bit integer";
+    case H5T_FLOAT:
+      return bits + "-bit floating point";
+    case H5T_STRING:
+      return "string";
+    case H5T_ENUM:
+      return "enum (h5py stores bool as one)";
+    case H5T_COMPOUND:
+      return "compound";
+    default:
+      return "a non-numeric type";
   }
 }
 
@@ -77,7 +83,8 @@ Dataset create_dataset(const Location& parent, const std::string& name, const st
       fail(where, "cannot set up chunking and compression");
     }
   }
-  const hid_t id = H5Dcreate2(parent.id, name.c_str(), file_type, space.get(), H5P_DEFAULT, creation.get(), H5P_DEFAULT);
+  const hid_t id =
+      H5Dcreate2(parent.id, name.c_str(), file_type, space.get(), H5P_DEFAULT, creation.get(), H5P_DEFAULT);
   if (id < 0) fail(where, "cannot create the dataset");
   return Dataset(id, parent.file_name, path);
 }
@@ -186,8 +193,7 @@ void require_no_nul(const std::string& value, const std::string& where) {
   if (value.find('\0') != std::string::npos) throw std::invalid_argument(where + ": a string holds a NUL character");
 }
 
-Attribute create_attribute(const Location& object, const std::string& name, hid_t file_type,
-                           const std::string& where) {
+Attribute create_attribute(const Location& object, const std::string& name, hid_t file_type, const std::string& where) {
   const Dataspace scalar(H5Screate(H5S_SCALAR));
   if (scalar.get() < 0) fail(where, "cannot make a scalar dataspace");
   Attribute attribute(H5Acreate2(object.id, name.c_str(), file_type, scalar.get(), H5P_DEFAULT, H5P_DEFAULT));
@@ -257,6 +263,9 @@ File open_file_read_only(const std::string& path) {
   silence_error_printing();
   std::error_code error;
   const auto status = std::filesystem::status(path, error);
+  if (error && error != std::errc::no_such_file_or_directory) {
+    throw InputError(path + ": cannot be read (" + error.message() + ")");
+  }
   if (!std::filesystem::exists(status)) throw InputError(path + ": no such file");
   if (std::filesystem::is_directory(status)) throw InputError(path + ": is a directory, not an HDF5 file");
   const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
@@ -417,8 +426,8 @@ void make_dimension_scale(const Dataset& scale, const std::string& dimension_nam
 
 void attach_dimension_scale(const Dataset& dataset, const Dataset& scale, unsigned dimension) {
   if (H5DSattach_scale(dataset.id(), scale.id(), dimension) < 0) {
-    fail(object_where(dataset), "cannot attach the dimension scale " + scale.path() + " to dimension " +
-                                    std::to_string(dimension));
+    fail(object_where(dataset),
+         "cannot attach the dimension scale " + scale.path() + " to dimension " + std::to_string(dimension));
   }
 }
 

@@ -13,6 +13,7 @@
 
 #include <hdf5.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -128,7 +129,7 @@ struct ElementType<std::int8_t> {
 // filter headers cost more than compression saves.
 inline constexpr std::size_t compress_above_bytes = 4096;
 // Target chunk size: well under HDF5's default 1 MiB chunk cache, so a reader caches a whole chunk.
-inline constexpr std::size_t chunk_target_bytes = 256 * 1024;
+inline constexpr std::size_t chunk_target_bytes = std::size_t{256} * 1024;
 
 // The chunk shape for an array of `dims` (empty: store contiguous). Leading dimensions are split
 // first, so a chunk holds whole trailing rows: for [scenario][step][market] a scenario's series is

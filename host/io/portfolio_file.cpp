@@ -82,9 +82,9 @@ std::vector<std::int32_t> config_market_indices(const std::vector<std::string>& 
   for (std::size_t row = 0; row < names.size(); ++row) {
     const auto [previous, inserted] = first_row.emplace(names[row], row);
     if (!inserted) {
-      throw row_error(source, "/markets/name", row,
-                      "'" + names[row] + "' repeats row " + std::to_string(previous->second) +
-                          "; market names must be unique");
+      throw row_error(
+          source, "/markets/name", row,
+          "'" + names[row] + "' repeats row " + std::to_string(previous->second) + "; market names must be unique");
     }
     const auto found = config_index.find(names[row]);
     if (found == config_index.end()) {
@@ -146,13 +146,16 @@ void check_positions(const Portfolio& portfolio, const std::string& source) {
   }
 }
 
-// One position per market per account, and a notional the fixed-point money range can hold.
+// One position per market per account, and a book the fixed-point money range can hold: the
+// engines sum cash (collateral less cost basis) over all accounts, so the book's total collateral
+// plus notional at entry must stay within max_money_usd (docs/model.md, section 1).
 // Needs check_offsets and check_positions first (offsets and indices are trusted here).
 void check_accounts(const Portfolio& portfolio, const std::vector<std::int32_t>& config_index,
                     const std::vector<MarketSpec>& markets, const std::string& source) {
   // For each config market, the last account seen holding it and that position's row.
   std::vector<std::size_t> holder_account(markets.size(), portfolio.account_count());
   std::vector<std::size_t> holder_row(markets.size(), 0);
+  double book_total_usd = 0.0;
   for (std::size_t account = 0; account < portfolio.account_count(); ++account) {
     const auto begin = static_cast<std::size_t>(portfolio.position_offset[account]);
     const auto end = static_cast<std::size_t>(portfolio.position_offset[account + 1]);
@@ -176,6 +179,12 @@ void check_accounts(const Portfolio& portfolio, const std::vector<std::int32_t>&
                           std::to_string(end - 1) + ", sum of |quantity_lots| * lot_size * entry_price_usd) is " +
                           number_text(notional_usd) + " USD; the maximum is " + number_text(max_money_usd) + " USD");
     }
+    book_total_usd += portfolio.collateral_usd[account] + notional_usd;
+  }
+  if (!(book_total_usd <= max_money_usd)) {
+    throw InputError(source + ": the book's collateral plus notional at entry, summed over all accounts, is " +
+                     number_text(book_total_usd) + " USD; the fixed-point money range allows at most " +
+                     number_text(max_money_usd) + " USD");
   }
 }
 
@@ -244,8 +253,8 @@ void write_portfolio_file(const std::string& path, const Portfolio& portfolio, b
 }
 
 void validate_portfolio(Portfolio& portfolio, const std::vector<MarketSpec>& markets, const std::string& source_name) {
-  check_lengths(source_name, portfolio.account_count(), portfolio.position_offset.size(),
-                portfolio.market_index.size(), portfolio.quantity_lots.size(), portfolio.entry_price_usd.size());
+  check_lengths(source_name, portfolio.account_count(), portfolio.position_offset.size(), portfolio.market_index.size(),
+                portfolio.quantity_lots.size(), portfolio.entry_price_usd.size());
   const std::vector<std::int32_t> config_index = config_market_indices(portfolio.market_names, markets, source_name);
   check_collateral(portfolio.collateral_usd, source_name);
   check_offsets(portfolio.position_offset, portfolio.position_count(), source_name);

@@ -57,10 +57,9 @@ void check_shape(const std::string& path, const ModelConfig& config, const Batch
   if (series.scenarios != scenarios || series.steps != config.run.steps ||
       series.markets != static_cast<std::int64_t>(config.market_count())) {
     throw std::invalid_argument(path + ": the step series are [" + std::to_string(series.scenarios) + "][" +
-                                std::to_string(series.steps) + "][" + std::to_string(series.markets) +
-                                "]; expected [" + std::to_string(scenarios) + "][" +
-                                std::to_string(config.run.steps) + "][" + std::to_string(config.market_count()) +
-                                "] (scenarios x run.steps x markets)");
+                                std::to_string(series.steps) + "][" + std::to_string(series.markets) + "]; expected [" +
+                                std::to_string(scenarios) + "][" + std::to_string(config.run.steps) + "][" +
+                                std::to_string(config.market_count()) + "] (scenarios x run.steps x markets)");
   }
   if (summary.scenarios != scenarios) {
     throw std::invalid_argument(path + ": the summary covers " + std::to_string(summary.scenarios) +
@@ -220,7 +219,8 @@ void write_summary(const hdf5::File& file, const RunSummary& summary) {
                                  d.var_999, d.es_999});
   }
   hdf5::write_strings(group, "metric", metrics);
-  hdf5::write_strings(group, "statistic", std::vector<std::string>(summary_statistics.begin(), summary_statistics.end()));
+  hdf5::write_strings(group, "statistic",
+                      std::vector<std::string>(summary_statistics.begin(), summary_statistics.end()));
   const Dataset value = hdf5::write_array(group, "value", {metrics.size(), summary_statistics.size()}, values);
   // Labels only: string datasets are not a dimension scale every reader accepts.
   hdf5::set_dimension_label(value, 0, "metric");
@@ -247,7 +247,9 @@ void write_results_file(const std::string& path, bool overwrite, const RunProven
       const Dataset market_scale = write_markets(file, config);
       const Group scenario_group = hdf5::create_group(file, "scenario");
       std::vector<std::int64_t> scenario_index(scenarios);
-      for (std::size_t s = 0; s < scenarios; ++s) scenario_index[s] = results.first_scenario + static_cast<std::int64_t>(s);
+      for (std::size_t s = 0; s < scenarios; ++s) {
+        scenario_index[s] = results.first_scenario + static_cast<std::int64_t>(s);
+      }
       const Dataset scenario_scale = write_scale(scenario_group, "index", scenario_axis, scenario_index);
       const Group series_group = hdf5::create_group(file, "series");
       std::vector<std::int64_t> steps(static_cast<std::size_t>(config.run.steps));

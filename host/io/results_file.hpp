@@ -23,9 +23,9 @@ struct RunProvenance {
   std::string config_source;     // ModelConfig::source_name
   std::string portfolio_source;  // a portfolio file's path, or how the synthetic book was made
   std::string command_line;
-  std::string start_time_utc;    // ISO 8601, e.g. "2026-11-26T14:03:00Z"
+  std::string start_time_utc;  // ISO 8601, e.g. "2026-11-26T14:03:00Z"
   std::string end_time_utc;
-  std::uint64_t seed = 0;        // the scenario seed (run.seed)
+  std::uint64_t seed = 0;  // the scenario seed (run.seed)
   double wall_seconds = 0;
 };
 

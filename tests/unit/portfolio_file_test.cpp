@@ -27,8 +27,8 @@ class PortfolioFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    directory_ = fs::temp_directory_path() /
-                 ("margin_stress_portfolio_" + std::to_string(::getpid()) + "_" + test->name());
+    directory_ =
+        fs::temp_directory_path() / ("margin_stress_portfolio_" + std::to_string(::getpid()) + "_" + test->name());
     fs::remove_all(directory_);
     fs::create_directories(directory_);
     path_ = (directory_ / "book.h5").string();
@@ -185,8 +185,7 @@ TEST_F(PortfolioFileTest, MissingDataset) {
     hdf5::File file = open_for_editing(path_);
     delete_link(file, "/positions/quantity_lots");
   }
-  expect_mentions(input_error_of([&] { read_portfolio_file(path_); }),
-                  {path_, "/positions/quantity_lots", "missing"});
+  expect_mentions(input_error_of([&] { read_portfolio_file(path_); }), {path_, "/positions/quantity_lots", "missing"});
 }
 
 TEST_F(PortfolioFileTest, MissingGroup) {
@@ -367,7 +366,8 @@ TEST_F(PortfolioFileTest, MarketIndexOutOfRange) {
   portfolio.market_index[2] = 2;  // the file names two markets
   expect_mentions(error_reading(path_, portfolio), {path_, "/positions/market_index", "row 2 (0-based)", ": 2 is not"});
   portfolio.market_index[2] = -1;
-  expect_mentions(error_reading(path_, portfolio), {path_, "/positions/market_index", "row 2 (0-based)", ": -1 is not"});
+  expect_mentions(error_reading(path_, portfolio),
+                  {path_, "/positions/market_index", "row 2 (0-based)", ": -1 is not"});
 }
 
 TEST_F(PortfolioFileTest, UnknownMarketName) {
@@ -394,6 +394,14 @@ TEST_F(PortfolioFileTest, AccountNotionalAboveTheMoneyRange) {
   Portfolio portfolio = sample_portfolio();
   portfolio.quantity_lots[1] = -100'000'000'000;  // 1e11 lots * 0.001 BTC * 61234.57 USD = 6.1e12 USD
   expect_mentions(error_reading(path_, portfolio), {path_, "/accounts/position_offset", "row 0 (0-based)", "notional"});
+}
+
+TEST_F(PortfolioFileTest, BookAboveTheMoneyRange) {
+  // Each account is within range on its own; together they are not (2 x 2.5e12 > 4.6e12).
+  Portfolio portfolio = sample_portfolio();
+  portfolio.collateral_usd[0] = 2.5e12;
+  portfolio.collateral_usd[1] = 2.5e12;
+  expect_mentions(error_reading(path_, portfolio), {path_, "summed over all accounts", "5000000022857"});
 }
 
 TEST_F(PortfolioFileTest, FailedValidationLeavesThePortfolioUnchanged) {

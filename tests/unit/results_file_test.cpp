@@ -33,8 +33,8 @@ class ResultsFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    directory_ = fs::temp_directory_path() /
-                 ("margin_stress_results_" + std::to_string(::getpid()) + "_" + test->name());
+    directory_ =
+        fs::temp_directory_path() / ("margin_stress_results_" + std::to_string(::getpid()) + "_" + test->name());
     fs::remove_all(directory_);
     fs::create_directories(directory_);
     path_ = (directory_ / "results.h5").string();
@@ -259,8 +259,8 @@ std::string scale_name(hid_t file, const std::string& path) {
 void expect_attached(hid_t file, const std::string& path, const std::string& scale_path, unsigned dimension) {
   const hid_t dataset = H5Dopen2(file, path.c_str(), H5P_DEFAULT);
   const hid_t scale = H5Dopen2(file, scale_path.c_str(), H5P_DEFAULT);
-  EXPECT_GT(H5DSis_attached(dataset, scale, dimension), 0) << scale_path << " is not on dimension " << dimension
-                                                           << " of " << path;
+  EXPECT_GT(H5DSis_attached(dataset, scale, dimension), 0)
+      << scale_path << " is not on dimension " << dimension << " of " << path;
   char label[64] = {};
   H5DSget_label(dataset, dimension, label, sizeof label);
   EXPECT_EQ(label, scale_name(file, scale_path)) << "label of dimension " << dimension << " of " << path;
@@ -348,7 +348,8 @@ TEST_F(ResultsFileTest, ScenarioMetricsInUsdAndIntegers) {
   EXPECT_EQ(read_dataset<std::int64_t>(f, "/scenario/liquidation_count", H5T_STD_I64LE, H5T_NATIVE_INT64),
             (std::vector<std::int64_t>{16000, 16001, 16010, 16011}));
   EXPECT_EQ(read_doubles(f, "/scenario/peak_impact"), scenario_major(expected, &ScenarioMetrics::peak_impact));
-  EXPECT_EQ(read_doubles(f, "/scenario/max_margin_scale"), scenario_major(expected, &ScenarioMetrics::max_margin_scale));
+  EXPECT_EQ(read_doubles(f, "/scenario/max_margin_scale"),
+            scenario_major(expected, &ScenarioMetrics::max_margin_scale));
 
   const hid_t dataset = H5Dopen2(f, "/scenario/bad_debt_usd", H5P_DEFAULT);
   EXPECT_EQ(string_attribute(dataset, "units"), "USD");
@@ -413,11 +414,11 @@ TEST_F(ResultsFileTest, DimensionScalesAreAttached) {
   EXPECT_EQ(scale_name(f, "/series/step"), "step");
   EXPECT_EQ(scale_name(f, "/markets/index"), "market");
   expect_attached(f, "/markets/name", "/markets/index", 0);
-  for (const char* name : {"bad_debt_usd", "insurance_fund_min_usd", "insurance_fund_end_usd",
-                           "trader_equity_change_usd", "insurance_fund_change_usd", "liquidity_provider_pnl_usd",
-                           "adl_haircut_usd", "insurance_payout_usd", "liquidation_fees_usd",
-                           "conservation_residual_usd", "adl_notional_usd", "cascade_rounds_total",
-                           "cascade_rounds_max", "round_cap_hits", "fund_exhausted"}) {
+  for (const char* name :
+       {"bad_debt_usd", "insurance_fund_min_usd", "insurance_fund_end_usd", "trader_equity_change_usd",
+        "insurance_fund_change_usd", "liquidity_provider_pnl_usd", "adl_haircut_usd", "insurance_payout_usd",
+        "liquidation_fees_usd", "conservation_residual_usd", "adl_notional_usd", "cascade_rounds_total",
+        "cascade_rounds_max", "round_cap_hits", "fund_exhausted"}) {
     expect_attached(f, std::string("/scenario/") + name, "/scenario/index", 0);
   }
   for (const char* name : {"liquidated_notional_usd", "liquidation_count", "peak_impact", "max_margin_scale"}) {
@@ -473,7 +474,8 @@ TEST_F(ResultsFileTest, LargeSeriesAreChunkedAndCompressed) {
   EXPECT_EQ(H5Pget_nfilters(creation), 2);  // shuffle, deflate
   H5Pclose(creation);
   H5Dclose(dataset);
-  EXPECT_EQ(read_doubles(file.id(), "/series/mark_price_usd"), distinct_results(scenarios, steps).series.mark_price_usd);
+  EXPECT_EQ(read_doubles(file.id(), "/series/mark_price_usd"),
+            distinct_results(scenarios, steps).series.mark_price_usd);
 }
 
 TEST(ChunkShape, SplitsLeadingDimensionsFirst) {
@@ -539,9 +541,9 @@ TEST_F(ResultsFileTest, SeriesOfTheWrongShapeAreRejected) {
 
 TEST_F(ResultsFileTest, MissingDirectoryIsAnInputError) {
   const std::string nowhere = (directory_ / "no-such-dir" / "results.h5").string();
-  EXPECT_THROW(write_results_file(nowhere, false, sample_provenance(), small_config(), distinct_results(),
-                                  distinct_summary()),
-               InputError);
+  EXPECT_THROW(
+      write_results_file(nowhere, false, sample_provenance(), small_config(), distinct_results(), distinct_summary()),
+      InputError);
 }
 
 }  // namespace

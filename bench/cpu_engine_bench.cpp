@@ -12,7 +12,7 @@
 #include "host/io/config_file.hpp"
 #include "host/model/validate_config.hpp"
 #include "host/portfolio/generator.hpp"
-#include "scenarios/price_paths.hpp"
+#include "scenarios/scenario_builder.hpp"
 
 int main(int argc, char** argv) {
   using namespace margin_stress;
@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   config.run.threads = threads;
   validate_config(config);
   const Portfolio book = generate_portfolio(config.portfolio, config.markets, threads);
-  const ScenarioPaths paths = generate_regime_paths(config, 0, scenarios);
+  const ScenarioPaths paths = build_scenarios(config, 0, scenarios);
   const std::unique_ptr<Engine> engine = make_cpu_engine(threads);
 
   const auto start = std::chrono::steady_clock::now();

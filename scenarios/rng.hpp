@@ -30,6 +30,7 @@ inline constexpr std::uint32_t stream_regime = 0;      // block 0, first uniform
 inline constexpr std::uint32_t stream_diffusion = 1;   // normal m: eps_m of market m
 inline constexpr std::uint32_t stream_jump_count = 2;  // block 0, first uniform: Poisson jump count
 inline constexpr std::uint32_t stream_jump_size = 3;   // normal j*M+m: xi of jump j in market m
+inline constexpr std::uint32_t stream_student_t = 4;   // blocks 2i, 2i+1: attempt i of the chi-square draw W
 
 // Streams of the synthetic portfolio generator (docs/model.md, "Synthetic portfolios").
 inline constexpr std::uint32_t stream_notional = 100;       // block 0, first uniform
@@ -118,6 +119,50 @@ inline std::int64_t poisson_inverse_cdf(double mean, double u) {
     cumulative += probability;
   }
   return k;
+}
+
+// Attempts gamma_draw makes before it gives up and returns its fallback.
+inline constexpr std::uint32_t gamma_max_attempts = 64;
+
+// Gamma(shape, 1), shape > 0 and finite, by Marsaglia and Tsang's squeeze-and-reject method
+// (ACM TOMS 26(3), 2000), from the stream named by `counter` (its block word is replaced), in this
+// fixed order (docs/model.md, section 10.3). With a = shape for shape >= 1 and a = shape + 1
+// otherwise, d = a - 1/3, c = 1 / sqrt(9 d), attempt i = 0, 1, ... uses
+//   x = z0 of block 2i (Box-Muller of its two uniforms), v = (1 + c x)^3,
+//   u = first uniform of block 2i + 1,
+// and accepts g = d v when v > 0 and (u < 1 - 0.0331 x^4 or ln u < x^2 / 2 + d (1 - v + ln v)).
+// The first accepted attempt wins; if none of gamma_max_attempts is accepted (probability below
+// 0.05^64 for a >= 1), g = a, the mean. For shape < 1 the result is g * w^(1 / shape), w = the
+// second uniform of block 1 (Gamma(a + 1) U^(1/a) is Gamma(a)).
+inline double gamma_draw(const philox_key& key, philox_counter counter, double shape) {
+  const double a = shape < 1.0 ? shape + 1.0 : shape;
+  const double d = a - 1.0 / 3.0;
+  const double c = 1.0 / std::sqrt(9.0 * d);
+  double g = a;
+  for (std::uint32_t attempt = 0; attempt < gamma_max_attempts; ++attempt) {
+    counter[3] = 2 * attempt;
+    const double x = normals_from_block(draw_block(key, counter)).z0;
+    const double root = 1.0 + c * x;
+    if (!(root > 0.0)) continue;
+    const double v = root * root * root;
+    counter[3] = 2 * attempt + 1;
+    const double u = first_uniform(draw_block(key, counter));
+    const double x2 = x * x;
+    if (u < 1.0 - 0.0331 * (x2 * x2) || std::log(u) < 0.5 * x2 + d * ((1.0 - v) + std::log(v))) {
+      g = d * v;
+      break;
+    }
+  }
+  if (shape < 1.0) {
+    counter[3] = 1;
+    g *= std::pow(second_uniform(draw_block(key, counter)), 1.0 / shape);
+  }
+  return g;
+}
+
+// Chi-square with `dof` > 0 degrees of freedom: 2 * Gamma(dof / 2, 1), drawn as gamma_draw does.
+inline double chi_square_draw(const philox_key& key, const philox_counter& counter, double dof) {
+  return 2.0 * gamma_draw(key, counter, dof / 2.0);
 }
 
 // Inverse CDF over a discrete distribution given by its running sums (cumulative[k] = p_0 + ... +

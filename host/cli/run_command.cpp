@@ -16,7 +16,7 @@
 #include "host/model/validate_config.hpp"
 #include "host/model/version.hpp"
 #include "host/portfolio/generator.hpp"
-#include "scenarios/price_paths.hpp"
+#include "scenarios/scenario_builder.hpp"
 
 namespace margin_stress {
 namespace {
@@ -102,7 +102,7 @@ int run_command(const RunOptions& options, const std::string& command_line) {
   const double book_seconds = seconds_since(book_start);
 
   const auto scenario_start = std::chrono::steady_clock::now();
-  const ScenarioPaths paths = generate_regime_paths(config, 0, config.run.scenarios);
+  const ScenarioPaths paths = build_scenarios(config, 0, config.run.scenarios);
   const double scenario_seconds = seconds_since(scenario_start);
 
   EngineOptions engine_options;

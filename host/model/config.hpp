@@ -66,6 +66,10 @@ struct RegimeState {
   double jump_intensity_per_day = 0.0;  // arrivals of market-wide jumps
   double depth_multiplier = 1.0;        // scales every market's depth in this regime
   std::vector<double> correlation;      // markets x markets, row-major, of the diffusive shocks
+  // Markov-switching GARCH(1,1) variance of the diffusive shocks; alpha = beta = 0: constant volatility.
+  double garch_alpha = 0.0;    // weight of the previous step's squared diffusive shock, >= 0
+  double garch_beta = 0.0;     // weight of the previous step's variance, >= 0; alpha + beta < 1
+  double student_t_dof = 0.0;  // nu > 2: unit-variance multivariate Student-t shocks; 0: normal shocks
 };
 
 struct RegimeModel {

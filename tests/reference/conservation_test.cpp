@@ -9,7 +9,7 @@
 #include "host/io/config_file.hpp"
 #include "host/model/validate_config.hpp"
 #include "host/portfolio/generator.hpp"
-#include "scenarios/price_paths.hpp"
+#include "scenarios/scenario_builder.hpp"
 
 namespace margin_stress {
 namespace {
@@ -40,7 +40,7 @@ struct RunTotals {
 
 RunTotals check_conservation(const ModelConfig& config) {
   const Portfolio book = generate_portfolio(config.portfolio, config.markets);
-  const ScenarioPaths paths = generate_regime_paths(config, 0, config.run.scenarios);
+  const ScenarioPaths paths = build_scenarios(config, 0, config.run.scenarios);
   const BatchResults results = make_cpu_engine(2)->run(config, book, paths, nullptr);
   RunTotals totals;
   for (std::size_t s = 0; s < results.scenarios.size(); ++s) {

@@ -8,7 +8,7 @@
 #include "host/io/config_file.hpp"
 #include "host/model/validate_config.hpp"
 #include "host/portfolio/generator.hpp"
-#include "scenarios/price_paths.hpp"
+#include "scenarios/scenario_builder.hpp"
 
 namespace margin_stress {
 namespace {
@@ -60,7 +60,7 @@ void expect_same_scenario(const BatchResults& x, std::int64_t s, const BatchResu
 TEST(Determinism, ThreadCountDoesNotChangeABit) {
   const ModelConfig config = small_config();
   const Portfolio book = generate_portfolio(config.portfolio, config.markets);
-  const ScenarioPaths paths = generate_regime_paths(config, 0, config.run.scenarios);
+  const ScenarioPaths paths = build_scenarios(config, 0, config.run.scenarios);
   const BatchResults one = make_cpu_engine(1)->run(config, book, paths, nullptr);
   const BatchResults three = make_cpu_engine(3)->run(config, book, paths, nullptr);
   std::int64_t liquidations = 0;
@@ -77,9 +77,9 @@ TEST(Determinism, ScenarioAloneEqualsScenarioInBatch) {
   const ModelConfig config = small_config();
   const Portfolio book = generate_portfolio(config.portfolio, config.markets);
   const BatchResults batch =
-      make_cpu_engine(2)->run(config, book, generate_regime_paths(config, 0, config.run.scenarios), nullptr);
+      make_cpu_engine(2)->run(config, book, build_scenarios(config, 0, config.run.scenarios), nullptr);
   for (const std::int64_t s : {std::int64_t{0}, std::int64_t{3}, std::int64_t{5}}) {
-    const BatchResults alone = make_cpu_engine(1)->run(config, book, generate_regime_paths(config, s, 1), nullptr);
+    const BatchResults alone = make_cpu_engine(1)->run(config, book, build_scenarios(config, s, 1), nullptr);
     ASSERT_EQ(alone.first_scenario, s);
     expect_same_scenario(batch, s, alone, 0);
   }
@@ -88,9 +88,9 @@ TEST(Determinism, ScenarioAloneEqualsScenarioInBatch) {
 TEST(Determinism, DifferentSeedsGiveDifferentRuns) {
   ModelConfig config = small_config();
   const Portfolio book = generate_portfolio(config.portfolio, config.markets);
-  const BatchResults first = make_cpu_engine(2)->run(config, book, generate_regime_paths(config, 0, 2), nullptr);
+  const BatchResults first = make_cpu_engine(2)->run(config, book, build_scenarios(config, 0, 2), nullptr);
   config.run.seed += 1;
-  const BatchResults second = make_cpu_engine(2)->run(config, book, generate_regime_paths(config, 0, 2), nullptr);
+  const BatchResults second = make_cpu_engine(2)->run(config, book, build_scenarios(config, 0, 2), nullptr);
   EXPECT_FALSE(same_bits(first.series.mark_price_usd, second.series.mark_price_usd));
 }
 

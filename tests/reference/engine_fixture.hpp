@@ -85,6 +85,10 @@ inline ScenarioPaths hand_paths(const std::vector<std::vector<std::vector<double
       paths.regime.push_back(0);
     }
   }
+  // Full depth, an honest oracle, collateral at par: tests change them where they need to.
+  paths.depth_multiplier.assign(paths.fundamental_price_usd.size(), 1.0);
+  paths.oracle_factor.assign(paths.fundamental_price_usd.size(), 1.0);
+  paths.collateral_value.assign(paths.regime.size(), 1.0);
   return paths;
 }
 

@@ -85,5 +85,42 @@ TEST(Liquidation, HealthyAccountUntouched) {
   EXPECT_EQ(results.scenarios[0].ledger.conservation_residual, 0);
 }
 
+// A stale or manipulated oracle: the fundamental stays at 100 but the platform's mark reads 89 at
+// step 1. The account (liquidatable below 89.47) is liquidated on the mark, but its sale fills in
+// the real market at 100 (no impact): cash -850 + 1000 = 150, fee 0.5 % of 1000 = 5.
+TEST(Liquidation, OracleDeviationTriggersOnTheMarkAndFillsAtTheMarket) {
+  ModelConfig config = hand_config(1, 1e300);
+  const Portfolio book = hand_portfolio(config, {{150.0, {{0, 10, 100.0}}}});
+  ScenarioPaths paths = hand_paths({{{100.0}, {100.0}, {100.0}}});
+  paths.oracle_factor[paths.price_index(0, 1, 0)] = 0.89;
+  const BatchResults results = run_cpu(config, book, paths);
+  const ScenarioMetrics& metrics = results.scenarios[0];
+  EXPECT_EQ(metrics.liquidation_count[0], 1);
+  EXPECT_DOUBLE_EQ(metrics.liquidated_notional_usd[0], 1000.0);
+  EXPECT_EQ(metrics.ledger.liquidation_fees, 5'000'000);
+  EXPECT_EQ(results.series.mark_price_usd[results.series.market_index(0, 0, 0)], 89.0);
+  EXPECT_EQ(metrics.ledger.trader_equity_change, -5'000'000);
+  EXPECT_EQ(metrics.ledger.conservation_residual, 0);
+}
+
+// A depeg of the collateral currency: the same account, flat prices. Its collateral is 150
+// (cash -850 plus cost basis 1000); valued at c it counts 150 - (1 - c) 150 against maintenance
+// 50. At c = 0.5 that is 75 (safe); at c = 0.3 it is 45 (liquidated). The sale fills at 100 and
+// the fee is charged on what the account is really worth (150 >= 5).
+TEST(Liquidation, CollateralDepegCountsCollateralAtItsValue) {
+  ModelConfig config = hand_config(1, 1e300);
+  const Portfolio book = hand_portfolio(config, {{150.0, {{0, 10, 100.0}}}});
+  ScenarioPaths paths = hand_paths({{{100.0}, {100.0}, {100.0}, {100.0}}});
+  paths.collateral_value[paths.regime_index(0, 1)] = 0.5;
+  paths.collateral_value[paths.regime_index(0, 2)] = 0.3;
+  const BatchResults results = run_cpu(config, book, paths);
+  const ScenarioMetrics& metrics = results.scenarios[0];
+  EXPECT_EQ(results.series.liquidated_notional_usd[results.series.market_index(0, 0, 0)], 0.0);
+  EXPECT_EQ(results.series.liquidated_notional_usd[results.series.market_index(0, 1, 0)], 1000.0);
+  EXPECT_EQ(metrics.liquidation_count[0], 1);
+  EXPECT_EQ(metrics.ledger.liquidation_fees, 5'000'000);
+  EXPECT_EQ(metrics.ledger.conservation_residual, 0);
+}
+
 }  // namespace
 }  // namespace margin_stress::testing

@@ -58,14 +58,14 @@ TEST(Impact, TemporaryDecayHalvesPerHalfLife) {
 }
 
 TEST(Liquidation, FullModeClosesEverything) {
-  AccountValuation valuation{50.0, 60.0, 120.0, 1200.0, true};
+  AccountValuation valuation{50.0, 50.0, 60.0, 120.0, 1200.0, true};
   EXPECT_EQ(liquidation_fraction(LiquidationMode::full, valuation, 0.005), 1.0);
   EXPECT_EQ(lots_to_close(-37, 1.0), 37);
 }
 
 TEST(Liquidation, PartialFractionRestoresInitialMargin) {
   // E 400, MM 445, IM 890, N 8900, fee 0.5 %: f = 490 / 845.5.
-  AccountValuation valuation{400.0, 445.0, 890.0, 8900.0, true};
+  AccountValuation valuation{400.0, 400.0, 445.0, 890.0, 8900.0, true};
   const double f = liquidation_fraction(LiquidationMode::partial, valuation, 0.005);
   EXPECT_DOUBLE_EQ(f, 490.0 / 845.5);
   EXPECT_EQ(lots_to_close(100, f), 58);
@@ -75,10 +75,16 @@ TEST(Liquidation, PartialFractionRestoresInitialMargin) {
   EXPECT_EQ(lots_to_close(3, 0.99), 3);
 }
 
+TEST(Liquidation, PartialUsesMarginEquity) {
+  // Worth 600 but counted as 400 (a collateral haircut): f = (890 - 400) / 845.5, as above.
+  AccountValuation valuation{600.0, 400.0, 445.0, 890.0, 8900.0, true};
+  EXPECT_DOUBLE_EQ(liquidation_fraction(LiquidationMode::partial, valuation, 0.005), 490.0 / 845.5);
+}
+
 TEST(Liquidation, PartialBecomesFullWhenBankruptOrFeeDominates) {
-  AccountValuation bankrupt{-5.0, 445.0, 890.0, 8900.0, true};
+  AccountValuation bankrupt{-5.0, -5.0, 445.0, 890.0, 8900.0, true};
   EXPECT_EQ(liquidation_fraction(LiquidationMode::partial, bankrupt, 0.005), 1.0);
-  AccountValuation fee_heavy{10.0, 40.0, 80.0, 8000.0, true};  // IM 80 <= 1 % of 8000
+  AccountValuation fee_heavy{10.0, 10.0, 40.0, 80.0, 8000.0, true};  // IM 80 <= 1 % of 8000
   EXPECT_EQ(liquidation_fraction(LiquidationMode::partial, fee_heavy, 0.01), 1.0);
 }
 

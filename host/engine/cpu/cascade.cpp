@@ -50,15 +50,13 @@ void apply_round_impact(const Book& book, const ModelConfig& config, const StepM
   for (std::size_t m = 0; m < state.markets.size(); ++m) {
     if (flow_lots[m] == 0) continue;
     MarketState& market = state.markets[m];
-    const double signed_notional = static_cast<double>(flow_lots[m]) * book.lot_size[m] * market.mark_price_usd;
+    const double signed_notional = static_cast<double>(flow_lots[m]) * book.lot_size[m] * market.market_price_usd;
     const double impact = banded_impact(market.permanent_impact + market.temporary_impact,
                                         log_impact(config.impact.law, signed_notional, step_markets.effective_depth_usd[m]),
                                         config.impact.max_log_deviation);
     market.permanent_impact += config.impact.permanent_fraction * impact;
     market.temporary_impact += (1.0 - config.impact.permanent_fraction) * impact;
-    const double mark = market.fundamental_price_usd * std::exp(market.permanent_impact + market.temporary_impact);
-    const MarketSpec& spec = config.markets[m];
-    market.set_mark(mark, spec.lot_size, spec.initial_margin_fraction, spec.maintenance_margin_fraction);
+    market.reprice(config.markets[m]);
   }
 }
 
@@ -83,17 +81,17 @@ CascadeOutcome run_cascade(const Book& book, const ModelConfig& config, const St
     apply_round_impact(book, config, step_markets, flow_lots, state);
     for (std::size_t m = 0; m < state.markets.size(); ++m) {
       const MarketState& market = state.markets[m];
-      peak_impact[m] = std::max(peak_impact[m], std::fabs(market.mark_price_usd / market.fundamental_price_usd - 1.0));
+      peak_impact[m] = std::max(peak_impact[m], std::fabs(market.market_price_usd / market.fundamental_price_usd - 1.0));
     }
 
-    // Every order fills at its market's moved mark against the outside liquidity providers.
+    // Every order fills at its market's moved price against the outside liquidity providers.
     for (const AccountOrders& account_orders : accounts) {
       double liquidated_notional_usd = 0.0;
       for (std::size_t o = account_orders.first_order; o < account_orders.end_order; ++o) {
         const Order& order = orders[o];
         const auto position = static_cast<std::size_t>(order.position);
         const auto m = static_cast<std::size_t>(book.position_market[position]);
-        const double price = state.markets[m].mark_price_usd;
+        const double price = state.markets[m].market_price_usd;
         const micro_usd cost =
             to_micro_usd_checked(static_cast<double>(order.traded_lots) * book.lot_size[m] * price, "a liquidation fill");
         state.cash[static_cast<std::size_t>(account_orders.account)] -= cost;

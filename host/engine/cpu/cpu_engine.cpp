@@ -3,6 +3,8 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -11,6 +13,20 @@
 
 namespace margin_stress {
 namespace {
+
+// The engine trusts validated inputs, but a ScenarioPaths assembled by hand (tests, tools) must at
+// least have the layout it claims.
+void check_paths(const ModelConfig& config, const ScenarioPaths& paths) {
+  const auto points = static_cast<std::size_t>(paths.scenarios * (paths.steps + 1));
+  const auto per_market = points * static_cast<std::size_t>(paths.markets);
+  if (paths.markets != static_cast<std::int64_t>(config.market_count()) || paths.fundamental_price_usd.size() != per_market ||
+      paths.depth_multiplier.size() != per_market || paths.oracle_factor.size() != per_market ||
+      paths.regime.size() != points || paths.collateral_value.size() != points) {
+    throw std::invalid_argument("scenario paths do not match their declared shape (" + std::to_string(paths.scenarios) +
+                                " scenarios, " + std::to_string(paths.steps) + " steps, " +
+                                std::to_string(paths.markets) + " markets)");
+  }
+}
 
 class CpuEngine final : public Engine {
  public:
@@ -21,6 +37,7 @@ class CpuEngine final : public Engine {
 
   BatchResults run(const ModelConfig& config, const Portfolio& portfolio, const ScenarioPaths& paths,
                    const ProgressCallback& progress) override {
+    check_paths(config, paths);
     const cpu::Book book = cpu::make_book(config, portfolio);
     BatchResults results;
     results.first_scenario = paths.first_scenario;

@@ -9,9 +9,9 @@ namespace margin_stress::cpu {
 double liquidation_fraction(LiquidationMode mode, const AccountValuation& valuation, double fee_rate) {
   if (mode == LiquidationMode::full) return 1.0;
   const double fee_on_everything = fee_rate * valuation.notional_usd;
-  if (valuation.equity_usd <= 0.0 || valuation.initial_margin_usd <= fee_on_everything) return 1.0;
-  const double fraction =
-      (valuation.initial_margin_usd - valuation.equity_usd) / (valuation.initial_margin_usd - fee_on_everything);
+  if (valuation.margin_equity_usd <= 0.0 || valuation.initial_margin_usd <= fee_on_everything) return 1.0;
+  const double fraction = (valuation.initial_margin_usd - valuation.margin_equity_usd) /
+                          (valuation.initial_margin_usd - fee_on_everything);
   return std::clamp(fraction, 0.0, 1.0);
 }
 

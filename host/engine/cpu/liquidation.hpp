@@ -10,7 +10,8 @@ namespace margin_stress::cpu {
 
 // Fraction f of every position of a liquidatable account to close this round.
 // full: 1. partial: the least f that restores initial margin if the sale filled at the mark,
-// fee included: f = (IM - E) / (IM - fee_rate * N), and 1 when E <= 0 or IM <= fee_rate * N.
+// fee included: f = (IM - E') / (IM - fee_rate * N) with E' the margin equity, and 1 when E' <= 0
+// or IM <= fee_rate * N.
 double liquidation_fraction(LiquidationMode mode, const AccountValuation& valuation, double fee_rate);
 
 // Whole lots to close from a position of |q| lots: |q| when f >= 1, else min(|q|, ceil(f |q|)).

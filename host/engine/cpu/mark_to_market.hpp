@@ -1,8 +1,11 @@
 // Mark-to-market of one account (docs/model.md, "Equity and margin"):
-//   E_a = K_a / 1e6 + sum_p q_p * lot_m * M_m
-//   MM_a = sum_p |q_p| * lot_m * M_m * mmf_m * s_m,  IM_a likewise with imf_m.
+//   E_a  = K_a 1e-6 + sum_p q_p lot_m M_m                      (equity, in USD)
+//   E'_a = E_a - (1 - c) max(C_a, 0),  C_a = K_a 1e-6 + sum_p q_p lot_m e_p
+//                                      (margin equity: collateral valued at c per dollar)
+//   MM_a = sum_p |q_p| (lot_m M_m mmf_m s_m),  IM_a likewise with imf_m.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 
@@ -12,12 +15,27 @@
 namespace margin_stress::cpu {
 
 struct AccountValuation {
-  double equity_usd = 0.0;
+  double equity_usd = 0.0;         // E: what the account is worth
+  double margin_equity_usd = 0.0;  // E': what the platform counts against margin
   double maintenance_margin_usd = 0.0;
   double initial_margin_usd = 0.0;
   double notional_usd = 0.0;
   bool has_positions = false;
 };
+
+// The platform's haircut on a depegged collateral currency: (1 - c) max(C_a, 0). Zero at par,
+// without touching the positions' entry prices (the usual case, and the hot loop's).
+inline double collateral_haircut_usd(const Book& book, const ScenarioState& state, std::int64_t account) {
+  if (state.collateral_value == 1.0) return 0.0;
+  const auto a = static_cast<std::size_t>(account);
+  double collateral_usd = to_usd(state.cash[a]);
+  for (std::int64_t p = book.position_offset[a]; p < book.position_offset[a + 1]; ++p) {
+    const auto position = static_cast<std::size_t>(p);
+    const double lot_size = book.lot_size[static_cast<std::size_t>(book.position_market[position])];
+    collateral_usd += static_cast<double>(state.quantity[position]) * lot_size * book.entry_price_usd[position];
+  }
+  return (1.0 - state.collateral_value) * std::max(collateral_usd, 0.0);
+}
 
 inline AccountValuation value_account(const Book& book, const ScenarioState& state, std::int64_t account) {
   const auto a = static_cast<std::size_t>(account);
@@ -36,13 +54,19 @@ inline AccountValuation value_account(const Book& book, const ScenarioState& sta
     valuation.notional_usd += abs_lots * market.value_per_lot_usd;
     valuation.has_positions = true;
   }
+  valuation.margin_equity_usd = valuation.equity_usd - collateral_haircut_usd(book, state, account);
   return valuation;
 }
 
-// The liquidation trigger alone, for the cascade's scan of every account: the same equity and
-// maintenance sums as value_account, in the same order, without the two the trigger does not need.
-// A non-zero position always adds a positive requirement, so "holds a position" is
-// "maintenance > 0".
+// Liquidation trigger: an account with open positions whose margin equity is strictly below its
+// maintenance margin.
+inline bool is_liquidatable(const AccountValuation& valuation) {
+  return valuation.has_positions && valuation.margin_equity_usd < valuation.maintenance_margin_usd;
+}
+
+// The trigger alone, for the cascade's scan of every account: the same sums as value_account, in
+// the same order, without the two the trigger does not need. A non-zero position always adds a
+// positive requirement, so "holds a position" is "maintenance > 0".
 inline bool is_below_maintenance(const Book& book, const ScenarioState& state, std::int64_t account) {
   const auto a = static_cast<std::size_t>(account);
   const std::int64_t* quantity = state.quantity.data();
@@ -56,13 +80,8 @@ inline bool is_below_maintenance(const Book& book, const ScenarioState& state, s
     equity_usd += static_cast<double>(quantity[p]) * market.value_per_lot_usd;
     maintenance_margin_usd += static_cast<double>(std::llabs(quantity[p])) * market.maintenance_per_lot_usd;
   }
-  return maintenance_margin_usd > 0.0 && equity_usd < maintenance_margin_usd;
-}
-
-// Liquidation trigger: an account with open positions whose equity is strictly below its
-// maintenance margin.
-inline bool is_liquidatable(const AccountValuation& valuation) {
-  return valuation.has_positions && valuation.equity_usd < valuation.maintenance_margin_usd;
+  const double margin_equity_usd = equity_usd - collateral_haircut_usd(book, state, account);
+  return maintenance_margin_usd > 0.0 && margin_equity_usd < maintenance_margin_usd;
 }
 
 }  // namespace margin_stress::cpu

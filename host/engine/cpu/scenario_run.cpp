@@ -55,12 +55,14 @@ void run_scenario(const Book& book, const ModelConfig& config, const ScenarioPat
   for (std::size_t m = 0; m < markets; ++m) {
     const MarketSpec& spec = config.markets[m];
     MarketState& market = state.markets[m];
-    market.fundamental_price_usd = paths.fundamental_price_usd[paths.price_index(scenario, 0, static_cast<std::int64_t>(m))];
+    const std::size_t at = paths.price_index(scenario, 0, static_cast<std::int64_t>(m));
+    market.fundamental_price_usd = paths.fundamental_price_usd[at];
+    market.oracle_factor = paths.oracle_factor[at];
     market.ewma_variance = initial_ewma_variance(spec.reference_volatility, dt_years);
     market.margin_scale = margin_scale(config.margin_policy, market.ewma_variance, spec.reference_volatility, dt_years);
-    market.set_mark(market.fundamental_price_usd, spec.lot_size, spec.initial_margin_fraction,
-                    spec.maintenance_margin_fraction);
+    market.reprice(spec);
   }
+  state.collateral_value = paths.collateral_value[paths.regime_index(scenario, 0)];
   const Valuations initial = value_everyone(book, state);
 
   metrics = ScenarioMetrics{};
@@ -77,20 +79,22 @@ void run_scenario(const Book& book, const ModelConfig& config, const ScenarioPat
 
   for (std::int64_t t = 1; t <= paths.steps; ++t) {
     const std::uint8_t regime = paths.regime[paths.regime_index(scenario, t)];
-    const double depth_multiplier = config.regimes.states[regime].depth_multiplier;
+    state.collateral_value = paths.collateral_value[paths.regime_index(scenario, t)];
 
-    // 1. New fundamental prices, decayed temporary impact, this step's margin scale, marks.
+    // 1. New fundamental prices and oracle, decayed temporary impact, this step's margin scale.
     for (std::size_t m = 0; m < markets; ++m) {
       const MarketSpec& spec = config.markets[m];
       MarketState& market = state.markets[m];
+      const std::size_t at = paths.price_index(scenario, t, static_cast<std::int64_t>(m));
       previous_mark[m] = market.mark_price_usd;
-      market.fundamental_price_usd = paths.fundamental_price_usd[paths.price_index(scenario, t, static_cast<std::int64_t>(m))];
+      market.fundamental_price_usd = paths.fundamental_price_usd[at];
+      market.oracle_factor = paths.oracle_factor[at];
       market.temporary_impact *= decay;
       market.margin_scale = margin_scale(config.margin_policy, market.ewma_variance, spec.reference_volatility, dt_years);
-      market.set_mark(market.fundamental_price_usd * std::exp(market.permanent_impact + market.temporary_impact),
-                      spec.lot_size, spec.initial_margin_fraction, spec.maintenance_margin_fraction);
-      step_markets.effective_depth_usd[m] = spec.depth_usd * depth_multiplier;
-      metrics.peak_impact[m] = std::max(metrics.peak_impact[m], std::fabs(market.mark_price_usd / market.fundamental_price_usd - 1.0));
+      market.reprice(spec);
+      step_markets.effective_depth_usd[m] = spec.depth_usd * paths.depth_multiplier[at];
+      metrics.peak_impact[m] =
+          std::max(metrics.peak_impact[m], std::fabs(market.market_price_usd / market.fundamental_price_usd - 1.0));
       metrics.max_margin_scale[m] = std::max(metrics.max_margin_scale[m], market.margin_scale);
     }
 

@@ -1,19 +1,23 @@
 // The mutable state of one scenario as it runs through the CPU reference (docs/model.md, "State").
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
 #include "host/engine/cpu/book.hpp"
+#include "host/model/config.hpp"
 #include "host/model/money.hpp"
 
 namespace margin_stress::cpu {
 
 struct MarketState {
   double fundamental_price_usd = 0.0;  // F_m(t), from the scenario path
+  double oracle_factor = 1.0;          // o_m(t), from the scenario path
   double permanent_impact = 0.0;       // J^perm_m, in log price
   double temporary_impact = 0.0;       // J^temp_m, in log price, decays between steps
-  double mark_price_usd = 0.0;         // M_m = F_m exp(J^perm_m + J^temp_m)
+  double market_price_usd = 0.0;       // X_m = F_m exp(J^perm_m + J^temp_m): forced trades fill here
+  double mark_price_usd = 0.0;         // M_m = X_m o_m: equity and margins use it
   double margin_scale = 1.0;           // s_m(t), set by the policy at the start of the step
   double ewma_variance = 0.0;          // v_m, per-step variance of observed mark log returns
   // Per-round constants of the hot loop: value and maintenance requirement of one lot at the mark.
@@ -21,11 +25,13 @@ struct MarketState {
   double maintenance_per_lot_usd = 0.0;
   double initial_per_lot_usd = 0.0;
 
-  void set_mark(double mark, double lot_size, double initial_fraction, double maintenance_fraction) {
-    mark_price_usd = mark;
-    value_per_lot_usd = lot_size * mark;
-    maintenance_per_lot_usd = value_per_lot_usd * maintenance_fraction * margin_scale;
-    initial_per_lot_usd = value_per_lot_usd * initial_fraction * margin_scale;
+  // Recomputes X, M and the per-lot constants after F, o, J or s changed.
+  void reprice(const MarketSpec& spec) {
+    market_price_usd = fundamental_price_usd * std::exp(permanent_impact + temporary_impact);
+    mark_price_usd = market_price_usd * oracle_factor;
+    value_per_lot_usd = spec.lot_size * mark_price_usd;
+    maintenance_per_lot_usd = value_per_lot_usd * spec.maintenance_margin_fraction * margin_scale;
+    initial_per_lot_usd = value_per_lot_usd * spec.initial_margin_fraction * margin_scale;
   }
 };
 
@@ -35,6 +41,7 @@ struct ScenarioState {
   std::vector<std::int64_t> lp_inventory;   // per market, lots
   micro_usd lp_cash = 0;
   micro_usd insurance_fund = 0;
+  double collateral_value = 1.0;  // c(t), from the scenario path
   std::vector<MarketState> markets;
 
   void reset(const Book& book, micro_usd initial_insurance_fund) {
@@ -43,6 +50,7 @@ struct ScenarioState {
     lp_inventory = book.initial_lp_inventory;
     lp_cash = 0;
     insurance_fund = initial_insurance_fund;
+    collateral_value = 1.0;
     markets.assign(static_cast<std::size_t>(book.markets), MarketState{});
   }
 };

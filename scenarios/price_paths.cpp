@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstddef>
 #include <exception>
 #include <mutex>
 #include <stdexcept>
@@ -10,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "host/model/input_error.hpp"
 #include "scenarios/regime_chain.hpp"
 #include "scenarios/rng.hpp"
 
@@ -18,6 +20,8 @@ namespace {
 
 constexpr double seconds_per_day = 86400.0;
 constexpr double seconds_per_year = 365.0 * seconds_per_day;
+
+constexpr std::size_t no_garch_slot = static_cast<std::size_t>(-1);
 
 // Per-regime constants of one call, computed once so the step loop only draws and adds.
 struct RegimeCoefficients {
@@ -28,16 +32,29 @@ struct RegimeCoefficients {
   std::vector<double> jump_mean;
   std::vector<double> jump_stddev;
   double jump_count_mean = 0.0;  // jump_intensity_per_day * dt_days
+  double student_t_dof = 0.0;    // 0: normal shocks
+  // GARCH(1,1): garch_slot indexes PathScratch::garch_variance; no_garch_slot when alpha = beta = 0.
+  std::size_t garch_slot = no_garch_slot;
+  double garch_alpha = 0.0;
+  double garch_beta = 0.0;
+  std::vector<double> unconditional_variance;  // volatility^2 * dt_years, per market
+  std::vector<double> starting_variance;       // h(1), per market: the steady level under the starting law
+  std::vector<double> garch_omega;             // unconditional_variance * ((1 - alpha) - beta), per market
 };
 
 struct PathModel {
   std::size_t regimes = 0;
   std::size_t markets = 0;
+  std::vector<std::size_t> garch_regimes;  // regimes with a GARCH variance, in slot order
   std::int64_t steps = 0;
   rng::philox_key key{};
   std::vector<double> initial_cumulative;
   std::vector<double> initial_price_usd;
   std::vector<RegimeCoefficients> regime;
+  // Committee shocks acting on the noise (docs/model.md, section 10.3); both empty without them.
+  std::vector<double> volatility_multiplier;      // [t * markets + m], t = 0..steps
+  std::vector<std::size_t> correlation_state;     // [t]: 0 = the regimes' own correlations
+  std::vector<std::vector<double>> shocked_cholesky;  // [(state - 1) * regimes + k]
 };
 
 std::vector<double> running_sums(const double* probabilities, std::size_t count) {
@@ -48,6 +65,101 @@ std::vector<double> running_sums(const double* probabilities, std::size_t count)
     sums[k] = sum;
   }
   return sums;
+}
+
+// The Monte Carlo part of the committee shocks: per-step volatility multipliers, and for every
+// distinct set of active correlation shocks, each regime's pulled-together correlation factored.
+void add_noise_shocks(const ModelConfig& config, PathModel& model) {
+  const auto steps = static_cast<std::size_t>(model.steps + 1);
+  const std::size_t markets = model.markets;
+  std::vector<const ShockSpec*> correlation_shocks;
+  bool any_volatility = false;
+  for (const ShockSpec& shock : config.scenario.shocks) {
+    if (shock.kind == ShockKind::correlation) correlation_shocks.push_back(&shock);
+    any_volatility = any_volatility || shock.kind == ShockKind::volatility;
+  }
+  const auto in_window = [](const ShockSpec& shock, std::size_t t) {
+    const auto step = static_cast<std::int64_t>(t);
+    return step >= shock.start_step && step < shock.start_step + shock.duration_steps;
+  };
+  const auto names = [&](const ShockSpec& shock, std::size_t m) {
+    return shock.markets.empty() ||
+           std::find(shock.markets.begin(), shock.markets.end(), config.markets[m].name) != shock.markets.end();
+  };
+  if (any_volatility) {
+    model.volatility_multiplier.assign(steps * markets, 1.0);
+    for (const ShockSpec& shock : config.scenario.shocks) {
+      if (shock.kind != ShockKind::volatility) continue;
+      for (std::size_t t = 0; t < steps; ++t) {
+        for (std::size_t m = 0; m < markets && in_window(shock, t); ++m) {
+          if (names(shock, m)) model.volatility_multiplier[t * markets + m] *= shock.multiplier;
+        }
+      }
+    }
+  }
+  if (correlation_shocks.empty()) return;
+  // A state is the set of correlation shocks active at a step, as a bit mask over them.
+  std::vector<std::uint64_t> state_masks = {0};
+  model.correlation_state.assign(steps, 0);
+  for (std::size_t t = 0; t < steps; ++t) {
+    std::uint64_t mask = 0;
+    for (std::size_t i = 0; i < correlation_shocks.size() && i < 64; ++i) {
+      if (in_window(*correlation_shocks[i], t)) mask |= std::uint64_t{1} << i;
+    }
+    const auto found = std::find(state_masks.begin(), state_masks.end(), mask);
+    model.correlation_state[t] = static_cast<std::size_t>(found - state_masks.begin());
+    if (found == state_masks.end()) state_masks.push_back(mask);
+  }
+  for (std::size_t state = 1; state < state_masks.size(); ++state) {
+    for (std::size_t k = 0; k < model.regimes; ++k) {
+      std::vector<double> correlation = config.regimes.states[k].correlation;
+      for (std::size_t i = 0; i < correlation_shocks.size() && i < 64; ++i) {
+        if ((state_masks[state] & (std::uint64_t{1} << i)) == 0) continue;
+        const ShockSpec& shock = *correlation_shocks[i];
+        for (std::size_t a = 0; a < markets; ++a) {
+          for (std::size_t b = 0; b < markets; ++b) {
+            if (a != b && names(shock, a) && names(shock, b)) {
+              correlation[a * markets + b] = (1.0 - shock.weight) * correlation[a * markets + b] + shock.weight;
+            }
+          }
+        }
+      }
+      try {
+        model.shocked_cholesky.push_back(cholesky_lower(correlation, markets));
+      } catch (const std::invalid_argument& error) {
+        throw InputError(config.source_name + ": scenario.shocks: the correlation shocks active together make regime \"" +
+                         config.regimes.states[k].name + "\"'s correlation matrix not positive definite (" +
+                         error.what() + ")");
+      }
+    }
+  }
+}
+
+// Every GARCH regime's variance is fed by the shocks of whichever regime is active, so it settles
+// at (omega_k + alpha_k m) / (1 - beta_k), with m the expected squared shock, not at its own
+// volatility^2 dt (docs/model.md, section 10.1). m solves m = sum_j p_j E[e^2 | j] under the
+// starting law p: E[e^2 | j] is v_j for a constant-volatility regime and the settled level for a
+// GARCH one, so m (1 - sum_G p_j alpha_j / (1 - beta_j)) = sum_notG p_j v_j + sum_G p_j omega_j / (1 - beta_j).
+void set_starting_variances(const std::vector<double>& starting_law, PathModel& model) {
+  for (std::size_t m = 0; m < model.markets; ++m) {
+    double constant_part = 0.0;
+    double feedback = 0.0;
+    for (std::size_t k = 0; k < model.regimes; ++k) {
+      const RegimeCoefficients& regime = model.regime[k];
+      if (regime.garch_slot == no_garch_slot) {
+        constant_part += starting_law[k] * (regime.diffusion_per_step[m] * regime.diffusion_per_step[m]);
+      } else {
+        constant_part += starting_law[k] * regime.garch_omega[m] / (1.0 - regime.garch_beta);
+        feedback += starting_law[k] * regime.garch_alpha / (1.0 - regime.garch_beta);
+      }
+    }
+    const double expected_squared_shock = constant_part / (1.0 - feedback);
+    for (RegimeCoefficients& regime : model.regime) {
+      if (regime.garch_slot == no_garch_slot) continue;
+      regime.starting_variance.push_back((regime.garch_omega[m] + regime.garch_alpha * expected_squared_shock) /
+                                         (1.0 - regime.garch_beta));
+    }
+  }
 }
 
 PathModel make_path_model(const ModelConfig& config) {
@@ -79,8 +191,22 @@ PathModel make_path_model(const ModelConfig& config) {
     coefficients.jump_mean = state.jump_mean;
     coefficients.jump_stddev = state.jump_stddev;
     coefficients.jump_count_mean = state.jump_intensity_per_day * dt_days;
+    coefficients.student_t_dof = state.student_t_dof;
+    if (state.garch_alpha != 0.0 || state.garch_beta != 0.0) {
+      coefficients.garch_slot = model.garch_regimes.size();
+      model.garch_regimes.push_back(k);
+      coefficients.garch_alpha = state.garch_alpha;
+      coefficients.garch_beta = state.garch_beta;
+      for (std::size_t m = 0; m < model.markets; ++m) {
+        const double variance = state.volatility[m] * state.volatility[m] * dt_years;
+        coefficients.unconditional_variance.push_back(variance);
+        coefficients.garch_omega.push_back(variance * ((1.0 - state.garch_alpha) - state.garch_beta));
+      }
+    }
     model.regime.push_back(std::move(coefficients));
   }
+  set_starting_variances(initial, model);
+  add_noise_shocks(config, model);
   return model;
 }
 
@@ -89,6 +215,8 @@ struct PathScratch {
   std::vector<double> epsilon;     // independent standard normals, per market
   std::vector<double> log_jump;    // J_m of the step
   std::vector<double> log_return;  // X_m(t) = ln F_m(t) - ln F_m(0)
+  // h_{k,m}(t) of every GARCH regime k, [slot][market]: all of them move every step.
+  std::vector<double> garch_variance;
 };
 
 // Fills scenario `local` of `paths` (global index paths.first_scenario + local).
@@ -98,6 +226,12 @@ void generate_scenario(const PathModel& model, std::int64_t local, PathScratch& 
   scratch.epsilon.assign(markets, 0.0);
   scratch.log_jump.assign(markets, 0.0);
   scratch.log_return.assign(markets, 0.0);
+  scratch.garch_variance.resize(model.garch_regimes.size() * markets);
+  for (std::size_t slot = 0; slot < model.garch_regimes.size(); ++slot) {
+    const RegimeCoefficients& garch = model.regime[model.garch_regimes[slot]];
+    std::copy(garch.starting_variance.begin(), garch.starting_variance.end(),
+              scratch.garch_variance.begin() + static_cast<std::ptrdiff_t>(slot * markets));
+  }
 
   const double u0 =
       rng::first_uniform(rng::draw_block(model.key, rng::scenario_counter(global, 0, rng::stream_regime, 0)));
@@ -147,15 +281,47 @@ void generate_scenario(const PathModel& model, std::int64_t local, PathScratch& 
       scratch.log_jump[m] += regime.jump_mean[m] + regime.jump_stddev[m] * xi;
     }
 
-    // (e) z = L eps, then the log-price step. Prices are F(0) * exp(X(t)) rather than
-    // exp(ln F(0) + X(t)) so that a path whose steps are all zero stays at F(0) exactly.
+    // (e) one chi-square draw per step, shared by every market, so the shocks stay correlated by L.
+    const bool student_t = regime.student_t_dof > 0.0;
+    double student_t_scale = 1.0;
+    if (student_t) {
+      const double w = rng::chi_square_draw(model.key, rng::scenario_counter(global, t, rng::stream_student_t, 0),
+                                            regime.student_t_dof);
+      student_t_scale = std::sqrt((regime.student_t_dof - 2.0) / w);
+    }
+
+    // (f) z = L eps (times the Student-t scale), then the log-price step. Prices are F(0) * exp(X(t))
+    // rather than exp(ln F(0) + X(t)) so that a path whose steps are all zero stays at F(0) exactly.
+    // A regime without GARCH keeps volatility * sqrt(dt_years) as its scale rather than
+    // sqrt(volatility^2 * dt_years), which differs in the last bit: paths without GARCH stay as
+    // they were before GARCH existed.
+    const std::size_t correlation_state = model.correlation_state.empty() ? 0 : model.correlation_state[static_cast<std::size_t>(t)];
+    const double* cholesky = correlation_state == 0
+                                 ? regime.cholesky.data()
+                                 : model.shocked_cholesky[(correlation_state - 1) * model.regimes + k].data();
     for (std::size_t m = 0; m < markets; ++m) {
       double z = 0.0;
-      for (std::size_t j = 0; j <= m; ++j) z += regime.cholesky[m * markets + j] * scratch.epsilon[j];
-      const double step = regime.drift_per_step[m] + regime.diffusion_per_step[m] * z + scratch.log_jump[m];
+      for (std::size_t j = 0; j <= m; ++j) z += cholesky[m * markets + j] * scratch.epsilon[j];
+      if (student_t) z *= student_t_scale;
+      const double scale = regime.garch_slot == no_garch_slot
+                               ? regime.diffusion_per_step[m]
+                               : std::sqrt(scratch.garch_variance[regime.garch_slot * markets + m]);
+      // A volatility shock scales the diffusive shock; GARCH then sees the shocked return.
+      const double shock = model.volatility_multiplier.empty()
+                               ? scale * z
+                               : (scale * model.volatility_multiplier[static_cast<std::size_t>(t) * markets + m]) * z;
+      const double step = regime.drift_per_step[m] + shock + scratch.log_jump[m];
       scratch.log_return[m] += step;
       paths.fundamental_price_usd[paths.price_index(local, t, static_cast<std::int64_t>(m))] =
           model.initial_price_usd[m] * std::exp(scratch.log_return[m]);
+
+      // (g) every GARCH regime's variance moves with the realised shock, whichever regime is
+      // active, so h_{k,m}(t) depends on the past shocks but not on the past regimes.
+      for (std::size_t slot = 0; slot < model.garch_regimes.size(); ++slot) {
+        const RegimeCoefficients& garch = model.regime[model.garch_regimes[slot]];
+        double& variance = scratch.garch_variance[slot * markets + m];
+        variance = (garch.garch_omega[m] + garch.garch_alpha * (shock * shock)) + garch.garch_beta * variance;
+      }
     }
   }
 }

@@ -1,8 +1,10 @@
-// Regime-switching jump-diffusion price paths (docs/model.md, "Price process").
+// Regime-switching jump-diffusion price paths (docs/model.md, section 10).
 // The hidden regime k(t) follows a Markov chain; within a regime each market's log fundamental
-// price moves by a correlated Gaussian step plus market-wide Poisson jumps. Every draw is keyed by
-// (run seed, global scenario index, step, stream), so a scenario's path does not depend on the
-// batch it is generated in or on the number of threads.
+// price moves by a correlated diffusive step plus market-wide Poisson jumps. A regime may give its
+// diffusive shocks a GARCH(1,1) variance (Markov-switching GARCH: every regime's variance moves
+// every step) and Student-t innovations. Every draw is keyed by (run seed, global scenario index,
+// step, stream), so a scenario's path does not depend on the batch it is generated in or on the
+// number of threads.
 #pragma once
 
 #include <cstdint>

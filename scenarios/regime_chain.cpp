@@ -153,7 +153,33 @@ class RegimeValidator {
       fail(state_field(k, "depth_multiplier"), format_number(state.depth_multiplier) + " is not a finite number > 0");
     }
     check_correlation(k);
+    check_garch(k);
+    if (!(state.student_t_dof == 0.0 || (std::isfinite(state.student_t_dof) && state.student_t_dof > 2.0))) {
+      fail(state_field(k, "student_t_dof"), format_number(state.student_t_dof) + regime_name(k) +
+                                                " is neither 0 (normal shocks) nor a finite number > 2 (a "
+                                                "Student-t with unit variance needs more than 2 degrees of freedom)");
+    }
   }
+
+  void check_garch(std::size_t k) const {
+    const RegimeState& state = model_.states[k];
+    if (!(std::isfinite(state.garch_alpha) && state.garch_alpha >= 0.0)) {
+      fail(state_field(k, "garch_alpha"),
+           format_number(state.garch_alpha) + regime_name(k) + " is not a finite number >= 0");
+    }
+    if (!(std::isfinite(state.garch_beta) && state.garch_beta >= 0.0)) {
+      fail(state_field(k, "garch_beta"),
+           format_number(state.garch_beta) + regime_name(k) + " is not a finite number >= 0");
+    }
+    if (!(state.garch_alpha + state.garch_beta < 1.0)) {
+      fail(state_field(k, "garch_beta"),
+           format_number(state.garch_beta) + regime_name(k) +
+               " with garch_alpha = " + format_number(state.garch_alpha) + " gives garch_alpha + garch_beta = " +
+               format_number(state.garch_alpha + state.garch_beta) + ", which must be < 1 (a stationary variance)");
+    }
+  }
+
+  std::string regime_name(std::size_t k) const { return " (regime \"" + model_.states[k].name + "\")"; }
 
   void check_correlation(std::size_t k) const {
     const std::string field = state_field(k, "correlation");

@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "host/cli/backtest_command.hpp"
+#include "host/cli/calibrate_command.hpp"
 #include "host/cli/portfolio_command.hpp"
 #include "host/cli/run_command.hpp"
 #include "host/model/input_error.hpp"
@@ -37,6 +39,10 @@ int main(int argc, char** argv) {
   setup_run_command(app, run_options);
   PortfolioGenerateOptions portfolio_options;
   setup_portfolio_command(app, portfolio_options);
+  CalibrateOptions calibrate_options;
+  setup_calibrate_command(app, calibrate_options);
+  BacktestOptions backtest_options;
+  setup_backtest_command(app, backtest_options);
 
   try {
     app.parse(argc, argv);
@@ -47,6 +53,8 @@ int main(int argc, char** argv) {
 
   try {
     if (app.got_subcommand("run")) return run_command(run_options, join_arguments(argc, argv));
+    if (app.got_subcommand("calibrate")) return calibrate_command(calibrate_options, join_arguments(argc, argv));
+    if (app.got_subcommand("backtest")) return backtest_command(backtest_options);
     return portfolio_generate_command(portfolio_options);
   } catch (const InputError& error) {
     std::fprintf(stderr, "margin-stress: error: %s\n", error.what());

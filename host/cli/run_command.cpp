@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include <unistd.h>
+
 #include "host/analysis/summary.hpp"
 #include "host/cli/progress.hpp"
 #include "host/cli/summary_table.hpp"
@@ -13,6 +15,7 @@
 #include "host/io/config_writer.hpp"
 #include "host/io/portfolio_file.hpp"
 #include "host/io/results_file.hpp"
+#include "host/model/input_error.hpp"
 #include "host/model/validate_config.hpp"
 #include "host/model/version.hpp"
 #include "host/portfolio/generator.hpp"
@@ -32,6 +35,26 @@ std::string utc_now(const char* format) {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The run keeps every scenario's paths and per-step series in memory (the results file holds
+// them all); refuse up front, with the figures, a run the machine cannot hold.
+void check_memory(const ModelConfig& config) {
+  const double points = static_cast<double>(config.run.scenarios) * static_cast<double>(config.run.steps + 1);
+  const double markets = static_cast<double>(config.market_count());
+  // Paths: price, depth, oracle per market, regime and collateral per step; series: four doubles
+  // per market, rounds, fund and regime per step.
+  const double bytes = points * (markets * 3 * 8 + 9) + points * (markets * 4 * 8 + 13);
+  const double physical = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  if (physical > 0 && bytes > 0.8 * physical) {
+    char message[256];
+    std::snprintf(message, sizeof message,
+                  "run.scenarios x run.steps = %lld x %lld needs about %.3g GB for the scenario paths and per-step "
+                  "series, and this machine has %.3g GB; run fewer scenarios or steps",
+                  static_cast<long long>(config.run.scenarios), static_cast<long long>(config.run.steps), bytes / 1e9,
+                  physical / 1e9);
+    throw InputError(message);
+  }
 }
 
 Backend parse_backend(const std::string& name) {
@@ -82,7 +105,9 @@ int run_command(const RunOptions& options, const std::string& command_line) {
   // The results file records the effective configuration, command-line overrides included.
   config.source_text = config_to_toml(config);
   validate_config(config);
+  check_memory(config);
   provenance.config_source = config.source_name;
+  provenance.scenario_source = describe_scenarios(config);
   provenance.seed = config.run.seed;
 
   const std::string out_path =

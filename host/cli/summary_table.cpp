@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "host/io/config_writer.hpp"
+
 namespace margin_stress {
 namespace {
 
@@ -40,7 +42,7 @@ void print_summary_table(std::FILE* out, const ModelConfig& config, const Portfo
     const MarketSpec& market = config.markets[static_cast<std::size_t>(portfolio.market_index[p])];
     open_interest_usd += std::fabs(static_cast<double>(portfolio.quantity_lots[p])) * market.lot_size * market.initial_price_usd;
   }
-  const char* policy = config.margin_policy.kind == MarginPolicyKind::static_margin ? "static" : "volatility_scaled";
+  const std::string policy(toml_name(config.margin_policy.kind));
   std::fprintf(out, "margin-stress %s (commit %s)\n", provenance.program_version.c_str(), provenance.git_commit.c_str());
   std::fprintf(out, "  book        %zu accounts, %zu positions, %zu markets, open interest %s USD (%s)\n",
                portfolio.account_count(), portfolio.position_count(), config.market_count(), usd(open_interest_usd).c_str(),
@@ -48,7 +50,8 @@ void print_summary_table(std::FILE* out, const ModelConfig& config, const Portfo
   std::fprintf(out, "  scenarios   %lld x %lld steps of %.0f s, %zu regimes, seed %llu (config: %s)\n",
                static_cast<long long>(config.run.scenarios), static_cast<long long>(config.run.steps), config.run.step_seconds,
                config.regime_count(), static_cast<unsigned long long>(config.run.seed), config.source_name.c_str());
-  std::fprintf(out, "  policy      %s margin, %s liquidation, insurance fund %s USD, ADL %s\n", policy,
+  std::fprintf(out, "  sources     %s\n", provenance.scenario_source.c_str());
+  std::fprintf(out, "  policy      %s margin, %s liquidation, insurance fund %s USD, ADL %s\n", policy.c_str(),
                config.liquidation.mode == LiquidationMode::full ? "full" : "partial",
                usd(config.insurance_fund.initial_balance_usd).c_str(), config.insurance_fund.auto_deleveraging ? "on" : "off");
   std::fprintf(out, "  backend     %s\n", provenance.backend.c_str());

@@ -1,5 +1,6 @@
 #include "host/io/config_file.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -116,12 +117,30 @@ InsuranceFundParams read_insurance_fund(const TomlTableReader& document) {
 }
 
 MarginPolicyParams read_margin_policy(const TomlTableReader& document) {
-  const TomlTableReader table = document.table("margin_policy", {"kind", "ewma_lambda", "scale_floor", "scale_cap"});
+  const TomlTableReader table = document.table(
+      "margin_policy", {"kind", "volatility_estimator", "ewma_lambda", "garch_alpha", "garch_beta", "regime_scales",
+                        "scale_floor", "scale_cap", "stressed_weight", "stressed_volatility_ratio", "buffer",
+                        "buffer_release_scale", "max_increase_per_hour", "max_decrease_per_hour",
+                        "announcement_lag_seconds"});
   MarginPolicyParams policy;
-  policy.kind = read_choice(table, "kind", {MarginPolicyKind::static_margin, MarginPolicyKind::volatility_scaled});
+  policy.kind = read_choice(table, "kind",
+                            {MarginPolicyKind::static_margin, MarginPolicyKind::volatility_scaled,
+                             MarginPolicyKind::regime_aware});
+  policy.volatility_estimator =
+      read_choice(table, "volatility_estimator", {VolatilityEstimator::ewma, VolatilityEstimator::garch});
   policy.ewma_lambda = table.number("ewma_lambda");
+  policy.garch_alpha = table.number("garch_alpha");
+  policy.garch_beta = table.number("garch_beta");
+  policy.regime_scales = table.numbers("regime_scales");
   policy.scale_floor = table.number("scale_floor");
   policy.scale_cap = table.number("scale_cap");
+  policy.stressed_weight = table.number("stressed_weight");
+  policy.stressed_volatility_ratio = table.number("stressed_volatility_ratio");
+  policy.buffer = table.number("buffer");
+  policy.buffer_release_scale = table.number("buffer_release_scale");
+  policy.max_increase_per_hour = table.number("max_increase_per_hour");
+  policy.max_decrease_per_hour = table.number("max_decrease_per_hour");
+  policy.announcement_lag_seconds = table.number("announcement_lag_seconds");
   return policy;
 }
 
@@ -133,7 +152,7 @@ RegimeModel read_regimes(const TomlTableReader& document) {
   if (table.contains("initial_distribution")) regimes.initial_distribution = table.numbers("initial_distribution");
   for (const TomlTableReader& state_table :
        table.tables("states", {"name", "volatility", "drift", "jump_intensity_per_day", "jump_mean", "jump_stddev",
-                               "depth_multiplier", "correlation"})) {
+                               "depth_multiplier", "correlation", "garch_alpha", "garch_beta", "student_t_dof"})) {
     RegimeState state;
     state.name = state_table.string("name");
     state.volatility = state_table.numbers("volatility");
@@ -143,9 +162,85 @@ RegimeModel read_regimes(const TomlTableReader& document) {
     state.jump_stddev = state_table.numbers("jump_stddev");
     state.depth_multiplier = state_table.number("depth_multiplier");
     state.correlation = state_table.square_matrix("correlation");
+    // Optional, default 0 (constant volatility, normal shocks): [[regimes.states]] replaces the
+    // default's array whole, so a state's missing key cannot come from the built-in default.
+    if (state_table.contains("garch_alpha")) state.garch_alpha = state_table.number("garch_alpha");
+    if (state_table.contains("garch_beta")) state.garch_beta = state_table.number("garch_beta");
+    if (state_table.contains("student_t_dof")) state.student_t_dof = state_table.number("student_t_dof");
     regimes.states.push_back(std::move(state));
   }
   return regimes;
+}
+
+// The keys each kind of shock takes besides name, kind, markets and start_step; any other key is
+// an error, so that a setting that would be ignored is never silently accepted.
+std::vector<std::string_view> shock_keys(ShockKind kind) {
+  switch (kind) {
+    case ShockKind::gap: return {"size"};
+    case ShockKind::crash: return {"size", "duration_steps", "shape"};
+    case ShockKind::v_shape: return {"size", "duration_steps", "recovery_steps", "shape"};
+    case ShockKind::volatility:
+    case ShockKind::depth: return {"multiplier", "duration_steps"};
+    case ShockKind::correlation: return {"weight", "duration_steps"};
+    case ShockKind::oracle_deviation: return {"deviation", "duration_steps"};
+    case ShockKind::oracle_stale: return {"duration_steps"};
+    case ShockKind::collateral_depeg: return {"duration_steps", "value"};
+  }
+  return {};
+}
+
+ShockSpec read_shock(const TomlTableReader& table) {
+  ShockSpec shock;
+  shock.kind = read_choice(table, "kind",
+                           {ShockKind::gap, ShockKind::crash, ShockKind::v_shape, ShockKind::volatility, ShockKind::depth,
+                            ShockKind::correlation, ShockKind::oracle_deviation, ShockKind::oracle_stale,
+                            ShockKind::collateral_depeg});
+  const std::vector<std::string_view> keys = shock_keys(shock.kind);
+  std::vector<std::string_view> allowed = {"name", "kind", "start_step"};
+  if (shock.kind != ShockKind::collateral_depeg) allowed.push_back("markets");  // the collateral is not a market's
+  allowed.insert(allowed.end(), keys.begin(), keys.end());
+  table.require_only(allowed, "a shock of kind \"" + std::string(toml_name(shock.kind)) + "\"");
+  if (table.contains("name")) shock.name = table.string("name");
+  if (table.contains("markets")) shock.markets = table.strings("markets");
+  shock.start_step = table.integer("start_step");
+  const auto takes = [&](std::string_view key) { return std::find(keys.begin(), keys.end(), key) != keys.end(); };
+  if (takes("duration_steps")) shock.duration_steps = table.integer("duration_steps");
+  if (takes("recovery_steps")) shock.recovery_steps = table.integer("recovery_steps");
+  if (takes("size")) shock.size = table.number("size");
+  if (takes("shape") && table.contains("shape")) {
+    shock.shape = read_choice(table, "shape", {ShockShape::linear, ShockShape::exponential});
+  }
+  if (takes("multiplier")) shock.multiplier = table.number("multiplier");
+  if (takes("weight")) shock.weight = table.number("weight");
+  if (takes("deviation")) shock.deviation = table.number("deviation");
+  if (takes("value")) shock.value = table.number("value");
+  return shock;
+}
+
+ScenarioSpec read_scenario(const TomlTableReader& document) {
+  const TomlTableReader table = document.table("scenario", {"base", "flat_regime", "replays", "shocks"});
+  ScenarioSpec scenario;
+  scenario.base = read_choice(table, "base", {ScenarioBase::monte_carlo, ScenarioBase::flat});
+  scenario.flat_regime = table.string("flat_regime");
+  if (table.contains("replays")) {
+    for (const TomlTableReader& replay : table.tables("replays", {"market", "file", "column", "start_utc", "rebase"})) {
+      ReplaySeries series;
+      series.market = replay.string("market");
+      series.file = replay.string("file");
+      series.column = replay.contains("column") ? replay.string("column") : "close";
+      series.start_utc = replay.string("start_utc");
+      series.rebase = replay.contains("rebase") ? replay.boolean("rebase") : true;
+      scenario.replays.push_back(std::move(series));
+    }
+  }
+  if (table.contains("shocks")) {
+    for (const TomlTableReader& shock :
+         table.tables("shocks", {"name", "kind", "markets", "start_step", "duration_steps", "recovery_steps", "size",
+                                 "shape", "multiplier", "weight", "deviation", "value"})) {
+      scenario.shocks.push_back(read_shock(shock));
+    }
+  }
+  return scenario;
 }
 
 PortfolioGeneratorParams read_portfolio(const TomlTableReader& document) {
@@ -171,7 +266,7 @@ PortfolioGeneratorParams read_portfolio(const TomlTableReader& document) {
 ModelConfig read_config(const toml::table& root, const std::string& source_name) {
   const TomlTableReader document(
       root, "", source_name,
-      {"run", "markets", "impact", "liquidation", "insurance_fund", "margin_policy", "regimes", "portfolio"});
+      {"run", "markets", "impact", "liquidation", "insurance_fund", "margin_policy", "regimes", "scenario", "portfolio"});
   ModelConfig config;
   config.run = read_run(document);
   config.markets = read_markets(document);
@@ -180,6 +275,7 @@ ModelConfig read_config(const toml::table& root, const std::string& source_name)
   config.insurance_fund = read_insurance_fund(document);
   config.margin_policy = read_margin_policy(document);
   config.regimes = read_regimes(document);
+  config.scenario = read_scenario(document);
   config.portfolio = read_portfolio(document);
   return config;
 }
@@ -209,7 +305,19 @@ ModelConfig load_config_file(const std::string& path) {
   if (!file) throw InputError(path + ": cannot open the config file: " + std::strerror(errno));
   std::ostringstream text;
   text << file.rdbuf();
-  return parse_config(text.str(), path);
+  ModelConfig config = parse_config(text.str(), path);
+  // A replay's price file is named relative to the config file, so that a preset works from any
+  // working directory; the effective configuration records the resolved path.
+  const std::filesystem::path directory = std::filesystem::path(path).parent_path();
+  bool resolved = false;
+  for (ReplaySeries& replay : config.scenario.replays) {
+    if (std::filesystem::path(replay.file).is_relative()) {
+      replay.file = std::filesystem::absolute(directory / replay.file).lexically_normal().string();
+      resolved = true;
+    }
+  }
+  if (resolved) config.source_text = std::string(source_text_header) + config_to_toml(config);
+  return config;
 }
 
 ModelConfig default_config() {

@@ -32,6 +32,46 @@ std::string_view toml_name(MarginPolicyKind kind) {
   switch (kind) {
     case MarginPolicyKind::static_margin: return "static";
     case MarginPolicyKind::volatility_scaled: return "volatility_scaled";
+    case MarginPolicyKind::regime_aware: return "regime_aware";
+  }
+  return "?";
+}
+
+std::string_view toml_name(VolatilityEstimator estimator) {
+  switch (estimator) {
+    case VolatilityEstimator::ewma: return "ewma";
+    case VolatilityEstimator::garch: return "garch";
+  }
+  return "?";
+}
+
+std::string_view toml_name(ScenarioBase base) {
+  switch (base) {
+    case ScenarioBase::monte_carlo: return "monte_carlo";
+    case ScenarioBase::flat: return "flat";
+  }
+  return "?";
+}
+
+std::string_view toml_name(ShockKind kind) {
+  switch (kind) {
+    case ShockKind::gap: return "gap";
+    case ShockKind::crash: return "crash";
+    case ShockKind::v_shape: return "v_shape";
+    case ShockKind::volatility: return "volatility";
+    case ShockKind::depth: return "depth";
+    case ShockKind::correlation: return "correlation";
+    case ShockKind::oracle_deviation: return "oracle_deviation";
+    case ShockKind::oracle_stale: return "oracle_stale";
+    case ShockKind::collateral_depeg: return "collateral_depeg";
+  }
+  return "?";
+}
+
+std::string_view toml_name(ShockShape shape) {
+  switch (shape) {
+    case ShockShape::linear: return "linear";
+    case ShockShape::exponential: return "exponential";
   }
   return "?";
 }
@@ -53,6 +93,11 @@ class TomlWriter {
   void string(std::string_view key, std::string_view value) {
     // toml++ writes the quotes and escapes, so any market or regime name survives the round trip.
     out_ << key << " = " << toml::value<std::string>(std::string(value)) << '\n';
+  }
+  void strings(std::string_view key, const std::vector<std::string>& values) {
+    out_ << key << " = [";
+    for (std::size_t i = 0; i < values.size(); ++i) out_ << (i == 0 ? "" : ", ") << toml::value<std::string>(values[i]);
+    out_ << "]\n";
   }
   void numbers(std::string_view key, const std::vector<double>& values) {
     out_ << key << " = ";
@@ -92,6 +137,32 @@ class TomlWriter {
   std::ostringstream out_;
   bool first_ = true;
 };
+
+// Only the keys the shock's kind takes (host/io/config_file.cpp reads no others).
+void write_shock(TomlWriter& toml, const ShockSpec& shock) {
+  toml.header("[[scenario.shocks]]");
+  if (!shock.name.empty()) toml.string("name", shock.name);
+  toml.string("kind", toml_name(shock.kind));
+  if (!shock.markets.empty()) toml.strings("markets", shock.markets);
+  toml.integer("start_step", shock.start_step);
+  if (shock.kind != ShockKind::gap) toml.integer("duration_steps", shock.duration_steps);
+  switch (shock.kind) {
+    case ShockKind::v_shape:
+      toml.integer("recovery_steps", shock.recovery_steps);
+      [[fallthrough]];
+    case ShockKind::gap:
+    case ShockKind::crash:
+      toml.number("size", shock.size);
+      if (shock.kind != ShockKind::gap) toml.string("shape", toml_name(shock.shape));
+      break;
+    case ShockKind::volatility:
+    case ShockKind::depth: toml.number("multiplier", shock.multiplier); break;
+    case ShockKind::correlation: toml.number("weight", shock.weight); break;
+    case ShockKind::oracle_deviation: toml.number("deviation", shock.deviation); break;
+    case ShockKind::oracle_stale: break;
+    case ShockKind::collateral_depeg: toml.number("value", shock.value); break;
+  }
+}
 
 }  // namespace
 
@@ -136,9 +207,20 @@ std::string config_to_toml(const ModelConfig& config) {
 
   toml.header("[margin_policy]");
   toml.string("kind", toml_name(config.margin_policy.kind));
+  toml.string("volatility_estimator", toml_name(config.margin_policy.volatility_estimator));
   toml.number("ewma_lambda", config.margin_policy.ewma_lambda);
+  toml.number("garch_alpha", config.margin_policy.garch_alpha);
+  toml.number("garch_beta", config.margin_policy.garch_beta);
+  toml.numbers("regime_scales", config.margin_policy.regime_scales);
   toml.number("scale_floor", config.margin_policy.scale_floor);
   toml.number("scale_cap", config.margin_policy.scale_cap);
+  toml.number("stressed_weight", config.margin_policy.stressed_weight);
+  toml.number("stressed_volatility_ratio", config.margin_policy.stressed_volatility_ratio);
+  toml.number("buffer", config.margin_policy.buffer);
+  toml.number("buffer_release_scale", config.margin_policy.buffer_release_scale);
+  toml.number("max_increase_per_hour", config.margin_policy.max_increase_per_hour);
+  toml.number("max_decrease_per_hour", config.margin_policy.max_decrease_per_hour);
+  toml.number("announcement_lag_seconds", config.margin_policy.announcement_lag_seconds);
 
   toml.header("[regimes]");
   toml.square_matrix("transition", config.regimes.transition);
@@ -158,7 +240,23 @@ std::string config_to_toml(const ModelConfig& config) {
     toml.numbers("jump_stddev", state.jump_stddev);
     toml.number("depth_multiplier", state.depth_multiplier);
     toml.square_matrix("correlation", state.correlation);
+    toml.number("garch_alpha", state.garch_alpha);
+    toml.number("garch_beta", state.garch_beta);
+    toml.number("student_t_dof", state.student_t_dof);
   }
+
+  toml.header("[scenario]");
+  toml.string("base", toml_name(config.scenario.base));
+  toml.string("flat_regime", config.scenario.flat_regime);
+  for (const ReplaySeries& replay : config.scenario.replays) {
+    toml.header("[[scenario.replays]]");
+    toml.string("market", replay.market);
+    toml.string("file", replay.file);
+    toml.string("column", replay.column);
+    toml.string("start_utc", replay.start_utc);
+    toml.boolean("rebase", replay.rebase);
+  }
+  for (const ShockSpec& shock : config.scenario.shocks) write_shock(toml, shock);
 
   toml.header("[portfolio]");
   toml.integer("accounts", config.portfolio.accounts);

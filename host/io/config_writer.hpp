@@ -12,6 +12,10 @@ namespace margin_stress {
 std::string_view toml_name(ImpactLaw law);
 std::string_view toml_name(LiquidationMode mode);
 std::string_view toml_name(MarginPolicyKind kind);
+std::string_view toml_name(VolatilityEstimator estimator);
+std::string_view toml_name(ScenarioBase base);
+std::string_view toml_name(ShockKind kind);
+std::string_view toml_name(ShockShape shape);
 
 // Every field of `config` (not source_text or source_name) as a complete TOML document, in the
 // order of docs/config.md. Floats are written in their shortest exact form, so parse_config of the

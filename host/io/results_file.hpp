@@ -22,6 +22,7 @@ struct RunProvenance {
   std::string backend;           // the engine's name(), e.g. "cpu (16 threads)"
   std::string config_source;     // ModelConfig::source_name
   std::string portfolio_source;  // a portfolio file's path, or how the synthetic book was made
+  std::string scenario_source;   // describe_scenarios(config): base, replays, shocks
   std::string command_line;
   std::string start_time_utc;  // ISO 8601, e.g. "2026-11-26T14:03:00Z"
   std::string end_time_utc;

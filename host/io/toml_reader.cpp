@@ -181,6 +181,30 @@ std::vector<double> TomlTableReader::numbers(std::string_view key) const {
   return values;
 }
 
+void TomlTableReader::require_only(const std::vector<std::string_view>& keys, const std::string& what) const {
+  for (auto&& [key, node] : *table_) {
+    if (std::find(keys.begin(), keys.end(), key.str()) != keys.end()) continue;
+    std::string allowed;
+    for (const std::string_view name : keys) allowed += (allowed.empty() ? "" : ", ") + std::string(name);
+    fail(node, key_path(key.str()) + ": not a setting of " + what + " (its keys: " + allowed + ")");
+  }
+}
+
+std::vector<std::string> TomlTableReader::strings(std::string_view key) const {
+  const toml::node& node = required(key);
+  const std::string path = key_path(key);
+  const auto* array = node.as_array();
+  if (array == nullptr) fail_type(node, path, "an array of strings");
+  std::vector<std::string> values;
+  values.reserve(array->size());
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const auto* value = (*array)[i].as_string();
+    if (value == nullptr) fail_type((*array)[i], indexed(path, i), "a string");
+    values.push_back(value->get());
+  }
+  return values;
+}
+
 std::vector<double> TomlTableReader::square_matrix(std::string_view key) const {
   const toml::node& node = required(key);
   const std::string path = key_path(key);

@@ -22,6 +22,9 @@ class TomlTableReader {
                   std::initializer_list<std::string_view> allowed_keys);
 
   bool contains(std::string_view key) const;
+  // Throws, naming the key and `what` ("a shock of kind \"gap\""), if the table holds a key that
+  // is not in `keys`: a narrower check than the constructor's, for tables whose keys depend on a value.
+  void require_only(const std::vector<std::string_view>& keys, const std::string& what) const;
 
   // Required values. number() accepts integers too.
   double number(std::string_view key) const;
@@ -35,6 +38,8 @@ class TomlTableReader {
 
   // An array of numbers.
   std::vector<double> numbers(std::string_view key) const;
+  // An array of strings.
+  std::vector<std::string> strings(std::string_view key) const;
   // An array of n arrays of n numbers each, flattened row-major (n = 0 allowed).
   std::vector<double> square_matrix(std::string_view key) const;
 

@@ -46,14 +46,27 @@ struct InsuranceFundParams {
   bool auto_deleveraging = true;
 };
 
-enum class MarginPolicyKind { static_margin, volatility_scaled };
+enum class MarginPolicyKind { static_margin, volatility_scaled, regime_aware };
+enum class VolatilityEstimator { ewma, garch };
 
-// Dynamic margin policy (docs/model.md, "Margin policy").
+// Dynamic margin policy (docs/model.md, section 4): a raw scale from what the platform observes,
+// then clamped, and passed through the anti-procyclicality tools (each off at its default).
 struct MarginPolicyParams {
   MarginPolicyKind kind = MarginPolicyKind::volatility_scaled;
+  VolatilityEstimator volatility_estimator = VolatilityEstimator::ewma;  // volatility_scaled
   double ewma_lambda = 0.98;   // weight of the previous variance estimate, per step
+  double garch_alpha = 0.05;   // the platform's GARCH(1,1) forecast, per step
+  double garch_beta = 0.90;
+  std::vector<double> regime_scales;  // regime_aware: the scale in each regime, weighted by the filter
   double scale_floor = 1.0;
   double scale_cap = 3.0;
+  double stressed_weight = 0.0;            // weight of a stressed volatility in the variance
+  double stressed_volatility_ratio = 1.0;  // the stressed volatility as a multiple of the reference
+  double buffer = 0.0;                     // held in calm, released as margins rise
+  double buffer_release_scale = 1.0;       // the scale above which the buffer is used up
+  double max_increase_per_hour = 0.0;      // speed limit on the scale; 0: no limit
+  double max_decrease_per_hour = 0.0;
+  double announcement_lag_seconds = 0.0;   // a raise takes effect this long after it is decided
 };
 
 // One state of the volatility-regime chain (docs/model.md, "Price process").
@@ -93,6 +106,56 @@ struct PortfolioGeneratorParams {
   double entry_price_spread = 0.05;          // stddev of log(entry/initial price)
 };
 
+// What the scenarios are made of (docs/model.md, section 10): a base (the Monte Carlo regime
+// model, or flat prices for fully deterministic committee scenarios), historical replays of named
+// markets, and hand-written shocks layered on top.
+enum class ScenarioBase { monte_carlo, flat };
+
+enum class ShockKind {
+  gap,               // an instant, permanent price move at start_step
+  crash,             // a move reached over duration_steps, then held
+  v_shape,           // a crash, then a recovery to the pre-shock level over recovery_steps
+  volatility,        // diffusive volatility times multiplier (Monte Carlo base)
+  depth,             // market depth times multiplier
+  correlation,       // diffusive correlation pulled towards 1 by weight (Monte Carlo base)
+  oracle_deviation,  // the mark's oracle reads the price times (1 + deviation)
+  oracle_stale,      // the mark's oracle is stuck at the price of the step before start_step
+  collateral_depeg,  // collateral valued at `value` per dollar
+};
+
+enum class ShockShape { linear, exponential };
+
+struct ShockSpec {
+  std::string name;                  // a label for reports; may be empty
+  ShockKind kind = ShockKind::gap;
+  std::vector<std::string> markets;  // empty: every market (collateral_depeg takes none)
+  std::int64_t start_step = 1;       // first step the shock acts on, 1..run.steps
+  std::int64_t duration_steps = 1;   // steps in effect (crash, v_shape: steps down to the bottom)
+  std::int64_t recovery_steps = 0;   // v_shape: steps back up
+  double size = 0.0;                 // gap, crash, v_shape: fractional price move, > -1 (-0.3 = -30 %)
+  ShockShape shape = ShockShape::linear;  // crash, v_shape: linear in price or in log price
+  double multiplier = 1.0;           // volatility, depth: > 0
+  double weight = 0.0;               // correlation: in [0, 1]
+  double deviation = 0.0;            // oracle_deviation: > -1
+  double value = 1.0;                // collateral_depeg: in (0, 1]
+};
+
+// One market's fundamental price driven by a price file instead of the Monte Carlo model.
+struct ReplaySeries {
+  std::string market;
+  std::string file;          // CSV; a relative path is relative to the config file's directory
+  std::string column;        // price column, e.g. "close"
+  std::string start_utc;     // ISO 8601 time of step 0, e.g. "2020-03-12T00:00:00Z"
+  bool rebase = true;        // scale the path to start at initial_price_usd (else use the file's prices)
+};
+
+struct ScenarioSpec {
+  ScenarioBase base = ScenarioBase::monte_carlo;
+  std::string flat_regime;            // the regime a flat base sits in (its depth multiplier applies)
+  std::vector<ReplaySeries> replays;
+  std::vector<ShockSpec> shocks;
+};
+
 struct RunParams {
   std::int64_t scenarios = 500;
   std::int64_t steps = 288;
@@ -109,6 +172,7 @@ struct ModelConfig {
   InsuranceFundParams insurance_fund;
   MarginPolicyParams margin_policy;
   RegimeModel regimes;
+  ScenarioSpec scenario;
   PortfolioGeneratorParams portfolio;
   std::string source_text;  // the TOML text the config was read from, kept for provenance
   std::string source_name;  // its file name, or "built-in default"

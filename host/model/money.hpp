@@ -16,6 +16,7 @@ inline constexpr double micro_usd_per_usd = 1.0e6;
 // Largest magnitude a single balance or transfer may take: 2^62 micro-dollars (about 4.6e12 USD),
 // leaving headroom so that adding two in-range amounts cannot overflow.
 inline constexpr double max_money_usd = 4.6e12;
+inline constexpr micro_usd max_money = micro_usd{1} << 62;
 
 // Rounds half away from zero; the caller guarantees |usd| <= max_money_usd (inputs are validated
 // at the boundary, and model.md bounds every amount derived from them).
@@ -24,6 +25,16 @@ inline micro_usd to_micro_usd(double usd) { return static_cast<micro_usd>(std::l
 // The same, for amounts that a scenario's own dynamics produce: throws std::overflow_error naming
 // `what` instead of overflowing when |usd| exceeds max_money_usd (or is not finite).
 micro_usd to_micro_usd_checked(double usd, const char* what);
+
+// a + b, throwing std::overflow_error naming `what` when the sum leaves [-2^62, 2^62]: every
+// balance and total the engines keep is added through this (docs/model.md, section 1).
+micro_usd add_checked(micro_usd a, micro_usd b, const char* what);
+
+// Moves `amount` from one balance to another, both checked as add_checked does.
+inline void transfer(micro_usd& from, micro_usd& to, micro_usd amount, const char* what) {
+  from = add_checked(from, -amount, what);
+  to = add_checked(to, amount, what);
+}
 
 // Multiplies by the double nearest 1e-6 rather than dividing by 1e6: the engines' hot loop converts
 // every account's cash, and both engines must round the same way (docs/model.md, section 1).

@@ -133,6 +133,36 @@ void check_mechanics(const ConfigChecker& check, const ModelConfig& config) {
     check.fail("margin_policy.scale_cap: " + text(policy.scale_cap) +
                " is not in [scale_floor = " + text(policy.scale_floor) + ", " + text(max_scale_cap) + "]");
   }
+  if (!(policy.garch_alpha >= 0.0 && policy.garch_beta >= 0.0 && policy.garch_alpha + policy.garch_beta < 1.0)) {
+    check.fail("margin_policy.garch_alpha, garch_beta: " + text(policy.garch_alpha) + ", " + text(policy.garch_beta) +
+               " must be >= 0 with a sum < 1");
+  }
+  if (policy.kind == MarginPolicyKind::regime_aware) {
+    if (policy.regime_scales.size() != config.regime_count()) {
+      check.fail("margin_policy.regime_scales: " + std::to_string(policy.regime_scales.size()) +
+                 " entries, one per regime expected (" + std::to_string(config.regime_count()) + ")");
+    }
+    for (std::size_t k = 0; k < policy.regime_scales.size(); ++k) {
+      check.positive_finite("margin_policy.regime_scales[" + std::to_string(k) + "]", policy.regime_scales[k]);
+    }
+    // The platform's filter needs a proper density in every regime.
+    for (std::size_t k = 0; k < config.regime_count(); ++k) {
+      for (std::size_t m = 0; m < config.regimes.states[k].volatility.size(); ++m) {
+        check.positive_finite("regimes.states[" + std::to_string(k) + "].volatility[" + std::to_string(m) +
+                                  "] (the regime_aware policy's filter)",
+                              config.regimes.states[k].volatility[m]);
+      }
+    }
+  }
+  check.closed("margin_policy.stressed_weight", policy.stressed_weight, 0.0, 1.0);
+  check.positive_finite("margin_policy.stressed_volatility_ratio", policy.stressed_volatility_ratio);
+  check.closed("margin_policy.buffer", policy.buffer, 0.0, 10.0);
+  check.positive_finite("margin_policy.buffer_release_scale", policy.buffer_release_scale);
+  check.non_negative_finite("margin_policy.max_increase_per_hour", policy.max_increase_per_hour);
+  if (!(policy.max_decrease_per_hour >= 0.0 && policy.max_decrease_per_hour < 1.0)) {
+    check.fail("margin_policy.max_decrease_per_hour: " + text(policy.max_decrease_per_hour) + " is not in [0, 1)");
+  }
+  check.non_negative_finite("margin_policy.announcement_lag_seconds", policy.announcement_lag_seconds);
 }
 
 // Needs run.step_seconds, which validate_regime_model does not see.
@@ -170,6 +200,81 @@ void check_position_sizes(const ConfigChecker& check, const ModelConfig& config)
 
 }  // namespace
 
+bool is_market(const ModelConfig& config, const std::string& name) {
+  for (const MarketSpec& market : config.markets) {
+    if (market.name == name) return true;
+  }
+  return false;
+}
+
+// [scenario] (docs/model.md, section 10; docs/config.md): names that exist, windows inside the
+// run, and shock sizes that keep every price, depth, oracle and collateral value positive.
+void check_scenario(const ConfigChecker& check, const ModelConfig& config) {
+  const ScenarioSpec& scenario = config.scenario;
+  bool known_regime = false;
+  for (const RegimeState& state : config.regimes.states) known_regime = known_regime || state.name == scenario.flat_regime;
+  if (scenario.base == ScenarioBase::flat && !known_regime) check.fail("scenario.flat_regime: \"" + scenario.flat_regime + "\" is not a regime of [[regimes.states]]");
+  for (std::size_t i = 0; i < scenario.replays.size(); ++i) {
+    const ReplaySeries& replay = scenario.replays[i];
+    const std::string field = "scenario.replays[" + std::to_string(i) + "].";
+    if (!is_market(config, replay.market)) check.fail(field + "market: \"" + replay.market + "\" is not a market of [[markets]]");
+    for (std::size_t j = 0; j < i; ++j) {
+      if (scenario.replays[j].market == replay.market) check.fail(field + "market: \"" + replay.market + "\" is replayed twice");
+    }
+    if (replay.file.empty()) check.fail(field + "file: empty");
+    if (replay.column.empty()) check.fail(field + "column: empty");
+  }
+  for (std::size_t i = 0; i < scenario.shocks.size(); ++i) {
+    const ShockSpec& shock = scenario.shocks[i];
+    const std::string field = "scenario.shocks[" + std::to_string(i) + "].";
+    for (const std::string& market : shock.markets) {
+      if (!is_market(config, market)) check.fail(field + "markets: \"" + market + "\" is not a market of [[markets]]");
+    }
+    check.integer_in(field + "start_step", shock.start_step, 1, config.run.steps,
+                     "[1, run.steps = " + std::to_string(config.run.steps) + "]");
+    check.integer_in(field + "duration_steps", shock.duration_steps, 1, max_steps, "[1, 1000000]");
+    switch (shock.kind) {
+      case ShockKind::v_shape:
+        check.integer_in(field + "recovery_steps", shock.recovery_steps, 1, max_steps, "[1, 1000000]");
+        [[fallthrough]];
+      case ShockKind::gap:
+      case ShockKind::crash:
+        if (!(shock.size > -1.0 && shock.size <= 100.0)) {
+          check.fail(field + "size: " + text(shock.size) + " is not a fractional move in (-1, 100]");
+        }
+        break;
+      case ShockKind::volatility:
+      case ShockKind::depth:
+        if (!(shock.multiplier > 0.0 && shock.multiplier <= 1000.0)) {
+          check.fail(field + "multiplier: " + text(shock.multiplier) + " is not in (0, 1000]");
+        }
+        break;
+      case ShockKind::correlation:
+        // A weight of 1 would make the correlations exactly 1: a singular matrix.
+        if (!(shock.weight >= 0.0 && shock.weight < 1.0)) {
+          check.fail(field + "weight: " + text(shock.weight) + " is not in [0, 1)");
+        }
+        break;
+      case ShockKind::oracle_deviation:
+        if (!(shock.deviation > -1.0 && shock.deviation <= 100.0)) {
+          check.fail(field + "deviation: " + text(shock.deviation) + " is not a fractional deviation in (-1, 100]");
+        }
+        break;
+      case ShockKind::oracle_stale: break;
+      case ShockKind::collateral_depeg:
+        if (!(shock.value > 0.0 && shock.value <= 1.0)) {
+          check.fail(field + "value: " + text(shock.value) + " is not a value per dollar in (0, 1]");
+        }
+        break;
+    }
+    const bool needs_monte_carlo = shock.kind == ShockKind::volatility || shock.kind == ShockKind::correlation;
+    if (needs_monte_carlo && scenario.base != ScenarioBase::monte_carlo) {
+      check.fail(field + "kind: a " + std::string(shock.kind == ShockKind::volatility ? "volatility" : "correlation") +
+                 " shock acts on the Monte Carlo noise, and scenario.base is \"flat\"");
+    }
+  }
+}
+
 void validate_config(const ModelConfig& config) {
   const ConfigChecker check(config);
   check_run(check, config.run);
@@ -180,6 +285,7 @@ void validate_config(const ModelConfig& config) {
   validate_regime_model(config.regimes, config.market_count(), config.source_name);
   validate_generator_params(config.portfolio, config.market_count(), config.source_name);
   check_position_sizes(check, config);
+  check_scenario(check, config);
 }
 
 }  // namespace margin_stress

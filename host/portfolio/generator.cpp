@@ -15,6 +15,8 @@
 namespace margin_stress {
 namespace {
 
+constexpr double minimum_headroom_usd = 0.01;  // equity above initial margin at step 0
+
 constexpr double sum_tolerance = 1e-9;
 constexpr std::int64_t max_accounts = std::int64_t{1} << 31;
 constexpr double max_notional_limit_usd = 1e12;
@@ -230,12 +232,15 @@ void generate_account(const GeneratorModel& model, std::int64_t account, std::si
   const double high = model.leverage_bounds[bracket + 1];
   const double leverage = std::min(low + rng::second_uniform(block) * (high - low), max_leverage);
 
+  // A cent above initial margin: the engine keeps cash in micro-dollars, and an account generated
+  // exactly at IM0 could round below it there (and below maintenance where mmf = imf).
+  const double required_equity_usd = initial_margin_usd + minimum_headroom_usd;
   double collateral_usd = static_cast<double>(std::llround(entry_notional_usd / leverage * 100.0)) / 100.0;
-  if (collateral_usd + initial_pnl_usd < initial_margin_usd) {
-    // Top up to E0 = IM0, rounded up to a cent; the loop absorbs the last bit of rounding in the
-    // division by 100 so that E0 >= IM0 holds in double arithmetic, not only in exact arithmetic.
-    double cents = std::ceil((initial_margin_usd - initial_pnl_usd) * 100.0);
-    while (cents / 100.0 + initial_pnl_usd < initial_margin_usd) cents += 1.0;
+  if (collateral_usd + initial_pnl_usd < required_equity_usd) {
+    // Top up to E0 = IM0 + 1 cent, rounded up to a cent; the loop absorbs the last bit of rounding
+    // in the division by 100 so that the bound holds in double arithmetic, not only in exact arithmetic.
+    double cents = std::ceil((required_equity_usd - initial_pnl_usd) * 100.0);
+    while (cents / 100.0 + initial_pnl_usd < required_equity_usd) cents += 1.0;
     collateral_usd = cents / 100.0;
   }
   book.collateral_usd[static_cast<std::size_t>(account)] = collateral_usd;

@@ -15,8 +15,8 @@
 namespace margin_stress::calibration {
 
 struct PriceSeries {
-  std::string source;                     // the file, as given
-  std::string market;                     // market name, matched against the config's [[markets]]
+  std::string source;                      // the file, as given
+  std::string market;                      // market name, matched against the config's [[markets]]
   std::vector<std::int64_t> time_seconds;  // bar open time, seconds since the epoch, strictly increasing
   std::vector<double> price_usd;           // positive, finite
 };

@@ -14,8 +14,9 @@ ReturnSeries aligned_log_returns(const std::vector<PriceSeries>& series, std::in
   for (const PriceSeries& one : series) {
     const std::int64_t bar = most_common_spacing(one.time_seconds);
     if (bar != out.bar_seconds) {
-      throw InputError(one.source + ": bars of " + std::to_string(bar) + " s, but " + series[0].source + " has bars of " +
-                       std::to_string(out.bar_seconds) + " s (all files must have the same bar length)");
+      throw InputError(one.source + ": bars of " + std::to_string(bar) + " s, but " + series[0].source +
+                       " has bars of " + std::to_string(out.bar_seconds) +
+                       " s (all files must have the same bar length)");
     }
     out.markets.push_back(one.market);
     out.sources.push_back(one.source);

@@ -69,7 +69,7 @@ std::string format_utc_time(std::int64_t seconds) {
   const std::int64_t day = day_of_year - (153 * month_index + 2) / 5 + 1;
   const std::int64_t month = month_index < 10 ? month_index + 3 : month_index - 9;
   const std::int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
-  char text[32];
+  char text[128];  // sized for any int64 fields, so the compiler can prove no truncation
   std::snprintf(text, sizeof text, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", static_cast<long long>(year),
                 static_cast<long long>(month), static_cast<long long>(day), static_cast<long long>(in_day / 3600),
                 static_cast<long long>(in_day % 3600 / 60), static_cast<long long>(in_day % 60));

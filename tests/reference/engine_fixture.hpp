@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "host/engine/cpu/book.hpp"
 #include "host/engine/cpu/cpu_engine.hpp"
+#include "host/engine/cpu/scenario_run.hpp"
+#include "host/engine/cpu/scenario_state.hpp"
 #include "host/model/config.hpp"
 #include "host/model/portfolio.hpp"
 #include "host/model/scenario_paths.hpp"
@@ -95,6 +98,24 @@ inline ScenarioPaths hand_paths(const std::vector<std::vector<std::vector<double
 inline BatchResults run_cpu(const ModelConfig& config, const Portfolio& portfolio, const ScenarioPaths& paths,
                             int threads = 1) {
   return make_cpu_engine(threads)->run(config, portfolio, paths, nullptr);
+}
+
+// Scenario 0 of `paths` run through the CPU reference's own loop with its final state kept, for
+// tests that follow single accounts (cash K_a in micro-dollars, lots q_p per position) and not
+// only the aggregate metrics. The paths are not checked here, as the engine's run() checks them.
+struct ScenarioRun {
+  cpu::Book book;
+  cpu::ScenarioState state;
+  ScenarioMetrics metrics;
+  StepSeries series;
+};
+
+inline ScenarioRun run_cpu_scenario(const ModelConfig& config, const Portfolio& portfolio, const ScenarioPaths& paths) {
+  ScenarioRun run;
+  run.book = cpu::make_book(config, portfolio);
+  run.series.resize(paths.scenarios, paths.steps, paths.markets);
+  cpu::run_scenario(run.book, config, paths, 0, run.state, run.metrics, run.series);
+  return run;
 }
 
 }  // namespace margin_stress::testing

@@ -76,6 +76,17 @@ void expect_same_config(const ModelConfig& a, const ModelConfig& b) {
   EXPECT_EQ(a.margin_policy.ewma_lambda, b.margin_policy.ewma_lambda);
   EXPECT_EQ(a.margin_policy.scale_floor, b.margin_policy.scale_floor);
   EXPECT_EQ(a.margin_policy.scale_cap, b.margin_policy.scale_cap);
+  EXPECT_EQ(a.margin_policy.volatility_estimator, b.margin_policy.volatility_estimator);
+  EXPECT_EQ(a.margin_policy.garch_alpha, b.margin_policy.garch_alpha);
+  EXPECT_EQ(a.margin_policy.garch_beta, b.margin_policy.garch_beta);
+  EXPECT_EQ(a.margin_policy.regime_scales, b.margin_policy.regime_scales);
+  EXPECT_EQ(a.margin_policy.stressed_weight, b.margin_policy.stressed_weight);
+  EXPECT_EQ(a.margin_policy.stressed_volatility_ratio, b.margin_policy.stressed_volatility_ratio);
+  EXPECT_EQ(a.margin_policy.buffer, b.margin_policy.buffer);
+  EXPECT_EQ(a.margin_policy.buffer_release_scale, b.margin_policy.buffer_release_scale);
+  EXPECT_EQ(a.margin_policy.max_increase_per_hour, b.margin_policy.max_increase_per_hour);
+  EXPECT_EQ(a.margin_policy.max_decrease_per_hour, b.margin_policy.max_decrease_per_hour);
+  EXPECT_EQ(a.margin_policy.announcement_lag_seconds, b.margin_policy.announcement_lag_seconds);
   EXPECT_EQ(a.regimes.transition, b.regimes.transition);
   EXPECT_EQ(a.regimes.initial_distribution, b.regimes.initial_distribution);
   ASSERT_EQ(a.regimes.states.size(), b.regimes.states.size());
@@ -91,6 +102,9 @@ void expect_same_config(const ModelConfig& a, const ModelConfig& b) {
     EXPECT_EQ(x.jump_intensity_per_day, y.jump_intensity_per_day);
     EXPECT_EQ(x.depth_multiplier, y.depth_multiplier);
     EXPECT_EQ(x.correlation, y.correlation);
+    EXPECT_EQ(x.garch_alpha, y.garch_alpha);
+    EXPECT_EQ(x.garch_beta, y.garch_beta);
+    EXPECT_EQ(x.student_t_dof, y.student_t_dof);
   }
   EXPECT_EQ(a.portfolio.accounts, b.portfolio.accounts);
   EXPECT_EQ(a.portfolio.seed, b.portfolio.seed);
@@ -134,6 +148,15 @@ TEST(DefaultConfig, ParsesAndValidates) {
   EXPECT_EQ(config.portfolio.max_notional_usd, 5.0e7);
 }
 
+TEST(DefaultConfig, HasConstantVolatilityAndNormalShocks) {
+  // The default's paths are pinned (price_paths_test); they need every option off.
+  for (const RegimeState& state : default_config().regimes.states) {
+    EXPECT_EQ(state.garch_alpha, 0.0) << state.name;
+    EXPECT_EQ(state.garch_beta, 0.0) << state.name;
+    EXPECT_EQ(state.student_t_dof, 0.0) << state.name;
+  }
+}
+
 TEST(DefaultConfig, EmbeddedTextIsThePresetFile) {
   std::ifstream file(std::string(MARGIN_STRESS_SOURCE_DIR) + "/scenarios/presets/default.toml", std::ios::binary);
   ASSERT_TRUE(file) << "scenarios/presets/default.toml not found";
@@ -162,7 +185,21 @@ ModelConfig every_field_changed() {
   c.impact = {ImpactLaw::square_root, 0.25, 0.0, 0.75};
   c.liquidation = {LiquidationMode::partial, 0.0125, 9999};
   c.insurance_fund = {123456789.125, false};
-  c.margin_policy = {MarginPolicyKind::static_margin, 0.9, 1.5, 2.5};
+  c.margin_policy.kind = MarginPolicyKind::regime_aware;
+  c.margin_policy.volatility_estimator = VolatilityEstimator::garch;
+  c.margin_policy.ewma_lambda = 0.9;
+  c.margin_policy.garch_alpha = 0.07;
+  c.margin_policy.garch_beta = 0.85;
+  c.margin_policy.regime_scales = {1.1, 2.2};
+  c.margin_policy.scale_floor = 1.5;
+  c.margin_policy.scale_cap = 2.5;
+  c.margin_policy.stressed_weight = 0.25;
+  c.margin_policy.stressed_volatility_ratio = 2.5;
+  c.margin_policy.buffer = 0.25;
+  c.margin_policy.buffer_release_scale = 1.75;
+  c.margin_policy.max_increase_per_hour = 0.5;
+  c.margin_policy.max_decrease_per_hour = 0.1;
+  c.margin_policy.announcement_lag_seconds = 3600.0;
   c.regimes.transition = {0.9, 0.1, 0.2, 0.8};
   c.regimes.initial_distribution = {0.25, 0.75};
   c.regimes.states.resize(2);
@@ -171,6 +208,13 @@ ModelConfig every_field_changed() {
   c.regimes.states[0].correlation = {1.0, 0.3, 0.3, 1.0};
   c.regimes.states[1] = {"loud", {0.7, 0.8}, {-1.5, -2.5}, {-0.05, -0.06}, {0.07, 0.08}, 3.25, 0.3, {}};
   c.regimes.states[1].correlation = {1.0, -0.2, -0.2, 1.0};
+  // A state that omits these keys reads them as 0, so non-zero values show they were written.
+  c.regimes.states[0].garch_alpha = 0.1 + 0.2;
+  c.regimes.states[0].garch_beta = 0.6;
+  c.regimes.states[0].student_t_dof = 4.0;
+  c.regimes.states[1].garch_alpha = 5e-324;
+  c.regimes.states[1].garch_beta = 0.9999999999999999;
+  c.regimes.states[1].student_t_dof = 2.0000000000000004;
   c.portfolio.accounts = 4321;
   c.portfolio.seed = 42;
   c.portfolio.pareto_alpha = 1.1;
@@ -311,6 +355,50 @@ open_interest_share = [0.6, 0.4]
 long_fraction = [0.5, 0.5]
 )";
 
+TEST(ConfigLayering, GarchAndStudentTKeysAreOptionalInEachState) {
+  const std::string toml = std::string(two_markets) + R"(
+[regimes]
+transition = [[0.9, 0.1], [0.2, 0.8]]
+
+[[regimes.states]]
+name = "clustered"
+volatility = [0.5, 0.6]
+drift = [0, 0]
+jump_intensity_per_day = 0
+jump_mean = [0, 0]
+jump_stddev = [0, 0]
+depth_multiplier = 1
+correlation = [[1, 0.7], [0.7, 1]]
+garch_alpha = 0.08
+garch_beta = 0.9
+student_t_dof = 4
+
+[[regimes.states]]
+name = "plain"
+volatility = [0.5, 0.6]
+drift = [0, 0]
+jump_intensity_per_day = 0
+jump_mean = [0, 0]
+jump_stddev = [0, 0]
+depth_multiplier = 1
+correlation = [[1, 0.7], [0.7, 1]]
+)";
+  const ModelConfig config = parse_config(toml, "garch.toml");
+  ASSERT_EQ(config.regime_count(), 2u);
+  EXPECT_EQ(config.regimes.states[0].garch_alpha, 0.08);
+  EXPECT_EQ(config.regimes.states[0].garch_beta, 0.9);
+  EXPECT_EQ(config.regimes.states[0].student_t_dof, 4.0);  // an integer is accepted for a float
+  EXPECT_EQ(config.regimes.states[1].garch_alpha, 0.0);
+  EXPECT_EQ(config.regimes.states[1].garch_beta, 0.0);
+  EXPECT_EQ(config.regimes.states[1].student_t_dof, 0.0);
+  // The effective configuration writes them for every state, the defaulted ones too.
+  EXPECT_NE(config.source_text.find("garch_alpha = 0.08\ngarch_beta = 0.9\nstudent_t_dof = 4.0\n"), std::string::npos)
+      << config.source_text;
+  EXPECT_NE(config.source_text.find("garch_alpha = 0.0\ngarch_beta = 0.0\nstudent_t_dof = 0.0\n"), std::string::npos)
+      << config.source_text;
+  expect_same_config(parse_config(config.source_text, "again.toml"), config);
+}
+
 TEST(ConfigLayering, ReplacingMarketsReplacesTheArrayWhole) {
   const ModelConfig config = parse_config(two_markets, "two.toml");
   ASSERT_EQ(config.market_count(), 2u);
@@ -353,6 +441,9 @@ TEST(ConfigParseErrors, UnknownTableAndArrayElementKeys) {
                   {"my.toml", "unknown key 'markets[1].depht_usd'", "did you mean 'markets[1].depth_usd'", "line 19"});
   expect_contains(parse_error("[[regimes.states]]\nname = \"x\"\nvolatilty = [1]\n"),
                   {"unknown key 'regimes.states[0].volatilty'", "line 3"});
+  expect_contains(
+      parse_error("[[regimes.states]]\nname = \"x\"\ngarch_alfa = 0.1\n"),
+      {"unknown key 'regimes.states[0].garch_alfa'", "did you mean 'regimes.states[0].garch_alpha'", "line 3"});
 }
 
 TEST(ConfigParseErrors, WrongTypes) {
@@ -374,6 +465,11 @@ TEST(ConfigParseErrors, WrongTypes) {
                   {"markets", "expected an array of tables", "got a table", "line 1"});
   expect_contains(parse_error("markets = [1]\n"), {"markets[0]", "expected a table", "got 1"});
   expect_contains(parse_error("[run]\nseed = 1979-05-27\n"), {"run.seed", "expected an integer", "date/time"});
+  const std::string state = std::string(two_markets) + two_market_regime;
+  expect_contains(parse_error(state + "student_t_dof = \"four\"\n"),
+                  {"my.toml", "regimes.states[0].student_t_dof", "expected a number", "\"four\""});
+  expect_contains(parse_error(state + "garch_beta = [0.9]\n"),
+                  {"my.toml", "regimes.states[0].garch_beta", "expected a number"});
 }
 
 TEST(ConfigParseErrors, MatrixShape) {
@@ -554,6 +650,16 @@ INSTANTIATE_TEST_SUITE_P(
         // show validate_config calls them with the config's file name.
         RangeCase{"transition_row_sum", [](ModelConfig& c) { c.regimes.transition[1] = 0.5; }, "regimes.transition row 0",
                   "sum to"},
+        RangeCase{"garch_not_stationary",
+                  [](ModelConfig& c) {
+                    c.regimes.states[2].garch_alpha = 0.5;
+                    c.regimes.states[2].garch_beta = 0.5;
+                  },
+                  "regimes.states[2].garch_beta", "0.5 (regime \"stressed\") with garch_alpha = 0.5 gives"},
+        RangeCase{"garch_alpha_negative", [](ModelConfig& c) { c.regimes.states[0].garch_alpha = -0.01; },
+                  "regimes.states[0].garch_alpha", "-0.01 (regime \"calm\") is not a finite number >= 0"},
+        RangeCase{"student_t_dof_one", [](ModelConfig& c) { c.regimes.states[3].student_t_dof = 1.0; },
+                  "regimes.states[3].student_t_dof", "1 (regime \"crisis\") is neither 0 (normal shocks)"},
         RangeCase{"position_lots_overflow", [](ModelConfig& c) { c.markets[3].lot_size = 1e-15; }, "markets[3].lot_size",
                   "1e-15 is too small"},
         RangeCase{"entry_spread_overflows_lots", [](ModelConfig& c) { c.portfolio.entry_price_spread = 5.0; },
@@ -592,6 +698,9 @@ TEST(ConfigRange, OutOfRangeValueFromAFileNamesTheFile) {
   expect_contains(validation_error("[run]\nsteps = 0\n"), {"my.toml: run.steps: 0 is not in [1, 1000000]"});
   expect_contains(validation_error("[liquidation]\nfee_rate = 0.75\n"), {"my.toml: liquidation.fee_rate: 0.75"});
   expect_contains(validation_error("[run]\nstep_seconds = nan\n"), {"my.toml: run.step_seconds: nan"});
+  const std::string garch = std::string(two_markets) + two_market_regime + "garch_alpha = 0.2\ngarch_beta = 0.8\n";
+  expect_contains(validation_error(garch),
+                  {"my.toml: regimes.states[0].garch_beta: 0.8 (regime \"only\")", "garch_alpha + garch_beta = 1"});
 }
 
 }  // namespace

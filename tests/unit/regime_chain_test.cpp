@@ -141,6 +141,17 @@ TEST(RegimeValidationBaseline, ValidModelPasses) {
   EXPECT_NO_THROW(validate_regime_model(with_initial, 2, "config.toml"));
 }
 
+TEST(RegimeValidationBaseline, GarchAndStudentTAtTheEdgesOfTheirRangesPass) {
+  RegimeModel model = valid_model();
+  model.states[0].garch_beta = 0.999;  // alpha = 0: the variance stays at its mean, allowed
+  model.states[0].student_t_dof = 1e6;
+  model.states[1].garch_alpha = 0.25;
+  model.states[1].garch_beta = std::nextafter(0.75, 0.0);  // the sum just below 1
+  model.states[1].student_t_dof = std::nextafter(2.0, 3.0);
+  model.states[2].garch_alpha = 0.999;
+  EXPECT_NO_THROW(validate_regime_model(model, 2, "config.toml"));
+}
+
 TEST_P(RegimeValidation, NamesTheFieldRowAndValue) {
   RegimeModel model = valid_model();
   GetParam().breakage(model);
@@ -249,7 +260,33 @@ INSTANTIATE_TEST_SUITE_P(
                        [](RegimeModel& m) {
                          m.states[1].correlation = {1.0, 1.0, 1.0, 1.0};
                        },
-                       "regimes.states[1].correlation: not positive definite (leading minor 2)"}),
+                       "regimes.states[1].correlation: not positive definite (leading minor 2)"},
+        ValidationCase{"garch_alpha_negative", [](RegimeModel& m) { m.states[1].garch_alpha = -0.1; },
+                       "regimes.states[1].garch_alpha: -0.1 (regime \"stressed\") is not a finite number >= 0"},
+        ValidationCase{"garch_alpha_nan", [](RegimeModel& m) { m.states[0].garch_alpha = nan; },
+                       "regimes.states[0].garch_alpha: nan (regime \"calm\") is not a finite number >= 0"},
+        ValidationCase{"garch_beta_negative", [](RegimeModel& m) { m.states[2].garch_beta = -0.5; },
+                       "regimes.states[2].garch_beta: -0.5 (regime \"crisis\") is not a finite number >= 0"},
+        ValidationCase{"garch_beta_infinite",
+                       [](RegimeModel& m) { m.states[2].garch_beta = std::numeric_limits<double>::infinity(); },
+                       "regimes.states[2].garch_beta: inf (regime \"crisis\") is not a finite number >= 0"},
+        ValidationCase{"garch_not_stationary",
+                       [](RegimeModel& m) {
+                         m.states[2].garch_alpha = 0.25;
+                         m.states[2].garch_beta = 0.75;
+                       },
+                       "regimes.states[2].garch_beta: 0.75 (regime \"crisis\") with garch_alpha = 0.25 gives "
+                       "garch_alpha + garch_beta = 1, which must be < 1 (a stationary variance)"},
+        ValidationCase{"student_t_dof_two", [](RegimeModel& m) { m.states[0].student_t_dof = 2.0; },
+                       "regimes.states[0].student_t_dof: 2 (regime \"calm\") is neither 0 (normal shocks) nor a "
+                       "finite number > 2"},
+        ValidationCase{"student_t_dof_negative", [](RegimeModel& m) { m.states[1].student_t_dof = -4.0; },
+                       "regimes.states[1].student_t_dof: -4 (regime \"stressed\") is neither 0"},
+        ValidationCase{"student_t_dof_infinite",
+                       [](RegimeModel& m) { m.states[1].student_t_dof = std::numeric_limits<double>::infinity(); },
+                       "regimes.states[1].student_t_dof: inf (regime \"stressed\") is neither 0"},
+        ValidationCase{"student_t_dof_nan", [](RegimeModel& m) { m.states[2].student_t_dof = nan; },
+                       "regimes.states[2].student_t_dof: nan (regime \"crisis\") is neither 0"}),
     [](const ::testing::TestParamInfo<ValidationCase>& test_case) { return test_case.param.name; });
 
 TEST(RegimeValidationMessages, NotPositiveDefiniteNamesTheMinorForThreeMarkets) {

@@ -94,8 +94,7 @@ CascadeOutcome run_cascade(const Book& book, const ModelConfig& config, const St
         const double price = state.markets[m].market_price_usd;
         const micro_usd cost =
             to_micro_usd_checked(static_cast<double>(order.traded_lots) * book.lot_size[m] * price, "a liquidation fill");
-        state.cash[static_cast<std::size_t>(account_orders.account)] -= cost;
-        state.lp_cash += cost;
+        transfer(state.cash[static_cast<std::size_t>(account_orders.account)], state.lp_cash, cost, "a liquidation fill");
         state.lp_inventory[m] -= order.traded_lots;
         state.quantity[position] += order.traded_lots;
         liquidated_notional_usd += static_cast<double>(std::llabs(order.traded_lots)) * book.lot_size[m] * price;
@@ -106,9 +105,8 @@ CascadeOutcome run_cascade(const Book& book, const ModelConfig& config, const St
       const micro_usd fee_due = to_micro_usd_checked(config.liquidation.fee_rate * liquidated_notional_usd, "a liquidation fee");
       const micro_usd fee =
           std::min(fee_due, std::max<micro_usd>(to_micro_usd_checked(after.equity_usd, "an account's equity"), 0));
-      state.cash[static_cast<std::size_t>(account_orders.account)] -= fee;
-      state.insurance_fund += fee;
-      outcome.fees += fee;
+      transfer(state.cash[static_cast<std::size_t>(account_orders.account)], state.insurance_fund, fee, "a liquidation fee");
+      outcome.fees = add_checked(outcome.fees, fee, "the step's liquidation fees");
     }
   }
   // The cap was reached with liquidations in its last round: report whether any account is still

@@ -65,8 +65,7 @@ inline bool is_liquidatable(const AccountValuation& valuation) {
 }
 
 // The trigger alone, for the cascade's scan of every account: the same sums as value_account, in
-// the same order, without the two the trigger does not need. A non-zero position always adds a
-// positive requirement, so "holds a position" is "maintenance > 0".
+// the same order, without the two the trigger does not need.
 inline bool is_below_maintenance(const Book& book, const ScenarioState& state, std::int64_t account) {
   const auto a = static_cast<std::size_t>(account);
   const std::int64_t* quantity = state.quantity.data();
@@ -74,14 +73,16 @@ inline bool is_below_maintenance(const Book& book, const ScenarioState& state, s
   const MarketState* markets = state.markets.data();
   double equity_usd = to_usd(state.cash[a]);
   double maintenance_margin_usd = 0.0;
+  bool has_positions = false;
   for (std::int64_t p = book.position_offset[a], end = book.position_offset[a + 1]; p < end; ++p) {
     if (quantity[p] == 0) continue;
     const MarketState& market = markets[position_market[p]];
     equity_usd += static_cast<double>(quantity[p]) * market.value_per_lot_usd;
     maintenance_margin_usd += static_cast<double>(std::llabs(quantity[p])) * market.maintenance_per_lot_usd;
+    has_positions = true;
   }
-  const double margin_equity_usd = equity_usd - collateral_haircut_usd(book, state, account);
-  return maintenance_margin_usd > 0.0 && margin_equity_usd < maintenance_margin_usd;
+  if (!has_positions) return false;
+  return equity_usd - collateral_haircut_usd(book, state, account) < maintenance_margin_usd;
 }
 
 }  // namespace margin_stress::cpu

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include "host/engine/cpu/cascade.hpp"
 #include "host/engine/cpu/impact.hpp"
 #include "host/engine/cpu/margin.hpp"
+#include "host/engine/cpu/regime_filter.hpp"
 #include "host/engine/cpu/settlement.hpp"
 
 namespace margin_stress::cpu {
@@ -36,16 +38,22 @@ Valuations value_everyone(const Book& book, const ScenarioState& state) {
     provider_positions_usd += static_cast<double>(state.lp_inventory[m]) * state.markets[m].value_per_lot_usd;
   }
   Valuations valuations;
-  for (const micro_usd cash : state.cash) valuations.traders += cash;
-  valuations.traders += to_micro_usd_checked(trader_positions_usd, "the traders' positions");
-  valuations.liquidity_providers = state.lp_cash + to_micro_usd_checked(provider_positions_usd, "the liquidity providers' positions");
+  for (const micro_usd cash : state.cash) valuations.traders = add_checked(valuations.traders, cash, "the traders' cash");
+  valuations.traders = add_checked(valuations.traders, to_micro_usd_checked(trader_positions_usd, "the traders' positions"),
+                                   "the traders' equity");
+  valuations.liquidity_providers =
+      add_checked(state.lp_cash, to_micro_usd_checked(provider_positions_usd, "the liquidity providers' positions"),
+                  "the liquidity providers' value");
   return valuations;
 }
 
 }  // namespace
 
-void run_scenario(const Book& book, const ModelConfig& config, const ScenarioPaths& paths, std::int64_t scenario,
-                  ScenarioState& state, ScenarioMetrics& metrics, StepSeries& series) {
+namespace {
+
+// The body of run_scenario; `step` tells the caller where an overflow happened.
+void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths& paths, std::int64_t scenario,
+               ScenarioState& state, ScenarioMetrics& metrics, StepSeries& series, std::int64_t& step) {
   const auto markets = static_cast<std::size_t>(book.markets);
   const double dt_years = config.run.step_seconds / seconds_per_year;
   const double decay = temporary_decay_factor(config.impact.temporary_half_life_seconds, config.run.step_seconds);
@@ -58,15 +66,23 @@ void run_scenario(const Book& book, const ModelConfig& config, const ScenarioPat
     const std::size_t at = paths.price_index(scenario, 0, static_cast<std::int64_t>(m));
     market.fundamental_price_usd = paths.fundamental_price_usd[at];
     market.oracle_factor = paths.oracle_factor[at];
-    market.ewma_variance = initial_ewma_variance(spec.reference_volatility, dt_years);
-    market.margin_scale = margin_scale(config.margin_policy, market.ewma_variance, spec.reference_volatility, dt_years);
+    market.policy_variance = initial_ewma_variance(spec.reference_volatility, dt_years);
     market.reprice(spec);
   }
+  const MarginPolicyParams& policy = config.margin_policy;
+  const bool regime_aware = policy.kind == MarginPolicyKind::regime_aware;
+  std::optional<RegimeFilter> filter;
+  if (regime_aware) {
+    filter.emplace(config);
+    state.regime_probabilities = filter->prior();
+  }
+  std::vector<MarginScaleSchedule> schedules(markets, MarginScaleSchedule(policy, config.run.step_seconds));
+  std::vector<double> observed_returns(markets);
   state.collateral_value = paths.collateral_value[paths.regime_index(scenario, 0)];
   const Valuations initial = value_everyone(book, state);
 
   metrics = ScenarioMetrics{};
-  metrics.insurance_fund_min = initial_fund;
+  metrics.insurance_fund_min = max_money;  // the lowest balance after any step's settlement
   metrics.liquidated_notional_usd.assign(markets, 0.0);
   metrics.liquidation_count.assign(markets, 0);
   metrics.peak_impact.assign(markets, 0.0);
@@ -78,6 +94,7 @@ void run_scenario(const Book& book, const ModelConfig& config, const ScenarioPat
   std::vector<double> previous_mark(markets);
 
   for (std::int64_t t = 1; t <= paths.steps; ++t) {
+    step = t;
     const std::uint8_t regime = paths.regime[paths.regime_index(scenario, t)];
     state.collateral_value = paths.collateral_value[paths.regime_index(scenario, t)];
 
@@ -90,7 +107,10 @@ void run_scenario(const Book& book, const ModelConfig& config, const ScenarioPat
       market.fundamental_price_usd = paths.fundamental_price_usd[at];
       market.oracle_factor = paths.oracle_factor[at];
       market.temporary_impact *= decay;
-      market.margin_scale = margin_scale(config.margin_policy, market.ewma_variance, spec.reference_volatility, dt_years);
+      const double target = regime_aware
+                                ? regime_margin_scale(policy, state.regime_probabilities)
+                                : margin_scale(policy, market.policy_variance, spec.reference_volatility, dt_years);
+      market.margin_scale = schedules[m].apply(target);
       market.reprice(spec);
       step_markets.effective_depth_usd[m] = spec.depth_usd * paths.depth_multiplier[at];
       metrics.peak_impact[m] =
@@ -100,22 +120,17 @@ void run_scenario(const Book& book, const ModelConfig& config, const ScenarioPat
 
     // 2. The liquidation cascade, then 3. settlement of bankrupt accounts.
     fills.clear();
-    CascadeOutcome cascade;
-    SettlementOutcome settlement;
-    try {
-      cascade = run_cascade(book, config, step_markets, state, fills, metrics.peak_impact);
-      settlement = settle_deficits(book, config, state, fills);
-    } catch (const std::overflow_error& error) {
-      throw std::overflow_error("scenario " + std::to_string(paths.first_scenario + scenario) + " step " +
-                                std::to_string(t) + ": " + error.what());
-    }
+    const CascadeOutcome cascade = run_cascade(book, config, step_markets, state, fills, metrics.peak_impact);
+    const SettlementOutcome settlement = settle_deficits(book, config, state, fills);
 
-    // 4. The platform observes the step's mark return and updates its volatility estimate.
+    // 4. The platform observes the step's mark returns and updates its estimates.
     for (std::size_t m = 0; m < markets; ++m) {
       MarketState& market = state.markets[m];
-      const double log_return = std::log(market.mark_price_usd / previous_mark[m]);
-      market.ewma_variance = update_ewma_variance(market.ewma_variance, log_return, config.margin_policy.ewma_lambda);
+      observed_returns[m] = std::log(market.mark_price_usd / previous_mark[m]);
+      market.policy_variance = update_policy_variance(policy, market.policy_variance, observed_returns[m],
+                                                      config.markets[m].reference_volatility, dt_years);
     }
+    if (regime_aware) filter->update(state.regime_probabilities, observed_returns);
 
     // 5. Metrics and the step's series.
     const std::int64_t row = t - 1;
@@ -145,11 +160,12 @@ void run_scenario(const Book& book, const ModelConfig& config, const ScenarioPat
     metrics.adl_notional_usd += settlement.adl_notional_usd;
     metrics.insurance_fund_min = std::min(metrics.insurance_fund_min, state.insurance_fund);
     ScenarioLedger& ledger = metrics.ledger;
-    ledger.liquidation_fees += cascade.fees;
-    ledger.insurance_payout += settlement.insurance_payout;
-    ledger.adl_haircut += settlement.adl_haircut;
-    ledger.bad_debt += settlement.bad_debt;
+    ledger.liquidation_fees = add_checked(ledger.liquidation_fees, cascade.fees, "the scenario's fees");
+    ledger.insurance_payout = add_checked(ledger.insurance_payout, settlement.insurance_payout, "the scenario's payouts");
+    ledger.adl_haircut = add_checked(ledger.adl_haircut, settlement.adl_haircut, "the scenario's ADL haircuts");
+    ledger.bad_debt = add_checked(ledger.bad_debt, settlement.bad_debt, "the scenario's bad debt");
   }
+  step = paths.steps + 1;
 
   const Valuations final_values = value_everyone(book, state);
   ScenarioLedger& ledger = metrics.ledger;
@@ -159,6 +175,20 @@ void run_scenario(const Book& book, const ModelConfig& config, const ScenarioPat
   ledger.insurance_fund_change = state.insurance_fund - initial_fund;
   ledger.conservation_residual =
       ledger.trader_equity_change + ledger.insurance_fund_change + ledger.liquidity_provider_pnl - ledger.bad_debt;
+}
+
+}  // namespace
+
+void run_scenario(const Book& book, const ModelConfig& config, const ScenarioPaths& paths, std::int64_t scenario,
+                  ScenarioState& state, ScenarioMetrics& metrics, StepSeries& series) {
+  std::int64_t step = 0;
+  try {
+    run_steps(book, config, paths, scenario, state, metrics, series, step);
+  } catch (const std::overflow_error& error) {
+    const std::string where = step == 0 ? "at the start" : step > paths.steps ? "at the end" : "step " + std::to_string(step);
+    throw std::overflow_error("scenario " + std::to_string(paths.first_scenario + scenario) + " " + where + ": " +
+                              error.what());
+  }
 }
 
 }  // namespace margin_stress::cpu

@@ -19,7 +19,7 @@ struct MarketState {
   double market_price_usd = 0.0;       // X_m = F_m exp(J^perm_m + J^temp_m): forced trades fill here
   double mark_price_usd = 0.0;         // M_m = X_m o_m: equity and margins use it
   double margin_scale = 1.0;           // s_m(t), set by the policy at the start of the step
-  double ewma_variance = 0.0;          // v_m, per-step variance of observed mark log returns
+  double policy_variance = 0.0;        // v_m, the policy's per-step variance of observed mark log returns
   // Per-round constants of the hot loop: value and maintenance requirement of one lot at the mark.
   double value_per_lot_usd = 0.0;
   double maintenance_per_lot_usd = 0.0;
@@ -43,6 +43,7 @@ struct ScenarioState {
   micro_usd insurance_fund = 0;
   double collateral_value = 1.0;  // c(t), from the scenario path
   std::vector<MarketState> markets;
+  std::vector<double> regime_probabilities;  // the platform's filter (regime_aware policy only)
 
   void reset(const Book& book, micro_usd initial_insurance_fund) {
     cash = book.initial_cash;

@@ -82,11 +82,10 @@ micro_usd deleverage(const Book& book, ScenarioState& state, std::size_t market,
     const std::int64_t traded = quantity > 0 ? -closed : closed;
     const micro_usd cost = to_micro_usd_checked(
         static_cast<double>(traded) * book.lot_size[market] * market_state.mark_price_usd, "an ADL close");
-    state.cash[account] -= cost;
-    state.lp_cash += cost;
+    transfer(state.cash[account], state.lp_cash, cost, "an ADL close");
     state.lp_inventory[market] -= traded;
     state.quantity[position] += traded;
-    state.cash[account] -= haircut;
+    state.cash[account] = add_checked(state.cash[account], -haircut, "an ADL haircut");
     collected += haircut;
     adl_notional_usd += static_cast<double>(closed) * book.lot_size[market] * market_state.mark_price_usd;
   }
@@ -109,7 +108,7 @@ SettlementOutcome settle_deficits(const Book& book, const ModelConfig& config, S
     if (cash < 0 && is_flat(book, state, account)) deficits.push_back({account, -cash});
   }
   if (deficits.empty()) return outcome;
-  for (const Deficit& deficit : deficits) outcome.deficits += deficit.amount;
+  for (const Deficit& deficit : deficits) outcome.deficits = add_checked(outcome.deficits, deficit.amount, "the step's deficits");
 
   // The fund pays in full when it can, otherwise pro rata (floored to the micro-dollar, so it
   // never pays more than it holds).
@@ -132,32 +131,52 @@ SettlementOutcome settle_deficits(const Book& book, const ModelConfig& config, S
     const auto markets = static_cast<std::size_t>(book.markets);
     std::vector<micro_usd> target(markets * 2, 0);
     std::vector<char> is_bankrupt(static_cast<std::size_t>(book.accounts), 0);
+    for (const Deficit& deficit : deficits) is_bankrupt[static_cast<std::size_t>(deficit.account)] = 1;
+
+    // The step's fills grouped by account (a stable sort keeps each account's fills in the order
+    // they happened, so its sums do not depend on the grouping), walked once alongside the
+    // deficits, which are in account order too.
+    struct PairFill {
+      std::int64_t account;
+      std::size_t pair;  // market * 2 + side of the position closed (0 long, 1 short)
+      double notional_usd;
+    };
+    std::vector<PairFill> pair_fills;
+    pair_fills.reserve(fills.size());
+    for (const LiquidationFill& fill : fills) {
+      if (!is_bankrupt[static_cast<std::size_t>(fill.account)]) continue;
+      const auto m = static_cast<std::size_t>(book.position_market[static_cast<std::size_t>(fill.position)]);
+      // A closing trade's sign is opposite to the position it closed.
+      pair_fills.push_back({fill.account, m * 2 + side_index(-fill.traded_lots),
+                            static_cast<double>(std::llabs(fill.traded_lots)) * book.lot_size[m] * fill.price_usd});
+    }
+    std::stable_sort(pair_fills.begin(), pair_fills.end(),
+                     [](const PairFill& x, const PairFill& y) { return x.account < y.account; });
+
     std::vector<double> notional(markets * 2);
+    std::size_t next_fill = 0;
     for (std::size_t i = 0; i < deficits.size(); ++i) {
-      is_bankrupt[static_cast<std::size_t>(deficits[i].account)] = 1;
-      if (uncovered[i] == 0) continue;
       std::fill(notional.begin(), notional.end(), 0.0);
       double total = 0.0;
       std::size_t last_pair = 0;
-      for (const LiquidationFill& fill : fills) {
-        if (fill.account != deficits[i].account) continue;
-        const auto m = static_cast<std::size_t>(book.position_market[static_cast<std::size_t>(fill.position)]);
-        // A closing trade's sign is opposite to the position it closed.
-        const std::size_t pair = m * 2 + side_index(-fill.traded_lots);
-        const double amount = static_cast<double>(std::llabs(fill.traded_lots)) * book.lot_size[m] * fill.price_usd;
-        notional[pair] += amount;
-        total += amount;
-        last_pair = std::max(last_pair, pair);
+      for (; next_fill < pair_fills.size() && pair_fills[next_fill].account == deficits[i].account; ++next_fill) {
+        const PairFill& fill = pair_fills[next_fill];
+        notional[fill.pair] += fill.notional_usd;
+        total += fill.notional_usd;
+        last_pair = std::max(last_pair, fill.pair);
       }
-      // Floored shares, the last pair taking the remainder: the targets add up to U_a exactly.
+      if (uncovered[i] == 0) continue;
+      // Floored shares floor(U n_k / N), the last pair taking the remainder: the targets add up
+      // to U_a exactly.
       micro_usd assigned = 0;
       for (std::size_t pair = 0; pair <= last_pair; ++pair) {
         if (notional[pair] == 0.0) continue;
         const micro_usd share =
-            pair == last_pair ? uncovered[i] - assigned
-                              : std::clamp<micro_usd>(static_cast<micro_usd>(std::floor(static_cast<double>(uncovered[i]) *
-                                                                                         (notional[pair] / total))),
-                                                      0, uncovered[i] - assigned);
+            pair == last_pair
+                ? uncovered[i] - assigned
+                : std::clamp<micro_usd>(
+                      static_cast<micro_usd>(std::floor(static_cast<double>(uncovered[i]) * notional[pair] / total)), 0,
+                      uncovered[i] - assigned);
         target[pair] += share;
         assigned += share;
       }

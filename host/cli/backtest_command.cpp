@@ -1,0 +1,277 @@
+#include "host/cli/backtest_command.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+
+#include "host/analysis/backtest.hpp"
+#include "host/io/atomic_output.hpp"
+#include "host/io/config_file.hpp"
+#include "host/io/config_writer.hpp"
+#include "host/model/input_error.hpp"
+#include "host/model/validate_config.hpp"
+#include "scenarios/calibration/price_series.hpp"
+#include "scenarios/calibration/utc_time.hpp"
+
+namespace margin_stress {
+namespace {
+
+using calibration::format_utc_time;
+
+const CLI::Validator confidence_level_validator(
+    [](std::string& text) {
+      char* end = nullptr;
+      const double value = std::strtod(text.c_str(), &end);
+      if (end == text.c_str() || *end != '\0' || !(value > 0.0 && value < 1.0)) {
+        return "'" + text + "' is not a confidence level in (0, 1), e.g. 0.99";
+      }
+      return std::string();
+    },
+    "LEVEL", "confidence level in (0, 1)");
+
+struct PolicyBacktest {
+  ModelConfig config;
+  CoverageBacktest result;
+};
+
+std::string format(const char* pattern, double value) {
+  char text[64];
+  std::snprintf(text, sizeof text, pattern, value);
+  return text;
+}
+
+std::string percent(double fraction) { return format("%.3f %%", 100.0 * fraction); }
+
+std::string describe_policy(const MarginPolicyParams& policy) {
+  std::string text(toml_name(policy.kind));
+  if (policy.kind == MarginPolicyKind::volatility_scaled) {
+    text += policy.volatility_estimator == VolatilityEstimator::ewma
+                ? format(" (EWMA, lambda %g per bar)", policy.ewma_lambda)
+                : format(" (GARCH, alpha %g", policy.garch_alpha) + format(", beta %g per bar)", policy.garch_beta);
+  } else if (policy.kind == MarginPolicyKind::regime_aware) {
+    text += " (" + std::to_string(policy.regime_scales.size()) + " regimes, filtered on this market alone)";
+  }
+  return text + format(", scale in [%g", policy.scale_floor) + format(", %g]", policy.scale_cap);
+}
+
+std::size_t market_index_of(const ModelConfig& config, const std::string& market, const std::string& prices_path) {
+  std::string names;
+  for (std::size_t m = 0; m < config.market_count(); ++m) {
+    if (config.markets[m].name == market) return m;
+    names += (m == 0 ? "" : ", ") + config.markets[m].name;
+  }
+  throw InputError(config.source_name + ": no [[markets]] entry named '" + market + "' for the price file " +
+                   prices_path + " (the config has " + names + "; name the file's market with --market)");
+}
+
+std::int64_t horizon_bars_of(const BacktestOptions& options, std::int64_t bar_seconds) {
+  if (!options.horizon_seconds) return (default_horizon_seconds + bar_seconds - 1) / bar_seconds;
+  if (*options.horizon_seconds % bar_seconds != 0) {
+    throw InputError(options.prices_path + ": --horizon-seconds " + std::to_string(*options.horizon_seconds) +
+                     " is not a whole number of the file's " + std::to_string(bar_seconds) + " s bars");
+  }
+  return *options.horizon_seconds / bar_seconds;
+}
+
+// The per-step parameters of every kind but static (ewma_lambda, GARCH, the regime chain) were
+// chosen for run.step_seconds; here they apply per bar, which changes their meaning in hours.
+void warn_if_step_differs(const ModelConfig& config, std::int64_t bar_seconds, const std::string& prices_path) {
+  if (config.margin_policy.kind == MarginPolicyKind::static_margin) return;
+  if (config.run.step_seconds == static_cast<double>(bar_seconds)) return;
+  std::fprintf(stderr,
+               "margin-stress: warning: %s: the policy's per-step parameters were set for run.step_seconds = %g s; "
+               "here they apply per %lld s bar of %s (docs/backtest.md, \"The step\")\n",
+               config.source_name.c_str(), config.run.step_seconds, static_cast<long long>(bar_seconds),
+               prices_path.c_str());
+}
+
+void print_counts(std::FILE* out, const char* label, const CoverageCounts& counts) {
+  std::fprintf(out, "  %-21s %lld windows; exceedances long %lld, short %lld, either %lld (%s)\n", label,
+               static_cast<long long>(counts.windows), static_cast<long long>(counts.long_exceedances),
+               static_cast<long long>(counts.short_exceedances), static_cast<long long>(counts.either_exceedances),
+               percent(static_cast<double>(counts.either_exceedances) / static_cast<double>(counts.windows)).c_str());
+}
+
+const char* verdict(const LikelihoodRatioTest& test) { return test.p_value < 0.05 ? "reject" : "accept"; }
+
+void print_policy(std::FILE* out, std::size_t number, const PolicyBacktest& backtest) {
+  const CoverageBacktest& r = backtest.result;
+  std::fprintf(out, "\npolicy %zu: %s: %s\n", number, backtest.config.source_name.c_str(),
+               describe_policy(backtest.config.margin_policy).c_str());
+  std::fprintf(out, "  maintenance margin    %s x scale (scale mean %.3f, max %.3f)\n",
+               percent(r.maintenance_margin_fraction).c_str(), r.mean_scale, r.max_scale);
+  print_counts(out, "non-overlapping", r.non_overlapping);
+  print_counts(out, "overlapping", r.overlapping);
+  const TransitionCounts& c = r.transitions;
+  std::fprintf(out, "  transitions           n00 %lld, n01 %lld, n10 %lld, n11 %lld\n", static_cast<long long>(c.n00),
+               static_cast<long long>(c.n01), static_cast<long long>(c.n10), static_cast<long long>(c.n11));
+
+  std::map<std::string, std::int64_t> by_year;
+  for (const CoverageExceedance& e : r.exceedances) ++by_year[format_utc_time(e.start_time_seconds).substr(0, 4)];
+  std::string years;
+  for (const auto& [year, count] : by_year) years += "  " + year + ": " + std::to_string(count);
+  std::fprintf(out, "  exceedances by year  %s\n", years.empty() ? "  none" : years.c_str());
+
+  std::vector<CoverageExceedance> largest = r.exceedances;
+  std::sort(largest.begin(), largest.end(), [](const CoverageExceedance& a, const CoverageExceedance& b) {
+    return std::fabs(a.price_ratio - 1.0) > std::fabs(b.price_ratio - 1.0);
+  });
+  largest.resize(std::min<std::size_t>(largest.size(), 3));
+  for (std::size_t i = 0; i < largest.size(); ++i) {
+    std::fprintf(out, "  %-21s %s move %+.2f %% against a margin of %.2f %%\n", i == 0 ? "largest exceedances" : "",
+                 format_utc_time(largest[i].start_time_seconds).c_str(), 100.0 * (largest[i].price_ratio - 1.0),
+                 100.0 * largest[i].maintenance_fraction);
+  }
+
+  std::fprintf(out, "  %-8s %9s %9s %10s %9s %10s %9s %10s %9s  %-32s %10s\n", "level", "expected", "observed",
+               "LR_pof", "p_pof", "LR_ind", "p_ind", "LR_cc", "p_cc", "at 5 %", "multiplier");
+  const double observed =
+      static_cast<double>(r.non_overlapping.either_exceedances) / static_cast<double>(r.non_overlapping.windows);
+  for (const CoverageLevelTest& level : r.levels) {
+    const std::string verdicts = std::string("POF ") + verdict(level.pof) + ", IND " + verdict(level.independence) +
+                                 ", CC " + verdict(level.conditional);
+    std::fprintf(out, "  %-8s %9s %9s %10.3f %9.3g %10.3f %9.3g %10.3f %9.3g  %-32s %10.2f\n",
+                 format("%.4g %%", 100.0 * level.confidence_level).c_str(), percent(level.expected_rate).c_str(),
+                 percent(observed).c_str(), level.pof.statistic, level.pof.p_value, level.independence.statistic,
+                 level.independence.p_value, level.conditional.statistic, level.conditional.p_value, verdicts.c_str(),
+                 level.in_sample_multiplier);
+  }
+}
+
+void print_report(std::FILE* out, const calibration::PriceSeries& prices, const std::vector<PolicyBacktest>& backtests) {
+  const CoverageBacktest& first = backtests.front().result;
+  std::fprintf(out, "backtest of %s: market %s, %lld bars of %lld s from %s to %s (%lld missing bars)\n",
+               prices.source.c_str(), prices.market.c_str(), static_cast<long long>(first.bars),
+               static_cast<long long>(first.bar_seconds), format_utc_time(prices.time_seconds.front()).c_str(),
+               format_utc_time(prices.time_seconds.back()).c_str(), static_cast<long long>(first.missing_bars));
+  std::fprintf(out,
+               "horizon %lld s = %lld bar(s); an exceedance: the move over the horizon exceeds the maintenance margin "
+               "at its start (a long: P(end)/P(start) < 1 - m; a short: > 1 + m); the tests use the non-overlapping "
+               "either-side exceedances; multiplier: the factor on the maintenance fraction that the level needed "
+               "in this sample\n",
+               static_cast<long long>(first.horizon_bars * first.bar_seconds), static_cast<long long>(first.horizon_bars));
+  for (std::size_t i = 0; i < backtests.size(); ++i) print_policy(out, i + 1, backtests[i]);
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+// Shortest text that reads back as the same double.
+std::string csv_number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
+
+std::string report_csv(const calibration::PriceSeries& prices, const std::vector<PolicyBacktest>& backtests) {
+  std::string csv =
+      "config,policy,market,prices_file,bars,bar_seconds,missing_bars,horizon_seconds,horizon_bars,"
+      "maintenance_margin_fraction,mean_scale,max_scale,observations,long_exceedances,short_exceedances,"
+      "either_exceedances,overlapping_observations,overlapping_long_exceedances,overlapping_short_exceedances,"
+      "overlapping_either_exceedances,n00,n01,n10,n11,confidence_level,expected_rate,exceedance_rate,lr_pof,"
+      "p_value_pof,lr_ind,p_value_ind,lr_cc,p_value_cc,pof_rejected_at_5pct,ind_rejected_at_5pct,"
+      "cc_rejected_at_5pct,in_sample_multiplier\n";
+  for (const PolicyBacktest& backtest : backtests) {
+    const CoverageBacktest& r = backtest.result;
+    const auto n = [](std::int64_t value) { return std::to_string(value); };
+    const std::string common =
+        csv_field(backtest.config.source_name) + "," + std::string(toml_name(backtest.config.margin_policy.kind)) + "," +
+        csv_field(prices.market) + "," + csv_field(prices.source) + "," + n(r.bars) + "," + n(r.bar_seconds) + "," +
+        n(r.missing_bars) + "," + n(r.horizon_bars * r.bar_seconds) + "," + n(r.horizon_bars) + "," +
+        csv_number(r.maintenance_margin_fraction) + "," + csv_number(r.mean_scale) + "," + csv_number(r.max_scale) +
+        "," + n(r.non_overlapping.windows) + "," + n(r.non_overlapping.long_exceedances) + "," +
+        n(r.non_overlapping.short_exceedances) + "," + n(r.non_overlapping.either_exceedances) + "," +
+        n(r.overlapping.windows) + "," + n(r.overlapping.long_exceedances) + "," +
+        n(r.overlapping.short_exceedances) + "," + n(r.overlapping.either_exceedances) + "," + n(r.transitions.n00) +
+        "," + n(r.transitions.n01) + "," + n(r.transitions.n10) + "," + n(r.transitions.n11);
+    const double rate =
+        static_cast<double>(r.non_overlapping.either_exceedances) / static_cast<double>(r.non_overlapping.windows);
+    for (const CoverageLevelTest& level : r.levels) {
+      csv += common + "," + csv_number(level.confidence_level) + "," + csv_number(level.expected_rate) + "," +
+             csv_number(rate) + "," + csv_number(level.pof.statistic) + "," + csv_number(level.pof.p_value) + "," +
+             csv_number(level.independence.statistic) + "," + csv_number(level.independence.p_value) + "," +
+             csv_number(level.conditional.statistic) + "," + csv_number(level.conditional.p_value) + "," +
+             (level.pof.p_value < 0.05 ? "1" : "0") + "," + (level.independence.p_value < 0.05 ? "1" : "0") + "," +
+             (level.conditional.p_value < 0.05 ? "1" : "0") + "," + csv_number(level.in_sample_multiplier) + "\n";
+    }
+  }
+  return csv;
+}
+
+void write_text(const std::string& path, bool overwrite, const std::string& text) {
+  write_atomically(path, overwrite, [&](const std::string& temporary_path) {
+    std::ofstream out(temporary_path, std::ios::binary);
+    out << text;
+    out.close();
+    if (!out) throw std::runtime_error(temporary_path + ": cannot write");
+  });
+}
+
+}  // namespace
+
+void setup_backtest_command(CLI::App& app, BacktestOptions& options) {
+  CLI::App* backtest = app.add_subcommand(
+      "backtest",
+      "Backtest margin policies on a real price history: how often the maintenance margin fails to cover the move "
+      "over the liquidation horizon, with Kupiec and Christoffersen tests (docs/backtest.md)");
+  backtest
+      ->add_option("--prices", options.prices_path,
+                   "CSV price history of one market (header row; timestamp_utc or date; close)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  backtest->add_option("--market", options.market,
+                       "the market of the file, a [[markets]] name of every config; default: the file name's first "
+                       "token before '_', upper-cased (btc_usdt_1h.csv -> BTC)");
+  backtest->add_option("--column", options.price_column, "price column of the CSV file")->capture_default_str();
+  backtest
+      ->add_option("-c,--config", options.config_paths,
+                   "TOML config whose [margin_policy] and market fractions are one policy to test; repeat to compare "
+                   "policies; default: the built-in default")
+      ->check(CLI::ExistingFile);
+  backtest
+      ->add_option("--horizon-seconds", options.horizon_seconds,
+                   "liquidation horizon, a whole number of the file's bars; default: one hour rounded up to whole bars")
+      ->check(CLI::PositiveNumber);
+  backtest->add_option("--levels", options.levels, "confidence levels alpha, comma-separated")
+      ->delimiter(',')
+      ->check(confidence_level_validator)
+      ->capture_default_str();
+  backtest->add_option("-o,--out", options.out_path, "also write the table as CSV, one row per policy and level");
+  backtest->add_flag("-f,--force", options.force, "overwrite the CSV file if it exists");
+}
+
+int backtest_command(const BacktestOptions& options) {
+  const std::string market =
+      options.market.empty() ? calibration::market_name_from_path(options.prices_path) : options.market;
+  const calibration::PriceSeries prices = calibration::read_price_csv(options.prices_path, market, options.price_column);
+  const std::int64_t bar_seconds = calibration::most_common_spacing(prices.time_seconds);
+  const std::int64_t horizon_bars = horizon_bars_of(options, bar_seconds);
+  if (!options.out_path.empty()) check_output_path(options.out_path, options.force);
+
+  std::vector<PolicyBacktest> backtests;
+  const std::size_t policies = std::max<std::size_t>(1, options.config_paths.size());
+  for (std::size_t i = 0; i < policies; ++i) {
+    ModelConfig config = options.config_paths.empty() ? default_config() : load_config_file(options.config_paths[i]);
+    validate_config(config);
+    const std::size_t market_index = market_index_of(config, market, options.prices_path);
+    warn_if_step_differs(config, bar_seconds, options.prices_path);
+    CoverageBacktest result = run_coverage_backtest(prices, config, market_index, horizon_bars, options.levels);
+    backtests.push_back({std::move(config), std::move(result)});
+  }
+
+  print_report(stdout, prices, backtests);
+  if (!options.out_path.empty()) {
+    write_text(options.out_path, options.force, report_csv(prices, backtests));
+    std::printf("\nreport: %s\n", options.out_path.c_str());
+  }
+  return 0;
+}
+
+}  // namespace margin_stress

@@ -1,0 +1,33 @@
+// `margin-stress backtest`: the maintenance-margin coverage of one or more margin policies on a
+// market's real price history, with Kupiec and Christoffersen tests (docs/backtest.md).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace margin_stress {
+
+// The liquidation horizon when --horizon-seconds is not given: one hour, rounded up to whole bars
+// (docs/backtest.md, "The horizon").
+inline constexpr std::int64_t default_horizon_seconds = 3600;
+
+struct BacktestOptions {
+  std::string prices_path;
+  std::string market;  // empty: from the file name (btc_usdt_1h.csv -> BTC)
+  std::string price_column = "close";
+  std::vector<std::string> config_paths;  // one policy each; empty: the built-in default
+  std::optional<std::int64_t> horizon_seconds;
+  std::vector<double> levels{0.99, 0.995};
+  std::string out_path;  // empty: no CSV
+  bool force = false;
+};
+
+void setup_backtest_command(CLI::App& app, BacktestOptions& options);
+// Returns the process exit code; throws InputError on bad input.
+int backtest_command(const BacktestOptions& options);
+
+}  // namespace margin_stress

@@ -1,0 +1,165 @@
+#include "host/cli/calibrate_command.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <stdexcept>
+
+#include "host/io/atomic_output.hpp"
+#include "host/io/config_file.hpp"
+#include "host/io/config_writer.hpp"
+#include "host/model/input_error.hpp"
+#include "host/model/validate_config.hpp"
+#include "host/model/version.hpp"
+#include "scenarios/calibration/calibration_report.hpp"
+#include "scenarios/calibration/em_fit.hpp"
+#include "scenarios/calibration/model_output.hpp"
+#include "scenarios/calibration/ms_garch_fit.hpp"
+#include "scenarios/calibration/regime_probabilities.hpp"
+#include "scenarios/calibration/utc_time.hpp"
+
+namespace margin_stress {
+namespace {
+
+using namespace calibration;
+
+// --from and --to accept a date (its whole day) or a full UTC time.
+const CLI::Validator utc_time_validator(
+    [](std::string& text) {
+      return parse_utc_time(text) ? std::string() : "'" + text + "' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ";
+    },
+    "DATE", "UTC date or time");
+
+void write_text(const std::string& path, bool overwrite, const std::string& text) {
+  write_atomically(path, overwrite, [&](const std::string& temporary_path) {
+    std::ofstream out(temporary_path, std::ios::binary);
+    out << text;
+    out.close();
+    if (!out) throw std::runtime_error(temporary_path + ": cannot write");
+  });
+}
+
+}  // namespace
+
+void setup_calibrate_command(CLI::App& app, CalibrateOptions& options) {
+  CLI::App* calibrate = app.add_subcommand(
+      "calibrate", "Fit the Markov-switching regime model to price history; write a model file for `run --config`");
+  calibrate
+      ->add_option("--prices", options.price_paths,
+                   "CSV price history of one market (header row; timestamp_utc or date; close); repeat for "
+                   "several markets, fitted jointly on their common bars")
+      ->required()
+      ->check(CLI::ExistingFile);
+  calibrate
+      ->add_option("--markets", options.markets,
+                   "market names, comma-separated, one per --prices in order; default: each file name's first "
+                   "token before '_', upper-cased (btc_usdt_1h.csv -> BTC)")
+      ->delimiter(',');
+  calibrate->add_option("--column", options.price_column, "price column of the CSV files")->capture_default_str();
+  calibrate->add_option("-k,--regimes", options.regimes, "number of regimes K")
+      ->check(CLI::Range(2, 6))
+      ->capture_default_str();
+  calibrate->add_flag("--garch", options.garch,
+                      "fit MS-GARCH(1,1) (Haas-Mittnik-Paolella) by maximum likelihood after the Gaussian EM fit; one "
+                      "market only");
+  calibrate->add_option("--starts", options.starts, "random EM starting points; the best log-likelihood is kept")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  calibrate->add_option("-s,--seed", options.seed, "seed of the random starting points")->capture_default_str();
+  calibrate->add_option("-t,--threads", options.threads, "threads for the EM starts, 0 = all cores")
+      ->check(CLI::Range(0, 4096));
+  calibrate
+      ->add_option("-c,--config", options.config_path,
+                   "base TOML config: the markets' specs, portfolio and policy are copied from it; default: the "
+                   "built-in default")
+      ->check(CLI::ExistingFile);
+  calibrate
+      ->add_option("--step-seconds", options.step_seconds,
+                   "run step of the model file (run.step_seconds); default: the base config's, or the bar with --garch")
+      ->check(CLI::PositiveNumber);
+  calibrate->add_option("--from", options.from, "first bar used (UTC date or time, inclusive)")
+      ->check(utc_time_validator);
+  calibrate->add_option("--to", options.to, "last bar used (UTC date: through the end of that day; or time, inclusive)")
+      ->check(utc_time_validator);
+  calibrate->add_option("-o,--out", options.out_path, "model TOML file to write")->required();
+  calibrate->add_option("--probabilities-out", options.probabilities_path,
+                        "also write the smoothed regime probabilities of every bar to this CSV file");
+  calibrate->add_flag("-f,--force", options.force, "overwrite output files that exist");
+  calibrate->add_flag("-q,--quiet", options.quiet, "print only the model file's path");
+  calibrate->callback([&options]() {
+    if (!options.markets.empty() && options.markets.size() != options.price_paths.size()) {
+      throw CLI::ValidationError("--markets", "names " + std::to_string(options.markets.size()) + " markets for " +
+                                                  std::to_string(options.price_paths.size()) + " --prices files");
+    }
+    if (options.garch && options.price_paths.size() != 1) {
+      throw CLI::ValidationError("--garch", "fits one market; give exactly one --prices file");
+    }
+  });
+}
+
+int calibrate_command(const CalibrateOptions& options, const std::string& command_line) {
+  std::vector<PriceSeries> series;
+  for (std::size_t i = 0; i < options.price_paths.size(); ++i) {
+    const std::string& path = options.price_paths[i];
+    const std::string market = options.markets.empty() ? market_name_from_path(path) : options.markets[i];
+    for (const PriceSeries& earlier : series) {
+      if (earlier.market == market) {
+        throw InputError(path + ": market " + market + " is already given by " + earlier.source +
+                         " (name the markets with --markets)");
+      }
+    }
+    series.push_back(read_price_csv(path, market, options.price_column));
+  }
+  const std::int64_t from =
+      options.from.empty() ? std::numeric_limits<std::int64_t>::min() : *parse_utc_time(options.from);
+  std::int64_t to = options.to.empty() ? std::numeric_limits<std::int64_t>::max() : *parse_utc_time(options.to);
+  if (!options.to.empty() && options.to.size() == 10) to += 86400 - 1;
+  const ReturnSeries data = aligned_log_returns(series, from, to);
+
+  const ModelConfig base = options.config_path.empty() ? default_config() : load_config_file(options.config_path);
+  const double bar_seconds = static_cast<double>(data.bar_seconds);
+  // MS-GARCH parameters are per bar and do not rescale: its model file steps by the bar.
+  const double step_seconds = options.step_seconds.value_or(options.garch ? bar_seconds : base.run.step_seconds);
+  check_output_path(options.out_path, options.force);  // fail before the fit, not after it
+  if (!options.probabilities_path.empty()) check_output_path(options.probabilities_path, options.force);
+
+  EmOptions em;
+  em.regimes = static_cast<std::size_t>(options.regimes);
+  em.starts = static_cast<std::size_t>(options.starts);
+  em.seed = options.seed;
+  em.threads = options.threads;
+  if (!options.quiet) {
+    std::fprintf(stderr, "fitting %d regimes to %zu returns of %zu market(s) from %d EM starts...\n", options.regimes,
+                 data.count(), data.market_count(), options.starts);
+  }
+  RegimeFit fit;
+  try {
+    fit = fit_gaussian_regimes(data.log_returns, data.market_count(), em);
+    if (options.garch) {
+      if (!options.quiet) std::fprintf(stderr, "fitting MS-GARCH(1,1) by maximum likelihood...\n");
+      fit = fit_ms_garch(data.log_returns, fit, MsGarchOptions{});
+    }
+  } catch (const std::invalid_argument& error) {
+    throw InputError(std::string("cannot fit the price files: ") + error.what());
+  }
+
+  ModelConfig model = calibrated_config(base, data.markets, fit, bar_seconds, step_seconds, options.out_path);
+  validate_config(model);
+  const std::string report = calibration_report({data, fit, model, options.seed, bar_seconds});
+  const std::string provenance = std::string("written by margin-stress ") + program_version() + " (" + git_commit() +
+                                 ")\ncommand: " + command_line + "\n\n";
+  write_text(options.out_path, options.force, as_toml_comment(provenance + report) + "\n" + config_to_toml(model));
+  if (!options.probabilities_path.empty()) {
+    write_text(
+        options.probabilities_path, options.force,
+        regime_probabilities_csv(data, smoothed_regime_probabilities(data, fit), regime_names(fit.regime_count())));
+  }
+  if (options.quiet) {
+    std::printf("%s\n", options.out_path.c_str());
+  } else {
+    std::printf("%s\nmodel file: %s\n", report.c_str(), options.out_path.c_str());
+  }
+  return 0;
+}
+
+}  // namespace margin_stress

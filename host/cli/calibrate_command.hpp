@@ -1,0 +1,36 @@
+// `margin-stress calibrate`: fit the Markov-switching regime model to price history and write a
+// model file that `margin-stress run --config` accepts (docs/calibration.md).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace margin_stress {
+
+struct CalibrateOptions {
+  std::vector<std::string> price_paths;  // one CSV per market
+  std::vector<std::string> markets;      // empty: from the file names (btc_usdt_1h.csv -> BTC)
+  std::string price_column = "close";
+  int regimes = 2;
+  bool garch = false;
+  int starts = 10;
+  std::uint64_t seed = 1;
+  int threads = 0;
+  std::string config_path;             // base config; empty: the built-in default
+  std::optional<double> step_seconds;  // default: the base's run.step_seconds
+  std::string from;                    // inclusive; a date means its whole day
+  std::string to;
+  std::string out_path;
+  std::string probabilities_path;  // optional CSV of smoothed regime probabilities
+  bool force = false;
+  bool quiet = false;
+};
+
+void setup_calibrate_command(CLI::App& app, CalibrateOptions& options);
+// Returns the process exit code; throws InputError on bad input.
+int calibrate_command(const CalibrateOptions& options, const std::string& command_line);
+
+}  // namespace margin_stress

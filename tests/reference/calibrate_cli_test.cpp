@@ -1,0 +1,293 @@
+// `margin-stress calibrate` as a user runs it (docs/calibration.md): price files in, a model file out
+// that `margin-stress run --config` accepts, the summary on stdout, exit codes 2 and 3 with messages
+// naming the file, line and column, and no output left behind by a failed run.
+#include <Random123/philox.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace margin_stress {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+Outcome run_cli(const std::string& arguments, bool with_stderr = true) {
+  const std::string command =
+      std::string(MARGIN_STRESS_BINARY) + " " + arguments + (with_stderr ? " 2>&1" : " 2>/dev/null");
+  Outcome outcome;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return outcome;
+  std::array<char, 4096> buffer{};
+  while (fgets(buffer.data(), static_cast<int>(buffer.size()), pipe) != nullptr) outcome.output += buffer.data();
+  const int status = pclose(pipe);
+  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return outcome;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void expect_contains(const std::string& text, std::initializer_list<std::string> parts) {
+  for (const std::string& part : parts)
+    EXPECT_NE(text.find(part), std::string::npos) << "no '" << part << "' in:\n" << text;
+}
+
+std::string two_digits(long value) { return (value < 10 ? "0" : "") + std::to_string(value); }
+
+// Hourly time of bar `hour` after 2020-01-01T00:00:00Z (hours < 24 * 28, all in January/February).
+std::string hour_text(long hour) {
+  const long day = hour / 24;
+  const long month = day < 31 ? 1 : 2;
+  const long day_of_month = day < 31 ? day + 1 : day - 30;
+  return "2020-" + two_digits(month) + "-" + two_digits(day_of_month) + "T" + two_digits(hour % 24) + ":00:00Z";
+}
+
+class CalibrateCliTest : public ::testing::Test {
+ protected:
+  static constexpr long hours = 600;  // 25 days
+
+  void SetUp() override {
+    directory_ = fs::temp_directory_path() / ("margin-stress-calibrate-" + std::to_string(getpid()) + "-" +
+                                              ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(directory_);
+    fs::create_directories(directory_);
+    write_price_files();
+  }
+  void TearDown() override { fs::remove_all(directory_); }
+
+  std::string path(const std::string& name) const { return (directory_ / name).string(); }
+
+  std::string write_file(const std::string& name, const std::string& text) const {
+    std::ofstream(path(name)) << text;
+    return path(name);
+  }
+
+  // Two correlated hourly markets that switch between a calm (sd 0.4 %) and a turbulent (sd 1.5 %)
+  // regime every 50 bars, from Philox; ETH lacks one bar (a gap), BTC starts one bar earlier.
+  void write_price_files() {
+    const r123::Philox4x32::key_type key = {{2024u, 0u}};
+    std::string btc = "timestamp_utc,open,close\n";
+    std::string eth = "timestamp_utc,close\n";
+    double log_btc = std::log(30000.0);
+    double log_eth = std::log(2000.0);
+    for (long hour = 0; hour < hours; ++hour) {
+      const r123::Philox4x32::ctr_type block =
+          r123::Philox4x32()({{static_cast<std::uint32_t>(hour), 0u, 0x7e57u, 0u}}, key);
+      const double u1 = (static_cast<double>(block[0]) + 0.5) * 0x1p-32;
+      const double u2 = (static_cast<double>(block[1]) + 0.5) * 0x1p-32;
+      const double radius = std::sqrt(-2.0 * std::log(u1));
+      const double z0 = radius * std::cos(6.283185307179586 * u2);
+      const double z1 = radius * std::sin(6.283185307179586 * u2);
+      const double sd = (hour / 50) % 2 == 0 ? 0.004 : 0.015;
+      log_btc += sd * z0;
+      log_eth += 1.3 * sd * (0.8 * z0 + 0.6 * z1);
+      char line[128];
+      std::snprintf(line, sizeof line, "%s,0,%.6f\n", hour_text(hour).c_str(), std::exp(log_btc));
+      btc += line;
+      if (hour == 0 || hour == 300) continue;
+      std::snprintf(line, sizeof line, "%s,%.6f\n", hour_text(hour).c_str(), std::exp(log_eth));
+      eth += line;
+    }
+    btc_ = write_file("btc_test_1h.csv", btc);
+    eth_ = write_file("eth_test_1h.csv", eth);
+  }
+
+  std::string joint() const { return "calibrate --prices " + btc_ + " --prices " + eth_ + " --starts 3 --seed 4"; }
+
+  // The directory holds exactly the price files and these.
+  void expect_only(std::initializer_list<std::string> names) const {
+    std::size_t count = 0;
+    for (const auto& entry : fs::directory_iterator(directory_)) {
+      const std::string name = entry.path().filename().string();
+      if (name == "btc_test_1h.csv" || name == "eth_test_1h.csv") continue;
+      ++count;
+      EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << "unexpected file " << name;
+    }
+    EXPECT_EQ(count, names.size());
+  }
+
+  fs::path directory_;
+  std::string btc_;
+  std::string eth_;
+};
+
+TEST_F(CalibrateCliTest, JointFitWritesAModelThatRuns) {
+  const Outcome outcome =
+      run_cli(joint() + " --out " + path("model.toml") + " --probabilities-out " + path("regimes.csv"), false);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  // BTC has 600 bars, ETH 598; common 598; returns across the gap at hour 300 and the missing first
+  // ETH bar are dropped: 598 - 1 - 1 = 596 returns.
+  expect_contains(outcome.output, {"source      BTC: " + btc_, "source      ETH: " + eth_, "598 common bars",
+                                   "596 returns, 1 across gaps dropped", "bars of 3600 s",
+                                   "ln L =", "BIC =", "AIC =", "iterations", "calm", "crisis", "stationary", "stay",
+                                   "corr BTC-ETH", "per 900 s step", "model file: " + path("model.toml")});
+
+  const std::string model = read_text(path("model.toml"));
+  EXPECT_EQ(model.rfind("# written by margin-stress", 0), 0u) << model.substr(0, 200);
+  expect_contains(model, {"# likelihood  ln L =", "# bars        598 common bars", "[[regimes.states]]",
+                          "name = 'calm'", "name = 'crisis'", "jump_intensity_per_day = 0.0"});
+  const std::string csv = read_text(path("regimes.csv"));
+  EXPECT_EQ(csv.rfind("timestamp_utc,regime,p_calm,p_crisis\n", 0), 0u);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 597);
+
+  const Outcome run =
+      run_cli("run --config " + path("model.toml") + " --scenarios 3 --steps 8 --threads 2 --out " + path("run.h5"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  expect_contains(run.output, {"2 markets", "3 x 8 steps of 900 s, 2 regimes", path("model.toml")});
+  expect_only({"model.toml", "regimes.csv", "run.h5"});
+}
+
+TEST_F(CalibrateCliTest, SameSeedSameModelFile) {
+  ASSERT_EQ(run_cli(joint() + " --threads 1 --quiet --out " + path("model.toml")).exit_code, 0);
+  const std::string first = read_text(path("model.toml"));
+  ASSERT_EQ(run_cli(joint() + " --threads 2 --quiet --out " + path("model.toml") + " --force").exit_code, 0);
+  const std::string second = read_text(path("model.toml"));
+  // Only the recorded command line differs.
+  EXPECT_EQ(first.substr(first.find("\n#\n")), second.substr(second.find("\n#\n")));
+}
+
+TEST_F(CalibrateCliTest, ThreeRegimesAndAWindow) {
+  const Outcome outcome = run_cli("calibrate --prices " + btc_ +
+                                      " --regimes 3 --starts 2 --from 2020-01-02 --to 2020-01-20 "
+                                      "--step-seconds 600 --out " +
+                                      path("model.toml"),
+                                  false);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  // Days 2 to 20 inclusive: 19 days of 24 bars.
+  expect_contains(outcome.output, {"456 common bars", "455 returns", "2020-01-02T00:00:00Z to 2020-01-20T23:00:00Z",
+                                   "calm", "stressed", "crisis", "per 600 s step"});
+  const Outcome run =
+      run_cli("run --config " + path("model.toml") + " --scenarios 2 --steps 6 --threads 2 --out " + path("run.h5"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  expect_contains(run.output, {"1 markets", "3 regimes"});
+}
+
+TEST_F(CalibrateCliTest, GarchFitStepsByTheBarAndRuns) {
+  const Outcome outcome =
+      run_cli("calibrate --prices " + btc_ + " --garch --starts 2 --out " + path("model.toml"), false);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  expect_contains(outcome.output,
+                  {"GARCH", "alpha", "beta", "persistence", "likelihood evaluations", "per 3600 s step"});
+  const std::string model = read_text(path("model.toml"));
+  expect_contains(model, {"step_seconds = 3600.0", "garch_alpha = ", "garch_beta = "});
+  EXPECT_EQ(model.find("garch_alpha = 0.0\n"), std::string::npos) << "a GARCH fit wrote alpha = 0";
+  const Outcome run =
+      run_cli("run --config " + path("model.toml") + " --scenarios 2 --steps 6 --threads 2 --out " + path("run.h5"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+}
+
+TEST_F(CalibrateCliTest, QuietPrintsOnlyThePath) {
+  const Outcome outcome = run_cli(joint() + " --quiet --out " + path("model.toml"));
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_EQ(outcome.output, path("model.toml") + "\n");
+}
+
+TEST_F(CalibrateCliTest, RefusesToOverwriteWithoutForce) {
+  write_file("model.toml", "precious");
+  const Outcome refused = run_cli(joint() + " --out " + path("model.toml"));
+  EXPECT_EQ(refused.exit_code, 3);
+  expect_contains(refused.output, {path("model.toml"), "--force"});
+  EXPECT_EQ(read_text(path("model.toml")), "precious");
+  EXPECT_EQ(run_cli(joint() + " --out " + path("model.toml") + " --force").exit_code, 0);
+  EXPECT_NE(read_text(path("model.toml")), "precious");
+}
+
+TEST_F(CalibrateCliTest, BadPriceFileNamesFileLineAndColumn) {
+  std::string text = read_text(eth_);
+  // Line 6 of the file (the header is line 1): its close becomes "n/a".
+  std::size_t start = 0;
+  for (int line = 1; line < 6; ++line) start = text.find('\n', start) + 1;
+  const std::size_t comma = text.find(',', start);
+  text.replace(comma + 1, text.find('\n', start) - comma - 1, "n/a");
+  const std::string bad = write_file("eth_bad.csv", text);
+  const Outcome outcome = run_cli("calibrate --prices " + btc_ + " --prices " + bad + " --out " + path("model.toml"));
+  EXPECT_EQ(outcome.exit_code, 3) << outcome.output;
+  expect_contains(outcome.output, {bad, "line 6", "column close", "\"n/a\""});
+  EXPECT_EQ(std::count(outcome.output.begin(), outcome.output.end(), '\n'), 1) << outcome.output;
+  expect_only({"eth_bad.csv"});
+}
+
+TEST_F(CalibrateCliTest, MarketMissingFromTheBaseNeedsAConfig) {
+  fs::copy_file(btc_, path("xrp_test_1h.csv"));
+  const Outcome outcome = run_cli("calibrate --prices " + path("xrp_test_1h.csv") + " --out " + path("model.toml"));
+  EXPECT_EQ(outcome.exit_code, 3) << outcome.output;
+  expect_contains(outcome.output, {"XRP", "built-in default", "--config"});
+  expect_only({"xrp_test_1h.csv"});
+
+  // A base that defines XRP: its market spec and portfolio are carried into the model.
+  const std::string base = write_file(
+      "base.toml",
+      "[[markets]]\nname = \"XRP\"\ninitial_price_usd = 0.5\nlot_size = 10.0\ndepth_usd = 1e8\n"
+      "initial_margin_fraction = 0.05\nmaintenance_margin_fraction = 0.025\nreference_volatility = 0.8\n"
+      "[regimes]\ntransition = [[1.0]]\n[[regimes.states]]\nname = \"only\"\nvolatility = [0.8]\ndrift = [0.0]\n"
+      "jump_intensity_per_day = 0.0\njump_mean = [0.0]\njump_stddev = [0.0]\ndepth_multiplier = 1.0\n"
+      "correlation = [[1.0]]\n[scenario]\nflat_regime = \"only\"\n"
+      "[portfolio]\naccounts = 500\nopen_interest_share = [1.0]\nlong_fraction = [0.4]\n");
+  const Outcome with_base = run_cli("calibrate --prices " + path("xrp_test_1h.csv") + " --config " + base +
+                                    " --starts 2 --quiet --out " + path("model.toml"));
+  ASSERT_EQ(with_base.exit_code, 0) << with_base.output;
+  expect_contains(read_text(path("model.toml")),
+                  {"name = 'XRP'", "lot_size = 10.0", "accounts = 500", "long_fraction = [0.4]"});
+  const Outcome run =
+      run_cli("run --config " + path("model.toml") + " --scenarios 2 --steps 6 --threads 2 --out " + path("run.h5"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+}
+
+TEST_F(CalibrateCliTest, MarketsOptionNamesTheFiles) {
+  const Outcome outcome = run_cli(
+      "calibrate --prices " + eth_ + " --prices " + btc_ + " --markets BTC,ETH --starts 2 --out " + path("model.toml"),
+      false);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  expect_contains(outcome.output, {"source      BTC: " + eth_, "source      ETH: " + btc_});
+  const Outcome twice = run_cli("calibrate --prices " + btc_ + " --prices " + btc_ + " --out " + path("other.toml"));
+  EXPECT_EQ(twice.exit_code, 3) << twice.output;
+  expect_contains(twice.output, {"BTC", "--markets"});
+}
+
+TEST_F(CalibrateCliTest, StepTooLongForTheRescalingIsBadInput) {
+  // Leaving the turbulent regime has probability about 1/50 per bar; 1000 hours per step makes it ~20.
+  const Outcome outcome = run_cli(joint() + " --step-seconds 3600000 --out " + path("model.toml"));
+  EXPECT_EQ(outcome.exit_code, 3) << outcome.output;
+  expect_contains(outcome.output, {"regimes.transition row", "--step-seconds 3600"});
+  expect_only({});
+}
+
+TEST_F(CalibrateCliTest, UsageErrorsExitTwo) {
+  const std::string out = " --out " + path("model.toml");
+  for (const std::string& arguments :
+       {"calibrate --prices " + btc_ + " --regimes 7" + out, "calibrate --prices " + btc_ + " --regimes 1" + out,
+        "calibrate --prices " + btc_ + " --starts 0" + out, "calibrate --prices " + btc_,
+        "calibrate --out " + path("model.toml"), "calibrate --prices " + path("nowhere.csv") + out,
+        "calibrate --prices " + btc_ + " --prices " + eth_ + " --garch" + out,
+        "calibrate --prices " + btc_ + " --markets BTC,ETH" + out,
+        "calibrate --prices " + btc_ + " --from 2020-02-30" + out,
+        "calibrate --prices " + btc_ + " --step-seconds -5" + out}) {
+    SCOPED_TRACE(arguments);
+    EXPECT_EQ(run_cli(arguments).exit_code, 2);
+  }
+  expect_only({});
+  const Outcome help = run_cli("calibrate --help");
+  EXPECT_EQ(help.exit_code, 0);
+  expect_contains(help.output,
+                  {"--prices", "--markets", "--column", "--regimes", "--garch", "--starts", "--seed", "--config",
+                   "--step-seconds", "--from", "--to", "--out", "--probabilities-out", "--force", "--quiet"});
+}
+
+}  // namespace
+}  // namespace margin_stress

@@ -1,0 +1,142 @@
+// Historical replays (docs/model.md, section 10.2): resampling by hand, the file's prices exactly
+// (or its returns from the initial price), and every input problem named.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "host/engine/cpu/cpu_engine.hpp"
+#include "host/io/config_file.hpp"
+#include "host/model/input_error.hpp"
+#include "host/model/validate_config.hpp"
+#include "host/portfolio/generator.hpp"
+#include "scenarios/replay.hpp"
+#include "scenarios/scenario_builder.hpp"
+
+namespace margin_stress {
+namespace {
+
+const std::string fixture = std::string(MARGIN_STRESS_SOURCE_DIR) + "/tests/data/replay_fixture.csv";
+
+// 10-minute bars opening at 00:00 .. 01:00 with closes 100.5, 101.25, 97, 96.125, 99, 102, 103.5.
+// A price at time T is the close of the last bar closed by T: bar "00:00" closes at 00:10.
+TEST(Resample, LastClosedBarAtEachStep) {
+  const std::vector<std::int64_t> times = {0, 600, 1200, 1800, 2400, 3000, 3600};
+  const std::vector<double> closes = {100.5, 101.25, 97, 96.125, 99, 102, 103.5};
+  // Steps of 5 minutes from 00:10: 00:10 100.5, 00:15 100.5, 00:20 101.25, 00:25 101.25, 00:30 97.
+  EXPECT_EQ(resample_closes(times, closes, 600, 600, 300.0, 4, "f.csv"),
+            (std::vector<double>{100.5, 100.5, 101.25, 101.25, 97}));
+  // Steps of 20 minutes from 00:20: 101.25, 96.125 (00:40), 102 (01:00: bar 00:50 has closed).
+  EXPECT_EQ(resample_closes(times, closes, 600, 1200, 1200.0, 2, "f.csv"), (std::vector<double>{101.25, 96.125, 102}));
+  // The last step may fall exactly on the last close (01:10), not after it.
+  EXPECT_EQ(resample_closes(times, closes, 600, 3000, 600.0, 2, "f.csv"), (std::vector<double>{99, 102, 103.5}));
+}
+
+TEST(Resample, WindowOutsideTheFileIsAnError) {
+  const std::vector<std::int64_t> times = {0, 600, 1200};
+  const std::vector<double> closes = {1, 2, 3};
+  try {
+    resample_closes(times, closes, 600, 300, 300.0, 2, "f.csv");  // nothing has closed by 00:05
+    ADD_FAILURE();
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("f.csv: no bar has closed by 1970-01-01T00:05:00Z"), std::string::npos)
+        << error.what();
+  }
+  try {
+    resample_closes(times, closes, 600, 600, 600.0, 3, "f.csv");  // needs 00:40, bars end 00:30
+    ADD_FAILURE();
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("the bars end at 1970-01-01T00:30:00Z"), std::string::npos) << error.what();
+  }
+}
+
+ModelConfig replay_config(const std::string& replay_table, std::int64_t steps, double step_seconds) {
+  ModelConfig config = parse_config("[run]\nsteps = " + std::to_string(steps) + "\nstep_seconds = " +
+                                        std::to_string(step_seconds) + "\n" + replay_table,
+                                    "replay.toml");
+  validate_config(config);
+  return config;
+}
+
+std::string replay_table(const std::string& start, bool rebase) {
+  return "[[scenario.replays]]\nmarket = \"ETH\"\nfile = \"" + fixture + "\"\ncolumn = \"close\"\nstart_utc = \"" +
+         start + "\"\nrebase = " + (rebase ? "true" : "false") + "\n";
+}
+
+TEST(Replay, RebasedPathFollowsTheFilesReturns) {
+  const ModelConfig config = replay_config(replay_table("2024-01-01T00:10:00Z", true), 6, 600.0);
+  const ScenarioPaths paths = build_scenarios(config, 0, 3);
+  const double closes[] = {100.5, 101.25, 97, 96.125, 99, 102, 103.5};
+  for (std::int64_t s = 0; s < 3; ++s) {
+    for (std::int64_t t = 0; t <= 6; ++t) {
+      EXPECT_EQ(paths.fundamental_price_usd[paths.price_index(s, t, 1)], 3000.0 * (closes[t] / 100.5));
+    }
+  }
+  // The other markets still follow the Monte Carlo model, scenario by scenario.
+  EXPECT_NE(paths.fundamental_price_usd[paths.price_index(0, 6, 0)], paths.fundamental_price_usd[paths.price_index(1, 6, 0)]);
+}
+
+TEST(Replay, WithoutImpactTheEngineReplaysTheFilesPricesExactly) {
+  // rebase = false: the file's own prices; the market must then start at the file's price.
+  ModelConfig config = replay_config(replay_table("2024-01-01T00:10:00Z", false), 6, 600.0);
+  EXPECT_THROW(build_scenarios(config, 0, 1), InputError);  // ETH's initial price is 3000, not 100.5
+  config.markets[1].initial_price_usd = 100.5;
+  for (MarketSpec& market : config.markets) market.depth_usd = 1e300;  // no impact
+  config.portfolio.accounts = 500;
+  const ScenarioPaths paths = build_scenarios(config, 0, 2);
+  const Portfolio book = generate_portfolio(config.portfolio, config.markets);
+  const BatchResults results = make_cpu_engine(1)->run(config, book, paths, nullptr);
+  const double closes[] = {100.5, 101.25, 97, 96.125, 99, 102, 103.5};
+  for (std::int64_t t = 1; t <= 6; ++t) {
+    EXPECT_EQ(results.series.mark_price_usd[results.series.market_index(1, t - 1, 1)], closes[t]);
+    EXPECT_EQ(results.series.fundamental_price_usd[results.series.market_index(1, t - 1, 1)], closes[t]);
+  }
+}
+
+TEST(Replay, ConfigProblemsAreNamed) {
+  auto message = [](const std::string& table) {
+    try {
+      const ModelConfig config = replay_config(table, 4, 600.0);
+      build_scenarios(config, 0, 1);
+    } catch (const InputError& error) {
+      return std::string(error.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message(replay_table("2024-13-01T00:00:00Z", true)).find("scenario.replays[0].start_utc"), std::string::npos);
+  EXPECT_NE(message(replay_table("2023-12-31T00:00:00Z", true)).find("no bar has closed"), std::string::npos);
+  EXPECT_NE(message(replay_table("2024-01-01T00:50:00Z", true)).find("the bars end at 2024-01-01T01:10:00Z"),
+            std::string::npos);
+  EXPECT_NE(message("[[scenario.replays]]\nmarket = \"LUNA\"\nfile = \"x.csv\"\nstart_utc = \"2024-01-01T00:10:00Z\"\n")
+                .find("scenario.replays[0].market"),
+            std::string::npos);
+  EXPECT_NE(message("[[scenario.replays]]\nmarket = \"BTC\"\nfile = \"/nonexistent/x.csv\"\nstart_utc = "
+                    "\"2024-01-01T00:10:00Z\"\n")
+                .find("/nonexistent/x.csv"),
+            std::string::npos);
+  std::string wrong_column = replay_table("2024-01-01T00:10:00Z", true);
+  wrong_column.replace(wrong_column.find("\"close\""), 7, "\"last\"");
+  EXPECT_NE(message(wrong_column).find("last"), std::string::npos);
+}
+
+TEST(Replay, PresetsLoadFromAnyDirectoryAndCoverTheirWindow) {
+  const std::filesystem::path presets = std::filesystem::path(MARGIN_STRESS_SOURCE_DIR) / "scenarios/presets/replays";
+  const auto here = std::filesystem::current_path();
+  std::filesystem::current_path(std::filesystem::temp_directory_path());
+  for (const char* name : {"2020-03-12.toml", "2021-05-19.toml", "2022-11-08.toml"}) {
+    SCOPED_TRACE(name);
+    ModelConfig config = load_config_file((presets / name).string());
+    validate_config(config);
+    ASSERT_EQ(config.scenario.replays.size(), 2u);
+    EXPECT_TRUE(std::filesystem::path(config.scenario.replays[0].file).is_absolute());
+    const ScenarioPaths paths = build_scenarios(config, 0, 1);
+    // BTC fell in each of these windows: its lowest replayed price is well below the start.
+    double lowest = paths.fundamental_price_usd[paths.price_index(0, 0, 0)];
+    for (std::int64_t t = 0; t <= paths.steps; ++t) lowest = std::min(lowest, paths.fundamental_price_usd[paths.price_index(0, t, 0)]);
+    EXPECT_LT(lowest, 0.85 * config.markets[0].initial_price_usd);
+  }
+  std::filesystem::current_path(here);
+}
+
+}  // namespace
+}  // namespace margin_stress

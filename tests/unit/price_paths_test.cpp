@@ -530,9 +530,7 @@ TEST(GarchPaths, VarianceFollowsTheDocumentedRecursionAcrossRegimeSwitches) {
           << "scenario " << s << " step " << t << " regime " << k;
       for (std::size_t j = 0; j < 3; ++j) {
         const RegimeState& other = states[j];
-        const double unconditional = other.volatility[0] * other.volatility[0] * dt_years;
-        const double omega = unconditional * ((1.0 - other.garch_alpha) - other.garch_beta);
-        variance[j] = (omega + other.garch_alpha * (expected * expected)) + other.garch_beta * variance[j];
+        variance[j] = (omega(j) + other.garch_alpha * (expected * expected)) + other.garch_beta * variance[j];
       }
     }
   }

@@ -10,7 +10,7 @@ double initial_ewma_variance(double reference_volatility, double dt_years) {
 }
 
 double update_ewma_variance(double variance, double log_return, double lambda) {
-  return lambda * variance + (1.0 - lambda) * log_return * log_return;
+  return lambda * variance + (1.0 - lambda) * (log_return * log_return);
 }
 
 double update_policy_variance(const MarginPolicyParams& policy, double variance, double log_return,

@@ -97,6 +97,9 @@ void print_counts(std::FILE* out, const char* label, const CoverageCounts& count
 
 const char* verdict(const LikelihoodRatioTest& test) { return test.p_value < 0.05 ? "reject" : "accept"; }
 
+// A p-value below the smallest double prints as a bound, not as a misleading 0.
+std::string p_value_text(double p_value) { return p_value > 0.0 ? format("%.3g", p_value) : "<1e-300"; }
+
 void print_policy(std::FILE* out, std::size_t number, const PolicyBacktest& backtest) {
   const CoverageBacktest& r = backtest.result;
   std::fprintf(out, "\npolicy %zu: %s: %s\n", number, backtest.config.source_name.c_str(),
@@ -133,26 +136,28 @@ void print_policy(std::FILE* out, std::size_t number, const PolicyBacktest& back
   for (const CoverageLevelTest& level : r.levels) {
     const std::string verdicts = std::string("POF ") + verdict(level.pof) + ", IND " + verdict(level.independence) +
                                  ", CC " + verdict(level.conditional);
-    std::fprintf(out, "  %-8s %9s %9s %10.3f %9.3g %10.3f %9.3g %10.3f %9.3g  %-32s %10.2f\n",
+    std::fprintf(out, "  %-8s %9s %9s %10.3f %9s %10.3f %9s %10.3f %9s  %-32s %10.2f\n",
                  format("%.4g %%", 100.0 * level.confidence_level).c_str(), percent(level.expected_rate).c_str(),
-                 percent(observed).c_str(), level.pof.statistic, level.pof.p_value, level.independence.statistic,
-                 level.independence.p_value, level.conditional.statistic, level.conditional.p_value, verdicts.c_str(),
+                 percent(observed).c_str(), level.pof.statistic, p_value_text(level.pof.p_value).c_str(),
+                 level.independence.statistic, p_value_text(level.independence.p_value).c_str(),
+                 level.conditional.statistic, p_value_text(level.conditional.p_value).c_str(), verdicts.c_str(),
                  level.in_sample_multiplier);
   }
 }
 
 void print_report(std::FILE* out, const calibration::PriceSeries& prices, const std::vector<PolicyBacktest>& backtests) {
   const CoverageBacktest& first = backtests.front().result;
-  std::fprintf(out, "backtest of %s: market %s, %lld bars of %lld s from %s to %s (%lld missing bars)\n",
-               prices.source.c_str(), prices.market.c_str(), static_cast<long long>(first.bars),
-               static_cast<long long>(first.bar_seconds), format_utc_time(prices.time_seconds.front()).c_str(),
-               format_utc_time(prices.time_seconds.back()).c_str(), static_cast<long long>(first.missing_bars));
+  std::fprintf(out, "backtest of %s\n", prices.source.c_str());
+  std::fprintf(out, "  market %s, %lld bars of %lld s, %s to %s, %lld bars missing\n", prices.market.c_str(),
+               static_cast<long long>(first.bars), static_cast<long long>(first.bar_seconds),
+               format_utc_time(prices.time_seconds.front()).c_str(), format_utc_time(prices.time_seconds.back()).c_str(),
+               static_cast<long long>(first.missing_bars));
+  std::fprintf(out, "  horizon %lld s (%lld bar%s)\n", static_cast<long long>(first.horizon_bars * first.bar_seconds),
+               static_cast<long long>(first.horizon_bars), first.horizon_bars == 1 ? "" : "s");
   std::fprintf(out,
-               "horizon %lld s = %lld bar(s); an exceedance: the move over the horizon exceeds the maintenance margin "
-               "at its start (a long: P(end)/P(start) < 1 - m; a short: > 1 + m); the tests use the non-overlapping "
-               "either-side exceedances; multiplier: the factor on the maintenance fraction that the level needed "
-               "in this sample\n",
-               static_cast<long long>(first.horizon_bars * first.bar_seconds), static_cast<long long>(first.horizon_bars));
+               "  exceedance: over the horizon a long loses more than its maintenance margin m (P(end)/P(start) < 1 - m)\n"
+               "              or a short does (P(end)/P(start) > 1 + m); the tests use the non-overlapping windows\n"
+               "  multiplier: the factor on the maintenance fraction that would have met the level in this sample\n");
   for (std::size_t i = 0; i < backtests.size(); ++i) print_policy(out, i + 1, backtests[i]);
 }
 
@@ -166,7 +171,10 @@ std::string csv_field(const std::string& text) {
 // Shortest text that reads back as the same double.
 std::string csv_number(double value) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.17g", value);
+  for (int digits = 15; digits <= 17; ++digits) {
+    std::snprintf(text, sizeof text, "%.*g", digits, value);
+    if (std::strtod(text, nullptr) == value) break;
+  }
   return text;
 }
 

@@ -1,0 +1,211 @@
+// `margin-stress backtest` as a user runs it (docs/backtest.md): a price file and policy configs
+// in, the coverage table on stdout and optionally a CSV, exit codes 2 and 3 with messages naming
+// the file, line and column, and no CSV overwritten without --force.
+//
+// tests/data/backtest_btc_1h.csv: 100 hourly closes from 100 with moves of x1.001 and /1.001, and
+// four planted moves past the default BTC maintenance fraction of 0.5 %: -1 % at returns 20 and 21,
+// +1.1 % at 50, -1.5 % at 80 (exceedances by construction, see tests/unit/backtest_test.cpp).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace margin_stress {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+Outcome run_cli(const std::string& arguments) {
+  const std::string command = std::string(MARGIN_STRESS_BINARY) + " " + arguments + " 2>&1";
+  Outcome outcome;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return outcome;
+  std::array<char, 4096> buffer{};
+  while (fgets(buffer.data(), static_cast<int>(buffer.size()), pipe) != nullptr) outcome.output += buffer.data();
+  const int status = pclose(pipe);
+  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return outcome;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::vector<std::vector<std::string>> read_csv(const std::string& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(read_text(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields;
+    std::istringstream fields_in(line);
+    std::string field;
+    while (std::getline(fields_in, field, ',')) fields.push_back(field);
+    rows.push_back(fields);
+  }
+  return rows;
+}
+
+void expect_contains(const std::string& text, std::initializer_list<std::string> parts) {
+  for (const std::string& part : parts)
+    EXPECT_NE(text.find(part), std::string::npos) << "no '" << part << "' in:\n" << text;
+}
+
+std::string fixture(const std::string& name) { return std::string(MARGIN_STRESS_SOURCE_DIR) + "/tests/data/" + name; }
+
+class BacktestCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = fs::temp_directory_path() / ("margin-stress-backtest-" + std::to_string(getpid()) + "-" +
+                                              ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(directory_);
+    fs::create_directories(directory_);
+    static_config_ = write_file("static.toml", "[margin_policy]\nkind = \"static\"\n");
+    scaled_config_ = write_file("scaled.toml", "[margin_policy]\nkind = \"volatility_scaled\"\n");
+  }
+  void TearDown() override { fs::remove_all(directory_); }
+
+  std::string path(const std::string& name) const { return (directory_ / name).string(); }
+  std::string write_file(const std::string& name, const std::string& text) const {
+    std::ofstream(path(name)) << text;
+    return path(name);
+  }
+
+  fs::path directory_;
+  std::string static_config_;
+  std::string scaled_config_;
+};
+
+TEST_F(BacktestCliTest, CountsThePlantedExceedancesOfAStaticMargin) {
+  const Outcome outcome =
+      run_cli("backtest --prices " + fixture("backtest_btc_1h.csv") + " --market BTC --config " + static_config_);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  expect_contains(outcome.output, {"market BTC, 100 bars of 3600 s", "horizon 3600 s (1 bar)",
+                                   "static.toml: static",
+                                   "99 windows; exceedances long 3, short 1, either 4 (4.040 %)",
+                                   "n00 91, n01 3, n10 3, n11 1", "2021: 4",
+                                   "2021-01-04T07:00:00Z move -1.50 % against a margin of 0.50 %"});
+  // Kupiec at 99 %: n = 99, x = 4, LR = 5.244 (by hand in tests/unit/coverage_tests_test.cpp),
+  // p = 0.022: rejected; at 99.5 %: LR = 9.832, p = 0.0017.
+  expect_contains(outcome.output, {"99 %", "5.244", "0.022", "99.5 %", "9.832", "0.00171", "POF reject"});
+  EXPECT_EQ(outcome.output.find("warning"), std::string::npos) << "a static policy has no per-step parameters";
+}
+
+TEST_F(BacktestCliTest, DefaultsToTheBuiltInPolicyAndWarnsAboutTheStep) {
+  const Outcome outcome = run_cli("backtest --prices " + fixture("backtest_btc_1h.csv") + " --market BTC");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  expect_contains(outcome.output, {"policy 1: built-in default: volatility_scaled",
+                                   "warning: built-in default: the policy's per-step parameters were set for "
+                                   "run.step_seconds = 900 s; here they apply per 3600 s bar"});
+}
+
+TEST_F(BacktestCliTest, UsesWholeDaysOnADailyFile) {
+  // 40 daily closes with one -3 % day (return 25): the default one-hour horizon rounds up to a day.
+  const Outcome outcome =
+      run_cli("backtest --prices " + fixture("backtest_btc_daily.csv") + " --market BTC -c " + static_config_);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  expect_contains(outcome.output, {"40 bars of 86400 s", "horizon 86400 s (1 bar)",
+                                   "39 windows; exceedances long 1, short 0, either 1",
+                                   "2022-11-25T00:00:00Z move -3.00 %"});
+}
+
+TEST_F(BacktestCliTest, WritesTheTableAsCsvAndRefusesToOverwriteIt) {
+  const std::string out = path("report.csv");
+  const std::string arguments = "backtest --prices " + fixture("backtest_btc_1h.csv") + " --market BTC -c " +
+                                static_config_ + " -c " + scaled_config_ + " --horizon-seconds 10800 --out " + out;
+  const Outcome first = run_cli(arguments);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  expect_contains(first.output, {"report: " + out});
+
+  const std::vector<std::vector<std::string>> rows = read_csv(out);
+  ASSERT_EQ(rows.size(), 5u);  // header, then 2 policies x 2 levels
+  const std::vector<std::string>& header = rows[0];
+  const auto column = [&](const std::string& name) {
+    for (std::size_t i = 0; i < header.size(); ++i)
+      if (header[i] == name) return i;
+    ADD_FAILURE() << "no column " << name;
+    return std::size_t{0};
+  };
+  for (const auto& row : rows) ASSERT_EQ(row.size(), header.size());
+  // Three-bar windows (the unit test's construction): 33 non-overlapping with 2 long and 1 short
+  // exceedance, 97 overlapping with 7 and 3.
+  const std::vector<std::string>& fixed = rows[1];
+  EXPECT_EQ(fixed[column("policy")], "static");
+  EXPECT_EQ(fixed[column("market")], "BTC");
+  EXPECT_EQ(fixed[column("horizon_seconds")], "10800");
+  EXPECT_EQ(fixed[column("horizon_bars")], "3");
+  EXPECT_EQ(fixed[column("observations")], "33");
+  EXPECT_EQ(fixed[column("long_exceedances")], "2");
+  EXPECT_EQ(fixed[column("short_exceedances")], "1");
+  EXPECT_EQ(fixed[column("either_exceedances")], "3");
+  EXPECT_EQ(fixed[column("overlapping_observations")], "97");
+  EXPECT_EQ(fixed[column("overlapping_either_exceedances")], "10");
+  EXPECT_EQ(fixed[column("confidence_level")], "0.99");
+  EXPECT_EQ(rows[2][column("confidence_level")], "0.995");
+  // n = 33, x = 3, p = 0.01: LR = -2 [30 ln 0.99 + 3 ln 0.01] + 2 [30 ln(30/33) + 3 ln(3/33)]
+  //   = -2 [-0.3015101 - 13.8155106] + 2 [-2.8593054 - 7.1936858] = 28.2340413 - 20.1059824 = 8.1280588
+  EXPECT_NEAR(std::stod(fixed[column("lr_pof")]), 8.1280588, 1e-6);
+  EXPECT_EQ(fixed[column("pof_rejected_at_5pct")], "1");
+  EXPECT_EQ(rows[3][column("policy")], "volatility_scaled");
+
+  const std::string before = read_text(out);
+  const Outcome again = run_cli(arguments);
+  EXPECT_EQ(again.exit_code, 3) << again.output;
+  expect_contains(again.output, {"--force"});
+  EXPECT_EQ(read_text(out), before);
+  const Outcome forced = run_cli(arguments + " --levels 0.9 --force");
+  EXPECT_EQ(forced.exit_code, 0) << forced.output;
+  EXPECT_EQ(read_csv(out).size(), 3u);
+}
+
+TEST_F(BacktestCliTest, BadInputStopsWithExitCode3NamingTheFileLineAndColumn) {
+  const Outcome bad_price = run_cli("backtest --prices " + fixture("backtest_bad_price.csv") + " --market BTC");
+  EXPECT_EQ(bad_price.exit_code, 3) << bad_price.output;
+  expect_contains(bad_price.output, {"backtest_bad_price.csv: line 5, column close: \"abc\" is not a number"});
+
+  // The market comes from the file name when --market is not given: "backtest" here.
+  const Outcome unknown = run_cli("backtest --prices " + fixture("backtest_btc_1h.csv") + " -c " + static_config_);
+  EXPECT_EQ(unknown.exit_code, 3) << unknown.output;
+  expect_contains(unknown.output, {"static.toml: no [[markets]] entry named 'BACKTEST'", "BTC, ETH, SOL, DOGE"});
+
+  const Outcome uneven =
+      run_cli("backtest --prices " + fixture("backtest_btc_1h.csv") + " --market BTC --horizon-seconds 5400");
+  EXPECT_EQ(uneven.exit_code, 3) << uneven.output;
+  expect_contains(uneven.output, {"--horizon-seconds 5400 is not a whole number of the file's 3600 s bars"});
+
+  const Outcome too_long =
+      run_cli("backtest --prices " + fixture("backtest_btc_1h.csv") + " --market BTC --horizon-seconds 360000");
+  EXPECT_EQ(too_long.exit_code, 3) << too_long.output;
+  expect_contains(too_long.output, {"backtest_btc_1h.csv: 100 rows", "no complete window of the 360000 s horizon"});
+
+  const Outcome bad_config = run_cli("backtest --prices " + fixture("backtest_btc_1h.csv") + " --market BTC -c " +
+                                     write_file("bad.toml", "[margin_policy]\newma_lambda = 1.5\n"));
+  EXPECT_EQ(bad_config.exit_code, 3) << bad_config.output;
+  expect_contains(bad_config.output, {"bad.toml", "ewma_lambda"});
+}
+
+TEST_F(BacktestCliTest, UsageErrorsExitWith2) {
+  const std::string prices = " --prices " + fixture("backtest_btc_1h.csv") + " --market BTC";
+  EXPECT_EQ(run_cli("backtest").exit_code, 2);
+  EXPECT_EQ(run_cli("backtest --prices " + path("missing.csv")).exit_code, 2);
+  const Outcome level = run_cli("backtest" + prices + " --levels 0.99,1.5");
+  EXPECT_EQ(level.exit_code, 2) << level.output;
+  expect_contains(level.output, {"'1.5' is not a confidence level in (0, 1)"});
+  EXPECT_EQ(run_cli("backtest" + prices + " --horizon-seconds 0").exit_code, 2);
+  EXPECT_EQ(run_cli("backtest" + prices + " --levels 0").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace margin_stress

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <stdexcept>
 
@@ -213,15 +212,6 @@ std::string report_csv(const calibration::PriceSeries& prices, const std::vector
   return csv;
 }
 
-void write_text(const std::string& path, bool overwrite, const std::string& text) {
-  write_atomically(path, overwrite, [&](const std::string& temporary_path) {
-    std::ofstream out(temporary_path, std::ios::binary);
-    out << text;
-    out.close();
-    if (!out) throw std::runtime_error(temporary_path + ": cannot write");
-  });
-}
-
 }  // namespace
 
 void setup_backtest_command(CLI::App& app, BacktestOptions& options) {
@@ -276,7 +266,7 @@ int backtest_command(const BacktestOptions& options) {
 
   print_report(stdout, prices, backtests);
   if (!options.out_path.empty()) {
-    write_text(options.out_path, options.force, report_csv(prices, backtests));
+    write_text_atomically(options.out_path, options.force, report_csv(prices, backtests));
     std::printf("\nreport: %s\n", options.out_path.c_str());
   }
   return 0;

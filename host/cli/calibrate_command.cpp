@@ -1,7 +1,6 @@
 #include "host/cli/calibrate_command.hpp"
 
 #include <cstdio>
-#include <fstream>
 #include <limits>
 #include <stdexcept>
 
@@ -29,15 +28,6 @@ const CLI::Validator utc_time_validator(
       return parse_utc_time(text) ? std::string() : "'" + text + "' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ";
     },
     "DATE", "UTC date or time");
-
-void write_text(const std::string& path, bool overwrite, const std::string& text) {
-  write_atomically(path, overwrite, [&](const std::string& temporary_path) {
-    std::ofstream out(temporary_path, std::ios::binary);
-    out << text;
-    out.close();
-    if (!out) throw std::runtime_error(temporary_path + ": cannot write");
-  });
-}
 
 }  // namespace
 
@@ -148,9 +138,9 @@ int calibrate_command(const CalibrateOptions& options, const std::string& comman
   const std::string report = calibration_report({data, fit, model, options.seed, bar_seconds});
   const std::string provenance = std::string("written by margin-stress ") + program_version() + " (" + git_commit() +
                                  ")\ncommand: " + command_line + "\n\n";
-  write_text(options.out_path, options.force, as_toml_comment(provenance + report) + "\n" + config_to_toml(model));
+  write_text_atomically(options.out_path, options.force, as_toml_comment(provenance + report) + "\n" + config_to_toml(model));
   if (!options.probabilities_path.empty()) {
-    write_text(
+    write_text_atomically(
         options.probabilities_path, options.force,
         regime_probabilities_csv(data, smoothed_regime_probabilities(data, fit), regime_names(fit.regime_count())));
   }

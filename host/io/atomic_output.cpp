@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <system_error>
 
@@ -68,6 +69,15 @@ void write_atomically(const std::string& path, bool overwrite,
     std::filesystem::remove(temporary, ignored);
     throw;
   }
+}
+
+void write_text_atomically(const std::string& path, bool overwrite, const std::string& text) {
+  write_atomically(path, overwrite, [&](const std::string& temporary_path) {
+    std::ofstream out(temporary_path, std::ios::binary);
+    out << text;
+    out.close();
+    if (!out) throw std::runtime_error(temporary_path + ": cannot write");
+  });
 }
 
 }  // namespace margin_stress

@@ -26,4 +26,7 @@ void check_output_path(const std::string& path, bool overwrite);
 void write_atomically(const std::string& path, bool overwrite,
                       const std::function<void(const std::string& temporary_path)>& write);
 
+// write_atomically of a text file holding `text` (a model file, a CSV report).
+void write_text_atomically(const std::string& path, bool overwrite, const std::string& text);
+
 }  // namespace margin_stress

@@ -6,10 +6,8 @@
 // four planted moves past the default BTC maintenance fraction of 0.5 %: -1 % at returns 20 and 21,
 // +1.1 % at 50, -1.5 % at 80 (exceedances by construction, see tests/unit/backtest_test.cpp).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -17,32 +15,17 @@
 #include <string>
 #include <vector>
 
+#include "tests/reference/cli_runner.hpp"
+
 namespace margin_stress {
 namespace {
 
+using testing::expect_contains;
+using testing::Outcome;
+using testing::read_text;
+using testing::run_cli;
+
 namespace fs = std::filesystem;
-
-struct Outcome {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Outcome run_cli(const std::string& arguments) {
-  const std::string command = std::string(MARGIN_STRESS_BINARY) + " " + arguments + " 2>&1";
-  Outcome outcome;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return outcome;
-  std::array<char, 4096> buffer{};
-  while (fgets(buffer.data(), static_cast<int>(buffer.size()), pipe) != nullptr) outcome.output += buffer.data();
-  const int status = pclose(pipe);
-  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return outcome;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 std::vector<std::vector<std::string>> read_csv(const std::string& path) {
   std::vector<std::vector<std::string>> rows;
@@ -56,11 +39,6 @@ std::vector<std::vector<std::string>> read_csv(const std::string& path) {
     rows.push_back(fields);
   }
   return rows;
-}
-
-void expect_contains(const std::string& text, std::initializer_list<std::string> parts) {
-  for (const std::string& part : parts)
-    EXPECT_NE(text.find(part), std::string::npos) << "no '" << part << "' in:\n" << text;
 }
 
 std::string fixture(const std::string& name) { return std::string(MARGIN_STRESS_SOURCE_DIR) + "/tests/data/" + name; }

@@ -3,11 +3,9 @@
 // naming the file, line and column, and no output left behind by a failed run.
 #include <Random123/philox.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -15,38 +13,17 @@
 #include <string>
 #include <vector>
 
+#include "tests/reference/cli_runner.hpp"
+
 namespace margin_stress {
 namespace {
 
+using testing::expect_contains;
+using testing::Outcome;
+using testing::read_text;
+using testing::run_cli;
+
 namespace fs = std::filesystem;
-
-struct Outcome {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Outcome run_cli(const std::string& arguments, bool with_stderr = true) {
-  const std::string command =
-      std::string(MARGIN_STRESS_BINARY) + " " + arguments + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  Outcome outcome;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return outcome;
-  std::array<char, 4096> buffer{};
-  while (fgets(buffer.data(), static_cast<int>(buffer.size()), pipe) != nullptr) outcome.output += buffer.data();
-  const int status = pclose(pipe);
-  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return outcome;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void expect_contains(const std::string& text, std::initializer_list<std::string> parts) {
-  for (const std::string& part : parts)
-    EXPECT_NE(text.find(part), std::string::npos) << "no '" << part << "' in:\n" << text;
-}
 
 std::string two_digits(long value) { return (value < 10 ? "0" : "") + std::to_string(value); }
 

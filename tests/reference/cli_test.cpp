@@ -2,10 +2,8 @@
 // output file left behind by a failed run (README, "Using it").
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -16,27 +14,17 @@
 #include "host/io/portfolio_file.hpp"
 #include "host/model/portfolio.hpp"
 
+#include "tests/reference/cli_runner.hpp"
+
 namespace margin_stress {
 namespace {
 
+using testing::expect_contains;
+using testing::Outcome;
+using testing::read_text;
+using testing::run_cli;
+
 namespace fs = std::filesystem;
-
-struct Outcome {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Outcome run_cli(const std::string& arguments) {
-  const std::string command = std::string(MARGIN_STRESS_BINARY) + " " + arguments + " 2>&1";
-  Outcome outcome;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return outcome;
-  std::array<char, 4096> buffer{};
-  while (fgets(buffer.data(), static_cast<int>(buffer.size()), pipe) != nullptr) outcome.output += buffer.data();
-  const int status = pclose(pipe);
-  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return outcome;
-}
 
 class CliTest : public ::testing::Test {
  protected:
@@ -78,10 +66,6 @@ class CliTest : public ::testing::Test {
   fs::path directory_;
   std::string small_config_;
 };
-
-void expect_contains(const std::string& text, std::initializer_list<std::string> parts) {
-  for (const std::string& part : parts) EXPECT_NE(text.find(part), std::string::npos) << "no '" << part << "' in:\n" << text;
-}
 
 TEST_F(CliTest, SmallRunWritesResultsAndSummary) {
   make_small_config();

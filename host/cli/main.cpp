@@ -8,6 +8,7 @@
 
 #include "host/cli/backtest_command.hpp"
 #include "host/cli/calibrate_command.hpp"
+#include "host/cli/compare_command.hpp"
 #include "host/cli/portfolio_command.hpp"
 #include "host/cli/run_command.hpp"
 #include "host/model/input_error.hpp"
@@ -43,6 +44,8 @@ int main(int argc, char** argv) {
   setup_calibrate_command(app, calibrate_options);
   BacktestOptions backtest_options;
   setup_backtest_command(app, backtest_options);
+  CompareOptions compare_options;
+  setup_compare_command(app, compare_options);
 
   try {
     app.parse(argc, argv);
@@ -55,6 +58,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("run")) return run_command(run_options, join_arguments(argc, argv));
     if (app.got_subcommand("calibrate")) return calibrate_command(calibrate_options, join_arguments(argc, argv));
     if (app.got_subcommand("backtest")) return backtest_command(backtest_options);
+    if (app.got_subcommand("compare")) return compare_command(compare_options);
     return portfolio_generate_command(portfolio_options);
   } catch (const InputError& error) {
     std::fprintf(stderr, "margin-stress: error: %s\n", error.what());

@@ -42,9 +42,9 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 void check_memory(const ModelConfig& config) {
   const double points = static_cast<double>(config.run.scenarios) * static_cast<double>(config.run.steps + 1);
   const double markets = static_cast<double>(config.market_count());
-  // Paths: price, depth, oracle per market, regime and collateral per step; series: four doubles
+  // Paths: price, depth, oracle per market, regime and collateral per step; series: six doubles
   // per market, rounds, fund and regime per step.
-  const double bytes = points * (markets * 3 * 8 + 9) + points * (markets * 4 * 8 + 13);
+  const double bytes = points * (markets * 3 * 8 + 9) + points * (markets * 6 * 8 + 13);
   const double physical = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
   if (physical > 0 && bytes > 0.8 * physical) {
     char message[256];

@@ -75,7 +75,8 @@ std::vector<MarketSpec> read_markets(const TomlTableReader& document) {
   std::vector<MarketSpec> markets;
   for (const TomlTableReader& table :
        document.tables("markets", {"name", "initial_price_usd", "lot_size", "depth_usd", "initial_margin_fraction",
-                                   "maintenance_margin_fraction", "reference_volatility"})) {
+                                   "maintenance_margin_fraction", "reference_volatility", "margin_tiers",
+                                   "open_interest_lower_cap_usd", "open_interest_upper_cap_usd"})) {
     MarketSpec market;
     market.name = table.string("name");
     market.initial_price_usd = table.number("initial_price_usd");
@@ -84,6 +85,20 @@ std::vector<MarketSpec> read_markets(const TomlTableReader& document) {
     market.initial_margin_fraction = table.number("initial_margin_fraction");
     market.maintenance_margin_fraction = table.number("maintenance_margin_fraction");
     market.reference_volatility = table.number("reference_volatility");
+    // Optional, off by default: [[markets]] replaces the default's array whole, so a market's
+    // missing key cannot come from the built-in default.
+    if (table.contains("margin_tiers")) {
+      for (const std::vector<double>& row :
+           table.rows("margin_tiers", {"notional_cap_usd", "maintenance_rate", "max_leverage"})) {
+        market.margin_tiers.push_back({row[0], row[1], row[2]});
+      }
+    }
+    if (table.contains("open_interest_lower_cap_usd")) {
+      market.open_interest_lower_cap_usd = table.number("open_interest_lower_cap_usd");
+    }
+    if (table.contains("open_interest_upper_cap_usd")) {
+      market.open_interest_upper_cap_usd = table.number("open_interest_upper_cap_usd");
+    }
     markets.push_back(std::move(market));
   }
   return markets;

@@ -125,6 +125,20 @@ class TomlWriter {
     }
     out_ << "]\n";
   }
+  // An array of rows of numbers, one row per line.
+  void rows(std::string_view key, const std::vector<std::vector<double>>& values) {
+    if (values.empty()) {
+      out_ << key << " = []\n";
+      return;
+    }
+    out_ << key << " = [\n";
+    for (const std::vector<double>& entries : values) {
+      out_ << "  ";
+      row(entries.data(), entries.size());
+      out_ << ",\n";
+    }
+    out_ << "]\n";
+  }
   std::string text() const { return out_.str(); }
 
  private:
@@ -188,6 +202,13 @@ std::string config_to_toml(const ModelConfig& config) {
     toml.number("initial_margin_fraction", market.initial_margin_fraction);
     toml.number("maintenance_margin_fraction", market.maintenance_margin_fraction);
     toml.number("reference_volatility", market.reference_volatility);
+    std::vector<std::vector<double>> tiers;
+    for (const MarginTier& tier : market.margin_tiers) {
+      tiers.push_back({tier.notional_cap_usd, tier.maintenance_rate, tier.max_leverage});
+    }
+    toml.rows("margin_tiers", tiers);
+    toml.number("open_interest_lower_cap_usd", market.open_interest_lower_cap_usd);
+    toml.number("open_interest_upper_cap_usd", market.open_interest_upper_cap_usd);
   }
 
   toml.header("[impact]");

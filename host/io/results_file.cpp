@@ -205,6 +205,8 @@ void write_step_series(const Group& group, const Axes& axes, const StepSeries& s
   per_market("mark_price_usd", usd, series.mark_price_usd);
   per_market("margin_scale", dimensionless, series.margin_scale);
   per_market("liquidated_notional_usd", usd, series.liquidated_notional_usd);
+  per_market("open_notional_usd", usd, series.open_notional_usd);
+  per_market("initial_margin_usd", usd, series.initial_margin_usd);
   per_step("cascade_rounds", dimensionless, series.cascade_rounds);
   per_step("insurance_fund_usd", usd, series.insurance_fund_usd);
   per_step("regime", dimensionless, series.regime);

@@ -228,6 +228,34 @@ std::vector<double> TomlTableReader::square_matrix(std::string_view key) const {
   return values;
 }
 
+std::vector<std::vector<double>> TomlTableReader::rows(std::string_view key,
+                                                       std::initializer_list<std::string_view> columns) const {
+  const toml::node& node = required(key);
+  const std::string path = key_path(key);
+  const auto* array = node.as_array();
+  if (array == nullptr) fail_type(node, path, "an array of arrays (one array per row)");
+  std::string column_names;
+  for (const std::string_view column : columns) column_names += (column_names.empty() ? "" : ", ") + std::string(column);
+  std::vector<std::vector<double>> values;
+  values.reserve(array->size());
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const toml::node& row_node = (*array)[i];
+    const std::string row_path = path + " row " + std::to_string(i);
+    const auto* row = row_node.as_array();
+    if (row == nullptr) fail_type(row_node, row_path, "an array [" + column_names + "]");
+    if (row->size() != columns.size()) {
+      fail(row_node, row_path + ": " + std::to_string(row->size()) + " entries, expected " +
+                         std::to_string(columns.size()) + " (" + column_names + ")");
+    }
+    std::vector<double> entries;
+    for (std::size_t j = 0; j < row->size(); ++j) {
+      entries.push_back(element_number((*row)[j], row_path + ", " + std::string(columns.begin()[j])));
+    }
+    values.push_back(std::move(entries));
+  }
+  return values;
+}
+
 TomlTableReader TomlTableReader::table(std::string_view key,
                                        std::initializer_list<std::string_view> allowed_keys) const {
   const toml::node& node = required(key);

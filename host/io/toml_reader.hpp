@@ -42,6 +42,9 @@ class TomlTableReader {
   std::vector<std::string> strings(std::string_view key) const;
   // An array of n arrays of n numbers each, flattened row-major (n = 0 allowed).
   std::vector<double> square_matrix(std::string_view key) const;
+  // An array of rows, each an array of one number per entry of `columns` (the column names, for
+  // messages: "markets[0].margin_tiers row 2: 2 entries, expected 3 (cap, rate, leverage)").
+  std::vector<std::vector<double>> rows(std::string_view key, std::initializer_list<std::string_view> columns) const;
 
   TomlTableReader table(std::string_view key, std::initializer_list<std::string_view> allowed_keys) const;
   // An array of tables ([[key]] in TOML), one reader per element, in order.

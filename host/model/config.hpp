@@ -9,6 +9,16 @@
 
 namespace margin_stress {
 
+// One row of a venue's notional bracket table (docs/model.md, "Equity and margin"; Binance's
+// "tax brackets"): a position whose notional at the mark is above the previous row's cap and at
+// most this row's cap needs maintenance N * maintenance_rate - (the bracket's maintenance amount)
+// and initial margin N / max_leverage, both times the margin scale.
+struct MarginTier {
+  double notional_cap_usd = 0.0;
+  double maintenance_rate = 0.0;
+  double max_leverage = 0.0;
+};
+
 // One perpetual-futures market (docs/model.md, "Markets").
 struct MarketSpec {
   std::string name;
@@ -18,6 +28,13 @@ struct MarketSpec {
   double initial_margin_fraction = 0.0;      // imf, before the margin scale
   double maintenance_margin_fraction = 0.0;  // mmf, before the margin scale; 0 < mmf <= imf <= 1
   double reference_volatility = 0.0;         // sigma_ref, annualised, for the volatility-scaled policy
+  // Size-scaled margins (docs/model.md, "Equity and margin"), both off by default. Notional
+  // brackets with increasing caps replace imf and mmf in the engine; empty: the linear fractions.
+  std::vector<MarginTier> margin_tiers;
+  // Open-interest-scaled initial margin (dYdX v4 OIMF): imf rises linearly from the lower cap to
+  // 1 at the upper cap of the market's long open notional; both 0: off.
+  double open_interest_lower_cap_usd = 0.0;
+  double open_interest_upper_cap_usd = 0.0;
 };
 
 enum class ImpactLaw { linear, square_root };

@@ -46,6 +46,11 @@ struct StepSeries {
   std::vector<double> mark_price_usd;           // [s][t][m]
   std::vector<double> margin_scale;             // [s][t][m]
   std::vector<double> liquidated_notional_usd;  // [s][t][m]
+  // The positions open at the end of the step, at its end mark M: their notional sum |q| lot M,
+  // and the initial margin they require at the step's scale s (sum |q| lot M imf s with the imf in
+  // force, or the brackets' requirement where the market has them).
+  std::vector<double> open_notional_usd;        // [s][t][m]
+  std::vector<double> initial_margin_usd;       // [s][t][m]
   std::vector<std::int32_t> cascade_rounds;     // [s][t]
   std::vector<double> insurance_fund_usd;       // [s][t], after the step's settlement
   std::vector<std::uint8_t> regime;             // [s][t], the hidden regime (for analysis only)
@@ -60,6 +65,8 @@ struct StepSeries {
     mark_price_usd.assign(per_market, 0.0);
     margin_scale.assign(per_market, 0.0);
     liquidated_notional_usd.assign(per_market, 0.0);
+    open_notional_usd.assign(per_market, 0.0);
+    initial_margin_usd.assign(per_market, 0.0);
     cascade_rounds.assign(per_step, 0);
     insurance_fund_usd.assign(per_step, 0.0);
     regime.assign(per_step, 0);

@@ -35,6 +35,8 @@ constexpr std::uint64_t max_seed = std::numeric_limits<std::int64_t>::max();
 // normals that never exceed 8.7 in magnitude, and the largest position must stay below 9e18 lots.
 constexpr double max_entry_price_normal = 8.7;
 constexpr double max_position_lots = 9.0e18;
+// Venues publish about ten notional brackets; the engine looks a position's bracket up linearly.
+constexpr std::size_t max_margin_tiers = 64;
 
 std::string text(double value) {
   char buffer[64];
@@ -83,6 +85,70 @@ void check_run(const ConfigChecker& check, const RunParams& run) {
     check.fail("run.threads: " + std::to_string(run.threads) + " is not >= 0 (0: all hardware threads)");
 }
 
+// Notional brackets (docs/model.md, "Equity and margin"). Besides the order of the rows, maintenance
+// must stay below initial margin: mmr_b <= 1 / lev_b in every bracket, strictly in the first. In
+// bracket b, IM - MM = N (1 / lev_b - mmr_b) + cum_b with cum_b >= 0 (rates do not decrease), so
+// this keeps MM < IM at every notional N > 0 (cum_b = 0 only while the rates still equal mmr_0 <
+// 1 / lev_0 <= 1 / lev_b), in particular at each bracket's lower edge L_b = cap_{b-1}, where
+// L_b mmr_b - cum_b < L_b / lev_b, and beyond the last cap.
+void check_margin_tiers(const ConfigChecker& check, const std::string& field, const std::vector<MarginTier>& tiers) {
+  if (tiers.size() > max_margin_tiers) {
+    check.fail(field + ": " + std::to_string(tiers.size()) + " rows, at most " + std::to_string(max_margin_tiers) +
+               " are allowed");
+  }
+  for (std::size_t j = 0; j < tiers.size(); ++j) {
+    const MarginTier& tier = tiers[j];
+    const std::string row = field + " row " + std::to_string(j) + ", ";
+    const double cap = tier.notional_cap_usd;
+    const double rate = tier.maintenance_rate;
+    const double leverage = tier.max_leverage;
+    if (!(std::isfinite(cap) && cap > 0.0)) check.fail(row + "notional_cap_usd: " + text(cap) + " is not a finite number > 0");
+    if (!(rate > 0.0 && rate <= 1.0)) check.fail(row + "maintenance_rate: " + text(rate) + " is not in (0, 1]");
+    if (!(std::isfinite(leverage) && leverage >= 1.0)) {
+      check.fail(row + "max_leverage: " + text(leverage) + " is not a finite number >= 1");
+    }
+    if (j > 0) {
+      const MarginTier& previous = tiers[j - 1];
+      if (!(cap > previous.notional_cap_usd)) {
+        check.fail(row + "notional_cap_usd: " + text(cap) + " is not above the previous row's cap " +
+                   text(previous.notional_cap_usd) + " (caps must increase strictly)");
+      }
+      if (rate < previous.maintenance_rate) {
+        check.fail(row + "maintenance_rate: " + text(rate) + " is below the previous row's rate " +
+                   text(previous.maintenance_rate) + " (rates must not decrease)");
+      }
+      if (leverage > previous.max_leverage) {
+        check.fail(row + "max_leverage: " + text(leverage) + " is above the previous row's leverage " +
+                   text(previous.max_leverage) + " (leverage must not increase)");
+      }
+    }
+    const bool below = j == 0 ? rate < 1.0 / leverage : rate <= 1.0 / leverage;
+    if (!below) {
+      check.fail(row + "maintenance_rate: " + text(rate) + " is not " + (j == 0 ? "below" : "at most") +
+                 " the initial rate 1 / max_leverage = " + text(1.0 / leverage) +
+                 " (maintenance must stay below initial margin inside the bracket)");
+    }
+  }
+}
+
+// Open-interest caps (docs/model.md, "Equity and margin"): both 0 (off), or 0 <= lower < upper.
+void check_open_interest_caps(const ConfigChecker& check, const std::string& field, const MarketSpec& market) {
+  const double lower = market.open_interest_lower_cap_usd;
+  const double upper = market.open_interest_upper_cap_usd;
+  check.non_negative_finite(field + "open_interest_lower_cap_usd", lower);
+  check.non_negative_finite(field + "open_interest_upper_cap_usd", upper);
+  if (lower == 0.0 && upper == 0.0) return;
+  if (!(upper > lower)) {
+    check.fail(field + "open_interest_upper_cap_usd: " + text(upper) + " is not above open_interest_lower_cap_usd = " +
+               text(lower) + " (both 0: no open-interest scaling)");
+  }
+  if (!market.margin_tiers.empty()) {
+    check.fail(field + "open_interest_upper_cap_usd: " + text(upper) +
+               " with margin_tiers: a market takes margin_tiers or open-interest caps, not both (its tiers set the "
+               "initial margin)");
+  }
+}
+
 void check_markets(const ConfigChecker& check, const std::vector<MarketSpec>& markets) {
   if (markets.empty() || markets.size() > max_markets) {
     check.fail("markets: " + std::to_string(markets.size()) + " entries, expected 1 to " + std::to_string(max_markets));
@@ -108,6 +174,8 @@ void check_markets(const ConfigChecker& check, const std::vector<MarketSpec>& ma
                  " is not in (0, initial_margin_fraction = " + text(imf) + "]");
     }
     check.positive_finite(field + "reference_volatility", market.reference_volatility);
+    check_margin_tiers(check, field + "margin_tiers", market.margin_tiers);
+    check_open_interest_caps(check, field, market);
   }
 }
 

@@ -53,6 +53,8 @@ void expect_same_scenario(const BatchResults& x, std::int64_t s, const BatchResu
     for (std::int64_t m = 0; m < u.markets; ++m) {
       EXPECT_EQ(u.mark_price_usd[u.market_index(s, step, m)], v.mark_price_usd[v.market_index(t, step, m)]);
       EXPECT_EQ(u.margin_scale[u.market_index(s, step, m)], v.margin_scale[v.market_index(t, step, m)]);
+      EXPECT_EQ(u.open_notional_usd[u.market_index(s, step, m)], v.open_notional_usd[v.market_index(t, step, m)]);
+      EXPECT_EQ(u.initial_margin_usd[u.market_index(s, step, m)], v.initial_margin_usd[v.market_index(t, step, m)]);
     }
   }
 }

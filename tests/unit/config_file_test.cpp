@@ -180,8 +180,8 @@ ModelConfig every_field_changed() {
   ModelConfig c = default_config();
   c.run = {12345, 777, 0.1 + 0.2, 9223372036854775807u, 3};
   c.markets.resize(2);
-  c.markets[0] = {"BTC \"perp\" \\ ü", 61234.5, 1e-8, 3.3e9, 0.05, 0.025, 0.45};
-  c.markets[1] = {"Ξ-2", 1.7976931348623157e308, 1e-300, 1e15, 1.0, 1.0, 1.0 / 3.0};
+  c.markets[0] = {"BTC \"perp\" \\ ü", 61234.5, 1e-8, 3.3e9, 0.05, 0.025, 0.45, {}, 0.0, 0.0};
+  c.markets[1] = {"Ξ-2", 1.7976931348623157e308, 1e-300, 1e15, 1.0, 1.0, 1.0 / 3.0, {}, 0.0, 0.0};
   c.impact = {ImpactLaw::square_root, 0.25, 0.0, 0.75};
   c.liquidation = {LiquidationMode::partial, 0.0125, 9999};
   c.insurance_fund = {123456789.125, false};

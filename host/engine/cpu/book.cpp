@@ -11,7 +11,11 @@ Book make_book(const ModelConfig& config, const Portfolio& portfolio) {
   book.position_market = portfolio.market_index;
   book.entry_price_usd = portfolio.entry_price_usd;
   book.initial_quantity = portfolio.quantity_lots;
-  for (const MarketSpec& market : config.markets) book.lot_size.push_back(market.lot_size);
+  for (const MarketSpec& market : config.markets) {
+    book.lot_size.push_back(market.lot_size);
+    book.margin_brackets.push_back(make_margin_brackets(market.margin_tiers));
+    book.scales_with_open_interest = book.scales_with_open_interest || market.open_interest_upper_cap_usd > 0.0;
+  }
 
   book.position_account.resize(static_cast<std::size_t>(book.positions));
   book.initial_cash.resize(static_cast<std::size_t>(book.accounts));

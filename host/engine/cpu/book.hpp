@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "host/engine/cpu/margin_schedule.hpp"
 #include "host/model/config.hpp"
 #include "host/model/money.hpp"
 #include "host/model/portfolio.hpp"
@@ -25,6 +26,10 @@ struct Book {
   std::vector<std::int64_t> initial_quantity; // per position
   // The outside liquidity providers hold the other side of the book's net position per market.
   std::vector<std::int64_t> initial_lp_inventory;  // per market, = -sum of q over the market
+  // Size-scaled margins (docs/model.md, "Equity and margin"): per market, its notional brackets
+  // (empty: the linear fractions), and whether any market's imf scales with open interest.
+  std::vector<std::vector<MarginBracket>> margin_brackets;
+  bool scales_with_open_interest = false;
 };
 
 Book make_book(const ModelConfig& config, const Portfolio& portfolio);

@@ -2,14 +2,18 @@
 //   E_a  = K_a 1e-6 + sum_p q_p lot_m M_m                      (equity, in USD)
 //   E'_a = E_a - (1 - c) max(C_a, 0),  C_a = K_a 1e-6 + sum_p q_p lot_m e_p
 //                                      (margin equity: collateral valued at c per dollar)
-//   MM_a = sum_p |q_p| (lot_m M_m mmf_m s_m),  IM_a likewise with imf_m.
+//   MM_a = sum_p |q_p| (lot_m M_m mmf_m s_m),  IM_a likewise with the imf in force,
+// except for a position in a market with notional brackets, N_p = |q_p| lot_m M_m in bracket b:
+//   MM_p = s_m (N_p mmr_b - cum_b),  IM_p = s_m (N_p / lev_b).
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <vector>
 
 #include "host/engine/cpu/book.hpp"
+#include "host/engine/cpu/margin_schedule.hpp"
 #include "host/engine/cpu/scenario_state.hpp"
 
 namespace margin_stress::cpu {
@@ -49,8 +53,15 @@ inline AccountValuation value_account(const Book& book, const ScenarioState& sta
     const double lots = static_cast<double>(quantity);
     const double abs_lots = static_cast<double>(std::llabs(quantity));
     valuation.equity_usd += lots * market.value_per_lot_usd;
-    valuation.maintenance_margin_usd += abs_lots * market.maintenance_per_lot_usd;
-    valuation.initial_margin_usd += abs_lots * market.initial_per_lot_usd;
+    if (market.margin_tiers == nullptr) {
+      valuation.maintenance_margin_usd += abs_lots * market.maintenance_per_lot_usd;
+      valuation.initial_margin_usd += abs_lots * market.initial_per_lot_usd;
+    } else {
+      const double notional_usd = abs_lots * market.value_per_lot_usd;
+      const MarginBracket& bracket = margin_bracket(*market.margin_tiers, notional_usd);
+      valuation.maintenance_margin_usd += tiered_maintenance_margin_usd(bracket, notional_usd, market.margin_scale);
+      valuation.initial_margin_usd += tiered_initial_margin_usd(bracket, notional_usd, market.margin_scale);
+    }
     valuation.notional_usd += abs_lots * market.value_per_lot_usd;
     valuation.has_positions = true;
   }
@@ -64,9 +75,28 @@ inline bool is_liquidatable(const AccountValuation& valuation) {
   return valuation.has_positions && valuation.margin_equity_usd < valuation.maintenance_margin_usd;
 }
 
-// The trigger alone, for the cascade's scan of every account: the same sums as value_account, in
-// the same order, without the two the trigger does not need.
-inline bool is_below_maintenance(const Book& book, const ScenarioState& state, std::int64_t account) {
+// Per market with notional brackets, the initial margin of its open positions, sum_p s (N_p / lev_b),
+// in position order (IM is not linear in the lots there, so the positions count one by one); 0 for
+// the other markets, whose initial margin is their open lots times initial_per_lot_usd.
+inline void tiered_initial_margin_by_market(const Book& book, const ScenarioState& state,
+                                            std::vector<double>& initial_margin_usd) {
+  initial_margin_usd.assign(state.markets.size(), 0.0);
+  for (std::size_t p = 0; p < state.quantity.size(); ++p) {
+    const auto m = static_cast<std::size_t>(book.position_market[p]);
+    const MarketState& market = state.markets[m];
+    if (market.margin_tiers == nullptr || state.quantity[p] == 0) continue;
+    const double notional_usd = static_cast<double>(std::llabs(state.quantity[p])) * market.value_per_lot_usd;
+    initial_margin_usd[m] +=
+        tiered_initial_margin_usd(margin_bracket(*market.margin_tiers, notional_usd), notional_usd, market.margin_scale);
+  }
+}
+
+// Whether a scan may meet a market with notional brackets. A run without any takes the linear
+// loop, whose work per position is the same as before brackets existed (the hot loop of the cascade).
+enum class MarginTiers { absent, present };
+
+template <MarginTiers tiers>
+inline bool below_maintenance(const Book& book, const ScenarioState& state, std::int64_t account) {
   const auto a = static_cast<std::size_t>(account);
   const std::int64_t* quantity = state.quantity.data();
   const std::int32_t* position_market = book.position_market.data();
@@ -78,11 +108,26 @@ inline bool is_below_maintenance(const Book& book, const ScenarioState& state, s
     if (quantity[p] == 0) continue;
     const MarketState& market = markets[position_market[p]];
     equity_usd += static_cast<double>(quantity[p]) * market.value_per_lot_usd;
-    maintenance_margin_usd += static_cast<double>(std::llabs(quantity[p])) * market.maintenance_per_lot_usd;
     has_positions = true;
+    if constexpr (tiers == MarginTiers::present) {
+      if (market.margin_tiers != nullptr) {
+        const double notional_usd = static_cast<double>(std::llabs(quantity[p])) * market.value_per_lot_usd;
+        maintenance_margin_usd += tiered_maintenance_margin_usd(margin_bracket(*market.margin_tiers, notional_usd),
+                                                                notional_usd, market.margin_scale);
+        continue;
+      }
+    }
+    maintenance_margin_usd += static_cast<double>(std::llabs(quantity[p])) * market.maintenance_per_lot_usd;
   }
   if (!has_positions) return false;
   return equity_usd - collateral_haircut_usd(book, state, account) < maintenance_margin_usd;
+}
+
+// The trigger alone, for the cascade's scan of every account: the same sums as value_account, in
+// the same order, without the two the trigger does not need.
+inline bool is_below_maintenance(const Book& book, const ScenarioState& state, std::int64_t account) {
+  return state.has_margin_tiers ? below_maintenance<MarginTiers::present>(book, state, account)
+                                : below_maintenance<MarginTiers::absent>(book, state, account);
 }
 
 }  // namespace margin_stress::cpu

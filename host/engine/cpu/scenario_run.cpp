@@ -9,6 +9,8 @@
 #include "host/engine/cpu/cascade.hpp"
 #include "host/engine/cpu/impact.hpp"
 #include "host/engine/cpu/margin.hpp"
+#include "host/engine/cpu/mark_to_market.hpp"
+#include "host/engine/cpu/open_interest.hpp"
 #include "host/engine/cpu/regime_filter.hpp"
 #include "host/engine/cpu/settlement.hpp"
 
@@ -67,6 +69,7 @@ void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths&
     market.fundamental_price_usd = paths.fundamental_price_usd[at];
     market.oracle_factor = paths.oracle_factor[at];
     market.policy_variance = initial_ewma_variance(spec.reference_volatility, dt_years);
+    market.initial_margin_fraction = spec.initial_margin_fraction;
     market.reprice(spec);
   }
   const MarginPolicyParams& policy = config.margin_policy;
@@ -92,6 +95,18 @@ void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths&
   step_markets.effective_depth_usd.resize(markets);
   std::vector<LiquidationFill> fills;
   std::vector<double> previous_mark(markets);
+  // Open lots change only through a step's liquidation fills and the ADL closes that can follow
+  // them (docs/model.md sections 7 and 8), so they are recounted only after such a step.
+  std::vector<std::int64_t> open_lots(markets);
+  const auto count_open_lots = [&] {
+    std::fill(open_lots.begin(), open_lots.end(), 0);
+    for (std::int64_t p = 0; p < book.positions; ++p) {
+      open_lots[static_cast<std::size_t>(book.position_market[static_cast<std::size_t>(p)])] +=
+          std::llabs(state.quantity[static_cast<std::size_t>(p)]);
+    }
+  };
+  count_open_lots();
+  std::vector<double> tiered_initial_margin(markets, 0.0);
 
   for (std::int64_t t = 1; t <= paths.steps; ++t) {
     step = t;
@@ -117,6 +132,7 @@ void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths&
           std::max(metrics.peak_impact[m], std::fabs(market.market_price_usd / market.fundamental_price_usd - 1.0));
       metrics.max_margin_scale[m] = std::max(metrics.max_margin_scale[m], market.margin_scale);
     }
+    if (book.scales_with_open_interest) scale_initial_margin_by_open_interest(book, config, state);
 
     // 2. The liquidation cascade, then 3. settlement of bankrupt accounts.
     fills.clear();
@@ -140,8 +156,16 @@ void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths&
       step_notional[m] += static_cast<double>(std::llabs(fill.traded_lots)) * book.lot_size[m] * fill.price_usd;
       metrics.liquidation_count[m] += 1;
     }
+    // The positions still open, at the end-of-step marks and the step's scale: integer open lots
+    // per market, then one product each for their notional and initial margin (docs/results.md).
+    if (!fills.empty()) count_open_lots();
+    if (state.has_margin_tiers) tiered_initial_margin_by_market(book, state, tiered_initial_margin);
     for (std::size_t m = 0; m < markets; ++m) {
       const auto mi = series.market_index(scenario, row, static_cast<std::int64_t>(m));
+      series.initial_margin_usd[mi] = state.markets[m].margin_tiers != nullptr
+                                          ? tiered_initial_margin[m]
+                                          : static_cast<double>(open_lots[m]) * state.markets[m].initial_per_lot_usd;
+      series.open_notional_usd[mi] = static_cast<double>(open_lots[m]) * state.markets[m].value_per_lot_usd;
       series.fundamental_price_usd[mi] = state.markets[m].fundamental_price_usd;
       series.mark_price_usd[mi] = state.markets[m].mark_price_usd;
       series.margin_scale[mi] = state.markets[m].margin_scale;

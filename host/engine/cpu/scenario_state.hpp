@@ -20,18 +20,24 @@ struct MarketState {
   double mark_price_usd = 0.0;         // M_m = X_m o_m: equity and margins use it
   double margin_scale = 1.0;           // s_m(t), set by the policy at the start of the step
   double policy_variance = 0.0;        // v_m, the policy's per-step variance of observed mark log returns
+  // imf in force this step: the market's own, or raised by its open interest at the start of the
+  // step (OIMF), then fixed for the whole step.
+  double initial_margin_fraction = 0.0;
+  // The market's notional brackets (Book::margin_brackets), or null for the linear fractions, whose
+  // requirements are the per-lot constants below.
+  const std::vector<MarginBracket>* margin_tiers = nullptr;
   // Per-round constants of the hot loop: value and maintenance requirement of one lot at the mark.
   double value_per_lot_usd = 0.0;
   double maintenance_per_lot_usd = 0.0;
   double initial_per_lot_usd = 0.0;
 
-  // Recomputes X, M and the per-lot constants after F, o, J or s changed.
+  // Recomputes X, M and the per-lot constants after F, o, J, s or the imf in force changed.
   void reprice(const MarketSpec& spec) {
     market_price_usd = fundamental_price_usd * std::exp(permanent_impact + temporary_impact);
     mark_price_usd = market_price_usd * oracle_factor;
     value_per_lot_usd = spec.lot_size * mark_price_usd;
     maintenance_per_lot_usd = value_per_lot_usd * spec.maintenance_margin_fraction * margin_scale;
-    initial_per_lot_usd = value_per_lot_usd * spec.initial_margin_fraction * margin_scale;
+    initial_per_lot_usd = value_per_lot_usd * initial_margin_fraction * margin_scale;
   }
 };
 
@@ -43,6 +49,7 @@ struct ScenarioState {
   micro_usd insurance_fund = 0;
   double collateral_value = 1.0;  // c(t), from the scenario path
   std::vector<MarketState> markets;
+  bool has_margin_tiers = false;  // some market has notional brackets
   std::vector<double> regime_probabilities;  // the platform's filter (regime_aware policy only)
 
   void reset(const Book& book, micro_usd initial_insurance_fund) {
@@ -53,6 +60,12 @@ struct ScenarioState {
     insurance_fund = initial_insurance_fund;
     collateral_value = 1.0;
     markets.assign(static_cast<std::size_t>(book.markets), MarketState{});
+    has_margin_tiers = false;
+    for (std::size_t m = 0; m < markets.size(); ++m) {
+      if (book.margin_brackets[m].empty()) continue;
+      markets[m].margin_tiers = &book.margin_brackets[m];
+      has_margin_tiers = true;
+    }
   }
 };
 

@@ -1,0 +1,694 @@
+#include "host/cli/compare_command.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <locale>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <utility>
+
+#include "host/analysis/comparison.hpp"
+#include "host/cli/progress.hpp"
+#include "host/engine/engine.hpp"
+#include "host/io/atomic_output.hpp"
+#include "host/io/config_file.hpp"
+#include "host/io/config_writer.hpp"
+#include "host/io/portfolio_file.hpp"
+#include "host/model/input_error.hpp"
+#include "host/model/validate_config.hpp"
+#include "host/portfolio/generator.hpp"
+#include "scenarios/scenario_builder.hpp"
+
+namespace margin_stress {
+namespace {
+
+// An empty CSV field and "n/a" in the table.
+constexpr double not_applicable = std::numeric_limits<double>::quiet_NaN();
+
+// ---------------------------------------------------------------------------------------------
+// Policy files
+
+std::string read_policy_text(const std::string& path) {
+  std::error_code status_error;
+  const std::filesystem::file_status status = std::filesystem::status(path, status_error);
+  if (!std::filesystem::exists(status)) throw InputError(path + ": policy file not found");
+  if (std::filesystem::is_directory(status)) throw InputError(path + ": is a directory, not a policy file");
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw InputError(path + ": cannot open the policy file: " + std::strerror(errno));
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// The layering rule of parse_config (docs/config.md), applied over the base config instead of the
+// built-in default: tables merge key by key, every other value replaces the base's.
+void layer(toml::table& base, toml::table&& overlay) {
+  for (auto&& [key, node] : overlay) {
+    toml::node* existing = base.get(key.str());
+    if (existing != nullptr && existing->is_table() && node.is_table()) {
+      layer(*existing->as_table(), std::move(*node.as_table()));
+    } else {
+      base.insert_or_assign(key, std::move(node));
+    }
+  }
+}
+
+// The market keys a policy may set: how much margin a position needs, not what the market is.
+constexpr const char* policy_market_keys =
+    "initial_margin_fraction, maintenance_margin_fraction, reference_volatility, margin_tiers, "
+    "open_interest_lower_cap_usd and open_interest_upper_cap_usd";
+
+// The configuration's fields a policy may change, set to the base's, so that what is left to
+// compare is everything the scenarios, the market and the book are made of.
+ModelConfig without_policy_fields(const ModelConfig& base, ModelConfig config) {
+  config.margin_policy = base.margin_policy;
+  config.liquidation = base.liquidation;
+  config.insurance_fund = base.insurance_fund;
+  for (std::size_t m = 0; m < std::min(config.markets.size(), base.markets.size()); ++m) {
+    config.markets[m].initial_margin_fraction = base.markets[m].initial_margin_fraction;
+    config.markets[m].maintenance_margin_fraction = base.markets[m].maintenance_margin_fraction;
+    config.markets[m].reference_volatility = base.markets[m].reference_volatility;
+    config.markets[m].margin_tiers = base.markets[m].margin_tiers;
+    config.markets[m].open_interest_lower_cap_usd = base.markets[m].open_interest_lower_cap_usd;
+    config.markets[m].open_interest_upper_cap_usd = base.markets[m].open_interest_upper_cap_usd;
+  }
+  return config;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+// Where a line of config_to_toml's output sits, as a key path ("run.steps", "markets[1].lot_size").
+class TomlPosition {
+ public:
+  void advance(const std::string& line) {
+    if (line.rfind("[[", 0) == 0) {
+      const std::string name = line.substr(2, line.find("]]") - 2);
+      table_ = name + "[" + std::to_string(array_counts_[name]++) + "]";
+      key_.clear();
+    } else if (line.rfind("[", 0) == 0) {
+      table_ = line.substr(1, line.find(']') - 1);
+      key_.clear();
+    } else if (const std::size_t equals = line.find(" = "); equals != std::string::npos && line[0] != ' ') {
+      key_ = line.substr(0, equals);
+    }
+  }
+  std::string field() const { return table_.empty() ? key_ : key_.empty() ? table_ : table_ + "." + key_; }
+
+ private:
+  std::string table_;
+  std::string key_;
+  std::map<std::string, int> array_counts_;
+};
+
+std::string trimmed(const std::string& line) {
+  const std::size_t first = line.find_first_not_of(' ');
+  return first == std::string::npos ? std::string() : line.substr(first);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+std::string format(const char* pattern, double value) {
+  char text[64];
+  std::snprintf(text, sizeof text, pattern, value);
+  return text;
+}
+
+// Dollars with thousands separators from 1,000 on, cents below; `sign` writes + before a positive value.
+std::string usd_text(double value, bool sign = false) {
+  if (!std::isfinite(value)) return "n/a";
+  const std::string prefix = value < 0.0 ? "-" : (sign && value > 0.0 ? "+" : "");
+  if (std::fabs(value) < 1000.0) return prefix + format("%.2f", std::fabs(value));
+  const std::string digits = format("%.0f", std::fabs(value));
+  std::string grouped;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) grouped += ',';
+    grouped += digits[i];
+  }
+  return prefix + grouped;
+}
+
+enum class Unit { usd, fraction, probability, count, leverage };
+
+std::string value_text(Unit unit, double value, bool sign = false) {
+  if (!std::isfinite(value)) return "n/a";
+  switch (unit) {
+    case Unit::usd:
+      return usd_text(value, sign);
+    case Unit::fraction:
+      return format(sign ? "%+.2f %%" : "%.2f %%", 100.0 * value);
+    case Unit::probability:
+      return format(sign ? "%+.4f" : "%.4f", value);
+    case Unit::count:
+      return format(sign ? "%+.2f" : "%.2f", value);
+    case Unit::leverage:
+      return format(sign ? "%+.2fx" : "%.2fx", value);
+  }
+  return "?";
+}
+
+std::string t_text(double t) { return std::isfinite(t) ? format("%.2f", t) : "n/a"; }
+
+struct MetricLabel {
+  const char* label;
+  Unit unit;
+};
+
+// The table's name and unit of every compared metric (host/analysis/comparison.hpp).
+MetricLabel label_of(const std::string& metric) {
+  static const std::map<std::string, MetricLabel> labels = {
+      {"bad_debt_usd", {"bad debt, USD", Unit::usd}},
+      {"liquidated_notional_usd", {"liquidated notional, USD", Unit::usd}},
+      {"adl_notional_usd", {"ADL volume, USD", Unit::usd}},
+      {"fund_exhausted", {"insurance fund exhausted (probability)", Unit::probability}},
+      {"cascade_rounds_total", {"cascade rounds per scenario", Unit::count}},
+      {"cascade_rounds_max", {"most cascade rounds in one step", Unit::count}},
+      {"average_required_margin_usd", {"required margin, mean over steps, USD", Unit::usd}},
+      {"peak_required_margin_usd", {"required margin, peak over steps, USD", Unit::usd}},
+      {"average_allowed_leverage", {"allowed leverage, mean over steps", Unit::leverage}},
+      {"margin_increase_1h_usd", {"largest rise within 1 h, USD", Unit::usd}},
+      {"margin_increase_1h_fraction", {"largest rise within 1 h", Unit::fraction}},
+      {"margin_increase_24h_usd", {"largest rise within 24 h, USD", Unit::usd}},
+      {"margin_increase_24h_fraction", {"largest rise within 24 h", Unit::fraction}},
+  };
+  return labels.at(metric);
+}
+
+std::string tail_label(const std::string& statistic) {
+  if (statistic == "var_99") return "VaR 99 %";
+  if (statistic == "es_99") return "ES 99 %";
+  if (statistic == "var_999") return "VaR 99.9 %";
+  return "ES 99.9 %";
+}
+
+std::string describe_policy(const MarginPolicyParams& policy) {
+  std::string text(toml_name(policy.kind));
+  if (policy.kind == MarginPolicyKind::volatility_scaled) {
+    text += policy.volatility_estimator == VolatilityEstimator::ewma
+                ? format(", EWMA lambda %g", policy.ewma_lambda)
+                : format(", GARCH alpha %g", policy.garch_alpha) + format(" beta %g", policy.garch_beta);
+  } else if (policy.kind == MarginPolicyKind::regime_aware) {
+    text += ", " + std::to_string(policy.regime_scales.size()) + " regime scales";
+  }
+  if (policy.kind == MarginPolicyKind::static_margin) return text;
+  text += format(", scale in [%g", policy.scale_floor) + format(", %g]", policy.scale_cap);
+  if (policy.stressed_weight > 0.0) {
+    text += format(", stressed weight %g", policy.stressed_weight) +
+            format(" at %g x reference", policy.stressed_volatility_ratio);
+  }
+  if (policy.buffer > 0.0) {
+    text += format(", buffer %g", policy.buffer) + format(" released above %g", policy.buffer_release_scale);
+  }
+  if (policy.max_increase_per_hour > 0.0) text += format(", raises <= %g/h", policy.max_increase_per_hour);
+  if (policy.max_decrease_per_hour > 0.0) text += format(", cuts <= %g/h", policy.max_decrease_per_hour);
+  if (policy.announcement_lag_seconds > 0.0)
+    text += format(", raises announced %g s ahead", policy.announcement_lag_seconds);
+  return text;
+}
+
+// What else than [margin_policy] the policy changes, for the report.
+std::string other_changes(const ModelConfig& base, const ModelConfig& policy) {
+  std::vector<std::string> changed;
+  bool margins = false;
+  for (std::size_t m = 0; m < base.markets.size(); ++m) {
+    const MarketSpec& a = base.markets[m];
+    const MarketSpec& b = policy.markets[m];
+    margins = margins || a.initial_margin_fraction != b.initial_margin_fraction ||
+              a.maintenance_margin_fraction != b.maintenance_margin_fraction ||
+              a.reference_volatility != b.reference_volatility || a.margin_tiers.size() != b.margin_tiers.size() ||
+              a.open_interest_lower_cap_usd != b.open_interest_lower_cap_usd ||
+              a.open_interest_upper_cap_usd != b.open_interest_upper_cap_usd;
+    for (std::size_t k = 0; k < std::min(a.margin_tiers.size(), b.margin_tiers.size()); ++k) {
+      margins = margins || a.margin_tiers[k].notional_cap_usd != b.margin_tiers[k].notional_cap_usd ||
+                a.margin_tiers[k].maintenance_rate != b.margin_tiers[k].maintenance_rate ||
+                a.margin_tiers[k].max_leverage != b.margin_tiers[k].max_leverage;
+    }
+  }
+  if (margins) changed.emplace_back("market margins");
+  const LiquidationParams& l = policy.liquidation;
+  if (l.mode != base.liquidation.mode || l.fee_rate != base.liquidation.fee_rate ||
+      l.max_cascade_rounds != base.liquidation.max_cascade_rounds) {
+    changed.emplace_back("[liquidation]");
+  }
+  if (policy.insurance_fund.initial_balance_usd != base.insurance_fund.initial_balance_usd ||
+      policy.insurance_fund.auto_deleveraging != base.insurance_fund.auto_deleveraging) {
+    changed.emplace_back("[insurance_fund]");
+  }
+  std::string text;
+  for (const std::string& item : changed) text += (text.empty() ? "; also " : ", ") + item;
+  return text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The comparison
+
+struct ComparedPolicy {
+  std::string name;  // the file name's stem, made unique
+  std::string path;
+  ModelConfig config;
+  PolicyScenarioMetrics metrics;
+  std::int64_t round_cap_hits = 0;
+  double max_abs_conservation_residual_usd = 0.0;
+  std::vector<DistributionSummary> summary;  // comparison_metrics() order
+  BaselineComparison against_baseline;       // empty for the baseline
+};
+
+std::string unique_name(const std::string& path, const std::vector<ComparedPolicy>& earlier) {
+  const std::string stem = std::filesystem::path(path).stem().string();
+  std::string name = stem;
+  for (int copy = 2;
+       std::any_of(earlier.begin(), earlier.end(), [&](const ComparedPolicy& p) { return p.name == name; }); ++copy) {
+    name = stem + "#" + std::to_string(copy);
+  }
+  return name;
+}
+
+const DistributionSummary& summary_of(const ComparedPolicy& policy, const std::string& metric) {
+  for (const DistributionSummary& summary : policy.summary) {
+    if (summary.metric == metric) return summary;
+  }
+  throw std::logic_error("no summary of " + metric);
+}
+
+// Scenarios per engine call: paths (three doubles per market, regime and collateral per step) and
+// series (six doubles per market, rounds, fund and regime per step) of about 256 MB, so that memory
+// does not grow with the number of scenarios (the per-scenario metrics are all that is kept).
+std::int64_t batch_scenarios(const ModelConfig& config) {
+  const double steps = static_cast<double>(config.run.steps);
+  const double markets = static_cast<double>(config.market_count());
+  const double bytes_per_scenario = (steps + 1.0) * (markets * 3 * 8 + 9) + steps * (markets * 6 * 8 + 13);
+  const auto batch = static_cast<std::int64_t>(256.0e6 / bytes_per_scenario);
+  return std::clamp<std::int64_t>(batch, 1, config.run.scenarios);
+}
+
+struct TableRow {
+  std::string label;
+  std::vector<std::string> cells;  // empty: a section heading
+};
+
+void print_rows(std::FILE* out, const std::vector<std::string>& columns, const std::vector<TableRow>& rows) {
+  std::size_t label_width = 0;
+  for (const TableRow& row : rows) {
+    if (!row.cells.empty()) label_width = std::max(label_width, row.label.size());
+  }
+  std::vector<std::size_t> widths;
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    std::size_t width = columns[c].size();
+    for (const TableRow& row : rows) {
+      if (c < row.cells.size()) width = std::max(width, row.cells[c].size());
+    }
+    widths.push_back(width + 2);
+  }
+  std::fprintf(out, "  %-*s", static_cast<int>(label_width), "");
+  for (std::size_t c = 0; c < columns.size(); ++c)
+    std::fprintf(out, "%*s", static_cast<int>(widths[c]), columns[c].c_str());
+  std::fprintf(out, "\n");
+  for (const TableRow& row : rows) {
+    if (row.cells.empty()) {
+      std::fprintf(out, "  %s\n", row.label.c_str());
+      continue;
+    }
+    std::fprintf(out, "  %-*s", static_cast<int>(label_width), row.label.c_str());
+    for (std::size_t c = 0; c < row.cells.size(); ++c) {
+      std::fprintf(out, "%*s", static_cast<int>(widths[c]), row.cells[c].c_str());
+    }
+    std::fprintf(out, "\n");
+  }
+}
+
+struct ReportContext {
+  const ModelConfig& base;
+  std::string book_source;
+  std::int64_t accounts = 0;
+  std::int64_t positions = 0;
+  std::string backend;
+  double wall_seconds = 0.0;
+};
+
+void print_report(std::FILE* out, const ReportContext& context, const std::vector<ComparedPolicy>& policies) {
+  const ModelConfig& base = context.base;
+  const std::int64_t short_steps = window_steps(short_window_seconds, base.run.step_seconds);
+  const std::int64_t long_steps = window_steps(long_window_seconds, base.run.step_seconds);
+  std::fprintf(
+      out, "margin policy comparison: %zu policies on the same %lld scenarios x %lld steps of %g s and the same book\n",
+      policies.size(), static_cast<long long>(base.run.scenarios), static_cast<long long>(base.run.steps),
+      base.run.step_seconds);
+  std::fprintf(out, "  base config  %s (seed %llu)\n", base.source_name.c_str(),
+               static_cast<unsigned long long>(base.run.seed));
+  std::fprintf(out, "  scenarios    %s\n", describe_scenarios(base).c_str());
+  std::fprintf(out, "  book         %lld accounts, %lld positions: %s\n", static_cast<long long>(context.accounts),
+               static_cast<long long>(context.positions), context.book_source.c_str());
+  std::fprintf(out, "  engine       %s; wall time %.1f s\n", context.backend.c_str(), context.wall_seconds);
+  for (std::size_t p = 0; p < policies.size(); ++p) {
+    std::fprintf(out, "  policy %zu     %s: %s: %s%s%s\n", p + 1, policies[p].name.c_str(), policies[p].path.c_str(),
+                 describe_policy(policies[p].config.margin_policy).c_str(),
+                 other_changes(base, policies[p].config).c_str(), p == 0 ? " (baseline)" : "");
+  }
+
+  std::vector<std::string> columns;
+  for (const ComparedPolicy& policy : policies) columns.push_back(policy.name);
+  std::vector<TableRow> rows;
+  const auto section = [&](const std::string& label) { rows.push_back({label, {}}); };
+  // One row of a statistic of a compared metric in every policy's column.
+  const auto row = [&](const std::string& label, const std::string& metric, double DistributionSummary::*statistic,
+                       Unit unit) {
+    TableRow r{"  " + label, {}};
+    for (const ComparedPolicy& policy : policies)
+      r.cells.push_back(value_text(unit, summary_of(policy, metric).*statistic));
+    rows.push_back(std::move(r));
+  };
+  const auto mean_row = [&](const std::string& metric) {
+    const MetricLabel label = label_of(metric);
+    row(label.label, metric, &DistributionSummary::mean, label.unit);
+  };
+  const auto worst_row = [&](const std::string& metric) {
+    const MetricLabel label = label_of(metric);
+    row(std::string(label.label) + ", worst scenario", metric, &DistributionSummary::max, label.unit);
+  };
+  const std::string short_label = " (" + std::to_string(short_steps) + " steps)";
+  const std::string long_label = " (" + std::to_string(long_steps) + " steps)";
+
+  section("capital efficiency: initial margin required on the open book (mean over scenarios)");
+  mean_row("average_required_margin_usd");
+  mean_row("peak_required_margin_usd");
+  worst_row("peak_required_margin_usd");
+  mean_row("average_allowed_leverage");
+  section("liquidations and losses (mean over scenarios unless marked)");
+  mean_row("liquidated_notional_usd");
+  mean_row("cascade_rounds_total");
+  worst_row("cascade_rounds_max");
+  mean_row("bad_debt_usd");
+  row("bad debt VaR 99 %, USD", "bad_debt_usd", &DistributionSummary::var_99, Unit::usd);
+  row("bad debt ES 99 %, USD", "bad_debt_usd", &DistributionSummary::es_99, Unit::usd);
+  row("bad debt VaR 99.9 %, USD", "bad_debt_usd", &DistributionSummary::var_999, Unit::usd);
+  row("bad debt ES 99.9 %, USD", "bad_debt_usd", &DistributionSummary::es_999, Unit::usd);
+  mean_row("fund_exhausted");
+  mean_row("adl_notional_usd");
+  rows.push_back({"  deleveraging by traders' response, USD", std::vector<std::string>(policies.size(), "n/a")});
+  section("procyclicality: largest rise of the required margin (mean over scenarios unless marked)");
+  row("within 1 h" + short_label + ", USD", "margin_increase_1h_usd", &DistributionSummary::mean, Unit::usd);
+  row("within 1 h" + short_label, "margin_increase_1h_fraction", &DistributionSummary::mean, Unit::fraction);
+  row("within 1 h" + short_label + ", worst scenario", "margin_increase_1h_fraction", &DistributionSummary::max,
+      Unit::fraction);
+  row("within 24 h" + long_label + ", USD", "margin_increase_24h_usd", &DistributionSummary::mean, Unit::usd);
+  row("within 24 h" + long_label, "margin_increase_24h_fraction", &DistributionSummary::mean, Unit::fraction);
+  row("within 24 h" + long_label + ", worst scenario", "margin_increase_24h_fraction", &DistributionSummary::max,
+      Unit::fraction);
+  section("checks");
+  TableRow cap_hits{"  round-cap hits (steps, all scenarios)", {}};
+  TableRow residual{"  largest ledger residual, USD", {}};
+  for (const ComparedPolicy& policy : policies) {
+    cap_hits.cells.push_back(std::to_string(policy.round_cap_hits));
+    residual.cells.push_back(format("%.2f", policy.max_abs_conservation_residual_usd));
+  }
+  rows.push_back(std::move(cap_hits));
+  rows.push_back(std::move(residual));
+  std::fprintf(out, "\n");
+  print_rows(out, columns, rows);
+
+  for (std::size_t p = 1; p < policies.size(); ++p) {
+    const BaselineComparison& against = policies[p].against_baseline;
+    std::fprintf(out, "\n%s - %s, paired over the %lld scenarios: mean difference, standard error, t\n",
+                 policies[p].name.c_str(), policies[0].name.c_str(), static_cast<long long>(base.run.scenarios));
+    std::vector<TableRow> differences;
+    for (const PairedDifference& d : against.means) {
+      const MetricLabel label = label_of(d.metric);
+      const bool windowed = d.metric.find("increase") != std::string::npos;
+      const std::string window = !windowed ? "" : d.metric.find("_1h_") != std::string::npos ? short_label : long_label;
+      differences.push_back({"  " + std::string(label.label) + window,
+                             {value_text(label.unit, d.mean_difference, true), value_text(label.unit, d.standard_error),
+                              t_text(d.t_statistic), "paired"}});
+    }
+    for (const TailDifference& tail : against.bad_debt_tail) {
+      const double t =
+          tail.bootstrap_standard_error > 0.0 ? tail.difference / tail.bootstrap_standard_error : not_applicable;
+      differences.push_back(
+          {"  bad debt " + tail_label(tail.statistic) + ", USD",
+           {usd_text(tail.difference, true), usd_text(tail.bootstrap_standard_error), t_text(t), "bootstrap"}});
+    }
+    differences.push_back({"  deleveraging by traders' response, USD", {"n/a", "n/a", "n/a", ""}});
+    print_rows(out, {"difference", "std error", "t", "method"}, differences);
+  }
+  std::fprintf(
+      out,
+      "\nstandard errors: paired, sd(d)/sqrt(n) of the per-scenario differences d; tail statistics: sd of %lld "
+      "paired bootstrap resamples (fixed seed)\n",
+      static_cast<long long>(bootstrap_replicates));
+}
+
+// Shortest text that reads back as the same double; empty for NaN.
+std::string csv_number(double value) {
+  if (std::isnan(value)) return "";
+  char text[32];
+  for (int digits = 15; digits <= 17; ++digits) {
+    std::snprintf(text, sizeof text, "%.*g", digits, value);
+    if (std::strtod(text, nullptr) == value) break;
+  }
+  return text;
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+std::string report_csv(const ModelConfig& base, const std::vector<ComparedPolicy>& policies) {
+  std::string csv =
+      "policy,policy_file,scenarios,metric,statistic,value,difference,standard_error,t_statistic,standard_error_"
+      "method\n";
+  const std::string scenarios = std::to_string(base.run.scenarios);
+  for (std::size_t p = 0; p < policies.size(); ++p) {
+    const ComparedPolicy& policy = policies[p];
+    const std::string prefix = csv_field(policy.name) + "," + csv_field(policy.path) + "," + scenarios + ",";
+    const auto line = [&](const std::string& metric, const std::string& statistic, double value, double difference,
+                          double standard_error, double t, const std::string& method) {
+      csv += prefix + metric + "," + statistic + "," + csv_number(value) + "," + csv_number(difference) + "," +
+             csv_number(standard_error) + "," + csv_number(t) + "," + method + "\n";
+    };
+    const bool baseline = p == 0;
+    for (std::size_t i = 0; i < comparison_metrics().size(); ++i) {
+      const DistributionSummary& summary = policy.summary[i];
+      if (baseline) {
+        line(summary.metric, "mean", summary.mean, not_applicable, not_applicable, not_applicable, "");
+      } else {
+        const PairedDifference& d = policy.against_baseline.means[i];
+        line(summary.metric, "mean", summary.mean, d.mean_difference, d.standard_error, d.t_statistic, "paired");
+      }
+      const double max_difference = baseline ? not_applicable : summary.max - policies[0].summary[i].max;
+      line(summary.metric, "max", summary.max, max_difference, not_applicable, not_applicable, "");
+    }
+    const DistributionSummary& bad_debt = summary_of(policy, "bad_debt_usd");
+    const std::pair<const char*, double> tails[] = {{"var_99", bad_debt.var_99},
+                                                    {"es_99", bad_debt.es_99},
+                                                    {"var_999", bad_debt.var_999},
+                                                    {"es_999", bad_debt.es_999}};
+    for (std::size_t k = 0; k < 4; ++k) {
+      if (baseline) {
+        line("bad_debt_usd", tails[k].first, tails[k].second, not_applicable, not_applicable, not_applicable, "");
+      } else {
+        const TailDifference& tail = policy.against_baseline.bad_debt_tail[k];
+        const double t =
+            tail.bootstrap_standard_error > 0.0 ? tail.difference / tail.bootstrap_standard_error : not_applicable;
+        line("bad_debt_usd", tails[k].first, tails[k].second, tail.difference, tail.bootstrap_standard_error, t,
+             "paired_bootstrap");
+      }
+    }
+    line("deleveraging_by_traders_usd", "mean", not_applicable, not_applicable, not_applicable, not_applicable,
+         "not_modelled");
+    line("round_cap_hits", "sum", static_cast<double>(policy.round_cap_hits), not_applicable, not_applicable,
+         not_applicable, "");
+    line("conservation_residual_usd", "max_abs", policy.max_abs_conservation_residual_usd, not_applicable,
+         not_applicable, not_applicable, "");
+  }
+  return csv;
+}
+
+}  // namespace
+
+ModelConfig load_policy_config(const ModelConfig& base, const std::string& policy_path) {
+  const std::string text = read_policy_text(policy_path);
+  // The file alone, over the built-in default: malformed TOML, unknown keys and mistyped values
+  // are reported with this file's lines (the layered text below has other line numbers).
+  parse_config(text, policy_path);
+  toml::table effective = toml::parse(config_to_toml(base), base.source_name);
+  layer(effective, toml::parse(text, policy_path));
+  std::ostringstream layered;
+  layered.imbue(std::locale::classic());
+  layered << effective;
+  ModelConfig policy = parse_config(layered.str(), policy_path);
+  require_common_scenarios(base, policy);
+  return policy;
+}
+
+void require_common_scenarios(const ModelConfig& base, const ModelConfig& policy) {
+  if (policy.markets.size() != base.markets.size()) {
+    throw InputError(policy.source_name + ": has " + std::to_string(policy.markets.size()) +
+                     " [[markets]] and the base " + base.source_name + " " + std::to_string(base.markets.size()) +
+                     "; a policy's [[markets]] replaces the base's whole, so it must list every market of the base, in "
+                     "order, with the same name, initial_price_usd, lot_size and depth_usd (only " +
+                     std::string(policy_market_keys) + " may differ)");
+  }
+  // Compared as config_to_toml text, which writes every field exactly (doubles bit for bit), so no
+  // field can be forgotten here when the configuration grows.
+  const std::vector<std::string> expected = lines_of(config_to_toml(without_policy_fields(base, base)));
+  const std::vector<std::string> actual = lines_of(config_to_toml(without_policy_fields(base, policy)));
+  TomlPosition base_position;
+  TomlPosition policy_position;
+  for (std::size_t i = 0; i < std::max(expected.size(), actual.size()); ++i) {
+    const std::string base_line = i < expected.size() ? expected[i] : std::string();
+    const std::string policy_line = i < actual.size() ? actual[i] : std::string();
+    base_position.advance(base_line);
+    policy_position.advance(policy_line);
+    if (base_line == policy_line) continue;
+    // Named where the policy's text is, unless it ended first (it has fewer tables).
+    const TomlPosition& position = i < actual.size() ? policy_position : base_position;
+    const auto shown = [](const std::string& line) {
+      return line.empty() ? std::string("nothing") : "'" + trimmed(line) + "'";
+    };
+    throw InputError(policy.source_name + ": changes " + position.field() + " (base " + base.source_name + " has " +
+                     shown(base_line) + ", the policy " + shown(policy_line) +
+                     "); a policy may set only [margin_policy], [liquidation], [insurance_fund] and the markets' " +
+                     std::string(policy_market_keys) +
+                     ": everything else shapes the market, the scenarios or the book, which every compared policy "
+                     "must share (common random numbers); put it in --config instead");
+  }
+}
+
+void setup_compare_command(CLI::App& app, CompareOptions& options) {
+  CLI::App* compare = app.add_subcommand(
+      "compare",
+      "Compare margin policies on the same scenarios and book: capital efficiency, liquidations, bad debt and its "
+      "tail, fund exhaustion, ADL, procyclicality, and paired differences against the first policy (docs/compare.md)");
+  compare
+      ->add_option("--policy", options.policy_paths,
+                   "TOML layered over the base config that sets [margin_policy], [liquidation], [insurance_fund] or "
+                   "the markets' margin settings; repeat for each policy, the first is the baseline")
+      ->required()
+      ->check(CLI::ExistingFile);
+  compare
+      ->add_option("-c,--config", options.config_path,
+                   "base TOML layered over the built-in default: the scenarios, markets and book every policy "
+                   "shares; default: the built-in default")
+      ->check(CLI::ExistingFile);
+  compare
+      ->add_option("-p,--portfolio", options.portfolio_path,
+                   "portfolio HDF5 file (docs/results.md); default: the base config's synthetic book")
+      ->check(CLI::ExistingFile);
+  compare->add_option("-n,--scenarios", options.scenarios, "number of scenarios (overrides run.scenarios)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
+  compare->add_option("--steps", options.steps, "steps per scenario (overrides run.steps)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
+  compare->add_option("-s,--seed", options.seed, "scenario seed (overrides run.seed)");
+  compare->add_option("-t,--threads", options.threads, "CPU worker threads, 0 = all cores (overrides run.threads)")
+      ->check(CLI::Range(0, 4096));
+  compare->add_option("-o,--out", options.out_path,
+                      "also write the report as CSV, one row per policy, metric and statistic");
+  compare->add_flag("-f,--force", options.force, "overwrite the CSV file if it exists");
+  compare->add_flag("-q,--quiet", options.quiet,
+                    "no progress bar; with --out, print only the CSV path instead of the table");
+}
+
+int compare_command(const CompareOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  ModelConfig base = options.config_path.empty() ? default_config() : load_config_file(options.config_path);
+  if (options.scenarios) base.run.scenarios = *options.scenarios;
+  if (options.steps) base.run.steps = *options.steps;
+  if (options.seed) base.run.seed = *options.seed;
+  if (options.threads) base.run.threads = *options.threads;
+  validate_config(base);
+  if (!options.out_path.empty()) check_output_path(options.out_path, options.force);  // before the runs
+
+  std::vector<ComparedPolicy> policies;
+  for (const std::string& path : options.policy_paths) {
+    ComparedPolicy policy;
+    policy.name = unique_name(path, policies);
+    policy.path = path;
+    policy.config = load_policy_config(base, path);
+    validate_config(policy.config);
+    policies.push_back(std::move(policy));
+  }
+
+  Portfolio portfolio;
+  std::string book_source;
+  if (options.portfolio_path.empty()) {
+    portfolio = generate_portfolio(base.portfolio, base.markets, base.run.threads);
+    book_source = "synthetic (base config [portfolio], seed " + std::to_string(base.portfolio.seed) + ")";
+  } else {
+    portfolio = read_portfolio_file(options.portfolio_path);
+    book_source = options.portfolio_path;
+  }
+  validate_portfolio(portfolio, base.markets, book_source);
+
+  EngineOptions engine_options;
+  engine_options.threads = base.run.threads;
+  const std::unique_ptr<Engine> engine = make_engine(engine_options);
+
+  // Batch-major: each batch of scenario paths is built once and run under every policy, so every
+  // policy sees exactly the same paths without keeping them all in memory.
+  const std::int64_t batch = batch_scenarios(base);
+  const auto policy_count = static_cast<std::int64_t>(policies.size());
+  {
+    ProgressBar progress("scenarios x policies", base.run.scenarios * policy_count, options.quiet);
+    std::int64_t done = 0;
+    for (std::int64_t first = 0; first < base.run.scenarios; first += batch) {
+      const std::int64_t count = std::min(batch, base.run.scenarios - first);
+      const ScenarioPaths paths = build_scenarios(base, first, count);
+      for (ComparedPolicy& policy : policies) {
+        const BatchResults results = engine->run(policy.config, portfolio, paths,
+                                                 [&](std::int64_t finished) { progress.update(done + finished); });
+        done += count;
+        append_policy_scenario_metrics(results, policy.config.run.step_seconds, policy.metrics);
+        for (const ScenarioMetrics& scenario : results.scenarios) {
+          policy.round_cap_hits += scenario.round_cap_hits;
+          policy.max_abs_conservation_residual_usd = std::max(policy.max_abs_conservation_residual_usd,
+                                                              std::fabs(to_usd(scenario.ledger.conservation_residual)));
+        }
+      }
+    }
+  }
+  for (ComparedPolicy& policy : policies) {
+    policy.summary = summarize_policy(policy.metrics);
+    if (&policy != &policies.front()) {
+      policy.against_baseline =
+          compare_to_baseline(policy.metrics, policies.front().metrics, bootstrap_replicates, bootstrap_seed);
+    }
+  }
+
+  ReportContext context{base,
+                        book_source,
+                        static_cast<std::int64_t>(portfolio.account_count()),
+                        static_cast<std::int64_t>(portfolio.position_count()),
+                        engine->name(),
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+  if (!options.quiet || options.out_path.empty()) print_report(stdout, context, policies);
+  if (!options.out_path.empty()) {
+    write_text_atomically(options.out_path, options.force, report_csv(base, policies));
+    std::printf(options.quiet ? "%s\n" : "\nreport: %s\n", options.out_path.c_str());
+  }
+  const bool balanced = std::all_of(policies.begin(), policies.end(), [](const ComparedPolicy& policy) {
+    return policy.max_abs_conservation_residual_usd <= 0.01;
+  });
+  return balanced ? 0 : 1;
+}
+
+}  // namespace margin_stress

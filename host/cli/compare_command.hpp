@@ -1,0 +1,47 @@
+// `margin-stress compare`: several margin policies run on the same scenarios and the same book
+// (common random numbers), their risk and cost side by side, and each one's paired differences
+// against the first policy (docs/compare.md).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "host/model/config.hpp"
+
+namespace margin_stress {
+
+struct CompareOptions {
+  std::vector<std::string> policy_paths;  // the first is the baseline
+  std::string config_path;                // empty: the built-in default
+  std::string portfolio_path;             // empty: generate the base config's synthetic book
+  std::string out_path;                   // empty: no CSV report
+  std::optional<std::int64_t> scenarios;
+  std::optional<std::int64_t> steps;
+  std::optional<std::uint64_t> seed;
+  std::optional<int> threads;
+  bool quiet = false;
+  bool force = false;
+};
+
+void setup_compare_command(CLI::App& app, CompareOptions& options);
+// Returns the process exit code (1 if a ledger did not balance); throws InputError on bad input.
+int compare_command(const CompareOptions& options);
+
+// The configuration a policy file gives: its TOML layered over `base` (tables merge key by key,
+// arrays, [[markets]] included, replace whole: docs/config.md), with the file's path as
+// source_name. InputError on a missing or malformed file, an unknown key or a mistyped value
+// (naming the file and line), and on any difference from `base` that require_common_scenarios
+// refuses. The result is not range-checked: call validate_config.
+ModelConfig load_policy_config(const ModelConfig& base, const std::string& policy_path);
+
+// InputError, naming policy.source_name and the first differing field with both values, unless
+// `policy` equals `base` in every field except [margin_policy], [liquidation], [insurance_fund]
+// and the markets' margin settings (initial_margin_fraction, maintenance_margin_fraction,
+// reference_volatility, margin_tiers and the open-interest caps): everything else shapes the
+// market, the scenarios or the book, which every policy must share.
+void require_common_scenarios(const ModelConfig& base, const ModelConfig& policy);
+
+}  // namespace margin_stress

@@ -1,7 +1,5 @@
 #include "host/cli/compare_command.hpp"
 
-#include <toml++/toml.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -12,7 +10,6 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <locale>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -50,19 +47,6 @@ std::string read_policy_text(const std::string& path) {
   std::ostringstream text;
   text << file.rdbuf();
   return text.str();
-}
-
-// The layering rule of parse_config (docs/config.md), applied over the base config instead of the
-// built-in default: tables merge key by key, every other value replaces the base's.
-void layer(toml::table& base, toml::table&& overlay) {
-  for (auto&& [key, node] : overlay) {
-    toml::node* existing = base.get(key.str());
-    if (existing != nullptr && existing->is_table() && node.is_table()) {
-      layer(*existing->as_table(), std::move(*node.as_table()));
-    } else {
-      base.insert_or_assign(key, std::move(node));
-    }
-  }
 }
 
 // The market keys a policy may set: how much margin a position needs, not what the market is.
@@ -530,12 +514,7 @@ ModelConfig load_policy_config(const ModelConfig& base, const std::string& polic
   // The file alone, over the built-in default: malformed TOML, unknown keys and mistyped values
   // are reported with this file's lines (the layered text below has other line numbers).
   parse_config(text, policy_path);
-  toml::table effective = toml::parse(config_to_toml(base), base.source_name);
-  layer(effective, toml::parse(text, policy_path));
-  std::ostringstream layered;
-  layered.imbue(std::locale::classic());
-  layered << effective;
-  ModelConfig policy = parse_config(layered.str(), policy_path);
+  ModelConfig policy = parse_config_over(base, text, policy_path);
   require_common_scenarios(base, policy);
   return policy;
 }

@@ -311,6 +311,15 @@ ModelConfig parse_config(const std::string& toml_text, const std::string& source
   return config;
 }
 
+ModelConfig parse_config_over(const ModelConfig& base, const std::string& toml_text, const std::string& source_name) {
+  toml::table effective = parse_toml(config_to_toml(base), base.source_name);
+  layer(effective, parse_toml(toml_text, source_name));
+  ModelConfig config = read_config(effective, source_name);
+  config.source_name = source_name;
+  config.source_text = std::string(source_text_header) + config_to_toml(config);
+  return config;
+}
+
 ModelConfig load_config_file(const std::string& path) {
   std::error_code status_error;
   const std::filesystem::file_status status = std::filesystem::status(path, status_error);

@@ -23,6 +23,10 @@ inline constexpr std::string_view built_in_config_name = "built-in default";
 // reproduces the run. Throws InputError on malformed TOML, unknown keys and mistyped values.
 ModelConfig parse_config(const std::string& toml_text, const std::string& source_name);
 
+// `toml_text` layered on `base` (an effective configuration) instead of on the built-in default,
+// by the same rule; used to apply a policy file to a run's configuration.
+ModelConfig parse_config_over(const ModelConfig& base, const std::string& toml_text, const std::string& source_name);
+
 // parse_config of the file's contents, with the path as source_name. Throws InputError if the
 // file is missing or cannot be read.
 ModelConfig load_config_file(const std::string& path);

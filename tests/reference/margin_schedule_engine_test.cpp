@@ -146,6 +146,24 @@ TEST(OpenInterestMargin, RisingOpenInterestRaisesTheInitialMargin) {
   EXPECT_DOUBLE_EQ(unscaled.series.initial_margin_usd[unscaled.series.market_index(0, 0, 0)], 30.0 * 101.0 * 0.1);
 }
 
+// The open interest is counted at the start of the step. Two longs of 20 lots at 100 on the
+// falling path, caps 1,000 and 5,000: account 1 (collateral 300, K = -1,700) is liquidated at 89
+// (step 11: 20 M - 1,700 < M once M < 89.47), account 0 (collateral 1e5) never. Step 10 opens with
+// 40 long lots: OI = 3,600, imf = 0.1 + 0.9 x 2,600 / 4,000 = 0.685, IM = 40 x 90 x 0.685 = 2,466.
+// Step 11 still opens with 40 (OI = 3,560, imf 0.676), so the 20 lots left need 20 x 89 x 0.676 =
+// 1,203.28. Step 12 opens with 20: OI = 1,760, imf = 0.1 + 0.9 x 760 / 4,000 = 0.271, IM = 476.96.
+TEST(OpenInterestMargin, IsCountedAtTheStartOfTheStep) {
+  ModelConfig config = open_interest_config(1000.0, 5000.0);
+  config.liquidation.mode = LiquidationMode::full;
+  const Portfolio book = hand_portfolio(config, {{1e5, {{0, 20, 100.0}}}, {300.0, {{0, 20, 100.0}}}});
+  const ScenarioRun run = run_cpu_scenario(config, book, hand_paths(falling_path()));
+  ASSERT_EQ(run.metrics.liquidation_count[0], 1);
+  ASSERT_EQ(run.series.liquidated_notional_usd[run.series.market_index(0, 10, 0)], 20 * 89.0);
+  EXPECT_NEAR(run.series.initial_margin_usd[run.series.market_index(0, 9, 0)], 2466.0, 1e-9);
+  EXPECT_NEAR(run.series.initial_margin_usd[run.series.market_index(0, 10, 0)], 1203.28, 1e-9);
+  EXPECT_NEAR(run.series.initial_margin_usd[run.series.market_index(0, 11, 0)], 476.96, 1e-9);
+}
+
 // Full liquidation decides on maintenance alone, which open interest does not scale: the same
 // book gives the same ledger with and without caps, though the caps bite (imf 0.775 by step 15).
 TEST(OpenInterestMargin, MaintenanceIsNotScaled) {

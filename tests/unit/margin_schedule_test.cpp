@@ -23,7 +23,8 @@ namespace {
 
 using cpu::MarginBracket;
 
-// Binance USDⓈ-M BTCUSDT, 2021-03-18 (docs/REFERENCES: notional cap, maintenance rate, max leverage).
+// Binance USDⓈ-M BTCUSDT, 2021-03-18 (REFERENCES: Binance USDⓈ-M): notional cap, maintenance rate,
+// max leverage.
 const std::vector<MarginTier> binance_btc = {
     {50e3, 0.004, 125}, {250e3, 0.005, 100}, {1e6, 0.01, 50},  {10e6, 0.025, 20}, {20e6, 0.05, 10},
     {50e6, 0.10, 5},    {100e6, 0.125, 4},   {200e6, 0.15, 3}, {300e6, 0.25, 2},  {500e6, 0.50, 1}};
@@ -31,8 +32,7 @@ const std::vector<MarginTier> binance_btc = {
 // cum_b = cum_{b-1} + cap_{b-1} (mmr_b - mmr_{b-1}):
 //   50e3 x 0.001 = 50;  + 250e3 x 0.005 = 1,300;  + 1e6 x 0.015 = 16,300;  + 10e6 x 0.025 = 266,300;
 //   + 20e6 x 0.05 = 1,266,300;  + 50e6 x 0.025 = 2,516,300;  + 100e6 x 0.025 = 5,016,300;
-//   + 200e6 x 0.10 = 25,016,300;  + 300e6 x 0.25 = 100,016,300
-// (Binance publishes the same "maintenance amounts" for this table).
+//   + 200e6 x 0.10 = 25,016,300;  + 300e6 x 0.25 = 100,016,300.
 const std::vector<double> binance_btc_maintenance_amounts = {0,       50,      1300,     16300,    266300,
                                                              1266300, 2516300, 5016300, 25016300, 100016300};
 

@@ -23,13 +23,15 @@ struct AccountOrders {
 };
 
 // Decisions of one round, all taken at the round's opening marks (so they do not depend on the
-// order in which accounts are visited).
+// order in which accounts are visited). The scan of every account is the engine's hot loop: the
+// kind of margin (are there notional brackets?) is chosen once per scan, not per account.
+template <MarginTiers tiers>
 bool collect_orders(const Book& book, const ModelConfig& config, const ScenarioState& state,
                     std::vector<AccountOrders>& accounts, std::vector<Order>& orders) {
   accounts.clear();
   orders.clear();
   for (std::int64_t a = 0; a < book.accounts; ++a) {
-    if (!is_below_maintenance(book, state, a)) continue;
+    if (!below_maintenance<tiers>(book, state, a)) continue;
     const AccountValuation valuation = value_account(book, state, a);
     const double fraction = liquidation_fraction(config.liquidation.mode, valuation, config.liquidation.fee_rate);
     const std::size_t first = orders.size();
@@ -43,6 +45,14 @@ bool collect_orders(const Book& book, const ModelConfig& config, const ScenarioS
     accounts.push_back({a, first, orders.size()});
   }
   return !accounts.empty();
+}
+
+template <MarginTiers tiers>
+bool any_below_maintenance(const Book& book, const ScenarioState& state) {
+  for (std::int64_t a = 0; a < book.accounts; ++a) {
+    if (below_maintenance<tiers>(book, state, a)) return true;
+  }
+  return false;
 }
 
 void apply_round_impact(const Book& book, const ModelConfig& config, const StepMarkets& step_markets,
@@ -70,7 +80,10 @@ CascadeOutcome run_cascade(const Book& book, const ModelConfig& config, const St
   std::vector<std::int64_t> flow_lots(state.markets.size());
 
   for (std::int32_t round = 1; round <= config.liquidation.max_cascade_rounds; ++round) {
-    if (!collect_orders(book, config, state, accounts, orders)) return outcome;
+    const bool liquidating = state.has_margin_tiers
+                                 ? collect_orders<MarginTiers::present>(book, config, state, accounts, orders)
+                                 : collect_orders<MarginTiers::absent>(book, config, state, accounts, orders);
+    if (!liquidating) return outcome;
     outcome.rounds = round;
 
     std::fill(flow_lots.begin(), flow_lots.end(), 0);
@@ -111,12 +124,8 @@ CascadeOutcome run_cascade(const Book& book, const ModelConfig& config, const St
   }
   // The cap was reached with liquidations in its last round: report whether any account is still
   // below maintenance (it will be liquidated in the next step).
-  for (std::int64_t a = 0; a < book.accounts; ++a) {
-    if (is_below_maintenance(book, state, a)) {
-      outcome.round_cap_hit = true;
-      break;
-    }
-  }
+  outcome.round_cap_hit = state.has_margin_tiers ? any_below_maintenance<MarginTiers::present>(book, state)
+                                                 : any_below_maintenance<MarginTiers::absent>(book, state);
   return outcome;
 }
 

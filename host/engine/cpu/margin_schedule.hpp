@@ -1,9 +1,11 @@
 // Size- and open-interest-scaled margins (docs/model.md, "Equity and margin"): a venue's notional
 // brackets (Binance USDⓈ-M "tax brackets") and dYdX v4's open-interest-scaled initial margin
 // fraction (OIMF). A market without either keeps the linear fractions of MarketState's per-lot
-// constants; these functions are only reached for markets that have them.
+// constants, and a run without brackets never calls the bracket functions.
 #pragma once
 
+#include <cstddef>
+#include <limits>
 #include <vector>
 
 #include "host/model/config.hpp"
@@ -22,13 +24,22 @@ struct MarginBracket {
 // in row order so that the maintenance requirement is continuous at every cap.
 std::vector<MarginBracket> make_margin_brackets(const std::vector<MarginTier>& tiers);
 
+// A bracket that requires nothing. A linear market points at it in place of brackets, so that a
+// scan can evaluate both kinds of requirement for every position without branching on its market.
+inline constexpr MarginBracket no_margin_bracket{std::numeric_limits<double>::infinity(), 0.0, 0.0, 1.0};
+
 // The bracket of a position of notional N >= 0: the first with N <= cap_b; beyond the last cap the
-// last bracket goes on. `brackets` is not empty.
+// last bracket goes on. count >= 1. The cap is tested first: almost every position is in the first
+// bracket (and no_margin_bracket's cap is infinite), so the loop's first test is predictable
+// whatever the market.
+inline const MarginBracket& margin_bracket(const MarginBracket* brackets, std::size_t count, double notional_usd) {
+  std::size_t b = 0;
+  while (notional_usd > brackets[b].notional_cap_usd && b + 1 < count) ++b;
+  return brackets[b];
+}
+
 inline const MarginBracket& margin_bracket(const std::vector<MarginBracket>& brackets, double notional_usd) {
-  for (const MarginBracket& bracket : brackets) {
-    if (notional_usd <= bracket.notional_cap_usd) return bracket;
-  }
-  return brackets.back();
+  return margin_bracket(brackets.data(), brackets.size(), notional_usd);
 }
 
 // s (N mmr_b - cum_b), evaluated in that order.

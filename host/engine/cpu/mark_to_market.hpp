@@ -53,12 +53,12 @@ inline AccountValuation value_account(const Book& book, const ScenarioState& sta
     const double lots = static_cast<double>(quantity);
     const double abs_lots = static_cast<double>(std::llabs(quantity));
     valuation.equity_usd += lots * market.value_per_lot_usd;
-    if (market.margin_tiers == nullptr) {
+    if (!market.tiered) {
       valuation.maintenance_margin_usd += abs_lots * market.maintenance_per_lot_usd;
       valuation.initial_margin_usd += abs_lots * market.initial_per_lot_usd;
     } else {
       const double notional_usd = abs_lots * market.value_per_lot_usd;
-      const MarginBracket& bracket = margin_bracket(*market.margin_tiers, notional_usd);
+      const MarginBracket& bracket = margin_bracket(market.margin_brackets, market.margin_bracket_count, notional_usd);
       valuation.maintenance_margin_usd += tiered_maintenance_margin_usd(bracket, notional_usd, market.margin_scale);
       valuation.initial_margin_usd += tiered_initial_margin_usd(bracket, notional_usd, market.margin_scale);
     }
@@ -84,17 +84,22 @@ inline void tiered_initial_margin_by_market(const Book& book, const ScenarioStat
   for (std::size_t p = 0; p < state.quantity.size(); ++p) {
     const auto m = static_cast<std::size_t>(book.position_market[p]);
     const MarketState& market = state.markets[m];
-    if (market.margin_tiers == nullptr || state.quantity[p] == 0) continue;
     const double notional_usd = static_cast<double>(std::llabs(state.quantity[p])) * market.value_per_lot_usd;
-    initial_margin_usd[m] +=
-        tiered_initial_margin_usd(margin_bracket(*market.margin_tiers, notional_usd), notional_usd, market.margin_scale);
+    const double position_usd = tiered_initial_margin_usd(
+        margin_bracket(market.margin_brackets, market.margin_bracket_count, notional_usd), notional_usd, market.margin_scale);
+    // Times 1 or 0 rather than a branch on the position's market (random, so mispredicted): exact,
+    // as the requirement is finite, and a closed position adds 0 either way.
+    initial_margin_usd[m] += position_usd * static_cast<double>(market.tiered);
   }
 }
 
-// Whether a scan may meet a market with notional brackets. A run without any takes the linear
-// loop, whose work per position is the same as before brackets existed (the hot loop of the cascade).
+// Whether a scan may meet a market with notional brackets: a run without any takes the linear
+// loop, whose work per position is the same as before brackets existed. Callers choose once per
+// scan of the accounts (state.has_margin_tiers), not per account.
 enum class MarginTiers { absent, present };
 
+// The liquidation trigger alone, for the cascade's scan of every account: the same sums as
+// value_account, in the same order, without the two the trigger does not need.
 template <MarginTiers tiers>
 inline bool below_maintenance(const Book& book, const ScenarioState& state, std::int64_t account) {
   const auto a = static_cast<std::size_t>(account);
@@ -109,25 +114,22 @@ inline bool below_maintenance(const Book& book, const ScenarioState& state, std:
     const MarketState& market = markets[position_market[p]];
     equity_usd += static_cast<double>(quantity[p]) * market.value_per_lot_usd;
     has_positions = true;
+    const double abs_lots = static_cast<double>(std::llabs(quantity[p]));
     if constexpr (tiers == MarginTiers::present) {
-      if (market.margin_tiers != nullptr) {
-        const double notional_usd = static_cast<double>(std::llabs(quantity[p])) * market.value_per_lot_usd;
-        maintenance_margin_usd += tiered_maintenance_margin_usd(margin_bracket(*market.margin_tiers, notional_usd),
-                                                                notional_usd, market.margin_scale);
-        continue;
-      }
+      // Both requirements, the one of the market's kind kept by index: which market a position is
+      // in is random, and a mispredicted branch costs more than the arithmetic.
+      const double notional_usd = abs_lots * market.value_per_lot_usd;
+      const double requirement_usd[2] = {
+          abs_lots * market.maintenance_per_lot_usd,
+          tiered_maintenance_margin_usd(margin_bracket(market.margin_brackets, market.margin_bracket_count, notional_usd),
+                                        notional_usd, market.margin_scale)};
+      maintenance_margin_usd += requirement_usd[market.tiered];
+    } else {
+      maintenance_margin_usd += abs_lots * market.maintenance_per_lot_usd;
     }
-    maintenance_margin_usd += static_cast<double>(std::llabs(quantity[p])) * market.maintenance_per_lot_usd;
   }
   if (!has_positions) return false;
   return equity_usd - collateral_haircut_usd(book, state, account) < maintenance_margin_usd;
-}
-
-// The trigger alone, for the cascade's scan of every account: the same sums as value_account, in
-// the same order, without the two the trigger does not need.
-inline bool is_below_maintenance(const Book& book, const ScenarioState& state, std::int64_t account) {
-  return state.has_margin_tiers ? below_maintenance<MarginTiers::present>(book, state, account)
-                                : below_maintenance<MarginTiers::absent>(book, state, account);
 }
 
 }  // namespace margin_stress::cpu

@@ -1,17 +1,18 @@
 #include "host/engine/cpu/open_interest.hpp"
 
-#include <cstdint>
-#include <vector>
-
 #include "host/engine/cpu/margin_schedule.hpp"
 
 namespace margin_stress::cpu {
 
-void scale_initial_margin_by_open_interest(const Book& book, const ModelConfig& config, ScenarioState& state) {
-  std::vector<std::int64_t> long_lots(state.markets.size(), 0);
+void count_long_lots(const Book& book, const ScenarioState& state, std::vector<std::int64_t>& long_lots) {
+  long_lots.assign(state.markets.size(), 0);
   for (std::size_t p = 0; p < state.quantity.size(); ++p) {
     if (state.quantity[p] > 0) long_lots[static_cast<std::size_t>(book.position_market[p])] += state.quantity[p];
   }
+}
+
+void scale_initial_margin_by_open_interest(const ModelConfig& config, const std::vector<std::int64_t>& long_lots,
+                                           ScenarioState& state) {
   for (std::size_t m = 0; m < state.markets.size(); ++m) {
     const MarketSpec& spec = config.markets[m];
     if (spec.open_interest_upper_cap_usd == 0.0) continue;

@@ -107,6 +107,8 @@ void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths&
   };
   count_open_lots();
   std::vector<double> tiered_initial_margin(markets, 0.0);
+  std::vector<std::int64_t> long_lots;  // for open-interest-scaled margins, recounted likewise
+  if (book.scales_with_open_interest) count_long_lots(book, state, long_lots);
 
   for (std::int64_t t = 1; t <= paths.steps; ++t) {
     step = t;
@@ -132,7 +134,7 @@ void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths&
           std::max(metrics.peak_impact[m], std::fabs(market.market_price_usd / market.fundamental_price_usd - 1.0));
       metrics.max_margin_scale[m] = std::max(metrics.max_margin_scale[m], market.margin_scale);
     }
-    if (book.scales_with_open_interest) scale_initial_margin_by_open_interest(book, config, state);
+    if (book.scales_with_open_interest) scale_initial_margin_by_open_interest(config, long_lots, state);
 
     // 2. The liquidation cascade, then 3. settlement of bankrupt accounts.
     fills.clear();
@@ -159,10 +161,11 @@ void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths&
     // The positions still open, at the end-of-step marks and the step's scale: integer open lots
     // per market, then one product each for their notional and initial margin (docs/results.md).
     if (!fills.empty()) count_open_lots();
+    if (!fills.empty() && book.scales_with_open_interest) count_long_lots(book, state, long_lots);
     if (state.has_margin_tiers) tiered_initial_margin_by_market(book, state, tiered_initial_margin);
     for (std::size_t m = 0; m < markets; ++m) {
       const auto mi = series.market_index(scenario, row, static_cast<std::int64_t>(m));
-      series.initial_margin_usd[mi] = state.markets[m].margin_tiers != nullptr
+      series.initial_margin_usd[mi] = state.markets[m].tiered
                                           ? tiered_initial_margin[m]
                                           : static_cast<double>(open_lots[m]) * state.markets[m].initial_per_lot_usd;
       series.open_notional_usd[mi] = static_cast<double>(open_lots[m]) * state.markets[m].value_per_lot_usd;

@@ -23,9 +23,11 @@ struct MarketState {
   // imf in force this step: the market's own, or raised by its open interest at the start of the
   // step (OIMF), then fixed for the whole step.
   double initial_margin_fraction = 0.0;
-  // The market's notional brackets (Book::margin_brackets), or null for the linear fractions, whose
-  // requirements are the per-lot constants below.
-  const std::vector<MarginBracket>* margin_tiers = nullptr;
+  // With notional brackets (tiered): Book::margin_brackets of the market. Without, the per-lot
+  // constants below give the requirements, and the brackets are one that requires nothing.
+  bool tiered = false;
+  const MarginBracket* margin_brackets = &no_margin_bracket;
+  std::size_t margin_bracket_count = 1;
   // Per-round constants of the hot loop: value and maintenance requirement of one lot at the mark.
   double value_per_lot_usd = 0.0;
   double maintenance_per_lot_usd = 0.0;
@@ -63,7 +65,9 @@ struct ScenarioState {
     has_margin_tiers = false;
     for (std::size_t m = 0; m < markets.size(); ++m) {
       if (book.margin_brackets[m].empty()) continue;
-      markets[m].margin_tiers = &book.margin_brackets[m];
+      markets[m].tiered = true;
+      markets[m].margin_brackets = book.margin_brackets[m].data();
+      markets[m].margin_bracket_count = book.margin_brackets[m].size();
       has_margin_tiers = true;
     }
   }

@@ -89,8 +89,9 @@ void apply_shocks(const ModelConfig& config, ScenarioPaths& paths) {
             case ShockKind::oracle_deviation: paths.oracle_factor[at] *= 1.0 + shock.deviation; break;
             case ShockKind::oracle_stale:
               // The oracle keeps reporting the last price it saw before the window.
-              paths.oracle_factor[at] *= paths.fundamental_price_usd[paths.price_index(s, shock.start_step - 1, m)] /
-                                         paths.fundamental_price_usd[at];
+              // Set, not multiplied: overlapping stale windows must not compound.
+              paths.oracle_factor[at] = paths.fundamental_price_usd[paths.price_index(s, shock.start_step - 1, m)] /
+                                        paths.fundamental_price_usd[at];
               break;
             default: break;  // volatility and correlation act on the Monte Carlo noise
           }

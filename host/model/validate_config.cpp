@@ -1,5 +1,6 @@
 #include "host/model/validate_config.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -336,6 +337,16 @@ void check_scenario(const ConfigChecker& check, const ModelConfig& config) {
         break;
     }
     const bool needs_monte_carlo = shock.kind == ShockKind::volatility || shock.kind == ShockKind::correlation;
+    // A replay replaces the market's whole Monte Carlo path, noise shocks included.
+    for (const ReplaySeries& replay : scenario.replays) {
+      const bool named = shock.markets.empty() ||
+                         std::find(shock.markets.begin(), shock.markets.end(), replay.market) != shock.markets.end();
+      if (needs_monte_carlo && named) {
+        check.fail(field + "markets: a " + std::string(shock.kind == ShockKind::volatility ? "volatility" : "correlation") +
+                   " shock acts on the Monte Carlo noise, and market \"" + replay.market +
+                   "\" is replayed from a file; name only simulated markets");
+      }
+    }
     if (needs_monte_carlo && scenario.base != ScenarioBase::monte_carlo) {
       check.fail(field + "kind: a " + std::string(shock.kind == ShockKind::volatility ? "volatility" : "correlation") +
                  " shock acts on the Monte Carlo noise, and scenario.base is \"flat\"");

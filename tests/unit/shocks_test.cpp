@@ -263,6 +263,41 @@ duration_steps = 3
   }
 }
 
+// Two overlapping stale windows on one market: the oracle reads the price before the window that
+// is in force, never a product of the two (a linear crash of -50 % over 10 steps from step 3 on a
+// flat BTC at 60000: F(t) = 60000 (1 - 0.05 (t - 2)), so F(4) = 54000 and F(5) = 51000).
+TEST(Shocks, OverlappingStaleOraclesDoNotCompound) {
+  const ModelConfig config = config_with(R"(
+[run]
+steps = 20
+[scenario]
+base = "flat"
+[[scenario.shocks]]
+kind = "crash"
+markets = ["BTC"]
+start_step = 3
+duration_steps = 10
+size = -0.5
+[[scenario.shocks]]
+kind = "oracle_stale"
+markets = ["BTC"]
+start_step = 5
+duration_steps = 4
+[[scenario.shocks]]
+kind = "oracle_stale"
+markets = ["BTC"]
+start_step = 6
+duration_steps = 10
+)");
+  const ScenarioPaths paths = build_scenarios(config, 0, 1);
+  auto mark = [&](std::int64_t t) {
+    const std::size_t at = paths.price_index(0, t, 0);
+    return paths.fundamental_price_usd[at] * paths.oracle_factor[at];
+  };
+  EXPECT_DOUBLE_EQ(mark(5), 54000.0);
+  for (std::int64_t t = 6; t <= 15; ++t) EXPECT_DOUBLE_EQ(mark(t), 51000.0) << t;  // the later window wins
+}
+
 TEST(Shocks, RoundTripThroughTheConfigText) {
   const ModelConfig config = config_with(R"(
 [[scenario.shocks]]
@@ -324,6 +359,9 @@ TEST(Shocks, MisuseIsAClearError) {
                "duration_steps = 2\nmultiplier = 2.0\n",
                {"scenario.shocks[0].kind", "flat"});
   expect_error("[scenario]\nbase = \"flat\"\nflat_regime = \"apocalypse\"\n", {"scenario.flat_regime", "apocalypse"});
+  expect_error("[[scenario.replays]]\nmarket = \"BTC\"\nfile = \"x.csv\"\nstart_utc = \"2024-01-01T00:00:00Z\"\n"
+               "[[scenario.shocks]]\nkind = \"volatility\"\nstart_step = 3\nduration_steps = 2\nmultiplier = 2.0\n",
+               {"scenario.shocks[0].markets", "BTC", "replayed"});
 }
 
 }  // namespace

@@ -22,46 +22,22 @@ namespace {
 
 using testing::expect_contains;
 using testing::Outcome;
+using testing::read_csv;
 using testing::read_text;
 using testing::run_cli;
 
 namespace fs = std::filesystem;
 
-std::vector<std::vector<std::string>> read_csv(const std::string& path) {
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream in(read_text(path));
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> fields;
-    std::istringstream fields_in(line);
-    std::string field;
-    while (std::getline(fields_in, field, ',')) fields.push_back(field);
-    rows.push_back(fields);
-  }
-  return rows;
-}
-
 std::string fixture(const std::string& name) { return std::string(MARGIN_STRESS_SOURCE_DIR) + "/tests/data/" + name; }
 
-class BacktestCliTest : public ::testing::Test {
+class BacktestCliTest : public testing::ScratchDirectoryTest {
  protected:
   void SetUp() override {
-    directory_ = fs::temp_directory_path() / ("margin-stress-backtest-" + std::to_string(getpid()) + "-" +
-                                              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(directory_);
-    fs::create_directories(directory_);
+    ScratchDirectoryTest::SetUp();
     static_config_ = write_file("static.toml", "[margin_policy]\nkind = \"static\"\n");
     scaled_config_ = write_file("scaled.toml", "[margin_policy]\nkind = \"volatility_scaled\"\n");
   }
-  void TearDown() override { fs::remove_all(directory_); }
 
-  std::string path(const std::string& name) const { return (directory_ / name).string(); }
-  std::string write_file(const std::string& name, const std::string& text) const {
-    std::ofstream(path(name)) << text;
-    return path(name);
-  }
-
-  fs::path directory_;
   std::string static_config_;
   std::string scaled_config_;
 };

@@ -35,24 +35,13 @@ std::string hour_text(long hour) {
   return "2020-" + two_digits(month) + "-" + two_digits(day_of_month) + "T" + two_digits(hour % 24) + ":00:00Z";
 }
 
-class CalibrateCliTest : public ::testing::Test {
+class CalibrateCliTest : public testing::ScratchDirectoryTest {
  protected:
   static constexpr long hours = 600;  // 25 days
 
   void SetUp() override {
-    directory_ = fs::temp_directory_path() / ("margin-stress-calibrate-" + std::to_string(getpid()) + "-" +
-                                              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(directory_);
-    fs::create_directories(directory_);
+    ScratchDirectoryTest::SetUp();
     write_price_files();
-  }
-  void TearDown() override { fs::remove_all(directory_); }
-
-  std::string path(const std::string& name) const { return (directory_ / name).string(); }
-
-  std::string write_file(const std::string& name, const std::string& text) const {
-    std::ofstream(path(name)) << text;
-    return path(name);
   }
 
   // Two correlated hourly markets that switch between a calm (sd 0.4 %) and a turbulent (sd 1.5 %)
@@ -99,7 +88,6 @@ class CalibrateCliTest : public ::testing::Test {
     EXPECT_EQ(count, names.size());
   }
 
-  fs::path directory_;
   std::string btc_;
   std::string eth_;
 };

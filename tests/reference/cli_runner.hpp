@@ -4,8 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
+#include <filesystem>
+#include <sstream>
+#include <vector>
 #include <cstdio>
 #include <fstream>
 #include <initializer_list>
@@ -43,5 +47,43 @@ inline void expect_contains(const std::string& text, std::initializer_list<std::
     EXPECT_NE(text.find(part), std::string::npos) << "no '" << part << "' in:\n" << text;
   }
 }
+
+// Rows of a comma-separated file, fields as text (a trailing comma is a last, empty field).
+inline std::vector<std::vector<std::string>> read_csv(const std::string& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(read_text(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields;
+    std::istringstream fields_in(line);
+    std::string field;
+    while (std::getline(fields_in, field, ',')) fields.push_back(field);
+    if (!line.empty() && line.back() == ',') fields.emplace_back();
+    rows.push_back(fields);
+  }
+  return rows;
+}
+
+// A fixture with a fresh directory per test (named after the suite, the test and the process),
+// removed afterwards; derived fixtures call ScratchDirectoryTest::SetUp() first.
+class ScratchDirectoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    directory_ = std::filesystem::temp_directory_path() / (std::string("margin-stress-") + test->test_suite_name() +
+                                                           "-" + test->name() + "-" + std::to_string(getpid()));
+    std::filesystem::remove_all(directory_);
+    std::filesystem::create_directories(directory_);
+  }
+  void TearDown() override { std::filesystem::remove_all(directory_); }
+
+  std::string path(const std::string& name) const { return (directory_ / name).string(); }
+  std::string write_file(const std::string& name, const std::string& text) const {
+    std::ofstream(path(name)) << text;
+    return path(name);
+  }
+
+  std::filesystem::path directory_;
+};
 
 }  // namespace margin_stress::testing

@@ -26,23 +26,8 @@ using testing::run_cli;
 
 namespace fs = std::filesystem;
 
-class CliTest : public ::testing::Test {
+class CliTest : public testing::ScratchDirectoryTest {
  protected:
-  void SetUp() override {
-    directory_ = fs::temp_directory_path() /
-                 ("margin-stress-cli-" + std::to_string(getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(directory_);
-    fs::create_directories(directory_);
-  }
-  void TearDown() override { fs::remove_all(directory_); }
-
-  std::string path(const std::string& name) const { return (directory_ / name).string(); }
-
-  std::string write_file(const std::string& name, const std::string& text) const {
-    std::ofstream(path(name)) << text;
-    return path(name);
-  }
 
   // The directory holds exactly these files (no results, no temporaries).
   void expect_only(std::initializer_list<std::string> names) const {
@@ -63,7 +48,6 @@ class CliTest : public ::testing::Test {
 
   void make_small_config() { small_config_ = write_file("small.toml", "[portfolio]\naccounts = 2000\n"); }
 
-  fs::path directory_;
   std::string small_config_;
 };
 

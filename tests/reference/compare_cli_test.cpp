@@ -27,6 +27,7 @@ namespace {
 
 using testing::expect_contains;
 using testing::Outcome;
+using testing::read_csv;
 using testing::read_text;
 using testing::run_cli;
 
@@ -108,37 +109,12 @@ std::string preset(const std::string& relative) {
   return std::string(MARGIN_STRESS_SOURCE_DIR) + "/scenarios/presets/" + relative;
 }
 
-std::vector<std::vector<std::string>> read_csv(const std::string& path) {
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream in(read_text(path));
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> fields;
-    std::istringstream fields_in(line);
-    std::string field;
-    while (std::getline(fields_in, field, ',')) fields.push_back(field);
-    if (!line.empty() && line.back() == ',') fields.emplace_back();
-    rows.push_back(fields);
-  }
-  return rows;
-}
-
-class CompareTest : public ::testing::Test {
+class CompareTest : public testing::ScratchDirectoryTest {
  protected:
   void SetUp() override {
-    directory_ = fs::temp_directory_path() / ("margin-stress-compare-" + std::to_string(getpid()) + "-" +
-                                              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(directory_);
-    fs::create_directories(directory_);
+    ScratchDirectoryTest::SetUp();
     // Small enough for seconds: 2000 accounts, 6 scenarios of 16 steps of 15 minutes.
     base_ = write_file("base.toml", "[run]\nscenarios = 6\nsteps = 16\nthreads = 2\n[portfolio]\naccounts = 2000\n");
-  }
-  void TearDown() override { fs::remove_all(directory_); }
-
-  std::string path(const std::string& name) const { return (directory_ / name).string(); }
-  std::string write_file(const std::string& name, const std::string& text) const {
-    std::ofstream(path(name)) << text;
-    return path(name);
   }
   // The default markets as a [[markets]] array, with every maintenance fraction times `factor`
   // and, for market `changed_market`, `changed_key = changed_value` instead of its own.
@@ -173,7 +149,6 @@ class CompareTest : public ::testing::Test {
     return "";
   }
 
-  fs::path directory_;
   std::string base_;
 };
 

@@ -18,24 +18,13 @@
 #include "host/model/input_error.hpp"
 #include "host/model/validate_config.hpp"
 
+#include "tests/unit/input_error_matchers.hpp"
+
 namespace margin_stress {
 namespace {
 
-// The InputError message `action` throws, or a marker that fails every expect_contains below.
-std::string input_error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const InputError& error) {
-    return error.what();
-  }
-  return "<no InputError thrown>";
-}
-
-void expect_contains(const std::string& message, std::initializer_list<std::string> parts) {
-  for (const std::string& part : parts) {
-    EXPECT_NE(message.find(part), std::string::npos) << "expected \"" << part << "\" in: " << message;
-  }
-}
+using testing::expect_contains;
+using testing::input_error_of;
 
 std::string parse_error(const std::string& toml) {
   return input_error_of([&] { parse_config(toml, "my.toml"); });

@@ -18,8 +18,13 @@
 #include "host/model/input_error.hpp"
 #include "host/model/validate_config.hpp"
 
+#include "tests/unit/input_error_matchers.hpp"
+
 namespace margin_stress {
 namespace {
+
+using testing::expect_contains;
+using testing::input_error_of;
 
 using cpu::MarginBracket;
 
@@ -156,21 +161,6 @@ TEST(PartialLiquidation, FractionUsesTheTieredInitialMargin) {
 }
 
 // ---- Configuration: keys, round trip, validation ----
-
-std::string input_error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const InputError& error) {
-    return error.what();
-  }
-  return "<no InputError thrown>";
-}
-
-void expect_contains(const std::string& message, std::initializer_list<std::string> parts) {
-  for (const std::string& part : parts) {
-    EXPECT_NE(message.find(part), std::string::npos) << "expected \"" << part << "\" in: " << message;
-  }
-}
 
 // The default's four markets, BTC with two brackets and SOL with open-interest caps.
 const char* tiered_markets_toml = R"(

@@ -18,8 +18,13 @@
 #include "host/io/hdf5_handles.hpp"
 #include "host/model/input_error.hpp"
 
+#include "tests/unit/input_error_matchers.hpp"
+
 namespace margin_stress {
 namespace {
+
+using testing::expect_contains;
+using testing::input_error_of;
 
 namespace fs = std::filesystem;
 
@@ -69,26 +74,6 @@ std::vector<std::uint64_t> bits_of(const std::vector<T>& values) {
   std::vector<std::uint64_t> bits(values.size());
   for (std::size_t i = 0; i < values.size(); ++i) std::memcpy(&bits[i], &values[i], sizeof(T));
   return bits;
-}
-
-// The message of the InputError `action` throws; a test failure if it throws nothing or another type.
-std::string input_error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const InputError& error) {
-    return error.what();
-  } catch (const std::exception& error) {
-    ADD_FAILURE() << "expected InputError, got another exception: " << error.what();
-    return {};
-  }
-  ADD_FAILURE() << "expected InputError, nothing was thrown";
-  return {};
-}
-
-void expect_mentions(const std::string& message, const std::vector<std::string>& parts) {
-  for (const std::string& part : parts) {
-    EXPECT_NE(message.find(part), std::string::npos) << "message lacks '" << part << "': " << message;
-  }
 }
 
 // Writes `portfolio` as a file, reads it back and validates it against config_markets().
@@ -145,18 +130,18 @@ TEST_F(PortfolioFileTest, ValidationMapsMarketsOntoTheConfigOrder) {
 TEST_F(PortfolioFileTest, RefusesToOverwriteWithoutTheFlag) {
   write_portfolio_file(path_, sample_portfolio(), false);
   const std::string message = input_error_of([&] { write_portfolio_file(path_, sample_portfolio(), false); });
-  expect_mentions(message, {path_, "--force"});
+  expect_contains(message, {path_, "--force"});
   write_portfolio_file(path_, sample_portfolio(), true);
 }
 
 TEST_F(PortfolioFileTest, MissingFile) {
   const std::string missing = (directory_ / "absent.h5").string();
-  expect_mentions(input_error_of([&] { read_portfolio_file(missing); }), {missing, "no such file"});
+  expect_contains(input_error_of([&] { read_portfolio_file(missing); }), {missing, "no such file"});
 }
 
 TEST_F(PortfolioFileTest, FileThatIsNotHdf5) {
   std::ofstream(path_) << "market,quantity\nBTC,1\n";
-  expect_mentions(input_error_of([&] { read_portfolio_file(path_); }), {path_, "not an HDF5 file"});
+  expect_contains(input_error_of([&] { read_portfolio_file(path_); }), {path_, "not an HDF5 file"});
 }
 
 TEST_F(PortfolioFileTest, ResultsFileIsNotAPortfolio) {
@@ -166,7 +151,7 @@ TEST_F(PortfolioFileTest, ResultsFileIsNotAPortfolio) {
     ASSERT_GE(H5Adelete(file.id(), "format"), 0);
     hdf5::write_string_attribute(file, "format", "margin-stress results");
   }
-  expect_mentions(input_error_of([&] { read_portfolio_file(path_); }),
+  expect_contains(input_error_of([&] { read_portfolio_file(path_); }),
                   {path_, "'format'", "margin-stress results", "margin-stress portfolio"});
 }
 
@@ -176,7 +161,7 @@ TEST_F(PortfolioFileTest, MissingFormatVersion) {
     hdf5::File file = open_for_editing(path_);
     ASSERT_GE(H5Adelete(file.id(), "format_version"), 0);
   }
-  expect_mentions(input_error_of([&] { read_portfolio_file(path_); }), {path_, "'format_version'", "missing"});
+  expect_contains(input_error_of([&] { read_portfolio_file(path_); }), {path_, "'format_version'", "missing"});
 }
 
 TEST_F(PortfolioFileTest, MissingDataset) {
@@ -185,7 +170,7 @@ TEST_F(PortfolioFileTest, MissingDataset) {
     hdf5::File file = open_for_editing(path_);
     delete_link(file, "/positions/quantity_lots");
   }
-  expect_mentions(input_error_of([&] { read_portfolio_file(path_); }), {path_, "/positions/quantity_lots", "missing"});
+  expect_contains(input_error_of([&] { read_portfolio_file(path_); }), {path_, "/positions/quantity_lots", "missing"});
 }
 
 TEST_F(PortfolioFileTest, MissingGroup) {
@@ -194,7 +179,7 @@ TEST_F(PortfolioFileTest, MissingGroup) {
     hdf5::File file = open_for_editing(path_);
     delete_link(file, "/accounts");
   }
-  expect_mentions(input_error_of([&] { read_portfolio_file(path_); }), {path_, "/accounts", "missing"});
+  expect_contains(input_error_of([&] { read_portfolio_file(path_); }), {path_, "/accounts", "missing"});
 }
 
 TEST_F(PortfolioFileTest, PositionDatasetOfWrongLength) {
@@ -205,7 +190,7 @@ TEST_F(PortfolioFileTest, PositionDatasetOfWrongLength) {
     hdf5::Group positions(H5Gopen2(file.id(), "positions", H5P_DEFAULT), path_, "/positions");
     hdf5::write_vector(positions, "entry_price_usd", std::vector<double>{1.0, 2.0});
   }
-  expect_mentions(input_error_of([&] { read_portfolio_file(path_); }),
+  expect_contains(input_error_of([&] { read_portfolio_file(path_); }),
                   {path_, "/positions/entry_price_usd", "has 2 rows", "expected 3"});
 }
 
@@ -214,7 +199,7 @@ TEST_F(PortfolioFileTest, OffsetsOfWrongLength) {
   portfolio.collateral_usd.push_back(5.0);  // four accounts, but still four offsets
   portfolio.position_offset = {0, 2, 2, 3};
   const std::string message = input_error_of([&] { validate_portfolio(portfolio, config_markets(), "book.h5"); });
-  expect_mentions(message, {"book.h5", "/accounts/position_offset", "has 4 rows", "expected 5"});
+  expect_contains(message, {"book.h5", "/accounts/position_offset", "has 4 rows", "expected 5"});
 }
 
 TEST_F(PortfolioFileTest, CollateralOfWrongType) {
@@ -225,7 +210,7 @@ TEST_F(PortfolioFileTest, CollateralOfWrongType) {
     hdf5::Group accounts(H5Gopen2(file.id(), "accounts", H5P_DEFAULT), path_, "/accounts");
     hdf5::write_vector(accounts, "collateral_usd", std::vector<std::int64_t>{1, 2, 3});
   }
-  expect_mentions(input_error_of([&] { read_portfolio_file(path_); }),
+  expect_contains(input_error_of([&] { read_portfolio_file(path_); }),
                   {path_, "/accounts/collateral_usd", "signed 64-bit integer", "floating point"});
 }
 
@@ -237,7 +222,7 @@ TEST_F(PortfolioFileTest, CollateralOfWrongRank) {
     hdf5::Group accounts(H5Gopen2(file.id(), "accounts", H5P_DEFAULT), path_, "/accounts");
     hdf5::write_array(accounts, "collateral_usd", {3, 1}, std::vector<double>{1.0, 2.0, 3.0});
   }
-  expect_mentions(input_error_of([&] { read_portfolio_file(path_); }),
+  expect_contains(input_error_of([&] { read_portfolio_file(path_); }),
                   {path_, "/accounts/collateral_usd", "[3][1]", "1-D"});
 }
 
@@ -274,7 +259,7 @@ TEST_F(PortfolioFileTest, MarketIndexBeyondInt32) {
     hdf5::Group positions(H5Gopen2(file.id(), "positions", H5P_DEFAULT), path_, "/positions");
     hdf5::write_vector(positions, "market_index", std::vector<std::int64_t>{0, 1, std::int64_t{1} << 40});
   }
-  expect_mentions(input_error_of([&] { read_portfolio_file(path_); }),
+  expect_contains(input_error_of([&] { read_portfolio_file(path_); }),
                   {path_, "/positions/market_index", "row 2 (0-based)", "1099511627776"});
 }
 
@@ -286,114 +271,114 @@ TEST_F(PortfolioFileTest, UnsignedValuesBeyondInt64) {
     hdf5::Group positions(H5Gopen2(file.id(), "positions", H5P_DEFAULT), path_, "/positions");
     hdf5::write_vector(positions, "quantity_lots", std::vector<std::uint64_t>{1, 2, std::uint64_t{1} << 63});
   }
-  expect_mentions(input_error_of([&] { read_portfolio_file(path_); }),
+  expect_contains(input_error_of([&] { read_portfolio_file(path_); }),
                   {path_, "/positions/quantity_lots", "outside the range of int64"});
 }
 
 TEST_F(PortfolioFileTest, NanCollateral) {
   Portfolio portfolio = sample_portfolio();
   portfolio.collateral_usd[2] = std::nan("");
-  expect_mentions(error_reading(path_, portfolio), {path_, "/accounts/collateral_usd", "row 2 (0-based)", "nan"});
+  expect_contains(error_reading(path_, portfolio), {path_, "/accounts/collateral_usd", "row 2 (0-based)", "nan"});
 }
 
 TEST_F(PortfolioFileTest, NegativeCollateral) {
   Portfolio portfolio = sample_portfolio();
   portfolio.collateral_usd[1] = -0.5;
-  expect_mentions(error_reading(path_, portfolio), {path_, "/accounts/collateral_usd", "row 1 (0-based)", "-0.5"});
+  expect_contains(error_reading(path_, portfolio), {path_, "/accounts/collateral_usd", "row 1 (0-based)", "-0.5"});
 }
 
 TEST_F(PortfolioFileTest, CollateralAboveTheMoneyRange) {
   Portfolio portfolio = sample_portfolio();
   portfolio.collateral_usd[0] = 5.0e12;
-  expect_mentions(error_reading(path_, portfolio), {path_, "/accounts/collateral_usd", "row 0 (0-based)", "5e+12"});
+  expect_contains(error_reading(path_, portfolio), {path_, "/accounts/collateral_usd", "row 0 (0-based)", "5e+12"});
 }
 
 TEST_F(PortfolioFileTest, ZeroQuantity) {
   Portfolio portfolio = sample_portfolio();
   portfolio.quantity_lots[1] = 0;
-  expect_mentions(error_reading(path_, portfolio), {path_, "/positions/quantity_lots", "row 1 (0-based)", ": 0 "});
+  expect_contains(error_reading(path_, portfolio), {path_, "/positions/quantity_lots", "row 1 (0-based)", ": 0 "});
 }
 
 TEST_F(PortfolioFileTest, QuantityBeyondTwoToThe53) {
   Portfolio portfolio = sample_portfolio();
   portfolio.quantity_lots[2] = -9007199254740993;
-  expect_mentions(error_reading(path_, portfolio),
+  expect_contains(error_reading(path_, portfolio),
                   {path_, "/positions/quantity_lots", "row 2 (0-based)", "-9007199254740993"});
 }
 
 TEST_F(PortfolioFileTest, NegativeEntryPrice) {
   Portfolio portfolio = sample_portfolio();
   portfolio.entry_price_usd[1] = -3.0;
-  expect_mentions(error_reading(path_, portfolio),
+  expect_contains(error_reading(path_, portfolio),
                   {path_ + ": /positions/entry_price_usd row 1 (0-based): -3 is not a positive finite number"});
 }
 
 TEST_F(PortfolioFileTest, ZeroEntryPrice) {
   Portfolio portfolio = sample_portfolio();
   portfolio.entry_price_usd[0] = 0.0;
-  expect_mentions(error_reading(path_, portfolio), {path_, "/positions/entry_price_usd", "row 0 (0-based)", ": 0 "});
+  expect_contains(error_reading(path_, portfolio), {path_, "/positions/entry_price_usd", "row 0 (0-based)", ": 0 "});
 }
 
 TEST_F(PortfolioFileTest, InfiniteEntryPrice) {
   Portfolio portfolio = sample_portfolio();
   portfolio.entry_price_usd[2] = std::numeric_limits<double>::infinity();
-  expect_mentions(error_reading(path_, portfolio), {path_, "/positions/entry_price_usd", "row 2 (0-based)", "inf"});
+  expect_contains(error_reading(path_, portfolio), {path_, "/positions/entry_price_usd", "row 2 (0-based)", "inf"});
 }
 
 TEST_F(PortfolioFileTest, OffsetsNotStartingAtZero) {
   Portfolio portfolio = sample_portfolio();
   portfolio.position_offset = {1, 2, 2, 3};
-  expect_mentions(error_reading(path_, portfolio),
+  expect_contains(error_reading(path_, portfolio),
                   {path_, "/accounts/position_offset", "row 0 (0-based)", ": 1;", "must be 0"});
 }
 
 TEST_F(PortfolioFileTest, DecreasingOffsets) {
   Portfolio portfolio = sample_portfolio();
   portfolio.position_offset = {0, 2, 1, 3};
-  expect_mentions(error_reading(path_, portfolio),
+  expect_contains(error_reading(path_, portfolio),
                   {path_, "/accounts/position_offset", "row 2 (0-based)", ": 1 is less than", "non-decreasing"});
 }
 
 TEST_F(PortfolioFileTest, LastOffsetIsNotThePositionCount) {
   Portfolio portfolio = sample_portfolio();
   portfolio.position_offset = {0, 2, 2, 2};
-  expect_mentions(error_reading(path_, portfolio),
+  expect_contains(error_reading(path_, portfolio),
                   {path_, "/accounts/position_offset", "row 3 (0-based)", ": 2;", "number of positions, 3"});
 }
 
 TEST_F(PortfolioFileTest, MarketIndexOutOfRange) {
   Portfolio portfolio = sample_portfolio();
   portfolio.market_index[2] = 2;  // the file names two markets
-  expect_mentions(error_reading(path_, portfolio), {path_, "/positions/market_index", "row 2 (0-based)", ": 2 is not"});
+  expect_contains(error_reading(path_, portfolio), {path_, "/positions/market_index", "row 2 (0-based)", ": 2 is not"});
   portfolio.market_index[2] = -1;
-  expect_mentions(error_reading(path_, portfolio),
+  expect_contains(error_reading(path_, portfolio),
                   {path_, "/positions/market_index", "row 2 (0-based)", ": -1 is not"});
 }
 
 TEST_F(PortfolioFileTest, UnknownMarketName) {
   Portfolio portfolio = sample_portfolio();
   portfolio.market_names[1] = "DOGE";
-  expect_mentions(error_reading(path_, portfolio),
+  expect_contains(error_reading(path_, portfolio),
                   {path_, "/markets/name", "row 1 (0-based)", "'DOGE'", "BTC, ETH, SOL"});
 }
 
 TEST_F(PortfolioFileTest, DuplicateMarketName) {
   Portfolio portfolio = sample_portfolio();
   portfolio.market_names = {"ETH", "BTC", "ETH"};
-  expect_mentions(error_reading(path_, portfolio), {path_, "/markets/name", "row 2 (0-based)", "'ETH' repeats row 0"});
+  expect_contains(error_reading(path_, portfolio), {path_, "/markets/name", "row 2 (0-based)", "'ETH' repeats row 0"});
 }
 
 TEST_F(PortfolioFileTest, DuplicateMarketInAnAccount) {
   Portfolio portfolio = sample_portfolio();
   portfolio.market_index = {1, 1, 1};  // account 0 holds BTC twice (rows 0 and 1)
-  expect_mentions(error_reading(path_, portfolio),
+  expect_contains(error_reading(path_, portfolio),
                   {path_, "/positions/market_index", "row 1 (0-based)", "account row 0 (0-based)", "'BTC'", "row 0"});
 }
 
 TEST_F(PortfolioFileTest, AccountNotionalAboveTheMoneyRange) {
   Portfolio portfolio = sample_portfolio();
   portfolio.quantity_lots[1] = -100'000'000'000;  // 1e11 lots * 0.001 BTC * 61234.57 USD = 6.1e12 USD
-  expect_mentions(error_reading(path_, portfolio), {path_, "/accounts/position_offset", "row 0 (0-based)", "notional"});
+  expect_contains(error_reading(path_, portfolio), {path_, "/accounts/position_offset", "row 0 (0-based)", "notional"});
 }
 
 TEST_F(PortfolioFileTest, BookAboveTheMoneyRange) {
@@ -401,7 +386,7 @@ TEST_F(PortfolioFileTest, BookAboveTheMoneyRange) {
   Portfolio portfolio = sample_portfolio();
   portfolio.collateral_usd[0] = 2.5e12;
   portfolio.collateral_usd[1] = 2.5e12;
-  expect_mentions(error_reading(path_, portfolio), {path_, "summed over all accounts", "5000000022857"});
+  expect_contains(error_reading(path_, portfolio), {path_, "summed over all accounts", "5000000022857"});
 }
 
 TEST_F(PortfolioFileTest, FailedValidationLeavesThePortfolioUnchanged) {

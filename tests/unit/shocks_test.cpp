@@ -89,6 +89,11 @@ shape = "exponential"
       }
     }
   }
+  // Independently of shock_price_factor: the bottom (step 7) is 3000 x 0.7, three steps into the
+  // fall it is 3000 x 0.7^(3/5), and from step 11 on ETH is back at 3000.
+  EXPECT_DOUBLE_EQ(paths.fundamental_price_usd[paths.price_index(0, 7, 1)], 3000.0 * 0.7);
+  EXPECT_DOUBLE_EQ(paths.fundamental_price_usd[paths.price_index(0, 5, 1)], 3000.0 * std::pow(0.7, 0.6));
+  EXPECT_EQ(paths.fundamental_price_usd[paths.price_index(0, 11, 1)], 3000.0);
   // The flat base sits in the flat regime ("normal", depth multiplier 0.8).
   EXPECT_EQ(paths.regime[paths.regime_index(1, 7)], 1);
   EXPECT_EQ(paths.depth_multiplier[paths.price_index(1, 7, 0)], 0.8);

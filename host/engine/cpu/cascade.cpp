@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "host/engine/cpu/impact.hpp"
 #include "host/engine/cpu/liquidation.hpp"
 #include "host/engine/cpu/mark_to_market.hpp"
 
@@ -55,25 +54,10 @@ bool any_below_maintenance(const Book& book, const ScenarioState& state) {
   return false;
 }
 
-void apply_round_impact(const Book& book, const ModelConfig& config, const StepMarkets& step_markets,
-                        const std::vector<std::int64_t>& flow_lots, ScenarioState& state) {
-  for (std::size_t m = 0; m < state.markets.size(); ++m) {
-    if (flow_lots[m] == 0) continue;
-    MarketState& market = state.markets[m];
-    const double signed_notional = static_cast<double>(flow_lots[m]) * book.lot_size[m] * market.market_price_usd;
-    const double impact = banded_impact(market.permanent_impact + market.temporary_impact,
-                                        log_impact(config.impact.law, signed_notional, step_markets.effective_depth_usd[m]),
-                                        config.impact.max_log_deviation);
-    market.permanent_impact += config.impact.permanent_fraction * impact;
-    market.temporary_impact += (1.0 - config.impact.permanent_fraction) * impact;
-    market.reprice(config.markets[m]);
-  }
-}
-
 }  // namespace
 
-CascadeOutcome run_cascade(const Book& book, const ModelConfig& config, const StepMarkets& step_markets,
-                           ScenarioState& state, std::vector<LiquidationFill>& fills, std::vector<double>& peak_impact) {
+CascadeOutcome run_cascade(const Book& book, const ModelConfig& config, const ScenarioMarkets& scenario_markets,
+                           ScenarioState& state, std::vector<LiquidationFill>& fills, ScenarioMetrics& metrics) {
   CascadeOutcome outcome;
   std::vector<AccountOrders> accounts;
   std::vector<Order> orders;
@@ -91,11 +75,7 @@ CascadeOutcome run_cascade(const Book& book, const ModelConfig& config, const St
       flow_lots[static_cast<std::size_t>(book.position_market[static_cast<std::size_t>(order.position)])] +=
           order.traded_lots;
     }
-    apply_round_impact(book, config, step_markets, flow_lots, state);
-    for (std::size_t m = 0; m < state.markets.size(); ++m) {
-      const MarketState& market = state.markets[m];
-      peak_impact[m] = std::max(peak_impact[m], std::fabs(market.market_price_usd / market.fundamental_price_usd - 1.0));
-    }
+    scenario_markets.apply_round_impact(flow_lots, state.markets, metrics);
 
     // Every order fills at its market's moved price against the outside liquidity providers.
     for (const AccountOrders& account_orders : accounts) {

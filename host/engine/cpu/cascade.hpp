@@ -8,8 +8,10 @@
 #include <vector>
 
 #include "host/engine/cpu/book.hpp"
+#include "host/engine/cpu/scenario_markets.hpp"
 #include "host/engine/cpu/scenario_state.hpp"
 #include "host/model/config.hpp"
+#include "host/model/results.hpp"
 
 namespace margin_stress::cpu {
 
@@ -28,14 +30,9 @@ struct CascadeOutcome {
   micro_usd fees = 0;       // paid into the insurance fund
 };
 
-// Market constants the cascade needs for the current step.
-struct StepMarkets {
-  std::vector<double> effective_depth_usd;  // depth_m * regime depth multiplier
-};
-
-// Runs the cascade of the current step on `state`, appending every fill to `fills` and updating
-// `peak_impact` (per market, max |M/F - 1| seen after any round).
-CascadeOutcome run_cascade(const Book& book, const ModelConfig& config, const StepMarkets& step_markets,
-                           ScenarioState& state, std::vector<LiquidationFill>& fills, std::vector<double>& peak_impact);
+// Runs the cascade of the current step on `state`, appending every fill to `fills`; each round's
+// impact moves state.markets through `scenario_markets`, which updates the peak impact in `metrics`.
+CascadeOutcome run_cascade(const Book& book, const ModelConfig& config, const ScenarioMarkets& scenario_markets,
+                           ScenarioState& state, std::vector<LiquidationFill>& fills, ScenarioMetrics& metrics);
 
 }  // namespace margin_stress::cpu

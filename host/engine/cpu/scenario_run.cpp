@@ -2,22 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
-#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include "host/engine/cpu/cascade.hpp"
-#include "host/engine/cpu/impact.hpp"
-#include "host/engine/cpu/margin.hpp"
 #include "host/engine/cpu/mark_to_market.hpp"
 #include "host/engine/cpu/open_interest.hpp"
-#include "host/engine/cpu/regime_filter.hpp"
+#include "host/engine/cpu/scenario_markets.hpp"
 #include "host/engine/cpu/settlement.hpp"
 
 namespace margin_stress::cpu {
 namespace {
-
-constexpr double seconds_per_year = 365.0 * 86400.0;
 
 // Value of every trader's account, and of the liquidity providers, at the current marks, in
 // micro-dollars (docs/model.md, "Ledger"). Positions are summed per market in whole lots first, so
@@ -57,44 +52,19 @@ namespace {
 void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths& paths, std::int64_t scenario,
                ScenarioState& state, ScenarioMetrics& metrics, StepSeries& series, std::int64_t& step) {
   const auto markets = static_cast<std::size_t>(book.markets);
-  const double dt_years = config.run.step_seconds / seconds_per_year;
-  const double decay = temporary_decay_factor(config.impact.temporary_half_life_seconds, config.run.step_seconds);
   const micro_usd initial_fund = to_micro_usd(config.insurance_fund.initial_balance_usd);
-
-  state.reset(book, initial_fund);
-  for (std::size_t m = 0; m < markets; ++m) {
-    const MarketSpec& spec = config.markets[m];
-    MarketState& market = state.markets[m];
-    const std::size_t at = paths.price_index(scenario, 0, static_cast<std::int64_t>(m));
-    market.fundamental_price_usd = paths.fundamental_price_usd[at];
-    market.oracle_factor = paths.oracle_factor[at];
-    market.policy_variance = initial_ewma_variance(spec.reference_volatility, dt_years);
-    market.initial_margin_fraction = spec.initial_margin_fraction;
-    market.reprice(spec);
-  }
-  const MarginPolicyParams& policy = config.margin_policy;
-  const bool regime_aware = policy.kind == MarginPolicyKind::regime_aware;
-  std::optional<RegimeFilter> filter;
-  if (regime_aware) {
-    filter.emplace(config);
-    state.regime_probabilities = filter->prior();
-  }
-  std::vector<MarginScaleSchedule> schedules(markets, MarginScaleSchedule(policy, config.run.step_seconds));
-  std::vector<double> observed_returns(markets);
-  state.collateral_value = paths.collateral_value[paths.regime_index(scenario, 0)];
-  const Valuations initial = value_everyone(book, state);
 
   metrics = ScenarioMetrics{};
   metrics.insurance_fund_min = max_money;  // the lowest balance after any step's settlement
   metrics.liquidated_notional_usd.assign(markets, 0.0);
   metrics.liquidation_count.assign(markets, 0);
-  metrics.peak_impact.assign(markets, 0.0);
-  metrics.max_margin_scale.assign(markets, 0.0);
+  state.reset(book, initial_fund);
+  ScenarioMarkets scenario_markets(config, book);
+  scenario_markets.start(paths, scenario, state.markets, metrics);
+  state.collateral_value = scenario_markets.collateral_value();
+  const Valuations initial = value_everyone(book, state);
 
-  StepMarkets step_markets;
-  step_markets.effective_depth_usd.resize(markets);
   std::vector<LiquidationFill> fills;
-  std::vector<double> previous_mark(markets);
   // Open lots change only through a step's liquidation fills and the ADL closes that can follow
   // them (docs/model.md sections 7 and 8), so they are recounted only after such a step.
   std::vector<std::int64_t> open_lots(markets);
@@ -113,42 +83,18 @@ void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths&
   for (std::int64_t t = 1; t <= paths.steps; ++t) {
     step = t;
     const std::uint8_t regime = paths.regime[paths.regime_index(scenario, t)];
-    state.collateral_value = paths.collateral_value[paths.regime_index(scenario, t)];
 
     // 1. New fundamental prices and oracle, decayed temporary impact, this step's margin scale.
-    for (std::size_t m = 0; m < markets; ++m) {
-      const MarketSpec& spec = config.markets[m];
-      MarketState& market = state.markets[m];
-      const std::size_t at = paths.price_index(scenario, t, static_cast<std::int64_t>(m));
-      previous_mark[m] = market.mark_price_usd;
-      market.fundamental_price_usd = paths.fundamental_price_usd[at];
-      market.oracle_factor = paths.oracle_factor[at];
-      market.temporary_impact *= decay;
-      const double target = regime_aware
-                                ? regime_margin_scale(policy, state.regime_probabilities)
-                                : margin_scale(policy, market.policy_variance, spec.reference_volatility, dt_years);
-      market.margin_scale = schedules[m].apply(target);
-      market.reprice(spec);
-      step_markets.effective_depth_usd[m] = spec.depth_usd * paths.depth_multiplier[at];
-      metrics.peak_impact[m] =
-          std::max(metrics.peak_impact[m], std::fabs(market.market_price_usd / market.fundamental_price_usd - 1.0));
-      metrics.max_margin_scale[m] = std::max(metrics.max_margin_scale[m], market.margin_scale);
-    }
-    if (book.scales_with_open_interest) scale_initial_margin_by_open_interest(config, long_lots, state);
+    scenario_markets.open_step(paths, scenario, t, long_lots, state.markets, metrics);
+    state.collateral_value = scenario_markets.collateral_value();
 
     // 2. The liquidation cascade, then 3. settlement of bankrupt accounts.
     fills.clear();
-    const CascadeOutcome cascade = run_cascade(book, config, step_markets, state, fills, metrics.peak_impact);
+    const CascadeOutcome cascade = run_cascade(book, config, scenario_markets, state, fills, metrics);
     const SettlementOutcome settlement = settle_deficits(book, config, state, fills);
 
     // 4. The platform observes the step's mark returns and updates its estimates.
-    for (std::size_t m = 0; m < markets; ++m) {
-      MarketState& market = state.markets[m];
-      observed_returns[m] = std::log(market.mark_price_usd / previous_mark[m]);
-      market.policy_variance = update_policy_variance(policy, market.policy_variance, observed_returns[m],
-                                                      config.markets[m].reference_volatility, dt_years);
-    }
-    if (regime_aware) filter->update(state.regime_probabilities, observed_returns);
+    scenario_markets.close_step(state.markets);
 
     // 5. Metrics and the step's series.
     const std::int64_t row = t - 1;

@@ -49,10 +49,9 @@ struct ScenarioState {
   std::vector<std::int64_t> lp_inventory;   // per market, lots
   micro_usd lp_cash = 0;
   micro_usd insurance_fund = 0;
-  double collateral_value = 1.0;  // c(t), from the scenario path
-  std::vector<MarketState> markets;
-  bool has_margin_tiers = false;  // some market has notional brackets
-  std::vector<double> regime_probabilities;  // the platform's filter (regime_aware policy only)
+  double collateral_value = 1.0;     // c(t), from the scenario path
+  std::vector<MarketState> markets;  // run by ScenarioMarkets
+  bool has_margin_tiers = false;     // some market has notional brackets
 
   void reset(const Book& book, micro_usd initial_insurance_fund) {
     cash = book.initial_cash;
@@ -61,15 +60,8 @@ struct ScenarioState {
     lp_cash = 0;
     insurance_fund = initial_insurance_fund;
     collateral_value = 1.0;
-    markets.assign(static_cast<std::size_t>(book.markets), MarketState{});
     has_margin_tiers = false;
-    for (std::size_t m = 0; m < markets.size(); ++m) {
-      if (book.margin_brackets[m].empty()) continue;
-      markets[m].tiered = true;
-      markets[m].margin_brackets = book.margin_brackets[m].data();
-      markets[m].margin_bracket_count = book.margin_brackets[m].size();
-      has_margin_tiers = true;
-    }
+    for (const auto& brackets : book.margin_brackets) has_margin_tiers = has_margin_tiers || !brackets.empty();
   }
 };
 

@@ -1,0 +1,66 @@
+// The market-level dynamics of one scenario (docs/model.md sections 4 to 6): prices from the
+// scenario path, decaying and accumulating impact, and the margin policy that sets each step's
+// scale from the mark returns the platform has observed. This is O(markets) work per step and per
+// cascade round, so both backends run it on the host: the CPU reference around its scans of the
+// accounts, the CUDA engine around its kernels, which do the O(positions) work.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "host/engine/cpu/book.hpp"
+#include "host/engine/cpu/margin.hpp"
+#include "host/engine/cpu/regime_filter.hpp"
+#include "host/engine/cpu/scenario_state.hpp"
+#include "host/model/config.hpp"
+#include "host/model/results.hpp"
+#include "host/model/scenario_paths.hpp"
+
+namespace margin_stress::cpu {
+
+class ScenarioMarkets {
+ public:
+  ScenarioMarkets(const ModelConfig& config, const Book& book);
+
+  // Step 0 of `scenario` (an index within `paths`): every market at its path's opening price,
+  // without impact, at scale 1 with the policy's estimates at their starting values. Clears the
+  // per-market metrics this object keeps in `metrics` (peak impact, largest scale).
+  void start(const ScenarioPaths& paths, std::int64_t scenario, std::vector<MarketState>& markets,
+             ScenarioMetrics& metrics);
+
+  // The opening of step t (docs/model.md section 6, item 1): the path's new fundamental price and
+  // oracle, decayed temporary impact, the policy's scale for the step, and the open-interest-scaled
+  // imf from `long_lots` (the traders' long lots per market; read only where a market has caps).
+  void open_step(const ScenarioPaths& paths, std::int64_t scenario, std::int64_t t,
+                 const std::vector<std::int64_t>& long_lots, std::vector<MarketState>& markets,
+                 ScenarioMetrics& metrics);
+
+  // One cascade round's impact: the net signed lots the round's liquidations traded per market
+  // move that market's price (docs/model.md section 5), and its peak impact is updated.
+  void apply_round_impact(const std::vector<std::int64_t>& flow_lots, std::vector<MarketState>& markets,
+                          ScenarioMetrics& metrics) const;
+
+  // The end of the step: the platform observes each market's mark log return over the step and
+  // updates its estimates (EWMA or GARCH variance, or the regime filter).
+  void close_step(std::vector<MarketState>& markets);
+
+  // The step's collateral value c(t) and per-market effective depth D_m d_m(t), set by open_step.
+  double collateral_value() const { return collateral_value_; }
+  double effective_depth_usd(std::size_t market) const { return effective_depth_usd_[market]; }
+
+ private:
+  const ModelConfig* config_;
+  double dt_years_;
+  double decay_;
+  std::vector<MarketState> opening_;  // step 0's markets, tiered pointers set, before the path
+  std::vector<double> effective_depth_usd_;
+  std::vector<double> previous_mark_;
+  std::vector<double> observed_returns_;
+  std::vector<MarginScaleSchedule> schedules_;
+  std::optional<RegimeFilter> filter_;
+  std::vector<double> regime_probabilities_;
+  double collateral_value_ = 1.0;
+};
+
+}  // namespace margin_stress::cpu

@@ -20,11 +20,6 @@ bool is_flat(const Book& book, const ScenarioState& state, std::int64_t account)
 // Exact pro-rata shares of micro-dollar amounts need 128-bit products (GCC, Clang and nvcc have it).
 __extension__ using wide_int = __int128;
 
-struct Deficit {
-  std::int64_t account;
-  micro_usd amount;
-};
-
 // Side index of a position: 0 long, 1 short.
 std::size_t side_index(std::int64_t quantity) { return quantity > 0 ? 0 : 1; }
 
@@ -94,6 +89,68 @@ micro_usd deleverage(const Book& book, ScenarioState& state, std::size_t market,
 
 }  // namespace
 
+std::vector<micro_usd> pay_from_fund(const std::vector<micro_usd>& deficits, micro_usd& insurance_fund,
+                                     SettlementOutcome& outcome) {
+  for (const micro_usd deficit : deficits) outcome.deficits = add_checked(outcome.deficits, deficit, "the step's deficits");
+  // The fund pays in full when it can, otherwise pro rata (floored to the micro-dollar, so it
+  // never pays more than it holds).
+  const micro_usd fund = insurance_fund;
+  outcome.fund_exhausted = outcome.deficits > fund;
+  std::vector<micro_usd> uncovered(deficits.size());
+  for (std::size_t i = 0; i < deficits.size(); ++i) {
+    const micro_usd paid = outcome.fund_exhausted
+                               ? static_cast<micro_usd>(static_cast<wide_int>(deficits[i]) * fund / outcome.deficits)
+                               : deficits[i];
+    outcome.insurance_payout += paid;
+    uncovered[i] = deficits[i] - paid;
+  }
+  insurance_fund -= outcome.insurance_payout;
+  return uncovered;
+}
+
+std::vector<micro_usd> adl_targets(const std::vector<micro_usd>& uncovered, const std::vector<double>& pair_notional_usd,
+                                   std::size_t markets) {
+  const std::size_t pairs = markets * 2;
+  std::vector<micro_usd> target(pairs, 0);
+  for (std::size_t i = 0; i < uncovered.size(); ++i) {
+    if (uncovered[i] == 0) continue;
+    const double* notional = &pair_notional_usd[i * pairs];
+    double total = 0.0;
+    std::size_t last_pair = 0;
+    for (std::size_t pair = 0; pair < pairs; ++pair) {
+      total += notional[pair];
+      if (notional[pair] != 0.0) last_pair = pair;
+    }
+    // Floored shares floor(U n_k / N), the last pair taking the remainder: the targets add up to
+    // U_a exactly.
+    micro_usd assigned = 0;
+    for (std::size_t pair = 0; pair <= last_pair; ++pair) {
+      if (notional[pair] == 0.0) continue;
+      const micro_usd share =
+          pair == last_pair
+              ? uncovered[i] - assigned
+              : std::clamp<micro_usd>(static_cast<micro_usd>(std::floor(static_cast<double>(uncovered[i]) * notional[pair] / total)),
+                                      0, uncovered[i] - assigned);
+      target[pair] += share;
+      assigned += share;
+    }
+  }
+  return target;
+}
+
+micro_usd auto_deleverage(const Book& book, ScenarioState& state, const std::vector<micro_usd>& targets,
+                          const std::vector<char>& is_bankrupt, double& adl_notional_usd) {
+  micro_usd collected = 0;
+  for (std::size_t m = 0; m < static_cast<std::size_t>(book.markets); ++m) {
+    for (std::size_t side = 0; side < 2; ++side) {
+      if (targets[m * 2 + side] <= 0) continue;
+      const int opposite_side = side == 0 ? -1 : 1;
+      collected += deleverage(book, state, m, opposite_side, targets[m * 2 + side], is_bankrupt, adl_notional_usd);
+    }
+  }
+  return collected;
+}
+
 SettlementOutcome settle_deficits(const Book& book, const ModelConfig& config, ScenarioState& state,
                                   const std::vector<LiquidationFill>& fills) {
   SettlementOutcome outcome;
@@ -102,96 +159,43 @@ SettlementOutcome settle_deficits(const Book& book, const ModelConfig& config, S
   for (const LiquidationFill& fill : fills) liquidated_accounts.push_back(fill.account);
   std::sort(liquidated_accounts.begin(), liquidated_accounts.end());
   liquidated_accounts.erase(std::unique(liquidated_accounts.begin(), liquidated_accounts.end()), liquidated_accounts.end());
-  std::vector<Deficit> deficits;
+  std::vector<std::int64_t> bankrupt_accounts;
+  std::vector<micro_usd> deficits;
   for (const std::int64_t account : liquidated_accounts) {
     const micro_usd cash = state.cash[static_cast<std::size_t>(account)];
-    if (cash < 0 && is_flat(book, state, account)) deficits.push_back({account, -cash});
+    if (cash < 0 && is_flat(book, state, account)) {
+      bankrupt_accounts.push_back(account);
+      deficits.push_back(-cash);
+    }
   }
   if (deficits.empty()) return outcome;
-  for (const Deficit& deficit : deficits) outcome.deficits = add_checked(outcome.deficits, deficit.amount, "the step's deficits");
 
-  // The fund pays in full when it can, otherwise pro rata (floored to the micro-dollar, so it
-  // never pays more than it holds).
-  const micro_usd fund = state.insurance_fund;
-  outcome.fund_exhausted = outcome.deficits > fund;
-  std::vector<micro_usd> uncovered(deficits.size());
-  for (std::size_t i = 0; i < deficits.size(); ++i) {
-    const micro_usd paid = outcome.fund_exhausted
-                               ? static_cast<micro_usd>(static_cast<wide_int>(deficits[i].amount) * fund / outcome.deficits)
-                               : deficits[i].amount;
-    outcome.insurance_payout += paid;
-    uncovered[i] = deficits[i].amount - paid;
-  }
-  state.insurance_fund -= outcome.insurance_payout;
-
+  const std::vector<micro_usd> uncovered = pay_from_fund(deficits, state.insurance_fund, outcome);
   const micro_usd total_uncovered = outcome.deficits - outcome.insurance_payout;
   if (total_uncovered > 0 && config.insurance_fund.auto_deleveraging) {
-    // Attribute each account's uncovered deficit to (market, side) in proportion to the notional
-    // liquidated there this step; ADL then takes it from the opposite side of each market.
+    // The notional each bankrupt account was liquidated for this step per (market, side) pair: one
+    // position per market, so a pair's notional is its position's fills, summed in round order.
     const auto markets = static_cast<std::size_t>(book.markets);
-    std::vector<micro_usd> target(markets * 2, 0);
     std::vector<char> is_bankrupt(static_cast<std::size_t>(book.accounts), 0);
-    for (const Deficit& deficit : deficits) is_bankrupt[static_cast<std::size_t>(deficit.account)] = 1;
-
-    // The step's fills grouped by account (a stable sort keeps each account's fills in the order
-    // they happened, so its sums do not depend on the grouping), walked once alongside the
-    // deficits, which are in account order too.
-    struct PairFill {
-      std::int64_t account;
-      std::size_t pair;  // market * 2 + side of the position closed (0 long, 1 short)
-      double notional_usd;
-    };
-    std::vector<PairFill> pair_fills;
-    pair_fills.reserve(fills.size());
+    std::vector<std::size_t> row(static_cast<std::size_t>(book.accounts), 0);
+    for (std::size_t i = 0; i < bankrupt_accounts.size(); ++i) {
+      is_bankrupt[static_cast<std::size_t>(bankrupt_accounts[i])] = 1;
+      row[static_cast<std::size_t>(bankrupt_accounts[i])] = i;
+    }
+    std::vector<double> pair_notional_usd(bankrupt_accounts.size() * markets * 2, 0.0);
     for (const LiquidationFill& fill : fills) {
-      if (!is_bankrupt[static_cast<std::size_t>(fill.account)]) continue;
+      const auto account = static_cast<std::size_t>(fill.account);
+      if (!is_bankrupt[account]) continue;
       const auto m = static_cast<std::size_t>(book.position_market[static_cast<std::size_t>(fill.position)]);
       // A closing trade's sign is opposite to the position it closed.
-      pair_fills.push_back({fill.account, m * 2 + side_index(-fill.traded_lots),
-                            static_cast<double>(std::llabs(fill.traded_lots)) * book.lot_size[m] * fill.price_usd});
+      pair_notional_usd[row[account] * markets * 2 + m * 2 + side_index(-fill.traded_lots)] +=
+          static_cast<double>(std::llabs(fill.traded_lots)) * book.lot_size[m] * fill.price_usd;
     }
-    std::stable_sort(pair_fills.begin(), pair_fills.end(),
-                     [](const PairFill& x, const PairFill& y) { return x.account < y.account; });
-
-    std::vector<double> notional(markets * 2);
-    std::size_t next_fill = 0;
-    for (std::size_t i = 0; i < deficits.size(); ++i) {
-      std::fill(notional.begin(), notional.end(), 0.0);
-      double total = 0.0;
-      std::size_t last_pair = 0;
-      for (; next_fill < pair_fills.size() && pair_fills[next_fill].account == deficits[i].account; ++next_fill) {
-        const PairFill& fill = pair_fills[next_fill];
-        notional[fill.pair] += fill.notional_usd;
-        total += fill.notional_usd;
-        last_pair = std::max(last_pair, fill.pair);
-      }
-      if (uncovered[i] == 0) continue;
-      // Floored shares floor(U n_k / N), the last pair taking the remainder: the targets add up
-      // to U_a exactly.
-      micro_usd assigned = 0;
-      for (std::size_t pair = 0; pair <= last_pair; ++pair) {
-        if (notional[pair] == 0.0) continue;
-        const micro_usd share =
-            pair == last_pair
-                ? uncovered[i] - assigned
-                : std::clamp<micro_usd>(
-                      static_cast<micro_usd>(std::floor(static_cast<double>(uncovered[i]) * notional[pair] / total)), 0,
-                      uncovered[i] - assigned);
-        target[pair] += share;
-        assigned += share;
-      }
-    }
-    for (std::size_t m = 0; m < markets; ++m) {
-      for (std::size_t side = 0; side < 2; ++side) {
-        if (target[m * 2 + side] <= 0) continue;
-        const int opposite_side = side == 0 ? -1 : 1;
-        outcome.adl_haircut +=
-            deleverage(book, state, m, opposite_side, target[m * 2 + side], is_bankrupt, outcome.adl_notional_usd);
-      }
-    }
+    outcome.adl_haircut = auto_deleverage(book, state, adl_targets(uncovered, pair_notional_usd, markets), is_bankrupt,
+                                          outcome.adl_notional_usd);
   }
   outcome.bad_debt = total_uncovered - outcome.adl_haircut;
-  for (const Deficit& deficit : deficits) state.cash[static_cast<std::size_t>(deficit.account)] = 0;
+  for (const std::int64_t account : bankrupt_accounts) state.cash[static_cast<std::size_t>(account)] = 0;
   return outcome;
 }
 

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "host/model/host_device.hpp"
+
 namespace margin_stress {
 
 using micro_usd = std::int64_t;
@@ -20,7 +22,9 @@ inline constexpr micro_usd max_money = micro_usd{1} << 62;
 
 // Rounds half away from zero; the caller guarantees |usd| <= max_money_usd (inputs are validated
 // at the boundary, and model.md bounds every amount derived from them).
-inline micro_usd to_micro_usd(double usd) { return static_cast<micro_usd>(std::llround(usd * micro_usd_per_usd)); }
+MARGIN_STRESS_HOST_DEVICE inline micro_usd to_micro_usd(double usd) {
+  return static_cast<micro_usd>(::llround(usd * micro_usd_per_usd));
+}
 
 // The same, for amounts that a scenario's own dynamics produce: throws std::overflow_error naming
 // `what` instead of overflowing when |usd| exceeds max_money_usd (or is not finite).
@@ -39,6 +43,6 @@ inline void transfer(micro_usd& from, micro_usd& to, micro_usd amount, const cha
 // Multiplies by the double nearest 1e-6 rather than dividing by 1e6: the engines' hot loop converts
 // every account's cash, and both engines must round the same way (docs/model.md, section 1).
 inline constexpr double usd_per_micro_usd = 1.0e-6;
-inline double to_usd(micro_usd amount) { return static_cast<double>(amount) * usd_per_micro_usd; }
+MARGIN_STRESS_HOST_DEVICE inline double to_usd(micro_usd amount) { return static_cast<double>(amount) * usd_per_micro_usd; }
 
 }  // namespace margin_stress

@@ -1,10 +1,12 @@
 // Liquidation decisions (docs/model.md, "Liquidation").
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 #include "host/engine/cpu/mark_to_market.hpp"
 #include "host/model/config.hpp"
+#include "host/model/host_device.hpp"
 
 namespace margin_stress::cpu {
 
@@ -16,8 +18,24 @@ namespace margin_stress::cpu {
 // rise with notional; the next round re-checks the account.
 double liquidation_fraction(LiquidationMode mode, const AccountValuation& valuation, double fee_rate);
 
+// The same from the account's sums, for both backends.
+MARGIN_STRESS_HOST_DEVICE inline double liquidation_fraction(bool full_liquidation, double margin_equity_usd,
+                                                             double initial_margin_usd, double notional_usd,
+                                                             double fee_rate) {
+  if (full_liquidation) return 1.0;
+  const double fee_on_everything = fee_rate * notional_usd;
+  if (margin_equity_usd <= 0.0 || initial_margin_usd <= fee_on_everything) return 1.0;
+  const double fraction = (initial_margin_usd - margin_equity_usd) / (initial_margin_usd - fee_on_everything);
+  return fraction < 0.0 ? 0.0 : fraction > 1.0 ? 1.0 : fraction;
+}
+
 // Whole lots to close from a position of |q| >= 1 lots: |q| when f >= 1, else
 // min(|q|, max(1, ceil(f |q|))): at least one lot, so that every round of a cascade makes progress.
-std::int64_t lots_to_close(std::int64_t quantity_lots, double fraction);
+MARGIN_STRESS_HOST_DEVICE inline std::int64_t lots_to_close(std::int64_t quantity_lots, double fraction) {
+  const std::int64_t held = quantity_lots < 0 ? -quantity_lots : quantity_lots;
+  if (fraction >= 1.0) return held;
+  const auto lots = static_cast<std::int64_t>(::ceil(fraction * static_cast<double>(held)));
+  return lots < 1 ? 1 : lots > held ? held : lots;
+}
 
 }  // namespace margin_stress::cpu

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "host/model/config.hpp"
+#include "host/model/host_device.hpp"
 
 namespace margin_stress::cpu {
 
@@ -32,7 +33,8 @@ inline constexpr MarginBracket no_margin_bracket{std::numeric_limits<double>::in
 // last bracket goes on. count >= 1. The cap is tested first: almost every position is in the first
 // bracket (and no_margin_bracket's cap is infinite), so the loop's first test is predictable
 // whatever the market.
-inline const MarginBracket& margin_bracket(const MarginBracket* brackets, std::size_t count, double notional_usd) {
+MARGIN_STRESS_HOST_DEVICE inline const MarginBracket& margin_bracket(const MarginBracket* brackets, std::size_t count,
+                                                               double notional_usd) {
   std::size_t b = 0;
   while (notional_usd > brackets[b].notional_cap_usd && b + 1 < count) ++b;
   return brackets[b];
@@ -43,12 +45,12 @@ inline const MarginBracket& margin_bracket(const std::vector<MarginBracket>& bra
 }
 
 // s (N mmr_b - cum_b), evaluated in that order.
-inline double tiered_maintenance_margin_usd(const MarginBracket& bracket, double notional_usd, double margin_scale) {
+MARGIN_STRESS_HOST_DEVICE inline double tiered_maintenance_margin_usd(const MarginBracket& bracket, double notional_usd, double margin_scale) {
   return margin_scale * (notional_usd * bracket.maintenance_rate - bracket.maintenance_amount_usd);
 }
 
 // s (N / lev_b).
-inline double tiered_initial_margin_usd(const MarginBracket& bracket, double notional_usd, double margin_scale) {
+MARGIN_STRESS_HOST_DEVICE inline double tiered_initial_margin_usd(const MarginBracket& bracket, double notional_usd, double margin_scale) {
   return margin_scale * (notional_usd / bracket.max_leverage);
 }
 

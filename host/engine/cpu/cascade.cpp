@@ -56,26 +56,34 @@ bool any_below_maintenance(const Book& book, const ScenarioState& state) {
 
 }  // namespace
 
-CascadeOutcome run_cascade(const Book& book, const ModelConfig& config, const ScenarioMarkets& scenario_markets,
-                           ScenarioState& state, std::vector<LiquidationFill>& fills, ScenarioMetrics& metrics) {
-  CascadeOutcome outcome;
+void run_cascade(const Book& book, const ModelConfig& config, const ScenarioMarkets& scenario_markets,
+                 ScenarioState& state, std::vector<LiquidationFill>& fills, StepRecord& record,
+                 ScenarioMetrics& metrics) {
   std::vector<AccountOrders> accounts;
   std::vector<Order> orders;
   std::vector<std::int64_t> flow_lots(state.markets.size());
+  std::vector<std::int64_t> traded_lots(state.markets.size());
 
   for (std::int32_t round = 1; round <= config.liquidation.max_cascade_rounds; ++round) {
     const bool liquidating = state.has_margin_tiers
                                  ? collect_orders<MarginTiers::present>(book, config, state, accounts, orders)
                                  : collect_orders<MarginTiers::absent>(book, config, state, accounts, orders);
-    if (!liquidating) return outcome;
-    outcome.rounds = round;
+    if (!liquidating) return;
+    record.rounds = round;
 
     std::fill(flow_lots.begin(), flow_lots.end(), 0);
+    std::fill(traded_lots.begin(), traded_lots.end(), 0);
     for (const Order& order : orders) {
-      flow_lots[static_cast<std::size_t>(book.position_market[static_cast<std::size_t>(order.position)])] +=
-          order.traded_lots;
+      const auto m = static_cast<std::size_t>(book.position_market[static_cast<std::size_t>(order.position)]);
+      flow_lots[m] += order.traded_lots;
+      traded_lots[m] += std::llabs(order.traded_lots);
+      record.liquidations[m] += 1;
     }
     scenario_markets.apply_round_impact(flow_lots, state.markets, metrics);
+    for (std::size_t m = 0; m < state.markets.size(); ++m) {
+      record.liquidated_notional_usd[m] +=
+          static_cast<double>(traded_lots[m]) * book.lot_size[m] * state.markets[m].market_price_usd;
+    }
 
     // Every order fills at its market's moved price against the outside liquidity providers.
     for (const AccountOrders& account_orders : accounts) {
@@ -99,14 +107,13 @@ CascadeOutcome run_cascade(const Book& book, const ModelConfig& config, const Sc
       const micro_usd fee =
           std::min(fee_due, std::max<micro_usd>(to_micro_usd_checked(after.equity_usd, "an account's equity"), 0));
       transfer(state.cash[static_cast<std::size_t>(account_orders.account)], state.insurance_fund, fee, "a liquidation fee");
-      outcome.fees = add_checked(outcome.fees, fee, "the step's liquidation fees");
+      record.fees = add_checked(record.fees, fee, "the step's liquidation fees");
     }
   }
   // The cap was reached with liquidations in its last round: report whether any account is still
   // below maintenance (it will be liquidated in the next step).
-  outcome.round_cap_hit = state.has_margin_tiers ? any_below_maintenance<MarginTiers::present>(book, state)
-                                                 : any_below_maintenance<MarginTiers::absent>(book, state);
-  return outcome;
+  record.round_cap_hit = state.has_margin_tiers ? any_below_maintenance<MarginTiers::present>(book, state)
+                                                : any_below_maintenance<MarginTiers::absent>(book, state);
 }
 
 }  // namespace margin_stress::cpu

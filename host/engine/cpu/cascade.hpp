@@ -9,6 +9,7 @@
 
 #include "host/engine/cpu/book.hpp"
 #include "host/engine/cpu/scenario_markets.hpp"
+#include "host/engine/cpu/step_record.hpp"
 #include "host/engine/cpu/scenario_state.hpp"
 #include "host/model/config.hpp"
 #include "host/model/results.hpp"
@@ -24,15 +25,11 @@ struct LiquidationFill {
   double price_usd = 0.0;         // the round's execution price (the moved mark)
 };
 
-struct CascadeOutcome {
-  std::int32_t rounds = 0;  // rounds that liquidated at least one account
-  bool round_cap_hit = false;
-  micro_usd fees = 0;       // paid into the insurance fund
-};
-
-// Runs the cascade of the current step on `state`, appending every fill to `fills`; each round's
-// impact moves state.markets through `scenario_markets`, which updates the peak impact in `metrics`.
-CascadeOutcome run_cascade(const Book& book, const ModelConfig& config, const ScenarioMarkets& scenario_markets,
-                           ScenarioState& state, std::vector<LiquidationFill>& fills, ScenarioMetrics& metrics);
+// Runs the cascade of the current step on `state`, appending every fill to `fills` and counting
+// rounds, fees and liquidations in `record` (cleared by the caller); each round's impact moves
+// state.markets through `scenario_markets`, which updates the peak impact in `metrics`.
+void run_cascade(const Book& book, const ModelConfig& config, const ScenarioMarkets& scenario_markets,
+                 ScenarioState& state, std::vector<LiquidationFill>& fills, StepRecord& record,
+                 ScenarioMetrics& metrics);
 
 }  // namespace margin_stress::cpu

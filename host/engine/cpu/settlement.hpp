@@ -9,18 +9,10 @@
 #include "host/engine/cpu/book.hpp"
 #include "host/engine/cpu/cascade.hpp"
 #include "host/engine/cpu/scenario_state.hpp"
+#include "host/engine/cpu/step_record.hpp"
 #include "host/model/config.hpp"
 
 namespace margin_stress::cpu {
-
-struct SettlementOutcome {
-  micro_usd deficits = 0;
-  micro_usd insurance_payout = 0;
-  micro_usd adl_haircut = 0;
-  micro_usd bad_debt = 0;
-  double adl_notional_usd = 0.0;
-  bool fund_exhausted = false;  // the deficits exceeded the fund
-};
 
 // `fills` are the step's liquidation fills (used to attribute deficits to markets and sides).
 SettlementOutcome settle_deficits(const Book& book, const ModelConfig& config, ScenarioState& state,

@@ -35,7 +35,14 @@ struct EngineOptions {
   Backend backend = Backend::automatic;
   int threads = 0;  // CPU worker threads; 0 means all hardware threads
   int device = 0;   // CUDA device ordinal
+  // CUDA: the most scenarios resident on the device at once (0: as many as its memory holds).
+  std::int64_t max_scenarios_in_flight = 0;
 };
+
+// Every engine checks its paths first: the engines trust validated inputs, but a ScenarioPaths
+// assembled by hand (tests, tools) must at least have the layout it claims, and a price out of
+// double range (extreme parameters) is refused. Throws std::invalid_argument or InputError.
+void check_scenario_paths(const ModelConfig& config, const ScenarioPaths& paths);
 
 // Number of usable CUDA devices: 0 in a build without CUDA, and 0 where the driver reports no
 // device or is missing (cudaErrorNoDevice, cudaErrorInsufficientDriver).

@@ -2,6 +2,7 @@
 
 #include "host/engine/cpu/cpu_engine.hpp"
 #include "host/engine/engine.hpp"
+#include "kernels/cuda_engine.hpp"
 
 namespace margin_stress {
 
@@ -18,12 +19,14 @@ std::unique_ptr<Engine> make_engine(const EngineOptions& options) {
       throw std::runtime_error("this build has no CUDA backend (configure with a CUDA compiler and -DMARGIN_STRESS_ENABLE_CUDA=ON)");
 #else
       if (cuda_device_count() == 0) throw std::runtime_error("--backend cuda: no CUDA device is visible on this machine");
-      throw std::runtime_error("--backend cuda: the CUDA engine is not implemented yet (issue: CUDA engine); use --backend cpu");
+      return make_cuda_engine(options.device, options.max_scenarios_in_flight);
 #endif
     case Backend::automatic:
       break;
   }
-  // The CUDA engine arrives with its own issue; until then auto always means the CPU reference.
+#ifdef MARGIN_STRESS_HAVE_CUDA
+  if (cuda_device_count() > 0) return make_cuda_engine(options.device, options.max_scenarios_in_flight);
+#endif
   return make_cpu_engine(options.threads);
 }
 

@@ -1,0 +1,126 @@
+// The CUDA engine's kernels (docs/model.md sections 7 and 8, and "The CUDA engine"): the
+// O(positions) work of a step for a tile of scenarios at once. The book is read-only and shared by
+// every scenario; a scenario's state differs from the book only for the accounts its cascade has
+// touched, so an untouched account is read once per thread for the whole tile. Every sum of money
+// or lots is an integer atomic, so it does not depend on the order threads add in.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+#include "kernels/device_account.hpp"
+
+namespace margin_stress::cuda {
+
+// The read-only book on the device, structure of arrays.
+struct BookView {
+  std::int64_t accounts = 0;
+  std::int64_t positions = 0;
+  std::int64_t markets = 0;
+  const std::int64_t* position_offset = nullptr;  // [A + 1]
+  const std::int32_t* position_market = nullptr;  // [P]
+  const double* entry_price_usd = nullptr;        // [P]
+  const std::int64_t* initial_quantity = nullptr; // [P]
+  const micro_usd* initial_cash = nullptr;        // [A]
+  const cpu::MarginBracket* brackets = nullptr;   // every tiered market's brackets, concatenated
+};
+
+// Integer totals of one cascade round per scenario, in one buffer (one memset, one copy back).
+// Signed quantities are stored as two's complement in unsigned 64-bit words, which is what
+// atomicAdd adds; the sum is exact and independent of the order of additions.
+struct RoundCounters {
+  unsigned long long* liquidated_accounts = nullptr;  // [S]
+  unsigned long long* flow_lots = nullptr;            // [S][M] signed net lots traded
+  unsigned long long* traded_lots = nullptr;          // [S][M] lots traded (absolute)
+  unsigned long long* long_lots_closed = nullptr;     // [S][M] of which closing longs
+  unsigned long long* liquidations = nullptr;         // [S][M] positions liquidated
+  unsigned long long* paid_to_liquidity_providers = nullptr;  // [S] signed micro-dollars
+  unsigned long long* fees = nullptr;                 // [S] micro-dollars
+  unsigned long long* out_of_range = nullptr;         // [S] fills beyond the money range
+
+  static std::size_t words(std::int64_t scenarios, std::int64_t markets) {
+    return static_cast<std::size_t>(scenarios * (4 + 4 * markets));
+  }
+  static RoundCounters in(unsigned long long* base, std::int64_t scenarios, std::int64_t markets) {
+    RoundCounters counters;
+    const std::int64_t per_market = scenarios * markets;
+    counters.liquidated_accounts = base;
+    counters.flow_lots = base + scenarios;
+    counters.traded_lots = counters.flow_lots + per_market;
+    counters.long_lots_closed = counters.traded_lots + per_market;
+    counters.liquidations = counters.long_lots_closed + per_market;
+    counters.paid_to_liquidity_providers = counters.liquidations + per_market;
+    counters.fees = counters.paid_to_liquidity_providers + scenarios;
+    counters.out_of_range = counters.fees + scenarios;
+    return counters;
+  }
+};
+
+// The state of a tile of S scenarios, scenario-major ([s][a], [s][p]).
+struct TileView {
+  std::int64_t scenarios = 0;
+  std::uint8_t* touched = nullptr;           // [S][A] 1: the scenario's cash and quantity rows hold the account
+  micro_usd* cash = nullptr;                 // [S][A] valid where touched
+  std::int64_t* quantity = nullptr;          // [S][P] valid where the account is touched
+  std::int64_t* order_lots = nullptr;        // [S][P] the round's signed order, 0 for none
+  double* step_notional_usd = nullptr;       // [S][P] notional liquidated this step
+  std::int32_t* liquidation_stamp = nullptr; // [S][A] step (rounds cap + 1) + round of the last liquidation; 0 never
+  std::int32_t* step_liquidated = nullptr;   // [S][A] the accounts first liquidated this step, in any order
+  std::int32_t* step_liquidated_count = nullptr;  // [S]
+  const DeviceMarket* markets = nullptr;     // [S][M] this round's market constants
+  const double* collateral_value = nullptr;  // [S]
+  const std::uint8_t* active = nullptr;      // [S] 1: the scenario takes part in this round
+  RoundCounters counters;
+};
+
+struct LaunchShape {
+  int blocks = 1;
+  int threads = 256;
+  cudaStream_t stream = nullptr;
+};
+
+enum class ScanMode { decide, count };
+
+// Every account of every active scenario below maintenance at the round's marks: counted, and in
+// decide mode also given its orders (docs/model.md section 7), copied into the tile's rows on its
+// first liquidation, stamped, listed on its first liquidation of the step, and its orders added to
+// the per-market flow. `step_stamp` = step (rounds cap + 1); `round` >= 1.
+void launch_scan_accounts(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t step_stamp,
+                          std::int32_t round, ScanMode mode, bool full_liquidation, double fee_rate);
+
+// Fills the orders of the accounts stamped `stamp` at the moved prices, and charges fees.
+void launch_fill_orders(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t stamp,
+                        double fee_rate);
+
+// For each scenario's accounts liquidated this step (entries [offset[s], offset[s] + count[s]) of
+// the outputs): the account, and its deficit (-cash) if it is flat with negative cash, else 0.
+void launch_find_bankrupt(const LaunchShape& shape, const BookView& book, const TileView& tile,
+                          const std::int64_t* offsets, std::int32_t* accounts, micro_usd* deficits);
+
+// Per listed account of scenario s, its notional liquidated this step per (market, side) pair:
+// row k of `pair_notional_usd` (2 M doubles, zeroed by the caller).
+void launch_gather_pair_notional(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t s,
+                                 const std::int32_t* accounts, std::int64_t count, double* pair_notional_usd);
+
+// Scenario s's full state: cash[A] and quantity[P], from its rows or from the book.
+void launch_materialize(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t s,
+                        micro_usd* cash, std::int64_t* quantity);
+
+// Writes accounts' new states into scenario s's rows: account k gets cash[k] and, for its
+// positions, quantities[quantity_offset[k] ...].
+void launch_scatter_accounts(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t s,
+                             const std::int32_t* accounts, const micro_usd* cash, const std::int64_t* quantity_offset,
+                             const std::int64_t* quantities, std::int64_t count);
+
+// Per scenario and market with brackets, the initial margin of the open positions at the markets'
+// current constants, each position's requirement rounded to the micro-dollar ([S][M], zeroed by
+// the caller; untiered markets stay 0).
+void launch_tiered_initial_margin(const LaunchShape& shape, const BookView& book, const TileView& tile,
+                                  unsigned long long* initial_margin);
+
+// Per scenario, the sum over accounts of cash minus initial cash ([S], zeroed by the caller).
+void launch_cash_change(const LaunchShape& shape, const BookView& book, const TileView& tile,
+                        unsigned long long* cash_change);
+
+}  // namespace margin_stress::cuda

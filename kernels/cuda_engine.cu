@@ -1,0 +1,814 @@
+// The CUDA engine (docs/model.md, "The CUDA engine"). The device holds the book and, per scenario
+// in flight, the rows of the accounts its cascade touched; its kernels do every O(positions) pass.
+// The host runs the O(markets) dynamics (cpu::ScenarioMarkets: prices, impact, the margin policy)
+// and the settlement's arithmetic on what the kernels found, with the same functions the CPU
+// reference uses, so the two engines differ only in how they visit accounts and add up.
+#include "kernels/cuda_engine.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "host/engine/cpu/book.hpp"
+#include "host/engine/cpu/scenario_markets.hpp"
+#include "host/engine/cpu/settlement.hpp"
+#include "host/engine/cpu/step_record.hpp"
+#include "kernels/cascade_kernels.cuh"
+#include "kernels/cuda_check.cuh"
+#include "kernels/device_buffer.cuh"
+
+namespace margin_stress {
+namespace cuda {
+namespace {
+
+constexpr int threads_per_block = 256;
+// Host threads, each with its own stream and tile of scenarios: while one lane's host works
+// between kernels (impact, settlement, copies), the other's kernels keep the device busy.
+constexpr int lane_count = 2;
+
+template <typename T>
+void upload(DeviceBuffer<T>& buffer, const std::vector<T>& values) {
+  buffer.resize(std::max<std::size_t>(values.size(), 1));
+  if (values.empty()) return;
+  MARGIN_STRESS_CUDA_CHECK(cudaMemcpy(buffer.data(), values.data(), values.size() * sizeof(T), cudaMemcpyHostToDevice),
+                           "copying the book to the device");
+}
+
+template <typename T>
+void to_device(T* device, const T* host, std::size_t count, cudaStream_t stream) {
+  if (count == 0) return;
+  MARGIN_STRESS_CUDA_CHECK(cudaMemcpyAsync(device, host, count * sizeof(T), cudaMemcpyHostToDevice, stream),
+                           "copying to the device");
+}
+
+template <typename T>
+void to_host(T* host, const T* device, std::size_t count, cudaStream_t stream) {
+  if (count == 0) return;
+  MARGIN_STRESS_CUDA_CHECK(cudaMemcpyAsync(host, device, count * sizeof(T), cudaMemcpyDeviceToHost, stream),
+                           "copying from the device");
+}
+
+template <typename T>
+void zero(T* device, std::size_t count, cudaStream_t stream) {
+  if (count == 0) return;
+  MARGIN_STRESS_CUDA_CHECK(cudaMemsetAsync(device, 0, count * sizeof(T), stream), "clearing device memory");
+}
+
+// The book on the device, uploaded once per run and shared by the lanes.
+struct DeviceBook {
+  DeviceBuffer<std::int64_t> position_offset;
+  DeviceBuffer<std::int32_t> position_market;
+  DeviceBuffer<double> entry_price_usd;
+  DeviceBuffer<std::int64_t> initial_quantity;
+  DeviceBuffer<micro_usd> initial_cash;
+  DeviceBuffer<cpu::MarginBracket> brackets;
+  std::vector<std::int32_t> bracket_offset;  // per market
+  std::vector<std::int32_t> bracket_count;   // per market
+  BookView view;
+
+  explicit DeviceBook(const cpu::Book& book) {
+    upload(position_offset, book.position_offset);
+    upload(position_market, book.position_market);
+    upload(entry_price_usd, book.entry_price_usd);
+    upload(initial_quantity, book.initial_quantity);
+    upload(initial_cash, book.initial_cash);
+    std::vector<cpu::MarginBracket> table;
+    for (const std::vector<cpu::MarginBracket>& market_brackets : book.margin_brackets) {
+      bracket_offset.push_back(static_cast<std::int32_t>(table.size()));
+      bracket_count.push_back(static_cast<std::int32_t>(market_brackets.size()));
+      table.insert(table.end(), market_brackets.begin(), market_brackets.end());
+    }
+    upload(brackets, table);
+    view.accounts = book.accounts;
+    view.positions = book.positions;
+    view.markets = book.markets;
+    view.position_offset = position_offset.data();
+    view.position_market = position_market.data();
+    view.entry_price_usd = entry_price_usd.data();
+    view.initial_quantity = initial_quantity.data();
+    view.initial_cash = initial_cash.data();
+    view.brackets = brackets.data();
+  }
+};
+
+// Device bytes one scenario in flight needs (TileView's rows).
+std::size_t bytes_per_scenario(const cpu::Book& book) {
+  const auto accounts = static_cast<std::size_t>(book.accounts);
+  const auto positions = static_cast<std::size_t>(book.positions);
+  const auto markets = static_cast<std::size_t>(book.markets);
+  return accounts * (sizeof(std::uint8_t) + sizeof(micro_usd) + 2 * sizeof(std::int32_t)) +
+         positions * (2 * sizeof(std::int64_t) + sizeof(double)) + markets * (sizeof(DeviceMarket) + 5 * 8) + 64;
+}
+
+// What every lane shares.
+struct RunContext {
+  const ModelConfig* config = nullptr;
+  const ScenarioPaths* paths = nullptr;
+  const cpu::Book* book = nullptr;
+  const DeviceBook* device_book = nullptr;
+  int device = 0;
+  int blocks = 1;
+  micro_usd initial_cash_total = 0;
+  BatchResults* results = nullptr;
+};
+
+// The host's side of one scenario in flight.
+struct HostScenario {
+  explicit HostScenario(const ModelConfig& config, const cpu::Book& book) : model(config, book) {}
+  cpu::ScenarioMarkets model;
+  std::vector<cpu::MarketState> markets;
+  std::vector<std::int64_t> lp_inventory;
+  std::vector<std::int64_t> open_lots;
+  std::vector<std::int64_t> long_lots;
+  micro_usd lp_cash = 0;
+  micro_usd insurance_fund = 0;
+  cpu::StepRecord record;
+  cpu::Valuations initial;
+  bool failed = false;
+  std::exception_ptr error;
+};
+
+// A scenario's failure, reported as the CPU reference reports it ("scenario N step t: ...").
+template <typename Body>
+void guarded(HostScenario& scenario, std::int64_t index, const std::string& where, Body&& body) {
+  if (scenario.failed) return;
+  try {
+    body();
+  } catch (const std::overflow_error& error) {
+    scenario.failed = true;
+    scenario.error = std::make_exception_ptr(
+        std::overflow_error("scenario " + std::to_string(index) + " " + where + ": " + error.what()));
+  }
+}
+
+std::string step_name(std::int64_t t) { return "step " + std::to_string(t); }
+
+class Lane {
+ public:
+  Lane(const RunContext& context, std::int64_t capacity) : context_(context), capacity_(capacity) {
+    const cpu::Book& book = *context.book;
+    const auto scenarios = static_cast<std::size_t>(capacity);
+    const auto accounts = static_cast<std::size_t>(book.accounts);
+    const auto positions = static_cast<std::size_t>(book.positions);
+    const auto markets = static_cast<std::size_t>(book.markets);
+    touched_.resize(scenarios * accounts);
+    cash_.resize(scenarios * accounts);
+    liquidation_stamp_.resize(scenarios * accounts);
+    step_liquidated_.resize(scenarios * accounts);
+    quantity_.resize(scenarios * positions);
+    order_lots_.resize(scenarios * positions);
+    step_notional_.resize(scenarios * positions);
+    markets_.resize(scenarios * markets);
+    collateral_.resize(scenarios);
+    active_.resize(scenarios);
+    counters_.resize(RoundCounters::words(capacity, book.markets));
+    step_liquidated_count_.resize(scenarios);
+    offsets_.resize(scenarios);
+    totals_.resize(scenarios * std::max<std::size_t>(markets, 1));
+    host_markets_.resize(scenarios * markets);
+    host_collateral_.resize(scenarios);
+    host_active_.resize(scenarios);
+    host_counters_.resize(RoundCounters::words(capacity, book.markets));
+    host_counts_.resize(scenarios);
+    host_offsets_.resize(scenarios);
+    host_totals_.resize(scenarios * std::max<std::size_t>(markets, 1));
+  }
+
+  // Runs scenarios [first, first + count) of the batch; count <= capacity. A scenario that fails
+  // stops there and its error is kept; the others go on.
+  void run_tile(std::int64_t first, std::int64_t count);
+
+  // The lowest failed scenario of the last tile and its error (index -1: none).
+  std::pair<std::int64_t, std::exception_ptr> failure() const { return failure_; }
+  std::int64_t capacity() const { return capacity_; }
+
+ private:
+  TileView view(std::int64_t scenarios) {
+    TileView tile;
+    tile.scenarios = scenarios;
+    tile.touched = touched_.data();
+    tile.cash = cash_.data();
+    tile.quantity = quantity_.data();
+    tile.order_lots = order_lots_.data();
+    tile.step_notional_usd = step_notional_.data();
+    tile.liquidation_stamp = liquidation_stamp_.data();
+    tile.step_liquidated = step_liquidated_.data();
+    tile.step_liquidated_count = step_liquidated_count_.data();
+    tile.markets = markets_.data();
+    tile.collateral_value = collateral_.data();
+    tile.active = active_.data();
+    tile.counters = RoundCounters::in(counters_.data(), scenarios, context_.book->markets);
+    return tile;
+  }
+  LaunchShape shape() const { return {context_.blocks, threads_per_block, stream_.get()}; }
+  void stage_markets(std::int64_t s);
+  void send_round_inputs(std::int64_t scenarios);
+  void run_round_scan(const TileView& tile, std::int32_t step_stamp, std::int32_t round, ScanMode mode);
+  void settle(const TileView& tile, std::int64_t first, std::int64_t t);
+  void settle_scenario(const TileView& tile, std::int64_t s, const std::vector<std::pair<std::int32_t, micro_usd>>& bankrupt);
+  void upload_changes(const TileView& tile, std::int64_t s, const std::vector<std::int32_t>& accounts,
+                      const std::vector<micro_usd>& cash, const std::vector<std::int64_t>& quantities);
+
+  const RunContext& context_;
+  std::int64_t capacity_;
+  Stream stream_;
+  std::vector<HostScenario> scenarios_;
+  std::pair<std::int64_t, std::exception_ptr> failure_{-1, nullptr};
+
+  DeviceBuffer<std::uint8_t> touched_;
+  DeviceBuffer<micro_usd> cash_;
+  DeviceBuffer<std::int32_t> liquidation_stamp_;
+  DeviceBuffer<std::int32_t> step_liquidated_;
+  DeviceBuffer<std::int64_t> quantity_;
+  DeviceBuffer<std::int64_t> order_lots_;
+  DeviceBuffer<double> step_notional_;
+  DeviceBuffer<DeviceMarket> markets_;
+  DeviceBuffer<double> collateral_;
+  DeviceBuffer<std::uint8_t> active_;
+  DeviceBuffer<unsigned long long> counters_;
+  DeviceBuffer<std::int32_t> step_liquidated_count_;
+  DeviceBuffer<std::int64_t> offsets_;
+  DeviceBuffer<unsigned long long> totals_;
+  // Settlement scratch, grown as needed.
+  DeviceBuffer<std::int32_t> found_accounts_;
+  DeviceBuffer<micro_usd> found_deficits_;
+  DeviceBuffer<std::int32_t> change_accounts_;
+  DeviceBuffer<micro_usd> change_cash_;
+  DeviceBuffer<std::int64_t> change_offsets_;
+  DeviceBuffer<std::int64_t> change_quantities_;
+  DeviceBuffer<double> pair_notional_;
+  DeviceBuffer<micro_usd> full_cash_;
+  DeviceBuffer<std::int64_t> full_quantity_;
+
+  PinnedBuffer<DeviceMarket> host_markets_;
+  PinnedBuffer<double> host_collateral_;
+  PinnedBuffer<std::uint8_t> host_active_;
+  PinnedBuffer<unsigned long long> host_counters_;
+  PinnedBuffer<std::int32_t> host_counts_;
+  PinnedBuffer<std::int64_t> host_offsets_;
+  PinnedBuffer<unsigned long long> host_totals_;
+  PinnedBuffer<std::int32_t> host_found_accounts_;
+  PinnedBuffer<micro_usd> host_found_deficits_;
+};
+
+void Lane::stage_markets(std::int64_t s) {
+  const ModelConfig& config = *context_.config;
+  const DeviceBook& device_book = *context_.device_book;
+  const HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
+  const auto markets = static_cast<std::size_t>(context_.book->markets);
+  for (std::size_t m = 0; m < markets; ++m) {
+    DeviceMarket& row = host_markets_[static_cast<std::size_t>(s) * markets + m];
+    if (scenario.markets.empty()) {  // failed at its start: inactive, but the per-scenario kernels read its row
+      row = DeviceMarket{};
+      continue;
+    }
+    const cpu::MarketState& market = scenario.markets[m];
+    row.lot_size = config.markets[m].lot_size;
+    row.market_price_usd = market.market_price_usd;
+    row.value_per_lot_usd = market.value_per_lot_usd;
+    row.maintenance_per_lot_usd = market.maintenance_per_lot_usd;
+    row.initial_per_lot_usd = market.initial_per_lot_usd;
+    row.margin_scale = market.margin_scale;
+    row.tiered = market.tiered ? 1 : 0;
+    row.bracket_offset = device_book.bracket_offset[m];
+    row.bracket_count = device_book.bracket_count[m];
+  }
+  host_collateral_[static_cast<std::size_t>(s)] = scenario.model.collateral_value();
+}
+
+void Lane::send_round_inputs(std::int64_t scenarios) {
+  const auto markets = static_cast<std::size_t>(context_.book->markets);
+  to_device(markets_.data(), host_markets_.data(), static_cast<std::size_t>(scenarios) * markets, stream_.get());
+  to_device(collateral_.data(), host_collateral_.data(), static_cast<std::size_t>(scenarios), stream_.get());
+  to_device(active_.data(), host_active_.data(), static_cast<std::size_t>(scenarios), stream_.get());
+}
+
+void Lane::run_round_scan(const TileView& tile, std::int32_t step_stamp, std::int32_t round, ScanMode mode) {
+  const ModelConfig& config = *context_.config;
+  const std::size_t words = RoundCounters::words(tile.scenarios, context_.book->markets);
+  send_round_inputs(tile.scenarios);
+  zero(counters_.data(), words, stream_.get());
+  launch_scan_accounts(shape(), context_.device_book->view, tile, step_stamp, round, mode,
+                       config.liquidation.mode == LiquidationMode::full, config.liquidation.fee_rate);
+  to_host(host_counters_.data(), counters_.data(), words, stream_.get());
+  stream_.synchronize("running a cascade round's scan");
+}
+
+void Lane::run_tile(std::int64_t first, std::int64_t count) {
+  const ModelConfig& config = *context_.config;
+  const ScenarioPaths& paths = *context_.paths;
+  const cpu::Book& book = *context_.book;
+  BatchResults& results = *context_.results;
+  const auto markets = static_cast<std::size_t>(book.markets);
+  const std::int32_t rounds_cap = config.liquidation.max_cascade_rounds;
+  const micro_usd initial_fund = to_micro_usd(config.insurance_fund.initial_balance_usd);
+  const TileView tile = view(count);
+  const BookView& book_view = context_.device_book->view;
+  failure_ = {-1, nullptr};
+
+  zero(touched_.data(), static_cast<std::size_t>(count * book.accounts), stream_.get());
+  zero(liquidation_stamp_.data(), static_cast<std::size_t>(count * book.accounts), stream_.get());
+
+  std::vector<std::int64_t> initial_open_lots(markets, 0);
+  std::vector<std::int64_t> initial_long_lots(markets, 0);
+  for (std::int64_t p = 0; p < book.positions; ++p) {
+    const auto m = static_cast<std::size_t>(book.position_market[static_cast<std::size_t>(p)]);
+    const std::int64_t quantity = book.initial_quantity[static_cast<std::size_t>(p)];
+    initial_open_lots[m] += quantity < 0 ? -quantity : quantity;
+    if (quantity > 0) initial_long_lots[m] += quantity;
+  }
+  std::vector<std::int64_t> initial_trader_lots(markets);
+  for (std::size_t m = 0; m < markets; ++m) initial_trader_lots[m] = -book.initial_lp_inventory[m];
+
+  scenarios_.clear();
+  scenarios_.reserve(static_cast<std::size_t>(count));
+  for (std::int64_t s = 0; s < count; ++s) {
+    scenarios_.emplace_back(config, book);
+    HostScenario& scenario = scenarios_.back();
+    const std::int64_t index = first + s;
+    ScenarioMetrics& metrics = results.scenarios[static_cast<std::size_t>(index)];
+    metrics = ScenarioMetrics{};
+    metrics.insurance_fund_min = max_money;
+    metrics.liquidated_notional_usd.assign(markets, 0.0);
+    metrics.liquidation_count.assign(markets, 0);
+    scenario.lp_inventory = book.initial_lp_inventory;
+    scenario.open_lots = initial_open_lots;
+    scenario.long_lots = initial_long_lots;
+    scenario.insurance_fund = initial_fund;
+    guarded(scenario, paths.first_scenario + index, "at the start", [&] {
+      scenario.model.start(paths, index, scenario.markets, metrics);
+      scenario.initial = cpu::value_everyone(context_.initial_cash_total, initial_trader_lots, 0, scenario.lp_inventory,
+                                             scenario.markets);
+    });
+  }
+
+  for (std::int64_t t = 1; t <= paths.steps; ++t) {
+    const auto step_stamp = static_cast<std::int32_t>(t * (rounds_cap + 1));
+    // 1. The step's opening marks and scales.
+    for (std::int64_t s = 0; s < count; ++s) {
+      HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
+      const std::int64_t index = first + s;
+      guarded(scenario, paths.first_scenario + index, step_name(t), [&] {
+        scenario.model.open_step(paths, index, t, scenario.long_lots, scenario.markets,
+                                 results.scenarios[static_cast<std::size_t>(index)]);
+        scenario.record.clear(markets);
+        scenario.record.regime = paths.regime[paths.regime_index(index, t)];
+      });
+      stage_markets(s);
+      host_active_[static_cast<std::size_t>(s)] = scenario.failed ? 0 : 1;
+    }
+    zero(step_liquidated_count_.data(), static_cast<std::size_t>(count), stream_.get());
+
+    // 2. The cascade: scan, move the prices by the round's flow, fill, until a round finds no one.
+    for (std::int32_t round = 1; round <= rounds_cap; ++round) {
+      run_round_scan(tile, step_stamp, round, ScanMode::decide);
+      const RoundCounters totals = RoundCounters::in(host_counters_.data(), count, book.markets);
+      bool any = false;
+      std::vector<std::int64_t> flow_lots(markets);
+      for (std::int64_t s = 0; s < count; ++s) {
+        HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
+        if (!host_active_[static_cast<std::size_t>(s)]) continue;
+        if (scenario.failed || totals.liquidated_accounts[s] == 0) {
+          host_active_[static_cast<std::size_t>(s)] = 0;
+          continue;
+        }
+        any = true;
+        const std::int64_t index = first + s;
+        guarded(scenario, paths.first_scenario + index, step_name(t), [&] {
+          cpu::StepRecord& record = scenario.record;
+          record.rounds = round;
+          for (std::size_t m = 0; m < markets; ++m) {
+            const std::size_t sm = static_cast<std::size_t>(s) * markets + m;
+            flow_lots[m] = static_cast<std::int64_t>(totals.flow_lots[sm]);
+            const auto traded = static_cast<std::int64_t>(totals.traded_lots[sm]);
+            scenario.lp_inventory[m] -= flow_lots[m];
+            scenario.open_lots[m] -= traded;
+            scenario.long_lots[m] -= static_cast<std::int64_t>(totals.long_lots_closed[sm]);
+            record.liquidations[m] += static_cast<std::int64_t>(totals.liquidations[sm]);
+          }
+          scenario.model.apply_round_impact(flow_lots, scenario.markets, results.scenarios[static_cast<std::size_t>(index)]);
+          for (std::size_t m = 0; m < markets; ++m) {
+            const std::size_t sm = static_cast<std::size_t>(s) * markets + m;
+            record.liquidated_notional_usd[m] += static_cast<double>(static_cast<std::int64_t>(totals.traded_lots[sm])) *
+                                                 book.lot_size[m] * scenario.markets[m].market_price_usd;
+          }
+        });
+        stage_markets(s);
+      }
+      if (!any) break;
+      send_round_inputs(count);
+      zero(counters_.data(), RoundCounters::words(count, book.markets), stream_.get());
+      launch_fill_orders(shape(), book_view, tile, step_stamp + round, config.liquidation.fee_rate);
+      to_host(host_counters_.data(), counters_.data(), RoundCounters::words(count, book.markets), stream_.get());
+      stream_.synchronize("filling a cascade round's orders");
+      for (std::int64_t s = 0; s < count; ++s) {
+        HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
+        if (!host_active_[static_cast<std::size_t>(s)]) continue;
+        guarded(scenario, paths.first_scenario + first + s, step_name(t), [&] {
+          if (totals.out_of_range[s] != 0) {
+            throw std::overflow_error("a liquidation fill or fee of the round is beyond the fixed-point range of +-4.6e12 "
+                                      "USD (docs/model.md, section 1)");
+          }
+          const auto paid = static_cast<micro_usd>(totals.paid_to_liquidity_providers[s]);
+          const auto fees = static_cast<micro_usd>(totals.fees[s]);
+          scenario.lp_cash = add_checked(scenario.lp_cash, paid, "a liquidation fill");
+          scenario.insurance_fund = add_checked(scenario.insurance_fund, fees, "a liquidation fee");
+          scenario.record.fees = add_checked(scenario.record.fees, fees, "the step's liquidation fees");
+        });
+        if (scenario.failed) host_active_[static_cast<std::size_t>(s)] = 0;
+      }
+    }
+    // The cap was reached with liquidations in its last round: is any account still below
+    // maintenance (it will be liquidated in the next step)?
+    bool capped = false;
+    for (std::int64_t s = 0; s < count; ++s) {
+      const HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
+      const bool hit = !scenario.failed && scenario.record.rounds == rounds_cap;
+      host_active_[static_cast<std::size_t>(s)] = hit ? 1 : 0;
+      capped = capped || hit;
+    }
+    if (capped) {
+      run_round_scan(tile, step_stamp, rounds_cap, ScanMode::count);
+      const RoundCounters totals = RoundCounters::in(host_counters_.data(), count, book.markets);
+      for (std::int64_t s = 0; s < count; ++s) {
+        if (host_active_[static_cast<std::size_t>(s)]) {
+          scenarios_[static_cast<std::size_t>(s)].record.round_cap_hit = totals.liquidated_accounts[s] > 0;
+        }
+      }
+    }
+
+    // 3. Settlement of the accounts the step left bankrupt.
+    settle(tile, first, t);
+
+    // 4. The platform observes the step's returns; 5. the step's record.
+    const bool tiered = std::any_of(book.margin_brackets.begin(), book.margin_brackets.end(),
+                                    [](const auto& brackets) { return !brackets.empty(); });
+    if (tiered) {
+      zero(totals_.data(), static_cast<std::size_t>(count) * markets, stream_.get());
+      launch_tiered_initial_margin(shape(), book_view, tile, totals_.data());
+      to_host(host_totals_.data(), totals_.data(), static_cast<std::size_t>(count) * markets, stream_.get());
+      stream_.synchronize("adding up the tiered initial margin");
+    }
+    for (std::int64_t s = 0; s < count; ++s) {
+      HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
+      const std::int64_t index = first + s;
+      guarded(scenario, paths.first_scenario + index, step_name(t), [&] {
+        scenario.model.close_step(scenario.markets);
+        cpu::StepRecord& record = scenario.record;
+        record.open_lots = scenario.open_lots;
+        record.tiered_initial_margin_usd.assign(markets, 0.0);
+        if (tiered) {
+          for (std::size_t m = 0; m < markets; ++m) {
+            record.tiered_initial_margin_usd[m] =
+                to_usd(static_cast<micro_usd>(host_totals_[static_cast<std::size_t>(s) * markets + m]));
+          }
+        }
+        cpu::record_step(record, scenario.markets, scenario.insurance_fund, index, t,
+                         results.scenarios[static_cast<std::size_t>(index)], results.series);
+      });
+    }
+  }
+
+  // The ledger at the end: the traders' cash is the book's plus what the scenario changed.
+  zero(totals_.data(), static_cast<std::size_t>(count), stream_.get());
+  launch_cash_change(shape(), book_view, tile, totals_.data());
+  to_host(host_totals_.data(), totals_.data(), static_cast<std::size_t>(count), stream_.get());
+  stream_.synchronize("adding up the traders' cash");
+  for (std::int64_t s = 0; s < count; ++s) {
+    HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
+    const std::int64_t index = first + s;
+    guarded(scenario, paths.first_scenario + index, "at the end", [&] {
+      std::vector<std::int64_t> trader_lots(markets);
+      for (std::size_t m = 0; m < markets; ++m) trader_lots[m] = -scenario.lp_inventory[m];
+      const micro_usd trader_cash = add_checked(context_.initial_cash_total,
+                                                static_cast<micro_usd>(host_totals_[static_cast<std::size_t>(s)]),
+                                                "the traders' cash");
+      const cpu::Valuations final_values =
+          cpu::value_everyone(trader_cash, trader_lots, scenario.lp_cash, scenario.lp_inventory, scenario.markets);
+      cpu::close_ledger(scenario.initial, final_values, initial_fund, scenario.insurance_fund,
+                        results.scenarios[static_cast<std::size_t>(index)]);
+    });
+  }
+  for (std::int64_t s = 0; s < count; ++s) {
+    const HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
+    if (scenario.failed) {
+      failure_ = {first + s, scenario.error};
+      break;
+    }
+  }
+}
+
+void Lane::settle(const TileView& tile, std::int64_t first, std::int64_t t) {
+  const ScenarioPaths& paths = *context_.paths;
+  const std::int64_t count = tile.scenarios;
+  bool any = false;
+  for (const HostScenario& scenario : scenarios_) any = any || (!scenario.failed && scenario.record.rounds > 0);
+  if (!any) return;
+
+  to_host(host_counts_.data(), step_liquidated_count_.data(), static_cast<std::size_t>(count), stream_.get());
+  stream_.synchronize("counting the step's liquidated accounts");
+  std::int64_t total = 0;
+  for (std::int64_t s = 0; s < count; ++s) {
+    host_offsets_[static_cast<std::size_t>(s)] = total;
+    total += host_counts_[static_cast<std::size_t>(s)];
+  }
+  found_accounts_.resize(static_cast<std::size_t>(total));
+  found_deficits_.resize(static_cast<std::size_t>(total));
+  host_found_accounts_.resize(static_cast<std::size_t>(total));
+  host_found_deficits_.resize(static_cast<std::size_t>(total));
+  to_device(offsets_.data(), host_offsets_.data(), static_cast<std::size_t>(count), stream_.get());
+  launch_find_bankrupt(shape(), context_.device_book->view, tile, offsets_.data(), found_accounts_.data(),
+                       found_deficits_.data());
+  to_host(host_found_accounts_.data(), found_accounts_.data(), static_cast<std::size_t>(total), stream_.get());
+  to_host(host_found_deficits_.data(), found_deficits_.data(), static_cast<std::size_t>(total), stream_.get());
+  stream_.synchronize("finding the bankrupt accounts");
+
+  std::vector<std::pair<std::int32_t, micro_usd>> bankrupt;
+  for (std::int64_t s = 0; s < count; ++s) {
+    HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
+    if (scenario.failed || scenario.record.rounds == 0) continue;
+    bankrupt.clear();
+    const std::int64_t begin = host_offsets_[static_cast<std::size_t>(s)];
+    for (std::int64_t i = begin; i < begin + host_counts_[static_cast<std::size_t>(s)]; ++i) {
+      const micro_usd deficit = host_found_deficits_[static_cast<std::size_t>(i)];
+      if (deficit > 0) bankrupt.emplace_back(host_found_accounts_[static_cast<std::size_t>(i)], deficit);
+    }
+    if (bankrupt.empty()) continue;
+    // The kernel lists accounts in the order threads reached them; settlement is in account order.
+    std::sort(bankrupt.begin(), bankrupt.end());
+    guarded(scenario, paths.first_scenario + first + s, step_name(t),
+            [&] { settle_scenario(tile, s, bankrupt); });
+  }
+}
+
+void Lane::settle_scenario(const TileView& tile, std::int64_t s,
+                           const std::vector<std::pair<std::int32_t, micro_usd>>& bankrupt) {
+  const ModelConfig& config = *context_.config;
+  const cpu::Book& book = *context_.book;
+  const auto markets = static_cast<std::size_t>(book.markets);
+  HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
+  cpu::SettlementOutcome outcome;
+  std::vector<micro_usd> deficits;
+  std::vector<std::int32_t> accounts;
+  for (const auto& [account, deficit] : bankrupt) {
+    accounts.push_back(account);
+    deficits.push_back(deficit);
+  }
+  const std::vector<micro_usd> uncovered = cpu::pay_from_fund(deficits, scenario.insurance_fund, outcome);
+  const micro_usd total_uncovered = outcome.deficits - outcome.insurance_payout;
+
+  std::vector<std::int32_t> changed_accounts;
+  std::vector<micro_usd> changed_cash;
+  std::vector<std::int64_t> changed_quantities;
+  if (total_uncovered > 0 && config.insurance_fund.auto_deleveraging) {
+    // ADL walks a ranking one position at a time (each haircut depends on the ones before), and
+    // it is rare: the fund must be exhausted. The scenario's state comes to the host, the CPU
+    // reference's deleveraging runs on it, and the accounts it changed go back.
+    const std::size_t pairs = markets * 2;
+    change_accounts_.resize(accounts.size());
+    pair_notional_.resize(accounts.size() * pairs);
+    to_device(change_accounts_.data(), accounts.data(), accounts.size(), stream_.get());
+    zero(pair_notional_.data(), accounts.size() * pairs, stream_.get());
+    launch_gather_pair_notional(shape(), context_.device_book->view, tile, s, change_accounts_.data(),
+                                static_cast<std::int64_t>(accounts.size()), pair_notional_.data());
+    std::vector<double> pair_notional_usd(accounts.size() * pairs);
+    to_host(pair_notional_usd.data(), pair_notional_.data(), pair_notional_usd.size(), stream_.get());
+
+    full_cash_.resize(static_cast<std::size_t>(book.accounts));
+    full_quantity_.resize(static_cast<std::size_t>(book.positions));
+    launch_materialize(shape(), context_.device_book->view, tile, s, full_cash_.data(), full_quantity_.data());
+    cpu::ScenarioState state;
+    state.cash.resize(static_cast<std::size_t>(book.accounts));
+    state.quantity.resize(static_cast<std::size_t>(book.positions));
+    to_host(state.cash.data(), full_cash_.data(), state.cash.size(), stream_.get());
+    to_host(state.quantity.data(), full_quantity_.data(), state.quantity.size(), stream_.get());
+    stream_.synchronize("copying a scenario's state for auto-deleveraging");
+
+    const std::vector<micro_usd> cash_before = state.cash;
+    const std::vector<std::int64_t> quantity_before = state.quantity;
+    state.lp_inventory = scenario.lp_inventory;
+    state.lp_cash = scenario.lp_cash;
+    state.insurance_fund = scenario.insurance_fund;
+    state.collateral_value = scenario.model.collateral_value();
+    state.markets = scenario.markets;
+    state.has_margin_tiers = std::any_of(book.margin_brackets.begin(), book.margin_brackets.end(),
+                                         [](const auto& brackets) { return !brackets.empty(); });
+    std::vector<char> is_bankrupt(static_cast<std::size_t>(book.accounts), 0);
+    for (const std::int32_t account : accounts) is_bankrupt[static_cast<std::size_t>(account)] = 1;
+    outcome.adl_haircut = cpu::auto_deleverage(book, state, cpu::adl_targets(uncovered, pair_notional_usd, markets),
+                                               is_bankrupt, outcome.adl_notional_usd);
+    scenario.lp_inventory = state.lp_inventory;
+    scenario.lp_cash = state.lp_cash;
+    for (std::int64_t a = 0; a < book.accounts; ++a) {
+      const auto account = static_cast<std::size_t>(a);
+      const std::int64_t begin = book.position_offset[account];
+      const std::int64_t end = book.position_offset[account + 1];
+      bool changed = state.cash[account] != cash_before[account];
+      for (std::int64_t p = begin; p < end; ++p) {
+        const auto position = static_cast<std::size_t>(p);
+        const std::int64_t before = quantity_before[position];
+        const std::int64_t after = state.quantity[position];
+        if (before == after) continue;
+        changed = true;
+        const auto m = static_cast<std::size_t>(book.position_market[position]);
+        scenario.open_lots[m] += (after < 0 ? -after : after) - (before < 0 ? -before : before);
+        scenario.long_lots[m] += std::max<std::int64_t>(after, 0) - std::max<std::int64_t>(before, 0);
+      }
+      if (!changed) continue;
+      changed_accounts.push_back(static_cast<std::int32_t>(a));
+      changed_cash.push_back(state.cash[account]);
+      changed_quantities.insert(changed_quantities.end(), state.quantity.begin() + begin, state.quantity.begin() + end);
+    }
+  }
+  outcome.bad_debt = total_uncovered - outcome.adl_haircut;
+  // Every bankrupt account ends at zero (ADL never touches one, so none is listed twice).
+  for (const std::int32_t account : accounts) {
+    const auto a = static_cast<std::size_t>(account);
+    changed_accounts.push_back(account);
+    changed_cash.push_back(0);
+    changed_quantities.insert(changed_quantities.end(),
+                              static_cast<std::size_t>(book.position_offset[a + 1] - book.position_offset[a]), 0);
+  }
+  upload_changes(tile, s, changed_accounts, changed_cash, changed_quantities);
+  scenario.record.settlement = outcome;
+}
+
+void Lane::upload_changes(const TileView& tile, std::int64_t s, const std::vector<std::int32_t>& accounts,
+                          const std::vector<micro_usd>& cash, const std::vector<std::int64_t>& quantities) {
+  const cpu::Book& book = *context_.book;
+  std::vector<std::int64_t> offsets;
+  std::int64_t next = 0;
+  for (const std::int32_t account : accounts) {
+    offsets.push_back(next);
+    next += book.position_offset[static_cast<std::size_t>(account) + 1] - book.position_offset[static_cast<std::size_t>(account)];
+  }
+  change_accounts_.resize(accounts.size());
+  change_cash_.resize(cash.size());
+  change_offsets_.resize(offsets.size());
+  change_quantities_.resize(std::max<std::size_t>(quantities.size(), 1));
+  to_device(change_accounts_.data(), accounts.data(), accounts.size(), stream_.get());
+  to_device(change_cash_.data(), cash.data(), cash.size(), stream_.get());
+  to_device(change_offsets_.data(), offsets.data(), offsets.size(), stream_.get());
+  to_device(change_quantities_.data(), quantities.data(), quantities.size(), stream_.get());
+  launch_scatter_accounts(shape(), context_.device_book->view, tile, s, change_accounts_.data(), change_cash_.data(),
+                          change_offsets_.data(), change_quantities_.data(), static_cast<std::int64_t>(accounts.size()));
+  // The host vectors are pageable and go out of scope: wait for the copies.
+  stream_.synchronize("writing settled accounts back to the device");
+}
+
+class CudaEngine final : public Engine {
+ public:
+  CudaEngine(int device, std::int64_t max_scenarios_in_flight)
+      : device_(device), max_in_flight_(max_scenarios_in_flight), info_(cuda_device_info(device)) {}
+
+  std::string name() const override { return "cuda (" + info_.name + ", device " + std::to_string(device_) + ")"; }
+
+  BatchResults run(const ModelConfig& config, const Portfolio& portfolio, const ScenarioPaths& paths,
+                   const ProgressCallback& progress) override {
+    check_scenario_paths(config, paths);
+    const std::int64_t rounds_cap = config.liquidation.max_cascade_rounds;
+    if ((paths.steps + 1) * (rounds_cap + 1) > std::numeric_limits<std::int32_t>::max()) {
+      throw std::invalid_argument("the CUDA engine needs (run.steps + 1) x (liquidation.max_cascade_rounds + 1) below 2^31");
+    }
+    if (static_cast<std::int64_t>(portfolio.account_count()) > std::numeric_limits<std::int32_t>::max()) {
+      throw std::invalid_argument("the CUDA engine takes at most 2^31 - 1 accounts");
+    }
+    MARGIN_STRESS_CUDA_CHECK(cudaSetDevice(device_), "selecting the CUDA device");
+    const cpu::Book book = cpu::make_book(config, portfolio);
+    const DeviceBook device_book(book);
+
+    BatchResults results;
+    results.first_scenario = paths.first_scenario;
+    results.scenarios.resize(static_cast<std::size_t>(paths.scenarios));
+    results.series.resize(paths.scenarios, paths.steps, paths.markets);
+    if (paths.scenarios == 0) return results;
+
+    RunContext context;
+    context.config = &config;
+    context.paths = &paths;
+    context.book = &book;
+    context.device_book = &device_book;
+    context.device = device_;
+    context.blocks = static_cast<int>(std::clamp<std::int64_t>((book.accounts + threads_per_block - 1) / threads_per_block,
+                                                               1, std::int64_t{info_.multiprocessors} * 8));
+    context.results = &results;
+    try {
+      for (const micro_usd cash : book.initial_cash) {
+        context.initial_cash_total = add_checked(context.initial_cash_total, cash, "the traders' cash");
+      }
+    } catch (const std::overflow_error& error) {
+      throw std::overflow_error("scenario " + std::to_string(paths.first_scenario) + " at the start: " + error.what());
+    }
+
+    // Scenarios in flight per lane: what the free device memory holds (with a tenth kept back for
+    // the runtime and the settlement's scratch), at most the caller's cap, and no more than the
+    // batch needs.
+    std::size_t free_bytes = 0;
+    std::size_t total_bytes = 0;
+    MARGIN_STRESS_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes), "reading the device's free memory");
+    const std::size_t per_scenario = bytes_per_scenario(book);
+    const int lanes = paths.scenarios > 1 ? lane_count : 1;
+    std::int64_t capacity = static_cast<std::int64_t>(static_cast<double>(free_bytes) * 0.9 /
+                                                      static_cast<double>(per_scenario) / lanes);
+    if (capacity < 1) {
+      throw std::runtime_error("one scenario of this portfolio needs " + std::to_string(per_scenario >> 20) +
+                               " MiB of device memory and device " + std::to_string(device_) + " has " +
+                               std::to_string(free_bytes >> 20) + " MiB free; use --backend cpu");
+    }
+    capacity = std::min<std::int64_t>(capacity, (paths.scenarios + lanes - 1) / lanes);
+    if (max_in_flight_ > 0) capacity = std::min<std::int64_t>(capacity, std::max<std::int64_t>(max_in_flight_ / lanes, 1));
+    capacity = std::min<std::int64_t>(capacity, 65535);  // a grid's y dimension indexes the tile's scenarios
+
+    std::atomic<std::int64_t> next_first{0};
+    std::atomic<std::int64_t> done{0};
+    std::mutex failure_mutex;
+    std::int64_t failed_scenario = paths.scenarios;
+    std::exception_ptr failure;
+    std::exception_ptr device_failure;
+    auto lane_body = [&] {
+      try {
+        MARGIN_STRESS_CUDA_CHECK(cudaSetDevice(device_), "selecting the CUDA device");
+        // A smaller tile when the allocation fails (another process may hold memory).
+        std::unique_ptr<Lane> lane;
+        for (std::int64_t tile = capacity; !lane;) {
+          try {
+            lane = std::make_unique<Lane>(context, tile);
+          } catch (const CudaError& error) {
+            if (error.code() != cudaErrorMemoryAllocation || tile == 1) throw;
+            tile = (tile + 1) / 2;
+          }
+        }
+        const std::int64_t tile = lane->capacity();
+        for (std::int64_t first = next_first.fetch_add(tile); first < paths.scenarios; first = next_first.fetch_add(tile)) {
+          const std::int64_t count = std::min(tile, paths.scenarios - first);
+          lane->run_tile(first, count);
+          const auto [scenario, error] = lane->failure();
+          if (scenario >= 0) {
+            const std::lock_guard<std::mutex> lock(failure_mutex);
+            if (scenario < failed_scenario) {
+              failed_scenario = scenario;
+              failure = error;
+            }
+          }
+          const std::int64_t finished = done += count;
+          if (progress) progress(finished);
+        }
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(failure_mutex);
+        if (!device_failure) device_failure = std::current_exception();
+        next_first = paths.scenarios;
+      }
+    };
+    std::vector<std::thread> threads;
+    for (int l = 1; l < lanes; ++l) threads.emplace_back(lane_body);
+    lane_body();
+    for (std::thread& thread : threads) thread.join();
+    if (device_failure) std::rethrow_exception(device_failure);
+    if (failure) std::rethrow_exception(failure);
+    return results;
+  }
+
+ private:
+  int device_;
+  std::int64_t max_in_flight_;
+  CudaDeviceInfo info_;
+};
+
+}  // namespace
+}  // namespace cuda
+
+CudaDeviceInfo cuda_device_info(int device) {
+  cudaDeviceProp properties{};
+  MARGIN_STRESS_CUDA_CHECK(cudaGetDeviceProperties(&properties, device), "reading the device's properties");
+  int memory_clock_khz = 0;
+  int bus_width_bits = 0;
+  MARGIN_STRESS_CUDA_CHECK(cudaDeviceGetAttribute(&memory_clock_khz, cudaDevAttrMemoryClockRate, device),
+                           "reading the device's memory clock");
+  MARGIN_STRESS_CUDA_CHECK(cudaDeviceGetAttribute(&bus_width_bits, cudaDevAttrGlobalMemoryBusWidth, device),
+                           "reading the device's memory bus width");
+  CudaDeviceInfo info;
+  info.name = properties.name;
+  info.multiprocessors = properties.multiProcessorCount;
+  info.total_memory_bytes = properties.totalGlobalMem;
+  info.peak_bandwidth_bytes_per_second = 2.0 * memory_clock_khz * 1e3 * (bus_width_bits / 8.0);
+  return info;
+}
+
+std::unique_ptr<Engine> make_cuda_engine(int device, std::int64_t max_scenarios_in_flight) {
+  const int devices = cuda_device_count();
+  if (device < 0 || device >= devices) {
+    throw std::runtime_error("--device " + std::to_string(device) + ": this machine has " + std::to_string(devices) +
+                             " CUDA device(s)");
+  }
+  return std::make_unique<cuda::CudaEngine>(device, max_scenarios_in_flight);
+}
+
+}  // namespace margin_stress

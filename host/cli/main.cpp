@@ -11,6 +11,7 @@
 #include "host/cli/compare_command.hpp"
 #include "host/cli/portfolio_command.hpp"
 #include "host/cli/run_command.hpp"
+#include "host/cli/verify_command.hpp"
 #include "host/model/input_error.hpp"
 #include "host/model/version.hpp"
 
@@ -46,6 +47,8 @@ int main(int argc, char** argv) {
   setup_backtest_command(app, backtest_options);
   CompareOptions compare_options;
   setup_compare_command(app, compare_options);
+  VerifyOptions verify_options;
+  setup_verify_command(app, verify_options);
 
   try {
     app.parse(argc, argv);
@@ -59,6 +62,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("calibrate")) return calibrate_command(calibrate_options, join_arguments(argc, argv));
     if (app.got_subcommand("backtest")) return backtest_command(backtest_options);
     if (app.got_subcommand("compare")) return compare_command(compare_options);
+    if (app.got_subcommand("verify")) return verify_command(verify_options);
     return portfolio_generate_command(portfolio_options);
   } catch (const InputError& error) {
     std::fprintf(stderr, "margin-stress: error: %s\n", error.what());

@@ -83,7 +83,7 @@ void setup_run_command(CLI::App& app, RunOptions& options) {
   run->add_option("-t,--threads", options.threads, "CPU worker threads, 0 = all cores (overrides run.threads)")
       ->check(CLI::Range(0, 4096));
   run->add_option("-b,--backend", options.backend,
-                  "engine: auto, cpu or cuda; the CUDA engine is not built yet, so auto runs the CPU reference")
+                  "engine: auto (CUDA when this build has it and a device is visible, else the CPU reference), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   run->add_option("--device", options.device, "CUDA device ordinal")->check(CLI::NonNegativeNumber);
   run->add_flag("-q,--quiet", options.quiet, "no progress bar and no summary table; print only the results path");

@@ -1,0 +1,31 @@
+// `margin-stress verify`: the same scenarios on the CPU reference and the CUDA engine, compared
+// metric by metric against the tolerances of docs/model.md ("The CUDA engine: verification").
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace margin_stress {
+
+struct VerifyOptions {
+  std::string config_path;
+  std::string portfolio_path;
+  std::optional<std::int64_t> scenarios;
+  std::optional<std::int64_t> steps;
+  std::optional<std::int64_t> accounts;
+  std::optional<std::uint64_t> seed;
+  std::optional<int> threads;
+  int device = 0;
+  std::int64_t max_in_flight = 0;
+};
+
+// Exit code when a metric is beyond its tolerance or decisions differ.
+inline constexpr int verify_mismatch_exit_code = 4;
+
+void setup_verify_command(CLI::App& app, VerifyOptions& options);
+int verify_command(const VerifyOptions& options);
+
+}  // namespace margin_stress

@@ -1,0 +1,197 @@
+// What one thread of each of the CUDA engine's kernels does (kernels/cascade_kernels.cu), as
+// __host__ __device__ functions: the kernels call them inside grid-stride loops, and the host
+// emulation of the engine (tests/emulation/) calls them in plain loops, so that the engine's whole
+// logic runs and is tested on machines without a GPU. On the device every shared total is an
+// atomic addition of integers; the emulation runs one thread at a time and adds plainly.
+#pragma once
+
+#include <cstdint>
+
+#include "host/model/host_device.hpp"
+#include "kernels/cascade_kernels.cuh"
+#include "kernels/device_account.hpp"
+
+namespace margin_stress::cuda {
+
+MARGIN_STRESS_HOST_DEVICE inline void add_to_total(unsigned long long* total, std::int64_t value) {
+#if defined(__CUDA_ARCH__)
+  atomicAdd(total, static_cast<unsigned long long>(value));
+#else
+  *total += static_cast<unsigned long long>(value);
+#endif
+}
+
+// Returns the counter's value before the increment.
+MARGIN_STRESS_HOST_DEVICE inline int take_slot(int* counter) {
+#if defined(__CUDA_ARCH__)
+  return atomicAdd(counter, 1);
+#else
+  return (*counter)++;
+#endif
+}
+
+// The account's state in scenario s: its rows if the scenario touched it, else the book.
+MARGIN_STRESS_HOST_DEVICE inline AccountView account_in(const BookView& book, const TileView& tile, std::int64_t s,
+                                                        std::int64_t a) {
+  const std::int64_t first = book.position_offset[a];
+  const std::int64_t sa = s * book.accounts + a;
+  const bool touched = tile.touched[sa] != 0;
+  AccountView account;
+  account.cash = touched ? tile.cash[sa] : book.initial_cash[a];
+  account.quantity = (touched ? tile.quantity + s * book.positions : book.initial_quantity) + first;
+  account.market = book.position_market + first;
+  account.entry_price_usd = book.entry_price_usd + first;
+  account.positions = book.position_offset[a + 1] - first;
+  return account;
+}
+
+MARGIN_STRESS_HOST_DEVICE inline ScenarioMarketsView markets_of(const BookView& book, const TileView& tile,
+                                                                std::int64_t s) {
+  return {tile.markets + s * book.markets, book.brackets, tile.collateral_value[s]};
+}
+
+// Account a in every active scenario of the tile: the liquidation trigger and, in decide mode, the
+// orders (docs/model.md section 7). The account's book data is read once for all scenarios.
+MARGIN_STRESS_HOST_DEVICE inline void scan_account(const BookView& book, const TileView& tile, std::int64_t a,
+                                                   std::int32_t step_stamp, std::int32_t round, ScanMode mode,
+                                                   bool full_liquidation, double fee_rate) {
+  for (std::int64_t s = 0; s < tile.scenarios; ++s) {
+    if (!tile.active[s]) continue;
+    const AccountView account = account_in(book, tile, s, a);
+    const ScenarioMarketsView view = markets_of(book, tile, s);
+    if (!below_maintenance(account, view)) continue;
+    add_to_total(&tile.counters.liquidated_accounts[s], 1);
+    if (mode == ScanMode::count) continue;
+
+    const AccountSums sums = account_sums(account, view);
+    const double fraction = cpu::liquidation_fraction(full_liquidation, sums.margin_equity_usd, sums.initial_margin_usd,
+                                                      sums.notional_usd, fee_rate);
+    const std::int64_t sa = s * book.accounts + a;
+    const std::int64_t first = book.position_offset[a];
+    std::int64_t* quantity = tile.quantity + s * book.positions + first;
+    if (!tile.touched[sa]) {  // the first liquidation in this scenario: the account gets its rows
+      tile.cash[sa] = account.cash;
+      for (std::int64_t p = 0; p < account.positions; ++p) quantity[p] = account.quantity[p];
+      tile.touched[sa] = 1;
+    }
+    double* step_notional_usd = tile.step_notional_usd + s * book.positions + first;
+    if (tile.liquidation_stamp[sa] < step_stamp) {  // the first liquidation of the account this step
+      const int slot = take_slot(&tile.step_liquidated_count[s]);
+      tile.step_liquidated[s * book.accounts + slot] = static_cast<std::int32_t>(a);
+      for (std::int64_t p = 0; p < account.positions; ++p) step_notional_usd[p] = 0.0;
+    }
+    tile.liquidation_stamp[sa] = step_stamp + round;
+    std::int64_t* order_lots = tile.order_lots + s * book.positions + first;
+    for (std::int64_t p = 0; p < account.positions; ++p) {
+      const std::int64_t held = quantity[p];
+      std::int64_t order = 0;
+      if (held != 0) {
+        const std::int64_t lots = cpu::lots_to_close(held, fraction);
+        order = held > 0 ? -lots : lots;
+        const std::int64_t sm = s * book.markets + account.market[p];
+        add_to_total(&tile.counters.flow_lots[sm], order);
+        add_to_total(&tile.counters.traded_lots[sm], lots);
+        if (held > 0) add_to_total(&tile.counters.long_lots_closed[sm], lots);
+        add_to_total(&tile.counters.liquidations[sm], 1);
+      }
+      order_lots[p] = order;
+    }
+  }
+}
+
+// Account a's fills in every active scenario where it was liquidated in the round `stamp`.
+MARGIN_STRESS_HOST_DEVICE inline void fill_account(const BookView& book, const TileView& tile, std::int64_t a,
+                                                   std::int32_t stamp, double fee_rate) {
+  for (std::int64_t s = 0; s < tile.scenarios; ++s) {
+    if (!tile.active[s]) continue;
+    const std::int64_t sa = s * book.accounts + a;
+    if (tile.liquidation_stamp[sa] != stamp) continue;
+    const std::int64_t first = book.position_offset[a];
+    const std::int64_t offset = s * book.positions + first;
+    micro_usd cash = tile.cash[sa];
+    const AccountFills fills = fill_account_orders(cash, tile.quantity + offset, tile.order_lots + offset,
+                                                   book.position_market + first, book.position_offset[a + 1] - first,
+                                                   tile.markets + s * book.markets, fee_rate,
+                                                   tile.step_notional_usd + offset);
+    tile.cash[sa] = cash;
+    add_to_total(&tile.counters.paid_to_liquidity_providers[s], fills.paid_to_liquidity_providers);
+    add_to_total(&tile.counters.fees[s], fills.fee);
+    if (!fills.in_range) add_to_total(&tile.counters.out_of_range[s], 1);
+  }
+}
+
+// Entry i of scenario s's accounts liquidated this step: the account, and its deficit if bankrupt.
+MARGIN_STRESS_HOST_DEVICE inline void find_bankrupt_entry(const BookView& book, const TileView& tile,
+                                                          const std::int64_t* offsets, std::int32_t* accounts,
+                                                          micro_usd* deficits, std::int64_t s, std::int64_t i) {
+  const std::int64_t a = tile.step_liquidated[s * book.accounts + i];
+  const micro_usd cash = tile.cash[s * book.accounts + a];
+  const std::int64_t first = book.position_offset[a];
+  const std::int64_t* quantity = tile.quantity + s * book.positions + first;
+  bool flat = true;
+  for (std::int64_t p = 0; p < book.position_offset[a + 1] - first; ++p) flat = flat && quantity[p] == 0;
+  accounts[offsets[s] + i] = static_cast<std::int32_t>(a);
+  deficits[offsets[s] + i] = cash < 0 && flat ? -cash : 0;
+}
+
+// Row k: listed account k's notional liquidated this step per (market, side) pair.
+MARGIN_STRESS_HOST_DEVICE inline void gather_pair_notional_row(const BookView& book, const TileView& tile,
+                                                               std::int64_t s, const std::int32_t* accounts,
+                                                               std::int64_t k, double* pair_notional_usd) {
+  const std::int64_t a = accounts[k];
+  double* row = pair_notional_usd + k * 2 * book.markets;
+  for (std::int64_t p = book.position_offset[a]; p < book.position_offset[a + 1]; ++p) {
+    // Positions never change side (fills and ADL only close), so the book's sign is the side.
+    const std::int64_t initial = book.initial_quantity[p];
+    if (initial == 0) continue;
+    row[book.position_market[p] * 2 + (initial > 0 ? 0 : 1)] += tile.step_notional_usd[s * book.positions + p];
+  }
+}
+
+MARGIN_STRESS_HOST_DEVICE inline void materialize_account(const BookView& book, const TileView& tile, std::int64_t s,
+                                                          std::int64_t a, micro_usd* cash, std::int64_t* quantity) {
+  const AccountView account = account_in(book, tile, s, a);
+  cash[a] = account.cash;
+  const std::int64_t first = book.position_offset[a];
+  for (std::int64_t p = 0; p < account.positions; ++p) quantity[first + p] = account.quantity[p];
+}
+
+MARGIN_STRESS_HOST_DEVICE inline void scatter_account(const BookView& book, const TileView& tile, std::int64_t s,
+                                                      const std::int32_t* accounts, const micro_usd* cash,
+                                                      const std::int64_t* quantity_offset,
+                                                      const std::int64_t* quantities, std::int64_t k) {
+  const std::int64_t a = accounts[k];
+  const std::int64_t first = book.position_offset[a];
+  tile.cash[s * book.accounts + a] = cash[k];
+  for (std::int64_t p = 0; p < book.position_offset[a + 1] - first; ++p) {
+    tile.quantity[s * book.positions + first + p] = quantities[quantity_offset[k] + p];
+  }
+  tile.touched[s * book.accounts + a] = 1;
+}
+
+// Account a's open positions in markets with brackets: each one's initial margin, rounded to the
+// micro-dollar, added to its market's total (`per_market`, M words).
+MARGIN_STRESS_HOST_DEVICE inline void add_tiered_initial_margin(const BookView& book, const TileView& tile,
+                                                                std::int64_t s, std::int64_t a,
+                                                                unsigned long long* per_market) {
+  const AccountView account = account_in(book, tile, s, a);
+  const ScenarioMarketsView view = markets_of(book, tile, s);
+  for (std::int64_t p = 0; p < account.positions; ++p) {
+    const std::int64_t quantity = account.quantity[p];
+    const DeviceMarket& market = view.markets[account.market[p]];
+    if (quantity == 0 || !market.tiered) continue;
+    const double notional_usd = static_cast<double>(absolute_lots(quantity)) * market.value_per_lot_usd;
+    const double requirement_usd =
+        cpu::tiered_initial_margin_usd(market_bracket(market, view, notional_usd), notional_usd, market.margin_scale);
+    add_to_total(&per_market[account.market[p]], to_micro_usd(requirement_usd));
+  }
+}
+
+// Account a's cash in scenario s less its cash in the book.
+MARGIN_STRESS_HOST_DEVICE inline micro_usd cash_change_of(const BookView& book, const TileView& tile, std::int64_t s,
+                                                          std::int64_t a) {
+  const std::int64_t sa = s * book.accounts + a;
+  return tile.touched[sa] ? tile.cash[sa] - book.initial_cash[a] : 0;
+}
+
+}  // namespace margin_stress::cuda

@@ -1,0 +1,76 @@
+// The CUDA engine's host code (kernels/cuda_engine.cu) compiled as plain C++ against the stand-in
+// runtime, with each kernel launch replaced by a loop over the same per-thread bodies the kernels
+// run (kernels/kernel_bodies.hpp), one thread at a time.
+#include "tests/emulation/emulation_names.hpp"
+
+#include "kernels/cascade_kernels.cuh"
+#include "kernels/kernel_bodies.hpp"
+
+namespace margin_stress {
+
+int cuda_device_count() { return 1; }
+
+namespace cuda {
+
+void launch_scan_accounts(const LaunchShape&, const BookView& book, const TileView& tile, std::int32_t step_stamp,
+                          std::int32_t round, ScanMode mode, bool full_liquidation, double fee_rate) {
+  for (std::int64_t a = 0; a < book.accounts; ++a) {
+    scan_account(book, tile, a, step_stamp, round, mode, full_liquidation, fee_rate);
+  }
+}
+
+void launch_fill_orders(const LaunchShape&, const BookView& book, const TileView& tile, std::int32_t stamp,
+                        double fee_rate) {
+  for (std::int64_t a = 0; a < book.accounts; ++a) fill_account(book, tile, a, stamp, fee_rate);
+}
+
+void launch_find_bankrupt(const LaunchShape&, const BookView& book, const TileView& tile, const std::int64_t* offsets,
+                          std::int32_t* accounts, micro_usd* deficits) {
+  for (std::int64_t s = 0; s < tile.scenarios; ++s) {
+    for (std::int64_t i = 0; i < tile.step_liquidated_count[s]; ++i) {
+      find_bankrupt_entry(book, tile, offsets, accounts, deficits, s, i);
+    }
+  }
+}
+
+void launch_gather_pair_notional(const LaunchShape&, const BookView& book, const TileView& tile, std::int64_t s,
+                                 const std::int32_t* accounts, std::int64_t count, double* pair_notional_usd) {
+  for (std::int64_t k = 0; k < count; ++k) gather_pair_notional_row(book, tile, s, accounts, k, pair_notional_usd);
+}
+
+void launch_materialize(const LaunchShape&, const BookView& book, const TileView& tile, std::int64_t s,
+                        micro_usd* cash, std::int64_t* quantity) {
+  for (std::int64_t a = 0; a < book.accounts; ++a) materialize_account(book, tile, s, a, cash, quantity);
+}
+
+void launch_scatter_accounts(const LaunchShape&, const BookView& book, const TileView& tile, std::int64_t s,
+                             const std::int32_t* accounts, const micro_usd* cash, const std::int64_t* quantity_offset,
+                             const std::int64_t* quantities, std::int64_t count) {
+  for (std::int64_t k = 0; k < count; ++k) {
+    scatter_account(book, tile, s, accounts, cash, quantity_offset, quantities, k);
+  }
+}
+
+void launch_tiered_initial_margin(const LaunchShape&, const BookView& book, const TileView& tile,
+                                  unsigned long long* initial_margin) {
+  for (std::int64_t s = 0; s < tile.scenarios; ++s) {
+    for (std::int64_t a = 0; a < book.accounts; ++a) {
+      add_tiered_initial_margin(book, tile, s, a, initial_margin + s * book.markets);
+    }
+  }
+}
+
+void launch_cash_change(const LaunchShape&, const BookView& book, const TileView& tile,
+                        unsigned long long* cash_change_total) {
+  for (std::int64_t s = 0; s < tile.scenarios; ++s) {
+    for (std::int64_t a = 0; a < book.accounts; ++a) {
+      add_to_total(&cash_change_total[s], cash_change_of(book, tile, s, a));
+    }
+  }
+}
+
+}  // namespace cuda
+}  // namespace margin_stress
+
+// The engine itself, unchanged.
+#include "kernels/cuda_engine.cu"

@@ -22,20 +22,13 @@ __global__ void fill_orders(BookView book, TileView tile, std::int32_t stamp, do
   for (std::int64_t a = first_index(); a < book.accounts; a += grid_stride()) fill_account(book, tile, a, stamp, fee_rate);
 }
 
-// blockIdx.y is the scenario.
-__global__ void find_bankrupt(BookView book, TileView tile, const std::int64_t* offsets, std::int32_t* accounts,
-                              micro_usd* deficits) {
-  const std::int64_t s = blockIdx.y;
+// blockIdx.y is the scenario, counted from `first`.
+__global__ void find_bankrupt(BookView book, TileView tile, std::int64_t first, const std::int64_t* offsets,
+                              std::int32_t* accounts, micro_usd* deficits) {
+  const std::int64_t s = first + blockIdx.y;
   const std::int64_t count = tile.step_liquidated_count[s];
   for (std::int64_t i = first_index(); i < count; i += grid_stride()) {
-    find_bankrupt_entry(book, tile, offsets, accounts, deficits, s, i);
-  }
-}
-
-__global__ void gather_pair_notional(BookView book, TileView tile, std::int64_t s, const std::int32_t* accounts,
-                                     std::int64_t count, double* pair_notional_usd) {
-  for (std::int64_t k = first_index(); k < count; k += grid_stride()) {
-    gather_pair_notional_row(book, tile, s, accounts, k, pair_notional_usd);
+    find_bankrupt_entry(book, tile, offsets[blockIdx.y], accounts, deficits, s, i);
   }
 }
 
@@ -55,13 +48,14 @@ __global__ void scatter_accounts(BookView book, TileView tile, std::int64_t s, c
 
 // blockIdx.y is the scenario; a block first adds into shared memory, one word per market, then
 // makes one atomic addition per market.
-__global__ void tiered_initial_margin(BookView book, TileView tile, unsigned long long* initial_margin) {
+__global__ void tiered_initial_margin(BookView book, TileView tile, unsigned long long* initial_margin,
+                                      unsigned long long* out_of_range) {
   extern __shared__ unsigned long long block_total[];
   const std::int64_t s = blockIdx.y;
   for (std::int64_t m = threadIdx.x; m < book.markets; m += blockDim.x) block_total[m] = 0;
   __syncthreads();
   for (std::int64_t a = first_index(); a < book.accounts; a += grid_stride()) {
-    add_tiered_initial_margin(book, tile, s, a, block_total);
+    add_tiered_initial_margin(book, tile, s, a, block_total, &out_of_range[s]);
   }
   __syncthreads();
   for (std::int64_t m = threadIdx.x; m < book.markets; m += blockDim.x) {
@@ -99,18 +93,12 @@ void launch_fill_orders(const LaunchShape& shape, const BookView& book, const Ti
   check_launch("launching the fills");
 }
 
-void launch_find_bankrupt(const LaunchShape& shape, const BookView& book, const TileView& tile,
-                          const std::int64_t* offsets, std::int32_t* accounts, micro_usd* deficits) {
-  find_bankrupt<<<per_scenario_grid(shape, tile.scenarios), shape.threads, 0, shape.stream>>>(book, tile, offsets,
-                                                                                             accounts, deficits);
+void launch_find_bankrupt(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t first,
+                          std::int64_t scenarios, const std::int64_t* offsets, std::int32_t* accounts,
+                          micro_usd* deficits) {
+  find_bankrupt<<<per_scenario_grid(shape, scenarios), shape.threads, 0, shape.stream>>>(book, tile, first, offsets,
+                                                                                        accounts, deficits);
   check_launch("launching the search for bankrupt accounts");
-}
-
-void launch_gather_pair_notional(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t s,
-                                 const std::int32_t* accounts, std::int64_t count, double* pair_notional_usd) {
-  gather_pair_notional<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, s, accounts, count,
-                                                                         pair_notional_usd);
-  check_launch("launching the gathering of liquidated notional");
 }
 
 void launch_materialize(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t s,
@@ -128,10 +116,10 @@ void launch_scatter_accounts(const LaunchShape& shape, const BookView& book, con
 }
 
 void launch_tiered_initial_margin(const LaunchShape& shape, const BookView& book, const TileView& tile,
-                                  unsigned long long* initial_margin) {
+                                  unsigned long long* initial_margin, unsigned long long* out_of_range) {
   const std::size_t shared_bytes = static_cast<std::size_t>(book.markets) * sizeof(unsigned long long);
   tiered_initial_margin<<<per_scenario_grid(shape, tile.scenarios), shape.threads, shared_bytes, shape.stream>>>(
-      book, tile, initial_margin);
+      book, tile, initial_margin, out_of_range);
   check_launch("launching the tiered initial margin");
 }
 

@@ -93,15 +93,12 @@ void launch_scan_accounts(const LaunchShape& shape, const BookView& book, const 
 void launch_fill_orders(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t stamp,
                         double fee_rate);
 
-// For each scenario's accounts liquidated this step (entries [offset[s], offset[s] + count[s]) of
-// the outputs): the account, and its deficit (-cash) if it is flat with negative cash, else 0.
-void launch_find_bankrupt(const LaunchShape& shape, const BookView& book, const TileView& tile,
-                          const std::int64_t* offsets, std::int32_t* accounts, micro_usd* deficits);
-
-// Per listed account of scenario s, its notional liquidated this step per (market, side) pair:
-// row k of `pair_notional_usd` (2 M doubles, zeroed by the caller).
-void launch_gather_pair_notional(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t s,
-                                 const std::int32_t* accounts, std::int64_t count, double* pair_notional_usd);
+// For scenarios [first, first + scenarios), each one's accounts liquidated this step (entries
+// [offsets[s - first], + count[s]) of the outputs): the account, and its deficit (-cash) if it is
+// flat with negative cash, else 0.
+void launch_find_bankrupt(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t first,
+                          std::int64_t scenarios, const std::int64_t* offsets, std::int32_t* accounts,
+                          micro_usd* deficits);
 
 // Scenario s's full state: cash[A] and quantity[P], from its rows or from the book.
 void launch_materialize(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t s,
@@ -115,9 +112,10 @@ void launch_scatter_accounts(const LaunchShape& shape, const BookView& book, con
 
 // Per scenario and market with brackets, the initial margin of the open positions at the markets'
 // current constants, each position's requirement rounded to the micro-dollar ([S][M], zeroed by
-// the caller; untiered markets stay 0).
+// the caller; untiered markets stay 0), and per scenario the requirements beyond the money range
+// ([S], zeroed by the caller).
 void launch_tiered_initial_margin(const LaunchShape& shape, const BookView& book, const TileView& tile,
-                                  unsigned long long* initial_margin);
+                                  unsigned long long* initial_margin, unsigned long long* out_of_range);
 
 // Per scenario, the sum over accounts of cash minus initial cash ([S], zeroed by the caller).
 void launch_cash_change(const LaunchShape& shape, const BookView& book, const TileView& tile,

@@ -23,6 +23,7 @@
 #include "host/engine/cpu/step_record.hpp"
 #include "kernels/cascade_kernels.cuh"
 #include "kernels/cuda_check.cuh"
+#include "kernels/device_book.cuh"
 #include "kernels/device_buffer.cuh"
 
 namespace margin_stress {
@@ -30,17 +31,10 @@ namespace cuda {
 namespace {
 
 constexpr int threads_per_block = 256;
+static_assert(threads_per_block % 32 == 0, "the cash total reduces whole warps");
 // Host threads, each with its own stream and tile of scenarios: while one lane's host works
 // between kernels (impact, settlement, copies), the other's kernels keep the device busy.
 constexpr int lane_count = 2;
-
-template <typename T>
-void upload(DeviceBuffer<T>& buffer, const std::vector<T>& values) {
-  buffer.resize(std::max<std::size_t>(values.size(), 1));
-  if (values.empty()) return;
-  MARGIN_STRESS_CUDA_CHECK(cudaMemcpy(buffer.data(), values.data(), values.size() * sizeof(T), cudaMemcpyHostToDevice),
-                           "copying the book to the device");
-}
 
 template <typename T>
 void to_device(T* device, const T* host, std::size_t count, cudaStream_t stream) {
@@ -62,43 +56,6 @@ void zero(T* device, std::size_t count, cudaStream_t stream) {
   MARGIN_STRESS_CUDA_CHECK(cudaMemsetAsync(device, 0, count * sizeof(T), stream), "clearing device memory");
 }
 
-// The book on the device, uploaded once per run and shared by the lanes.
-struct DeviceBook {
-  DeviceBuffer<std::int64_t> position_offset;
-  DeviceBuffer<std::int32_t> position_market;
-  DeviceBuffer<double> entry_price_usd;
-  DeviceBuffer<std::int64_t> initial_quantity;
-  DeviceBuffer<micro_usd> initial_cash;
-  DeviceBuffer<cpu::MarginBracket> brackets;
-  std::vector<std::int32_t> bracket_offset;  // per market
-  std::vector<std::int32_t> bracket_count;   // per market
-  BookView view;
-
-  explicit DeviceBook(const cpu::Book& book) {
-    upload(position_offset, book.position_offset);
-    upload(position_market, book.position_market);
-    upload(entry_price_usd, book.entry_price_usd);
-    upload(initial_quantity, book.initial_quantity);
-    upload(initial_cash, book.initial_cash);
-    std::vector<cpu::MarginBracket> table;
-    for (const std::vector<cpu::MarginBracket>& market_brackets : book.margin_brackets) {
-      bracket_offset.push_back(static_cast<std::int32_t>(table.size()));
-      bracket_count.push_back(static_cast<std::int32_t>(market_brackets.size()));
-      table.insert(table.end(), market_brackets.begin(), market_brackets.end());
-    }
-    upload(brackets, table);
-    view.accounts = book.accounts;
-    view.positions = book.positions;
-    view.markets = book.markets;
-    view.position_offset = position_offset.data();
-    view.position_market = position_market.data();
-    view.entry_price_usd = entry_price_usd.data();
-    view.initial_quantity = initial_quantity.data();
-    view.initial_cash = initial_cash.data();
-    view.brackets = brackets.data();
-  }
-};
-
 // Device bytes one scenario in flight needs (TileView's rows).
 std::size_t bytes_per_scenario(const cpu::Book& book) {
   const auto accounts = static_cast<std::size_t>(book.accounts);
@@ -106,6 +63,13 @@ std::size_t bytes_per_scenario(const cpu::Book& book) {
   const auto markets = static_cast<std::size_t>(book.markets);
   return accounts * (sizeof(std::uint8_t) + sizeof(micro_usd) + 2 * sizeof(std::int32_t)) +
          positions * (2 * sizeof(std::int64_t) + sizeof(double)) + markets * (sizeof(DeviceMarket) + 5 * 8) + 64;
+}
+
+// Device bytes a lane needs whatever its tile: the settlement's search output and one scenario's
+// whole state for ADL.
+std::size_t bytes_per_lane(const cpu::Book& book) {
+  return static_cast<std::size_t>(book.accounts) * (sizeof(std::int32_t) + 2 * sizeof(micro_usd)) +
+         static_cast<std::size_t>(book.positions) * sizeof(std::int64_t);
 }
 
 // What every lane shares.
@@ -172,14 +136,20 @@ class Lane {
     counters_.resize(RoundCounters::words(capacity, book.markets));
     step_liquidated_count_.resize(scenarios);
     offsets_.resize(scenarios);
-    totals_.resize(scenarios * std::max<std::size_t>(markets, 1));
+    totals_.resize(scenarios * (markets + 1));
+    found_accounts_.resize(accounts);
+    found_deficits_.resize(accounts);
+    full_cash_.resize(accounts);
+    full_quantity_.resize(positions);
     host_markets_.resize(scenarios * markets);
     host_collateral_.resize(scenarios);
     host_active_.resize(scenarios);
     host_counters_.resize(RoundCounters::words(capacity, book.markets));
     host_counts_.resize(scenarios);
     host_offsets_.resize(scenarios);
-    host_totals_.resize(scenarios * std::max<std::size_t>(markets, 1));
+    host_totals_.resize(scenarios * (markets + 1));
+    host_found_accounts_.resize(accounts);
+    host_found_deficits_.resize(accounts);
   }
 
   // Runs scenarios [first, first + count) of the batch; count <= capacity. A scenario that fails
@@ -237,14 +207,14 @@ class Lane {
   DeviceBuffer<std::int32_t> step_liquidated_count_;
   DeviceBuffer<std::int64_t> offsets_;
   DeviceBuffer<unsigned long long> totals_;
-  // Settlement scratch, grown as needed.
+  // Settlement: the search's output and a scenario's whole state (for ADL), allocated with the
+  // lane; the settled accounts' new states, grown as needed (a few accounts a step).
   DeviceBuffer<std::int32_t> found_accounts_;
   DeviceBuffer<micro_usd> found_deficits_;
   DeviceBuffer<std::int32_t> change_accounts_;
   DeviceBuffer<micro_usd> change_cash_;
   DeviceBuffer<std::int64_t> change_offsets_;
   DeviceBuffer<std::int64_t> change_quantities_;
-  DeviceBuffer<double> pair_notional_;
   DeviceBuffer<micro_usd> full_cash_;
   DeviceBuffer<std::int64_t> full_quantity_;
 
@@ -270,16 +240,7 @@ void Lane::stage_markets(std::int64_t s) {
       row = DeviceMarket{};
       continue;
     }
-    const cpu::MarketState& market = scenario.markets[m];
-    row.lot_size = config.markets[m].lot_size;
-    row.market_price_usd = market.market_price_usd;
-    row.value_per_lot_usd = market.value_per_lot_usd;
-    row.maintenance_per_lot_usd = market.maintenance_per_lot_usd;
-    row.initial_per_lot_usd = market.initial_per_lot_usd;
-    row.margin_scale = market.margin_scale;
-    row.tiered = market.tiered ? 1 : 0;
-    row.bracket_offset = device_book.bracket_offset[m];
-    row.bracket_count = device_book.bracket_count[m];
+    row = device_book.market_row(config.markets[m], scenario.markets[m], m);
   }
   host_collateral_[static_cast<std::size_t>(s)] = scenario.model.collateral_value();
 }
@@ -452,9 +413,11 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
     const bool tiered = std::any_of(book.margin_brackets.begin(), book.margin_brackets.end(),
                                     [](const auto& brackets) { return !brackets.empty(); });
     if (tiered) {
-      zero(totals_.data(), static_cast<std::size_t>(count) * markets, stream_.get());
-      launch_tiered_initial_margin(shape(), book_view, tile, totals_.data());
-      to_host(host_totals_.data(), totals_.data(), static_cast<std::size_t>(count) * markets, stream_.get());
+      const std::size_t words = static_cast<std::size_t>(count) * (markets + 1);
+      zero(totals_.data(), words, stream_.get());
+      launch_tiered_initial_margin(shape(), book_view, tile, totals_.data(),
+                                   totals_.data() + static_cast<std::size_t>(count) * markets);
+      to_host(host_totals_.data(), totals_.data(), words, stream_.get());
       stream_.synchronize("adding up the tiered initial margin");
     }
     for (std::int64_t s = 0; s < count; ++s) {
@@ -466,6 +429,10 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
         record.open_lots = scenario.open_lots;
         record.tiered_initial_margin_usd.assign(markets, 0.0);
         if (tiered) {
+          if (host_totals_[static_cast<std::size_t>(count) * markets + static_cast<std::size_t>(s)] != 0) {
+            throw std::overflow_error("a position's tiered initial margin is beyond the fixed-point range of +-4.6e12 USD "
+                                      "(docs/model.md, section 1)");
+          }
           for (std::size_t m = 0; m < markets; ++m) {
             record.tiered_initial_margin_usd[m] =
                 to_usd(static_cast<micro_usd>(host_totals_[static_cast<std::size_t>(s) * markets + m]));
@@ -515,37 +482,40 @@ void Lane::settle(const TileView& tile, std::int64_t first, std::int64_t t) {
 
   to_host(host_counts_.data(), step_liquidated_count_.data(), static_cast<std::size_t>(count), stream_.get());
   stream_.synchronize("counting the step's liquidated accounts");
-  std::int64_t total = 0;
-  for (std::int64_t s = 0; s < count; ++s) {
-    host_offsets_[static_cast<std::size_t>(s)] = total;
-    total += host_counts_[static_cast<std::size_t>(s)];
-  }
-  found_accounts_.resize(static_cast<std::size_t>(total));
-  found_deficits_.resize(static_cast<std::size_t>(total));
-  host_found_accounts_.resize(static_cast<std::size_t>(total));
-  host_found_deficits_.resize(static_cast<std::size_t>(total));
-  to_device(offsets_.data(), host_offsets_.data(), static_cast<std::size_t>(count), stream_.get());
-  launch_find_bankrupt(shape(), context_.device_book->view, tile, offsets_.data(), found_accounts_.data(),
-                       found_deficits_.data());
-  to_host(host_found_accounts_.data(), found_accounts_.data(), static_cast<std::size_t>(total), stream_.get());
-  to_host(host_found_deficits_.data(), found_deficits_.data(), static_cast<std::size_t>(total), stream_.get());
-  stream_.synchronize("finding the bankrupt accounts");
-
+  // The search's output holds one scenario's accounts at least (allocated with the lane), so the
+  // tile's scenarios go through it in chunks that fit.
+  const std::int64_t room = context_.book->accounts;
   std::vector<std::pair<std::int32_t, micro_usd>> bankrupt;
-  for (std::int64_t s = 0; s < count; ++s) {
-    HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
-    if (scenario.failed || scenario.record.rounds == 0) continue;
-    bankrupt.clear();
-    const std::int64_t begin = host_offsets_[static_cast<std::size_t>(s)];
-    for (std::int64_t i = begin; i < begin + host_counts_[static_cast<std::size_t>(s)]; ++i) {
-      const micro_usd deficit = host_found_deficits_[static_cast<std::size_t>(i)];
-      if (deficit > 0) bankrupt.emplace_back(host_found_accounts_[static_cast<std::size_t>(i)], deficit);
+  for (std::int64_t chunk_first = 0; chunk_first < count;) {
+    std::int64_t chunk_end = chunk_first;
+    std::int64_t total = 0;
+    while (chunk_end < count && total + host_counts_[static_cast<std::size_t>(chunk_end)] <= room) {
+      host_offsets_[static_cast<std::size_t>(chunk_end - chunk_first)] = total;
+      total += host_counts_[static_cast<std::size_t>(chunk_end)];
+      ++chunk_end;
     }
-    if (bankrupt.empty()) continue;
-    // The kernel lists accounts in the order threads reached them; settlement is in account order.
-    std::sort(bankrupt.begin(), bankrupt.end());
-    guarded(scenario, paths.first_scenario + first + s, step_name(t),
-            [&] { settle_scenario(tile, s, bankrupt); });
+    to_device(offsets_.data(), host_offsets_.data(), static_cast<std::size_t>(chunk_end - chunk_first), stream_.get());
+    launch_find_bankrupt(shape(), context_.device_book->view, tile, chunk_first, chunk_end - chunk_first, offsets_.data(),
+                         found_accounts_.data(), found_deficits_.data());
+    to_host(host_found_accounts_.data(), found_accounts_.data(), static_cast<std::size_t>(total), stream_.get());
+    to_host(host_found_deficits_.data(), found_deficits_.data(), static_cast<std::size_t>(total), stream_.get());
+    stream_.synchronize("finding the bankrupt accounts");
+
+    for (std::int64_t s = chunk_first; s < chunk_end; ++s) {
+      HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
+      if (scenario.failed || scenario.record.rounds == 0) continue;
+      bankrupt.clear();
+      const std::int64_t begin = host_offsets_[static_cast<std::size_t>(s - chunk_first)];
+      for (std::int64_t i = begin; i < begin + host_counts_[static_cast<std::size_t>(s)]; ++i) {
+        const micro_usd deficit = host_found_deficits_[static_cast<std::size_t>(i)];
+        if (deficit > 0) bankrupt.emplace_back(host_found_accounts_[static_cast<std::size_t>(i)], deficit);
+      }
+      if (bankrupt.empty()) continue;
+      // The kernel lists accounts in the order threads reached them; settlement is in account order.
+      std::sort(bankrupt.begin(), bankrupt.end());
+      guarded(scenario, paths.first_scenario + first + s, step_name(t), [&] { settle_scenario(tile, s, bankrupt); });
+    }
+    chunk_first = chunk_end;
   }
 }
 
@@ -572,18 +542,9 @@ void Lane::settle_scenario(const TileView& tile, std::int64_t s,
     // ADL walks a ranking one position at a time (each haircut depends on the ones before), and
     // it is rare: the fund must be exhausted. The scenario's state comes to the host, the CPU
     // reference's deleveraging runs on it, and the accounts it changed go back.
-    const std::size_t pairs = markets * 2;
-    change_accounts_.resize(accounts.size());
-    pair_notional_.resize(accounts.size() * pairs);
-    to_device(change_accounts_.data(), accounts.data(), accounts.size(), stream_.get());
-    zero(pair_notional_.data(), accounts.size() * pairs, stream_.get());
-    launch_gather_pair_notional(shape(), context_.device_book->view, tile, s, change_accounts_.data(),
-                                static_cast<std::int64_t>(accounts.size()), pair_notional_.data());
-    std::vector<double> pair_notional_usd(accounts.size() * pairs);
-    to_host(pair_notional_usd.data(), pair_notional_.data(), pair_notional_usd.size(), stream_.get());
-
-    full_cash_.resize(static_cast<std::size_t>(book.accounts));
-    full_quantity_.resize(static_cast<std::size_t>(book.positions));
+    std::vector<double> step_notional_usd(static_cast<std::size_t>(book.positions));
+    to_host(step_notional_usd.data(), step_notional_.data() + s * book.positions, step_notional_usd.size(),
+            stream_.get());
     launch_materialize(shape(), context_.device_book->view, tile, s, full_cash_.data(), full_quantity_.data());
     cpu::ScenarioState state;
     state.cash.resize(static_cast<std::size_t>(book.accounts));
@@ -591,6 +552,19 @@ void Lane::settle_scenario(const TileView& tile, std::int64_t s,
     to_host(state.cash.data(), full_cash_.data(), state.cash.size(), stream_.get());
     to_host(state.quantity.data(), full_quantity_.data(), state.quantity.size(), stream_.get());
     stream_.synchronize("copying a scenario's state for auto-deleveraging");
+    // Each bankrupt account's notional liquidated this step per (market, side) pair; positions
+    // never change side (fills and ADL only close), so the book's sign is the side.
+    std::vector<double> pair_notional_usd(accounts.size() * markets * 2, 0.0);
+    for (std::size_t k = 0; k < accounts.size(); ++k) {
+      const auto a = static_cast<std::size_t>(accounts[k]);
+      for (std::int64_t p = book.position_offset[a]; p < book.position_offset[a + 1]; ++p) {
+        const auto position = static_cast<std::size_t>(p);
+        const std::int64_t initial = book.initial_quantity[position];
+        if (initial == 0) continue;
+        const auto m = static_cast<std::size_t>(book.position_market[position]);
+        pair_notional_usd[k * markets * 2 + m * 2 + (initial > 0 ? 0 : 1)] += step_notional_usd[position];
+      }
+    }
 
     const std::vector<micro_usd> cash_before = state.cash;
     const std::vector<std::int64_t> quantity_before = state.quantity;
@@ -716,8 +690,9 @@ class CudaEngine final : public Engine {
     MARGIN_STRESS_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes), "reading the device's free memory");
     const std::size_t per_scenario = bytes_per_scenario(book);
     const int lanes = paths.scenarios > 1 ? lane_count : 1;
-    std::int64_t capacity = static_cast<std::int64_t>(static_cast<double>(free_bytes) * 0.9 /
-                                                      static_cast<double>(per_scenario) / lanes);
+    // Each lane also holds one scenario's whole state and settlement search (bytes_per_lane).
+    const double usable = static_cast<double>(free_bytes) * 0.9 - static_cast<double>(lanes * bytes_per_lane(book));
+    std::int64_t capacity = static_cast<std::int64_t>(usable / static_cast<double>(per_scenario) / lanes);
     if (capacity < 1) {
       throw std::runtime_error("one scenario of this portfolio needs " + std::to_string(per_scenario >> 20) +
                                " MiB of device memory and device " + std::to_string(device_) + " has " +
@@ -748,6 +723,11 @@ class CudaEngine final : public Engine {
         }
         const std::int64_t tile = lane->capacity();
         for (std::int64_t first = next_first.fetch_add(tile); first < paths.scenarios; first = next_first.fetch_add(tile)) {
+          {
+            // As in the CPU reference, no scenario above a failed one starts.
+            const std::lock_guard<std::mutex> lock(failure_mutex);
+            if (first > failed_scenario) break;
+          }
           const std::int64_t count = std::min(tile, paths.scenarios - first);
           lane->run_tile(first, count);
           const auto [scenario, error] = lane->failure();

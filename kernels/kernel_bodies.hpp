@@ -120,32 +120,19 @@ MARGIN_STRESS_HOST_DEVICE inline void fill_account(const BookView& book, const T
   }
 }
 
-// Entry i of scenario s's accounts liquidated this step: the account, and its deficit if bankrupt.
-MARGIN_STRESS_HOST_DEVICE inline void find_bankrupt_entry(const BookView& book, const TileView& tile,
-                                                          const std::int64_t* offsets, std::int32_t* accounts,
-                                                          micro_usd* deficits, std::int64_t s, std::int64_t i) {
+// Entry i of scenario s's accounts liquidated this step: the account, and its deficit if bankrupt,
+// written at `offset` + i.
+MARGIN_STRESS_HOST_DEVICE inline void find_bankrupt_entry(const BookView& book, const TileView& tile, std::int64_t offset,
+                                                          std::int32_t* accounts, micro_usd* deficits, std::int64_t s,
+                                                          std::int64_t i) {
   const std::int64_t a = tile.step_liquidated[s * book.accounts + i];
   const micro_usd cash = tile.cash[s * book.accounts + a];
   const std::int64_t first = book.position_offset[a];
   const std::int64_t* quantity = tile.quantity + s * book.positions + first;
   bool flat = true;
   for (std::int64_t p = 0; p < book.position_offset[a + 1] - first; ++p) flat = flat && quantity[p] == 0;
-  accounts[offsets[s] + i] = static_cast<std::int32_t>(a);
-  deficits[offsets[s] + i] = cash < 0 && flat ? -cash : 0;
-}
-
-// Row k: listed account k's notional liquidated this step per (market, side) pair.
-MARGIN_STRESS_HOST_DEVICE inline void gather_pair_notional_row(const BookView& book, const TileView& tile,
-                                                               std::int64_t s, const std::int32_t* accounts,
-                                                               std::int64_t k, double* pair_notional_usd) {
-  const std::int64_t a = accounts[k];
-  double* row = pair_notional_usd + k * 2 * book.markets;
-  for (std::int64_t p = book.position_offset[a]; p < book.position_offset[a + 1]; ++p) {
-    // Positions never change side (fills and ADL only close), so the book's sign is the side.
-    const std::int64_t initial = book.initial_quantity[p];
-    if (initial == 0) continue;
-    row[book.position_market[p] * 2 + (initial > 0 ? 0 : 1)] += tile.step_notional_usd[s * book.positions + p];
-  }
+  accounts[offset + i] = static_cast<std::int32_t>(a);
+  deficits[offset + i] = cash < 0 && flat ? -cash : 0;
 }
 
 MARGIN_STRESS_HOST_DEVICE inline void materialize_account(const BookView& book, const TileView& tile, std::int64_t s,
@@ -170,10 +157,12 @@ MARGIN_STRESS_HOST_DEVICE inline void scatter_account(const BookView& book, cons
 }
 
 // Account a's open positions in markets with brackets: each one's initial margin, rounded to the
-// micro-dollar, added to its market's total (`per_market`, M words).
+// micro-dollar, added to its market's total (`per_market`, M words); a requirement beyond the
+// money range is counted in `out_of_range` instead.
 MARGIN_STRESS_HOST_DEVICE inline void add_tiered_initial_margin(const BookView& book, const TileView& tile,
                                                                 std::int64_t s, std::int64_t a,
-                                                                unsigned long long* per_market) {
+                                                                unsigned long long* per_market,
+                                                                unsigned long long* out_of_range) {
   const AccountView account = account_in(book, tile, s, a);
   const ScenarioMarketsView view = markets_of(book, tile, s);
   for (std::int64_t p = 0; p < account.positions; ++p) {
@@ -183,7 +172,13 @@ MARGIN_STRESS_HOST_DEVICE inline void add_tiered_initial_margin(const BookView& 
     const double notional_usd = static_cast<double>(absolute_lots(quantity)) * market.value_per_lot_usd;
     const double requirement_usd =
         cpu::tiered_initial_margin_usd(market_bracket(market, view, notional_usd), notional_usd, market.margin_scale);
-    add_to_total(&per_market[account.market[p]], to_micro_usd(requirement_usd));
+    bool in_range = true;
+    const micro_usd requirement = to_micro_usd_in_range(requirement_usd, in_range);
+    if (in_range) {
+      add_to_total(&per_market[account.market[p]], requirement);
+    } else {
+      add_to_total(out_of_range, 1);
+    }
   }
 }
 

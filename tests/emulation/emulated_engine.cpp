@@ -24,18 +24,14 @@ void launch_fill_orders(const LaunchShape&, const BookView& book, const TileView
   for (std::int64_t a = 0; a < book.accounts; ++a) fill_account(book, tile, a, stamp, fee_rate);
 }
 
-void launch_find_bankrupt(const LaunchShape&, const BookView& book, const TileView& tile, const std::int64_t* offsets,
-                          std::int32_t* accounts, micro_usd* deficits) {
-  for (std::int64_t s = 0; s < tile.scenarios; ++s) {
+void launch_find_bankrupt(const LaunchShape&, const BookView& book, const TileView& tile, std::int64_t first,
+                          std::int64_t scenarios, const std::int64_t* offsets, std::int32_t* accounts,
+                          micro_usd* deficits) {
+  for (std::int64_t s = first; s < first + scenarios; ++s) {
     for (std::int64_t i = 0; i < tile.step_liquidated_count[s]; ++i) {
-      find_bankrupt_entry(book, tile, offsets, accounts, deficits, s, i);
+      find_bankrupt_entry(book, tile, offsets[s - first], accounts, deficits, s, i);
     }
   }
-}
-
-void launch_gather_pair_notional(const LaunchShape&, const BookView& book, const TileView& tile, std::int64_t s,
-                                 const std::int32_t* accounts, std::int64_t count, double* pair_notional_usd) {
-  for (std::int64_t k = 0; k < count; ++k) gather_pair_notional_row(book, tile, s, accounts, k, pair_notional_usd);
 }
 
 void launch_materialize(const LaunchShape&, const BookView& book, const TileView& tile, std::int64_t s,
@@ -52,10 +48,10 @@ void launch_scatter_accounts(const LaunchShape&, const BookView& book, const Til
 }
 
 void launch_tiered_initial_margin(const LaunchShape&, const BookView& book, const TileView& tile,
-                                  unsigned long long* initial_margin) {
+                                  unsigned long long* initial_margin, unsigned long long* out_of_range) {
   for (std::int64_t s = 0; s < tile.scenarios; ++s) {
     for (std::int64_t a = 0; a < book.accounts; ++a) {
-      add_tiered_initial_margin(book, tile, s, a, initial_margin + s * book.markets);
+      add_tiered_initial_margin(book, tile, s, a, initial_margin + s * book.markets, &out_of_range[s]);
     }
   }
 }

@@ -1,0 +1,79 @@
+// The book on the device (docs/model.md section 2), structure of arrays, uploaded once per run and
+// read by every scenario in flight.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "host/engine/cpu/book.hpp"
+#include "host/engine/cpu/scenario_state.hpp"
+#include "host/model/config.hpp"
+#include "kernels/cascade_kernels.cuh"
+#include "kernels/cuda_check.cuh"
+#include "kernels/device_buffer.cuh"
+
+namespace margin_stress::cuda {
+
+template <typename T>
+inline void upload(DeviceBuffer<T>& buffer, const std::vector<T>& values) {
+  buffer.resize(std::max<std::size_t>(values.size(), 1));
+  if (values.empty()) return;
+  MARGIN_STRESS_CUDA_CHECK(cudaMemcpy(buffer.data(), values.data(), values.size() * sizeof(T), cudaMemcpyHostToDevice),
+                           "copying the book to the device");
+}
+
+// Shared by the lanes of a run; the bracket table holds every tiered market's brackets in market
+// order, and a market's DeviceMarket row points into it.
+struct DeviceBook {
+  DeviceBuffer<std::int64_t> position_offset;
+  DeviceBuffer<std::int32_t> position_market;
+  DeviceBuffer<double> entry_price_usd;
+  DeviceBuffer<std::int64_t> initial_quantity;
+  DeviceBuffer<micro_usd> initial_cash;
+  DeviceBuffer<cpu::MarginBracket> brackets;
+  std::vector<std::int32_t> bracket_offset;  // per market
+  std::vector<std::int32_t> bracket_count;   // per market
+  BookView view;
+
+  // Market m's row of a scenario for the kernels, from its state on the host.
+  DeviceMarket market_row(const MarketSpec& spec, const cpu::MarketState& market, std::size_t m) const {
+    DeviceMarket row;
+    row.lot_size = spec.lot_size;
+    row.market_price_usd = market.market_price_usd;
+    row.value_per_lot_usd = market.value_per_lot_usd;
+    row.maintenance_per_lot_usd = market.maintenance_per_lot_usd;
+    row.initial_per_lot_usd = market.initial_per_lot_usd;
+    row.margin_scale = market.margin_scale;
+    row.tiered = market.tiered ? 1 : 0;
+    row.bracket_offset = bracket_offset[m];
+    row.bracket_count = bracket_count[m];
+    return row;
+  }
+
+  explicit DeviceBook(const cpu::Book& book) {
+    upload(position_offset, book.position_offset);
+    upload(position_market, book.position_market);
+    upload(entry_price_usd, book.entry_price_usd);
+    upload(initial_quantity, book.initial_quantity);
+    upload(initial_cash, book.initial_cash);
+    std::vector<cpu::MarginBracket> table;
+    for (const std::vector<cpu::MarginBracket>& market_brackets : book.margin_brackets) {
+      bracket_offset.push_back(static_cast<std::int32_t>(table.size()));
+      bracket_count.push_back(static_cast<std::int32_t>(market_brackets.size()));
+      table.insert(table.end(), market_brackets.begin(), market_brackets.end());
+    }
+    upload(brackets, table);
+    view.accounts = book.accounts;
+    view.positions = book.positions;
+    view.markets = book.markets;
+    view.position_offset = position_offset.data();
+    view.position_market = position_market.data();
+    view.entry_price_usd = entry_price_usd.data();
+    view.initial_quantity = initial_quantity.data();
+    view.initial_cash = initial_cash.data();
+    view.brackets = brackets.data();
+  }
+};
+
+}  // namespace margin_stress::cuda

@@ -20,19 +20,23 @@ class Collector {
     difference_.allowed_absolute = allowed_absolute;
     difference_.allowed_relative = allowed_relative;
   }
-  void add(double a, double b) {
+  void add(double a, double b) { add(a, b, std::fabs(a - b)); }
+  // Money is compared in integers, so the difference itself is exact.
+  void add_money(micro_usd a, micro_usd b) {
+    add(to_usd(a), to_usd(b), to_usd(a > b ? a - b : b - a));
+  }
+  MetricDifference result() const { return difference_; }
+
+ private:
+  void add(double a, double b, double absolute) {
     ++difference_.values;
-    if (a == b) return;
-    const double absolute = std::fabs(a - b);
+    if (a == b && absolute == 0.0) return;
     const double relative = absolute / std::max(std::fabs(a), std::fabs(b));
     const bool nan = std::isnan(a) || std::isnan(b);
     difference_.max_absolute = std::max(difference_.max_absolute, nan ? INFINITY : absolute);
     difference_.max_relative = std::max(difference_.max_relative, nan ? INFINITY : relative);
     if (nan || (absolute > difference_.allowed_absolute && relative > difference_.allowed_relative)) ++difference_.beyond;
   }
-  MetricDifference result() const { return difference_; }
-
- private:
   MetricDifference difference_;
 };
 
@@ -63,7 +67,7 @@ BackendDifference compare_backends(const BatchResults& reference, const BatchRes
   const auto money = [&](const char* name, auto field) {
     Collector collector(name, 0.0, relative_allowance);
     for (std::size_t s = 0; s < reference.scenarios.size(); ++s) {
-      collector.add(to_usd(field(reference.scenarios[s])), to_usd(field(candidate.scenarios[s])));
+      collector.add_money(field(reference.scenarios[s]), field(candidate.scenarios[s]));
     }
     out.push_back(collector.result());
   };

@@ -265,6 +265,17 @@ TEST_F(CudaEngine, OpenInterestScaledMarginsThatBind) {
   EXPECT_GT(total_liquidations(gpu), 0);
 }
 
+// The GPU check's demanding case (bench/verify-demanding.toml) on a smaller book: cascades to the
+// round cap, bankruptcies and ADL in every scenario.
+TEST_F(CudaEngine, DemandingVerifyCase) {
+  ModelConfig config = load_config_file(std::string(MARGIN_STRESS_SOURCE_DIR) + "/bench/verify-demanding.toml");
+  config.portfolio.accounts = 20000;
+  config.run.scenarios = 6;
+  const Batch batch = batch_of(config);
+  const BatchResults gpu = expect_same_as_cpu(batch.config, batch.portfolio, batch.paths, 4);
+  for (const ScenarioMetrics& metrics : gpu.scenarios) EXPECT_GT(metrics.ledger.adl_haircut, 0);
+}
+
 // Committee shocks: a crash with a stale oracle, a stablecoin depeg, an oracle manipulation.
 TEST_F(CudaEngine, ShockPresets) {
   for (const char* preset : {"stale-oracle-crash", "stablecoin-depeg", "oracle-manipulation", "flash-crash-30"}) {

@@ -580,6 +580,10 @@ void setup_compare_command(CLI::App& app, CompareOptions& options) {
   compare->add_option("-s,--seed", options.seed, "scenario seed (overrides run.seed)");
   compare->add_option("-t,--threads", options.threads, "CPU worker threads, 0 = all cores (overrides run.threads)")
       ->check(CLI::Range(0, 4096));
+  compare->add_option("-b,--backend", options.backend,
+                      "engine: auto (CUDA when this build has it and a device is visible, else the CPU reference), cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  compare->add_option("--device", options.device, "CUDA device ordinal")->check(CLI::NonNegativeNumber);
   compare->add_option("-o,--out", options.out_path,
                       "also write the report as CSV, one row per policy, metric and statistic");
   compare->add_flag("-f,--force", options.force, "overwrite the CSV file if it exists");
@@ -619,7 +623,9 @@ int compare_command(const CompareOptions& options) {
   validate_portfolio(portfolio, base.markets, book_source);
 
   EngineOptions engine_options;
+  engine_options.backend = backend_from_name(options.backend);
   engine_options.threads = base.run.threads;
+  engine_options.device = options.device;
   const std::unique_ptr<Engine> engine = make_engine(engine_options);
 
   // Batch-major: each batch of scenario paths is built once and run under every policy, so every

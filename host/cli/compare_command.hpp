@@ -22,6 +22,8 @@ struct CompareOptions {
   std::optional<std::int64_t> steps;
   std::optional<std::uint64_t> seed;
   std::optional<int> threads;
+  std::string backend = "auto";
+  int device = 0;
   bool quiet = false;
   bool force = false;
 };

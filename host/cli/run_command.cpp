@@ -57,12 +57,6 @@ void check_memory(const ModelConfig& config) {
   }
 }
 
-Backend parse_backend(const std::string& name) {
-  if (name == "cpu") return Backend::cpu;
-  if (name == "cuda") return Backend::cuda;
-  return Backend::automatic;
-}
-
 }  // namespace
 
 void setup_run_command(CLI::App& app, RunOptions& options) {
@@ -132,7 +126,7 @@ int run_command(const RunOptions& options, const std::string& command_line) {
   const double scenario_seconds = seconds_since(scenario_start);
 
   EngineOptions engine_options;
-  engine_options.backend = parse_backend(options.backend);
+  engine_options.backend = backend_from_name(options.backend);
   engine_options.threads = config.run.threads;
   engine_options.device = options.device;
   const std::unique_ptr<Engine> engine = make_engine(engine_options);

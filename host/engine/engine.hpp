@@ -18,6 +18,13 @@ namespace margin_stress {
 
 enum class Backend { automatic, cpu, cuda };
 
+// "auto", "cpu" or "cuda" (the CLI's --backend, checked there).
+inline Backend backend_from_name(const std::string& name) {
+  if (name == "cpu") return Backend::cpu;
+  if (name == "cuda") return Backend::cuda;
+  return Backend::automatic;
+}
+
 // Called from any thread with the number of scenarios finished so far in the batch.
 using ProgressCallback = std::function<void(std::int64_t scenarios_done)>;
 

@@ -80,6 +80,13 @@ dim3 per_scenario_grid(const LaunchShape& shape, std::int64_t scenarios) {
 
 }  // namespace
 
+int scan_blocks_per_multiprocessor(int threads) {
+  int blocks = 0;
+  MARGIN_STRESS_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, scan_accounts, threads, 0),
+                           "reading the account scan's occupancy");
+  return blocks > 0 ? blocks : 1;
+}
+
 void launch_scan_accounts(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t step_stamp,
                           std::int32_t round, ScanMode mode, bool full_liquidation, double fee_rate) {
   scan_accounts<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, step_stamp, round, mode, full_liquidation,

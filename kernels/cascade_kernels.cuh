@@ -82,6 +82,10 @@ struct LaunchShape {
 
 enum class ScanMode { decide, count };
 
+// Blocks of `threads` threads of the account scan that one multiprocessor holds at once: the
+// grid-stride kernels are launched with this many blocks per multiprocessor, one wave.
+int scan_blocks_per_multiprocessor(int threads);
+
 // Every account of every active scenario below maintenance at the round's marks: counted, and in
 // decide mode also given its orders (docs/model.md section 7), copied into the tile's rows on its
 // first liquidation, stamped, listed on its first liquidation of the step, and its orders added to

@@ -56,6 +56,12 @@ void zero(T* device, std::size_t count, cudaStream_t stream) {
   MARGIN_STRESS_CUDA_CHECK(cudaMemsetAsync(device, 0, count * sizeof(T), stream), "clearing device memory");
 }
 
+// Blocks of the grid-stride kernels: one wave of the account scan, or fewer for a small book.
+int launch_blocks(std::int64_t accounts, int multiprocessors) {
+  const std::int64_t wave = std::int64_t{scan_blocks_per_multiprocessor(threads_per_block)} * multiprocessors;
+  return static_cast<int>(std::clamp<std::int64_t>((accounts + threads_per_block - 1) / threads_per_block, 1, wave));
+}
+
 // Device bytes one scenario in flight needs (TileView's rows).
 std::size_t bytes_per_scenario(const cpu::Book& book) {
   const auto accounts = static_cast<std::size_t>(book.accounts);
@@ -671,8 +677,7 @@ class CudaEngine final : public Engine {
     context.book = &book;
     context.device_book = &device_book;
     context.device = device_;
-    context.blocks = static_cast<int>(std::clamp<std::int64_t>((book.accounts + threads_per_block - 1) / threads_per_block,
-                                                               1, std::int64_t{info_.multiprocessors} * 8));
+    context.blocks = launch_blocks(book.accounts, info_.multiprocessors);
     context.results = &results;
     try {
       for (const micro_usd cash : book.initial_cash) {

@@ -10,6 +10,8 @@
 
 #include "host/engine/cpu/liquidation.hpp"
 #include "host/engine/cpu/margin_schedule.hpp"
+#include "host/engine/cpu/scenario_state.hpp"
+#include "host/model/config.hpp"
 #include "host/model/host_device.hpp"
 #include "host/model/money.hpp"
 
@@ -28,6 +30,23 @@ struct DeviceMarket {
   std::int32_t bracket_offset = 0;       // its first bracket in the run's bracket table
   std::int32_t bracket_count = 0;
 };
+
+// A market's row from its state on the host (cpu::MarketState::reprice computed it), pointing at
+// its brackets in the run's table.
+inline DeviceMarket device_market(const MarketSpec& spec, const cpu::MarketState& market, std::int32_t bracket_offset,
+                                  std::int32_t bracket_count) {
+  DeviceMarket row;
+  row.lot_size = spec.lot_size;
+  row.market_price_usd = market.market_price_usd;
+  row.value_per_lot_usd = market.value_per_lot_usd;
+  row.maintenance_per_lot_usd = market.maintenance_per_lot_usd;
+  row.initial_per_lot_usd = market.initial_per_lot_usd;
+  row.margin_scale = market.margin_scale;
+  row.tiered = market.tiered ? 1 : 0;
+  row.bracket_offset = bracket_offset;
+  row.bracket_count = bracket_count;
+  return row;
+}
 
 // The markets of one scenario: its row of DeviceMarket, the run's bracket table, and c(t).
 struct ScenarioMarketsView {

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "host/engine/cpu/book.hpp"
-#include "host/engine/cpu/scenario_state.hpp"
 #include "host/model/config.hpp"
 #include "kernels/cascade_kernels.cuh"
 #include "kernels/cuda_check.cuh"
@@ -38,17 +37,7 @@ struct DeviceBook {
 
   // Market m's row of a scenario for the kernels, from its state on the host.
   DeviceMarket market_row(const MarketSpec& spec, const cpu::MarketState& market, std::size_t m) const {
-    DeviceMarket row;
-    row.lot_size = spec.lot_size;
-    row.market_price_usd = market.market_price_usd;
-    row.value_per_lot_usd = market.value_per_lot_usd;
-    row.maintenance_per_lot_usd = market.maintenance_per_lot_usd;
-    row.initial_per_lot_usd = market.initial_per_lot_usd;
-    row.margin_scale = market.margin_scale;
-    row.tiered = market.tiered ? 1 : 0;
-    row.bracket_offset = bracket_offset[m];
-    row.bracket_count = bracket_count[m];
-    return row;
+    return device_market(spec, market, bracket_offset[m], bracket_count[m]);
   }
 
   explicit DeviceBook(const cpu::Book& book) {
@@ -64,6 +53,9 @@ struct DeviceBook {
       table.insert(table.end(), market_brackets.begin(), market_brackets.end());
     }
     upload(brackets, table);
+    // A copy from pageable memory may return before it lands, and the lanes' streams do not wait
+    // for the legacy stream it ran on.
+    MARGIN_STRESS_CUDA_CHECK(cudaDeviceSynchronize(), "copying the book to the device");
     view.accounts = book.accounts;
     view.positions = book.positions;
     view.markets = book.markets;

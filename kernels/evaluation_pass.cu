@@ -65,7 +65,10 @@ EvaluationPassTiming time_evaluation_pass(const ModelConfig& config, const Portf
   tile.counters = RoundCounters::in(counters.data(), scenarios, book.markets);
   const CudaDeviceInfo info = cuda_device_info(device);
   LaunchShape shape;
-  shape.blocks = static_cast<int>(std::clamp<std::int64_t>((book.accounts + 255) / 256, 1, std::int64_t{info.multiprocessors} * 8));
+  shape.threads = 256;
+  shape.blocks = static_cast<int>(std::clamp<std::int64_t>((book.accounts + 255) / 256, 1,
+                                                           std::int64_t{scan_blocks_per_multiprocessor(256)} *
+                                                               info.multiprocessors));
 
   cudaEvent_t start = nullptr;
   cudaEvent_t stop = nullptr;

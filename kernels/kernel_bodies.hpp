@@ -30,19 +30,33 @@ MARGIN_STRESS_HOST_DEVICE inline int take_slot(int* counter) {
 #endif
 }
 
-// The account's state in scenario s: its rows if the scenario touched it, else the book.
-MARGIN_STRESS_HOST_DEVICE inline AccountView account_in(const BookView& book, const TileView& tile, std::int64_t s,
-                                                        std::int64_t a) {
+// The account's state in scenario s: its rows if the scenario touched it, else the book. `book_account`
+// is account_in_book(book, a), read once by a thread that visits the account in many scenarios.
+MARGIN_STRESS_HOST_DEVICE inline AccountView account_in_book(const BookView& book, std::int64_t a) {
   const std::int64_t first = book.position_offset[a];
-  const std::int64_t sa = s * book.accounts + a;
-  const bool touched = tile.touched[sa] != 0;
   AccountView account;
-  account.cash = touched ? tile.cash[sa] : book.initial_cash[a];
-  account.quantity = (touched ? tile.quantity + s * book.positions : book.initial_quantity) + first;
+  account.cash = book.initial_cash[a];
+  account.quantity = book.initial_quantity + first;
   account.market = book.position_market + first;
   account.entry_price_usd = book.entry_price_usd + first;
   account.positions = book.position_offset[a + 1] - first;
   return account;
+}
+
+MARGIN_STRESS_HOST_DEVICE inline AccountView account_in(const BookView& book, const TileView& tile,
+                                                        const AccountView& book_account, std::int64_t s,
+                                                        std::int64_t a) {
+  const std::int64_t sa = s * book.accounts + a;
+  if (tile.touched[sa] == 0) return book_account;
+  AccountView account = book_account;
+  account.cash = tile.cash[sa];
+  account.quantity = tile.quantity + s * book.positions + (book_account.quantity - book.initial_quantity);
+  return account;
+}
+
+MARGIN_STRESS_HOST_DEVICE inline AccountView account_in(const BookView& book, const TileView& tile, std::int64_t s,
+                                                        std::int64_t a) {
+  return account_in(book, tile, account_in_book(book, a), s, a);
 }
 
 MARGIN_STRESS_HOST_DEVICE inline ScenarioMarketsView markets_of(const BookView& book, const TileView& tile,
@@ -55,9 +69,10 @@ MARGIN_STRESS_HOST_DEVICE inline ScenarioMarketsView markets_of(const BookView& 
 MARGIN_STRESS_HOST_DEVICE inline void scan_account(const BookView& book, const TileView& tile, std::int64_t a,
                                                    std::int32_t step_stamp, std::int32_t round, ScanMode mode,
                                                    bool full_liquidation, double fee_rate) {
+  const AccountView book_account = account_in_book(book, a);
   for (std::int64_t s = 0; s < tile.scenarios; ++s) {
     if (!tile.active[s]) continue;
-    const AccountView account = account_in(book, tile, s, a);
+    const AccountView account = account_in(book, tile, book_account, s, a);
     const ScenarioMarketsView view = markets_of(book, tile, s);
     if (!below_maintenance(account, view)) continue;
     add_to_total(&tile.counters.liquidated_accounts[s], 1);
@@ -67,7 +82,7 @@ MARGIN_STRESS_HOST_DEVICE inline void scan_account(const BookView& book, const T
     const double fraction = cpu::liquidation_fraction(full_liquidation, sums.margin_equity_usd, sums.initial_margin_usd,
                                                       sums.notional_usd, fee_rate);
     const std::int64_t sa = s * book.accounts + a;
-    const std::int64_t first = book.position_offset[a];
+    const std::int64_t first = book_account.quantity - book.initial_quantity;
     std::int64_t* quantity = tile.quantity + s * book.positions + first;
     if (!tile.touched[sa]) {  // the first liquidation in this scenario: the account gets its rows
       tile.cash[sa] = account.cash;
@@ -102,15 +117,16 @@ MARGIN_STRESS_HOST_DEVICE inline void scan_account(const BookView& book, const T
 // Account a's fills in every active scenario where it was liquidated in the round `stamp`.
 MARGIN_STRESS_HOST_DEVICE inline void fill_account(const BookView& book, const TileView& tile, std::int64_t a,
                                                    std::int32_t stamp, double fee_rate) {
+  const std::int64_t first = book.position_offset[a];
+  const std::int64_t positions = book.position_offset[a + 1] - first;
   for (std::int64_t s = 0; s < tile.scenarios; ++s) {
     if (!tile.active[s]) continue;
     const std::int64_t sa = s * book.accounts + a;
     if (tile.liquidation_stamp[sa] != stamp) continue;
-    const std::int64_t first = book.position_offset[a];
     const std::int64_t offset = s * book.positions + first;
     micro_usd cash = tile.cash[sa];
     const AccountFills fills = fill_account_orders(cash, tile.quantity + offset, tile.order_lots + offset,
-                                                   book.position_market + first, book.position_offset[a + 1] - first,
+                                                   book.position_market + first, positions,
                                                    tile.markets + s * book.markets, fee_rate,
                                                    tile.step_notional_usd + offset);
     tile.cash[sa] = cash;

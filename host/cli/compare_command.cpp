@@ -272,17 +272,6 @@ const DistributionSummary& summary_of(const ComparedPolicy& policy, const std::s
   throw std::logic_error("no summary of " + metric);
 }
 
-// Scenarios per engine call: paths (three doubles per market, regime and collateral per step) and
-// series (six doubles per market, rounds, fund and regime per step) of about 256 MB, so that memory
-// does not grow with the number of scenarios (the per-scenario metrics are all that is kept).
-std::int64_t batch_scenarios(const ModelConfig& config) {
-  const double steps = static_cast<double>(config.run.steps);
-  const double markets = static_cast<double>(config.market_count());
-  const double bytes_per_scenario = (steps + 1.0) * (markets * 3 * 8 + 9) + steps * (markets * 6 * 8 + 13);
-  const auto batch = static_cast<std::int64_t>(256.0e6 / bytes_per_scenario);
-  return std::clamp<std::int64_t>(batch, 1, config.run.scenarios);
-}
-
 struct TableRow {
   std::string label;
   std::vector<std::string> cells;  // empty: a section heading
@@ -517,6 +506,14 @@ ModelConfig load_policy_config(const ModelConfig& base, const std::string& polic
   ModelConfig policy = parse_config_over(base, text, policy_path);
   require_common_scenarios(base, policy);
   return policy;
+}
+
+std::int64_t batch_scenarios(const ModelConfig& config) {
+  const double steps = static_cast<double>(config.run.steps);
+  const double markets = static_cast<double>(config.market_count());
+  const double bytes_per_scenario = (steps + 1.0) * (markets * 3 * 8 + 9) + steps * (markets * 6 * 8 + 13);
+  const auto batch = static_cast<std::int64_t>(256.0e6 / bytes_per_scenario);
+  return std::clamp<std::int64_t>(batch, 1, config.run.scenarios);
 }
 
 void require_common_scenarios(const ModelConfig& base, const ModelConfig& policy) {

@@ -46,4 +46,10 @@ ModelConfig load_policy_config(const ModelConfig& base, const std::string& polic
 // market, the scenarios or the book, which every policy must share.
 void require_common_scenarios(const ModelConfig& base, const ModelConfig& policy);
 
+// Scenarios per engine call for commands that keep only per-scenario metrics (compare, optimize):
+// paths (three doubles per market, regime and collateral per step) and series (six doubles per
+// market, rounds, fund and regime per step) of about 256 MB, so that memory does not grow with the
+// number of scenarios.
+std::int64_t batch_scenarios(const ModelConfig& config);
+
 }  // namespace margin_stress

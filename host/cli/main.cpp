@@ -9,6 +9,7 @@
 #include "host/cli/backtest_command.hpp"
 #include "host/cli/calibrate_command.hpp"
 #include "host/cli/compare_command.hpp"
+#include "host/cli/optimize_command.hpp"
 #include "host/cli/portfolio_command.hpp"
 #include "host/cli/run_command.hpp"
 #include "host/cli/verify_command.hpp"
@@ -47,6 +48,8 @@ int main(int argc, char** argv) {
   setup_backtest_command(app, backtest_options);
   CompareOptions compare_options;
   setup_compare_command(app, compare_options);
+  OptimizeOptions optimize_options;
+  setup_optimize_command(app, optimize_options);
   VerifyOptions verify_options;
   setup_verify_command(app, verify_options);
 
@@ -63,6 +66,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("backtest")) return backtest_command(backtest_options);
     if (app.got_subcommand("compare")) return compare_command(compare_options);
     if (app.got_subcommand("verify")) return verify_command(verify_options);
+    if (app.got_subcommand("optimize")) return optimize_command(optimize_options);
     return portfolio_generate_command(portfolio_options);
   } catch (const InputError& error) {
     std::fprintf(stderr, "margin-stress: error: %s\n", error.what());

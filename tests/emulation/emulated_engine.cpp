@@ -12,6 +12,8 @@ int cuda_device_count() { return 1; }
 
 namespace cuda {
 
+int scan_blocks_per_multiprocessor(int) { return 1; }
+
 void launch_scan_accounts(const LaunchShape&, const BookView& book, const TileView& tile, std::int32_t step_stamp,
                           std::int32_t round, ScanMode mode, bool full_liquidation, double fee_rate) {
   for (std::int64_t a = 0; a < book.accounts; ++a) {

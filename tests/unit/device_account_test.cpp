@@ -76,17 +76,8 @@ struct RandomCase {
       }
       market.reprice(spec);
       state.markets.push_back(market);
-      DeviceMarket row;
-      row.lot_size = spec.lot_size;
-      row.market_price_usd = market.market_price_usd;
-      row.value_per_lot_usd = market.value_per_lot_usd;
-      row.maintenance_per_lot_usd = market.maintenance_per_lot_usd;
-      row.initial_per_lot_usd = market.initial_per_lot_usd;
-      row.margin_scale = market.margin_scale;
-      row.tiered = market.tiered ? 1 : 0;
-      row.bracket_offset = 0;
-      row.bracket_count = m == 1 ? static_cast<std::int32_t>(brackets.size()) : 0;
-      device_markets.push_back(row);
+      device_markets.push_back(
+          cuda::device_market(spec, market, 0, m == 1 ? static_cast<std::int32_t>(brackets.size()) : 0));
     }
   }
 

@@ -1,0 +1,107 @@
+#include "host/analysis/frontier.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "host/model/input_error.hpp"
+
+namespace margin_stress {
+
+MarginKnob margin_knob_from_name(const std::string& name) {
+  if (name == "margin_multiplier") return MarginKnob::margin_multiplier;
+  if (name == "scale_floor") return MarginKnob::scale_floor;
+  if (name == "buffer") return MarginKnob::buffer;
+  if (name == "stressed_weight") return MarginKnob::stressed_weight;
+  throw InputError("--knob: \"" + name + "\" is not one of margin_multiplier, scale_floor, buffer, stressed_weight");
+}
+
+const char* margin_knob_name(MarginKnob knob) {
+  switch (knob) {
+    case MarginKnob::margin_multiplier:
+      return "margin_multiplier";
+    case MarginKnob::scale_floor:
+      return "scale_floor";
+    case MarginKnob::buffer:
+      return "buffer";
+    case MarginKnob::stressed_weight:
+      return "stressed_weight";
+  }
+  return "?";
+}
+
+ModelConfig with_knob(const ModelConfig& policy, MarginKnob knob, double value) {
+  ModelConfig config = policy;
+  MarginPolicyParams& margin = config.margin_policy;
+  switch (knob) {
+    case MarginKnob::margin_multiplier:
+      for (MarketSpec& market : config.markets) {
+        if (!market.margin_tiers.empty()) {
+          throw InputError(policy.source_name + ": markets." + market.name +
+                           " has notional brackets, which margin_multiplier does not scale; use --knob scale_floor");
+        }
+        market.initial_margin_fraction = std::min(1.0, value * market.initial_margin_fraction);
+        market.maintenance_margin_fraction = std::min(market.initial_margin_fraction, value * market.maintenance_margin_fraction);
+      }
+      break;
+    case MarginKnob::scale_floor:
+      margin.scale_floor = value;
+      margin.scale_cap = std::max(margin.scale_cap, value);
+      break;
+    case MarginKnob::buffer:
+      margin.buffer = value;
+      break;
+    case MarginKnob::stressed_weight:
+      margin.stressed_weight = value;
+      break;
+  }
+  return config;
+}
+
+bool TailTarget::met_by(const FrontierPoint& point) const {
+  if (point.fund_exhaustion_probability > max_fund_exhaustion_probability) return false;
+  if (max_bad_debt_es_999_usd && point.bad_debt_es_999_usd > *max_bad_debt_es_999_usd) return false;
+  if (max_bad_debt_var_99_usd && point.bad_debt_var_99_usd > *max_bad_debt_var_99_usd) return false;
+  return true;
+}
+
+SearchOutcome search_least_margin(const SearchSettings& settings, const TailTarget& target,
+                                  const std::function<FrontierPoint(double)>& evaluate) {
+  if (!(settings.grid_points >= 2) || !(settings.high > settings.low) || !(settings.tolerance > 0.0)) {
+    throw std::invalid_argument("the search needs low < high, at least 2 grid points and a positive tolerance");
+  }
+  SearchOutcome outcome;
+  const auto run = [&](double knob) {
+    FrontierPoint point = evaluate(knob);
+    point.knob = knob;
+    point.meets_target = target.met_by(point);
+    outcome.frontier.push_back(point);
+    return point;
+  };
+  std::vector<FrontierPoint> grid;
+  for (int i = 0; i < settings.grid_points; ++i) {
+    const double knob = i + 1 == settings.grid_points
+                            ? settings.high
+                            : settings.low + (settings.high - settings.low) * i / (settings.grid_points - 1);
+    grid.push_back(run(knob));
+  }
+  // The least grid point from which every one up meets the target.
+  std::size_t first_feasible = grid.size();
+  while (first_feasible > 0 && grid[first_feasible - 1].meets_target) --first_feasible;
+  if (first_feasible < grid.size()) {
+    FrontierPoint feasible = grid[first_feasible];
+    if (first_feasible > 0) {
+      FrontierPoint infeasible = grid[first_feasible - 1];
+      while (feasible.knob - infeasible.knob > settings.tolerance) {
+        const FrontierPoint middle = run((feasible.knob + infeasible.knob) / 2.0);
+        (middle.meets_target ? feasible : infeasible) = middle;
+      }
+      outcome.just_below = infeasible;
+    }
+    outcome.answer = feasible;
+  }
+  std::sort(outcome.frontier.begin(), outcome.frontier.end(),
+            [](const FrontierPoint& a, const FrontierPoint& b) { return a.knob < b.knob; });
+  return outcome;
+}
+
+}  // namespace margin_stress

@@ -1,0 +1,256 @@
+#include "host/cli/optimize_command.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "host/analysis/comparison.hpp"
+#include "host/analysis/frontier.hpp"
+#include "host/analysis/summary.hpp"
+#include "host/cli/compare_command.hpp"
+#include "host/cli/progress.hpp"
+#include "host/engine/engine.hpp"
+#include "host/io/atomic_output.hpp"
+#include "host/io/config_file.hpp"
+#include "host/io/portfolio_file.hpp"
+#include "host/model/input_error.hpp"
+#include "host/model/validate_config.hpp"
+#include "host/portfolio/generator.hpp"
+#include "scenarios/scenario_builder.hpp"
+
+namespace margin_stress {
+namespace {
+
+double mean_of(const std::vector<double>& values) {
+  return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
+}
+
+// The whole batch of scenarios under one configuration, in batches of paths built afresh each
+// time from the same seed: every knob value sees the same scenarios (common random numbers).
+FrontierPoint evaluate(Engine& engine, const ModelConfig& base, const ModelConfig& config, const Portfolio& portfolio) {
+  PolicyScenarioMetrics metrics;
+  const std::int64_t batch = batch_scenarios(base);
+  for (std::int64_t first = 0; first < base.run.scenarios; first += batch) {
+    const std::int64_t count = std::min(batch, base.run.scenarios - first);
+    const BatchResults results = engine.run(config, portfolio, build_scenarios(base, first, count), nullptr);
+    for (const ScenarioMetrics& scenario : results.scenarios) {
+      if (std::fabs(to_usd(scenario.ledger.conservation_residual)) > 0.01) {
+        throw std::runtime_error("a scenario's ledger did not balance (residual " +
+                                 std::to_string(to_usd(scenario.ledger.conservation_residual)) + " USD)");
+      }
+    }
+    append_policy_scenario_metrics(results, config.run.step_seconds, metrics);
+  }
+  FrontierPoint point;
+  point.mean_required_margin_usd = mean_of(metrics.average_required_margin_usd);
+  point.peak_required_margin_usd = mean_of(metrics.peak_required_margin_usd);
+  point.mean_allowed_leverage = mean_of(metrics.average_allowed_leverage);
+  point.fund_exhaustion_probability = mean_of(metrics.fund_exhausted);
+  const DistributionSummary bad_debt = summarize_sample("bad_debt_usd", metrics.bad_debt_usd);
+  point.bad_debt_mean_usd = bad_debt.mean;
+  point.bad_debt_var_99_usd = bad_debt.var_99;
+  point.bad_debt_es_999_usd = bad_debt.es_999;
+  return point;
+}
+
+bool same_point(const FrontierPoint& a, const FrontierPoint& b) {
+  return a.mean_required_margin_usd == b.mean_required_margin_usd && a.peak_required_margin_usd == b.peak_required_margin_usd &&
+         a.fund_exhaustion_probability == b.fund_exhaustion_probability && a.bad_debt_mean_usd == b.bad_debt_mean_usd &&
+         a.bad_debt_var_99_usd == b.bad_debt_var_99_usd && a.bad_debt_es_999_usd == b.bad_debt_es_999_usd;
+}
+
+std::string usd(double value) {
+  char text[32];
+  if (std::fabs(value) >= 1e6) {
+    std::snprintf(text, sizeof text, "%.2fM", value / 1e6);
+  } else {
+    std::snprintf(text, sizeof text, "%.0f", value);
+  }
+  return text;
+}
+
+// Shortest text that reads back as the same double.
+std::string exact(double value) {
+  char text[40];
+  for (int digits = 15; digits <= 17; ++digits) {
+    std::snprintf(text, sizeof text, "%.*g", digits, value);
+    if (std::strtod(text, nullptr) == value) break;
+  }
+  return text;
+}
+
+std::string frontier_csv(MarginKnob knob, const SearchOutcome& outcome) {
+  std::string csv = std::string(margin_knob_name(knob)) +
+                    ",mean_required_margin_usd,peak_required_margin_usd,mean_allowed_leverage,"
+                    "fund_exhaustion_probability,bad_debt_mean_usd,bad_debt_var_99_usd,bad_debt_es_999_usd,meets_target,"
+                    "role\n";
+  for (const FrontierPoint& point : outcome.frontier) {
+    const bool is_answer = outcome.answer && outcome.answer->knob == point.knob;
+    const bool is_below = outcome.just_below && outcome.just_below->knob == point.knob;
+    csv += exact(point.knob) + "," + exact(point.mean_required_margin_usd) + "," + exact(point.peak_required_margin_usd) +
+           "," + exact(point.mean_allowed_leverage) + "," + exact(point.fund_exhaustion_probability) + "," +
+           exact(point.bad_debt_mean_usd) + "," + exact(point.bad_debt_var_99_usd) + "," +
+           exact(point.bad_debt_es_999_usd) + "," + (point.meets_target ? "true" : "false") + "," +
+           (is_answer ? "answer" : is_below ? "just_below" : "") + "\n";
+  }
+  return csv;
+}
+
+}  // namespace
+
+void setup_optimize_command(CLI::App& app, OptimizeOptions& options) {
+  CLI::App* optimize = app.add_subcommand(
+      "optimize",
+      "Find the least margin of a policy family that meets a tail-loss target, on common random numbers, and "
+      "report the frontier of margin level against tail loss (docs/compare.md)");
+  optimize->add_option("--policy", options.policy_path, "the policy file of the family (as for compare)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  optimize->add_option("--knob", options.knob,
+                       "what varies: margin_multiplier (every imf and mmf times k), scale_floor, buffer or stressed_weight")
+      ->check(CLI::IsMember({"margin_multiplier", "scale_floor", "buffer", "stressed_weight"}));
+  optimize->add_option("--low", options.low, "the knob's least value searched");
+  optimize->add_option("--high", options.high, "the knob's largest value searched");
+  optimize->add_option("--grid", options.grid_points, "grid points on [low, high], both ends included")
+      ->check(CLI::Range(2, 1000));
+  optimize->add_option("--tolerance", options.tolerance, "the bisection stops when the bracket is this narrow")
+      ->check(CLI::PositiveNumber);
+  optimize->add_option("--max-exhaustion-probability", options.max_exhaustion_probability,
+                       "target: probability that the insurance fund is exhausted, at most (default 0.001)")
+      ->check(CLI::Range(0.0, 1.0));
+  optimize->add_option("--max-es999-bad-debt", options.max_es999_bad_debt_usd,
+                       "target: expected shortfall at 99.9 % of bad debt per scenario, USD, at most")
+      ->check(CLI::NonNegativeNumber);
+  optimize->add_option("--max-var99-bad-debt", options.max_var99_bad_debt_usd,
+                       "target: value at risk at 99 % of bad debt per scenario, USD, at most")
+      ->check(CLI::NonNegativeNumber);
+  optimize->add_option("-c,--config", options.config_path, "the base config, as for compare")->check(CLI::ExistingFile);
+  optimize->add_option("-p,--portfolio", options.portfolio_path, "portfolio HDF5 file; default: the base's synthetic book")
+      ->check(CLI::ExistingFile);
+  optimize->add_option("-n,--scenarios", options.scenarios, "number of scenarios (overrides run.scenarios)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
+  optimize->add_option("--steps", options.steps, "steps per scenario (overrides run.steps)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
+  optimize->add_option("-s,--seed", options.seed, "scenario seed (overrides run.seed)");
+  optimize->add_option("-t,--threads", options.threads, "CPU worker threads, 0 = all cores")->check(CLI::Range(0, 4096));
+  optimize->add_option("-b,--backend", options.backend, "engine: auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  optimize->add_option("--device", options.device, "CUDA device ordinal")->check(CLI::NonNegativeNumber);
+  optimize->add_option("-o,--out", options.out_path, "also write the frontier as CSV, atomically");
+  optimize->add_flag("-f,--force", options.force, "overwrite the CSV file if it exists");
+  optimize->add_flag("-q,--quiet", options.quiet, "no progress line");
+}
+
+int optimize_command(const OptimizeOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  if (!(options.high > options.low)) {
+    throw InputError("--low " + exact(options.low) + " and --high " + exact(options.high) + ": low must be below high");
+  }
+  ModelConfig base = options.config_path.empty() ? default_config() : load_config_file(options.config_path);
+  if (options.scenarios) base.run.scenarios = *options.scenarios;
+  if (options.steps) base.run.steps = *options.steps;
+  if (options.seed) base.run.seed = *options.seed;
+  if (options.threads) base.run.threads = *options.threads;
+  validate_config(base);
+  if (!options.out_path.empty()) check_output_path(options.out_path, options.force);
+  const ModelConfig family = load_policy_config(base, options.policy_path);
+  const MarginKnob knob = margin_knob_from_name(options.knob);
+  // Both ends must be valid policies before anything runs.
+  for (const double value : {options.low, options.high}) {
+    ModelConfig end = with_knob(family, knob, value);
+    end.source_name = options.policy_path + " with " + options.knob + " = " + exact(value);
+    validate_config(end);
+  }
+
+  Portfolio portfolio = options.portfolio_path.empty()
+                            ? generate_portfolio(base.portfolio, base.markets, base.run.threads)
+                            : read_portfolio_file(options.portfolio_path);
+  validate_portfolio(portfolio, base.markets, options.portfolio_path.empty() ? "synthetic book" : options.portfolio_path);
+  EngineOptions engine_options;
+  engine_options.backend = backend_from_name(options.backend);
+  engine_options.threads = base.run.threads;
+  engine_options.device = options.device;
+  const std::unique_ptr<Engine> engine = make_engine(engine_options);
+
+  TailTarget target;
+  target.max_fund_exhaustion_probability = options.max_exhaustion_probability;
+  target.max_bad_debt_es_999_usd = options.max_es999_bad_debt_usd;
+  target.max_bad_debt_var_99_usd = options.max_var99_bad_debt_usd;
+  SearchSettings settings{options.low, options.high, options.grid_points, options.tolerance};
+  int evaluations = 0;
+  const auto run_at = [&](double value) {
+    ModelConfig config = with_knob(family, knob, value);
+    config.source_name = options.policy_path + " with " + options.knob + " = " + exact(value);
+    validate_config(config);
+    if (!options.quiet) std::fprintf(stderr, "  evaluating %s = %s\n", options.knob.c_str(), exact(value).c_str());
+    ++evaluations;
+    return evaluate(*engine, base, config, portfolio);
+  };
+  const SearchOutcome outcome = search_least_margin(settings, target, run_at);
+
+  // The answer and the point just below it, run again: the same scenarios must give the same
+  // figures (so the frontier is reproducible), the answer meeting the target and the other not.
+  bool reproduced = true;
+  if (outcome.answer) reproduced = reproduced && same_point(run_at(outcome.answer->knob), *outcome.answer);
+  if (outcome.just_below) reproduced = reproduced && same_point(run_at(outcome.just_below->knob), *outcome.just_below);
+
+  const auto n = static_cast<double>(base.run.scenarios);
+  std::printf("margin-stress optimize: %s, knob %s on [%s, %s]\n", options.policy_path.c_str(), options.knob.c_str(),
+              exact(options.low).c_str(), exact(options.high).c_str());
+  std::printf("  scenarios   %lld x %lld steps (common to every point), book %zu accounts, %s\n",
+              static_cast<long long>(base.run.scenarios), static_cast<long long>(base.run.steps),
+              portfolio.account_count(), engine->name().c_str());
+  std::printf("  target      P(fund exhausted) <= %g", target.max_fund_exhaustion_probability);
+  if (target.max_bad_debt_es_999_usd) std::printf(", ES99.9(bad debt) <= %s USD", usd(*target.max_bad_debt_es_999_usd).c_str());
+  if (target.max_bad_debt_var_99_usd) std::printf(", VaR99(bad debt) <= %s USD", usd(*target.max_bad_debt_var_99_usd).c_str());
+  std::printf("\n  search      %d-point grid, then bisection to %g; %d runs in %.1f s\n\n", options.grid_points,
+              options.tolerance, evaluations,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  std::printf("  %12s %14s %14s %9s %11s %13s %13s %13s  %s\n", options.knob.c_str(), "mean margin", "peak margin",
+              "leverage", "P(exhaust)", "bad debt mean", "VaR99", "ES99.9", "target");
+  for (const FrontierPoint& point : outcome.frontier) {
+    const bool is_answer = outcome.answer && outcome.answer->knob == point.knob;
+    std::printf("  %12.6g %14s %14s %9.2f %11.4f %13s %13s %13s  %s%s\n", point.knob,
+                usd(point.mean_required_margin_usd).c_str(), usd(point.peak_required_margin_usd).c_str(),
+                point.mean_allowed_leverage, point.fund_exhaustion_probability, usd(point.bad_debt_mean_usd).c_str(),
+                usd(point.bad_debt_var_99_usd).c_str(), usd(point.bad_debt_es_999_usd).c_str(),
+                point.meets_target ? "met" : "missed", is_answer ? "   <- least margin" : "");
+  }
+  std::printf("\n");
+  if (outcome.answer) {
+    std::printf("  least margin: %s = %s (mean required margin %s USD)", options.knob.c_str(),
+                exact(outcome.answer->knob).c_str(), usd(outcome.answer->mean_required_margin_usd).c_str());
+    if (outcome.just_below) {
+      std::printf("; %s = %s just below misses the target\n", options.knob.c_str(), exact(outcome.just_below->knob).c_str());
+    } else {
+      std::printf("\n  the low end of the range already meets the target: lower --low to find the least margin\n");
+    }
+  } else {
+    std::printf("  no value in [%s, %s] meets the target: raise --high, or the target is out of this family's reach\n",
+                exact(options.low).c_str(), exact(options.high).c_str());
+  }
+  std::printf("  re-run at the answer and just below: %s\n",
+              reproduced ? "identical figures (common random numbers)" : "DIFFERENT FIGURES: the runs are not reproducible");
+  // What n scenarios can show: with none exhausted, the 95 % upper bound of the probability is
+  // 1 - 0.05^(1/n) (about 3/n).
+  const double resolution = 1.0 - std::pow(0.05, 1.0 / n);
+  if (resolution > target.max_fund_exhaustion_probability) {
+    std::printf("  note: with %lld scenarios and none exhausted the probability is below %.2g only at 95 %% confidence;"
+                " showing <= %g needs about %.0f scenarios\n",
+                static_cast<long long>(base.run.scenarios), resolution, target.max_fund_exhaustion_probability,
+                std::ceil(std::log(0.05) / std::log(1.0 - target.max_fund_exhaustion_probability)));
+  }
+  if (!options.out_path.empty()) {
+    write_text_atomically(options.out_path, options.force, frontier_csv(knob, outcome));
+    std::printf("  frontier: %s\n", options.out_path.c_str());
+  }
+  if (!reproduced) return 1;
+  return outcome.answer ? 0 : optimize_target_missed_exit_code;
+}
+
+}  // namespace margin_stress

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <random>
 #include <string>
@@ -31,6 +32,14 @@ using testing::HandAccount;
 using testing::hand_config;
 using testing::hand_paths;
 using testing::hand_portfolio;
+
+// A file of the repository. The GPU check runs these tests from a bundle built elsewhere, so the
+// repository's place may differ from where the tests were built: MARGIN_STRESS_SOURCE_DIR in the
+// environment, when set, says where it is now.
+std::string source_path(const std::string& relative) {
+  const char* moved = std::getenv("MARGIN_STRESS_SOURCE_DIR");
+  return std::string(moved != nullptr ? moved : MARGIN_STRESS_SOURCE_DIR) + "/" + relative;
+}
 
 // Each including file defines these: whether its CUDA engine can run here, and that engine.
 bool cuda_engine_available();
@@ -227,8 +236,7 @@ TEST_F(CudaEngine, EveryPresetPolicy) {
   for (const char* preset : {"static", "volatility-ewma", "volatility-garch", "regime-aware", "emir-buffer",
                              "emir-stressed-weight", "announced-raises", "binance-like-tiers", "dydx-like-oimf"}) {
     SCOPED_TRACE(preset);
-    ModelConfig config = load_config_file(std::string(MARGIN_STRESS_SOURCE_DIR) + "/scenarios/presets/policies/" +
-                                          preset + ".toml");
+    ModelConfig config = load_config_file(source_path(std::string("scenarios/presets/policies/") + preset + ".toml"));
     config.portfolio.accounts = 1500;
     config.run.scenarios = 6;
     config.run.steps = 48;
@@ -240,7 +248,7 @@ TEST_F(CudaEngine, EveryPresetPolicy) {
 // Open-interest-scaled initial margin that binds: caps around the book's own open interest, so
 // every liquidated long lowers the next step's imf, and partial liquidation reads it.
 TEST_F(CudaEngine, OpenInterestScaledMarginsThatBind) {
-  ModelConfig config = load_config_file(std::string(MARGIN_STRESS_SOURCE_DIR) + "/scenarios/presets/policies/dydx-like-oimf.toml");
+  ModelConfig config = load_config_file(source_path("scenarios/presets/policies/dydx-like-oimf.toml"));
   config.portfolio.accounts = 3000;
   config.run.scenarios = 8;
   config.run.steps = 96;
@@ -268,7 +276,7 @@ TEST_F(CudaEngine, OpenInterestScaledMarginsThatBind) {
 // The GPU check's demanding case (bench/verify-demanding.toml) on a smaller book: cascades to the
 // round cap, bankruptcies and ADL in every scenario.
 TEST_F(CudaEngine, DemandingVerifyCase) {
-  ModelConfig config = load_config_file(std::string(MARGIN_STRESS_SOURCE_DIR) + "/bench/verify-demanding.toml");
+  ModelConfig config = load_config_file(source_path("bench/verify-demanding.toml"));
   config.portfolio.accounts = 20000;
   config.run.scenarios = 6;
   const Batch batch = batch_of(config);
@@ -281,7 +289,7 @@ TEST_F(CudaEngine, ShockPresets) {
   for (const char* preset : {"stale-oracle-crash", "stablecoin-depeg", "oracle-manipulation", "flash-crash-30"}) {
     SCOPED_TRACE(preset);
     ModelConfig config =
-        load_config_file(std::string(MARGIN_STRESS_SOURCE_DIR) + "/scenarios/presets/shocks/" + preset + ".toml");
+        load_config_file(source_path(std::string("scenarios/presets/shocks/") + preset + ".toml"));
     config.portfolio.accounts = 2000;
     config.run.scenarios = 4;
     const Batch batch = batch_of(config);

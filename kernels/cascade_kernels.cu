@@ -18,8 +18,14 @@ __global__ void scan_accounts(BookView book, TileView tile, std::int32_t step_st
   }
 }
 
-__global__ void fill_orders(BookView book, TileView tile, std::int32_t stamp, double fee_rate) {
-  for (std::int64_t a = first_index(); a < book.accounts; a += grid_stride()) fill_account(book, tile, a, stamp, fee_rate);
+__global__ void respond_to_margin_calls(BookView book, TileView tile, TraderResponseLaunch response) {
+  for (std::int64_t a = first_index(); a < book.accounts; a += grid_stride()) respond_account(book, tile, a, response);
+}
+
+__global__ void fill_orders(BookView book, TileView tile, std::int32_t stamp, double fee_rate, bool liquidation) {
+  for (std::int64_t a = first_index(); a < book.accounts; a += grid_stride()) {
+    fill_account(book, tile, a, stamp, fee_rate, liquidation);
+  }
 }
 
 // blockIdx.y is the scenario, counted from `first`.
@@ -94,9 +100,15 @@ void launch_scan_accounts(const LaunchShape& shape, const BookView& book, const 
   check_launch("launching the account scan");
 }
 
+void launch_respond_to_margin_calls(const LaunchShape& shape, const BookView& book, const TileView& tile,
+                                    const TraderResponseLaunch& response) {
+  respond_to_margin_calls<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, response);
+  check_launch("launching the margin calls");
+}
+
 void launch_fill_orders(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t stamp,
-                        double fee_rate) {
-  fill_orders<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, stamp, fee_rate);
+                        double fee_rate, bool liquidation) {
+  fill_orders<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, stamp, fee_rate, liquidation);
   check_launch("launching the fills");
 }
 

@@ -38,9 +38,11 @@ struct RoundCounters {
   unsigned long long* paid_to_liquidity_providers = nullptr;  // [S] signed micro-dollars
   unsigned long long* fees = nullptr;                 // [S] micro-dollars
   unsigned long long* out_of_range = nullptr;         // [S] fills beyond the money range
+  unsigned long long* margin_calls = nullptr;         // [S] accounts called (docs/model.md section 7a)
+  unsigned long long* deposits = nullptr;             // [S] micro-dollars deposited
 
   static std::size_t words(std::int64_t scenarios, std::int64_t markets) {
-    return static_cast<std::size_t>(scenarios * (4 + 4 * markets));
+    return static_cast<std::size_t>(scenarios * (6 + 4 * markets));
   }
   static RoundCounters in(unsigned long long* base, std::int64_t scenarios, std::int64_t markets) {
     RoundCounters counters;
@@ -53,6 +55,8 @@ struct RoundCounters {
     counters.paid_to_liquidity_providers = counters.liquidations + per_market;
     counters.fees = counters.paid_to_liquidity_providers + scenarios;
     counters.out_of_range = counters.fees + scenarios;
+    counters.margin_calls = counters.out_of_range + scenarios;
+    counters.deposits = counters.margin_calls + scenarios;
     return counters;
   }
 };
@@ -68,6 +72,10 @@ struct TileView {
   std::int32_t* liquidation_stamp = nullptr; // [S][A] step (rounds cap + 1) + round of the last liquidation; 0 never
   std::int32_t* step_liquidated = nullptr;   // [S][A] the accounts first liquidated this step, in any order
   std::int32_t* step_liquidated_count = nullptr;  // [S]
+  // Deposits promised in answer to margin calls (allocated only when the response is modelled):
+  // the step they arrive at (0: none) and the amount.
+  std::int32_t* deposit_due_step = nullptr;  // [S][A]
+  micro_usd* deposit_amount = nullptr;       // [S][A]
   const DeviceMarket* markets = nullptr;     // [S][M] this round's market constants
   const double* collateral_value = nullptr;  // [S]
   const std::uint8_t* active = nullptr;      // [S] 1: the scenario takes part in this round
@@ -93,9 +101,25 @@ int scan_blocks_per_multiprocessor(int threads);
 void launch_scan_accounts(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t step_stamp,
                           std::int32_t round, ScanMode mode, bool full_liquidation, double fee_rate);
 
-// Fills the orders of the accounts stamped `stamp` at the moved prices, and charges fees.
+// Margin calls and the traders' answer at the opening of step t (docs/model.md section 7a), for
+// every active scenario: promised deposits arrive, called accounts promise deposits or are given
+// selling orders, stamped `step_stamp` (round 0), their flow added to the counters.
+struct TraderResponseLaunch {
+  std::int32_t step = 0;
+  std::int32_t step_stamp = 0;
+  std::int64_t first_global_scenario = 0;  // the run's index of the tile's scenario 0
+  std::uint64_t seed = 0;
+  double top_up_probability = 0.0;
+  std::int32_t top_up_delay_steps = 0;
+};
+void launch_respond_to_margin_calls(const LaunchShape& shape, const BookView& book, const TileView& tile,
+                                    const TraderResponseLaunch& response);
+
+// Fills the orders of the accounts stamped `stamp` at the moved prices, and charges fees. A
+// liquidation round's fills count toward the step's liquidated notional per position (settlement);
+// round 0's, the called traders' own selling, do not.
 void launch_fill_orders(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t stamp,
-                        double fee_rate);
+                        double fee_rate, bool liquidation);
 
 // For scenarios [first, first + scenarios), each one's accounts liquidated this step (entries
 // [offsets[s - first], + count[s]) of the outputs): the account, and its deficit (-cash) if it is

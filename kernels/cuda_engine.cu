@@ -63,12 +63,13 @@ int launch_blocks(std::int64_t accounts, int multiprocessors) {
 }
 
 // Device bytes one scenario in flight needs (TileView's rows).
-std::size_t bytes_per_scenario(const cpu::Book& book) {
+std::size_t bytes_per_scenario(const cpu::Book& book, bool trader_response) {
   const auto accounts = static_cast<std::size_t>(book.accounts);
   const auto positions = static_cast<std::size_t>(book.positions);
   const auto markets = static_cast<std::size_t>(book.markets);
-  return accounts * (sizeof(std::uint8_t) + sizeof(micro_usd) + 2 * sizeof(std::int32_t)) +
-         positions * (2 * sizeof(std::int64_t) + sizeof(double)) + markets * (sizeof(DeviceMarket) + 5 * 8) + 64;
+  const std::size_t deposits = trader_response ? sizeof(std::int32_t) + sizeof(micro_usd) : 0;
+  return accounts * (sizeof(std::uint8_t) + sizeof(micro_usd) + 2 * sizeof(std::int32_t) + deposits) +
+         positions * (2 * sizeof(std::int64_t) + sizeof(double)) + markets * (sizeof(DeviceMarket) + 4 * 8) + 6 * 8;
 }
 
 // Device bytes a lane needs whatever its tile: the settlement's search output and one scenario's
@@ -141,6 +142,10 @@ class Lane {
     active_.resize(scenarios);
     counters_.resize(RoundCounters::words(capacity, book.markets));
     step_liquidated_count_.resize(scenarios);
+    if (context.config->trader_response.enabled) {
+      deposit_due_step_.resize(scenarios * accounts);
+      deposit_amount_.resize(scenarios * accounts);
+    }
     offsets_.resize(scenarios);
     totals_.resize(scenarios * (markets + 1));
     found_accounts_.resize(accounts);
@@ -178,6 +183,8 @@ class Lane {
     tile.liquidation_stamp = liquidation_stamp_.data();
     tile.step_liquidated = step_liquidated_.data();
     tile.step_liquidated_count = step_liquidated_count_.data();
+    tile.deposit_due_step = deposit_due_step_.data();
+    tile.deposit_amount = deposit_amount_.data();
     tile.markets = markets_.data();
     tile.collateral_value = collateral_.data();
     tile.active = active_.data();
@@ -188,6 +195,7 @@ class Lane {
   void stage_markets(std::int64_t s);
   void send_round_inputs(std::int64_t scenarios);
   void run_round_scan(const TileView& tile, std::int32_t step_stamp, std::int32_t round, ScanMode mode);
+  void respond_to_margin_calls(const TileView& tile, std::int64_t first, std::int64_t t, std::int32_t step_stamp);
   void settle(const TileView& tile, std::int64_t first, std::int64_t t);
   void settle_scenario(const TileView& tile, std::int64_t s, const std::vector<std::pair<std::int32_t, micro_usd>>& bankrupt);
   void upload_changes(const TileView& tile, std::int64_t s, const std::vector<std::int32_t>& accounts,
@@ -211,6 +219,8 @@ class Lane {
   DeviceBuffer<std::uint8_t> active_;
   DeviceBuffer<unsigned long long> counters_;
   DeviceBuffer<std::int32_t> step_liquidated_count_;
+  DeviceBuffer<std::int32_t> deposit_due_step_;  // only with [trader_response]
+  DeviceBuffer<micro_usd> deposit_amount_;
   DeviceBuffer<std::int64_t> offsets_;
   DeviceBuffer<unsigned long long> totals_;
   // Settlement: the search's output and a scenario's whole state (for ADL), allocated with the
@@ -246,7 +256,7 @@ void Lane::stage_markets(std::int64_t s) {
       row = DeviceMarket{};
       continue;
     }
-    row = device_book.market_row(config.markets[m], scenario.markets[m], m);
+    row = device_book.market_row(config.markets[m], scenario.markets[m], m, scenario.model.scale_rose(m));
   }
   host_collateral_[static_cast<std::size_t>(s)] = scenario.model.collateral_value();
 }
@@ -283,6 +293,10 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
 
   zero(touched_.data(), static_cast<std::size_t>(count * book.accounts), stream_.get());
   zero(liquidation_stamp_.data(), static_cast<std::size_t>(count * book.accounts), stream_.get());
+  if (config.trader_response.enabled) {
+    zero(deposit_due_step_.data(), static_cast<std::size_t>(count * book.accounts), stream_.get());
+    zero(deposit_amount_.data(), static_cast<std::size_t>(count * book.accounts), stream_.get());
+  }
 
   std::vector<std::int64_t> initial_open_lots(markets, 0);
   std::vector<std::int64_t> initial_long_lots(markets, 0);
@@ -302,10 +316,7 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
     HostScenario& scenario = scenarios_.back();
     const std::int64_t index = first + s;
     ScenarioMetrics& metrics = results.scenarios[static_cast<std::size_t>(index)];
-    metrics = ScenarioMetrics{};
-    metrics.insurance_fund_min = max_money;
-    metrics.liquidated_notional_usd.assign(markets, 0.0);
-    metrics.liquidation_count.assign(markets, 0);
+    metrics = cpu::fresh_metrics(markets);
     scenario.lp_inventory = book.initial_lp_inventory;
     scenario.open_lots = initial_open_lots;
     scenario.long_lots = initial_long_lots;
@@ -333,6 +344,9 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
       host_active_[static_cast<std::size_t>(s)] = scenario.failed ? 0 : 1;
     }
     zero(step_liquidated_count_.data(), static_cast<std::size_t>(count), stream_.get());
+
+    // Margin calls and the traders' answer (docs/model.md section 7a), before the cascade.
+    if (config.trader_response.enabled) respond_to_margin_calls(tile, first, t, step_stamp);
 
     // 2. The cascade: scan, move the prices by the round's flow, fill, until a round finds no one.
     for (std::int32_t round = 1; round <= rounds_cap; ++round) {
@@ -373,7 +387,7 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
       if (!any) break;
       send_round_inputs(count);
       zero(counters_.data(), RoundCounters::words(count, book.markets), stream_.get());
-      launch_fill_orders(shape(), book_view, tile, step_stamp + round, config.liquidation.fee_rate);
+      launch_fill_orders(shape(), book_view, tile, step_stamp + round, config.liquidation.fee_rate, true);
       to_host(host_counters_.data(), counters_.data(), RoundCounters::words(count, book.markets), stream_.get());
       stream_.synchronize("filling a cascade round's orders");
       for (std::int64_t s = 0; s < count; ++s) {
@@ -476,6 +490,87 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
       failure_ = {first + s, scenario.error};
       break;
     }
+  }
+}
+
+void Lane::respond_to_margin_calls(const TileView& tile, std::int64_t first, std::int64_t t, std::int32_t step_stamp) {
+  const ModelConfig& config = *context_.config;
+  const ScenarioPaths& paths = *context_.paths;
+  const cpu::Book& book = *context_.book;
+  const auto markets = static_cast<std::size_t>(book.markets);
+  const std::int64_t count = tile.scenarios;
+  const std::size_t words = RoundCounters::words(count, book.markets);
+  TraderResponseLaunch response;
+  response.step = static_cast<std::int32_t>(t);
+  response.step_stamp = step_stamp;
+  response.first_global_scenario = paths.first_scenario + first;
+  response.seed = config.run.seed;
+  response.top_up_probability = config.trader_response.top_up_probability;
+  response.top_up_delay_steps = static_cast<std::int32_t>(config.trader_response.top_up_delay_steps);
+  send_round_inputs(count);
+  zero(counters_.data(), words, stream_.get());
+  launch_respond_to_margin_calls(shape(), context_.device_book->view, tile, response);
+  to_host(host_counters_.data(), counters_.data(), words, stream_.get());
+  stream_.synchronize("answering margin calls");
+
+  // The sellers' round: its flow moves the prices, then the orders fill there, without a fee.
+  const RoundCounters totals = RoundCounters::in(host_counters_.data(), count, book.markets);
+  std::vector<std::int64_t> flow_lots(markets);
+  bool selling = false;
+  for (std::int64_t s = 0; s < count; ++s) {
+    HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
+    const std::int64_t index = first + s;
+    bool sold = false;
+    guarded(scenario, paths.first_scenario + index, step_name(t), [&] {
+      if (totals.out_of_range[s] != 0) {
+        throw std::overflow_error("a deposit is beyond the fixed-point range of +-4.6e12 USD (docs/model.md, section 1)");
+      }
+      cpu::StepRecord& record = scenario.record;
+      record.margin_calls += static_cast<std::int64_t>(totals.margin_calls[s]);
+      record.deposits = add_checked(record.deposits, static_cast<micro_usd>(totals.deposits[s]), "the step's deposits");
+      for (std::size_t m = 0; m < markets; ++m) sold = sold || totals.traded_lots[static_cast<std::size_t>(s) * markets + m] != 0;
+      if (!sold) return;
+      for (std::size_t m = 0; m < markets; ++m) {
+        const std::size_t sm = static_cast<std::size_t>(s) * markets + m;
+        flow_lots[m] = static_cast<std::int64_t>(totals.flow_lots[sm]);
+        scenario.lp_inventory[m] -= flow_lots[m];
+        scenario.open_lots[m] -= static_cast<std::int64_t>(totals.traded_lots[sm]);
+        scenario.long_lots[m] -= static_cast<std::int64_t>(totals.long_lots_closed[sm]);
+      }
+      scenario.model.apply_round_impact(flow_lots, scenario.markets, context_.results->scenarios[static_cast<std::size_t>(index)]);
+      for (std::size_t m = 0; m < markets; ++m) {
+        const std::size_t sm = static_cast<std::size_t>(s) * markets + m;
+        record.deleveraged_notional_usd[m] += static_cast<double>(static_cast<std::int64_t>(totals.traded_lots[sm])) *
+                                              book.lot_size[m] * scenario.markets[m].market_price_usd;
+      }
+      record.deleveraged = true;
+    });
+    stage_markets(s);
+    host_active_[static_cast<std::size_t>(s)] = sold && !scenario.failed ? 1 : 0;
+    selling = selling || sold;
+  }
+  if (selling) {
+    send_round_inputs(count);
+    zero(counters_.data(), words, stream_.get());
+    launch_fill_orders(shape(), context_.device_book->view, tile, step_stamp, 0.0, false);
+    to_host(host_counters_.data(), counters_.data(), words, stream_.get());
+    stream_.synchronize("filling the traders' own selling");
+    for (std::int64_t s = 0; s < count; ++s) {
+      HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
+      if (!host_active_[static_cast<std::size_t>(s)]) continue;
+      guarded(scenario, paths.first_scenario + first + s, step_name(t), [&] {
+        if (totals.out_of_range[s] != 0) {
+          throw std::overflow_error("a deleveraging sale is beyond the fixed-point range of +-4.6e12 USD (docs/model.md, "
+                                    "section 1)");
+        }
+        scenario.lp_cash = add_checked(scenario.lp_cash, static_cast<micro_usd>(totals.paid_to_liquidity_providers[s]),
+                                       "a deleveraging sale");
+      });
+    }
+  }
+  // Every scenario that has not failed goes on to the cascade.
+  for (std::int64_t s = 0; s < count; ++s) {
+    host_active_[static_cast<std::size_t>(s)] = scenarios_[static_cast<std::size_t>(s)].failed ? 0 : 1;
   }
 }
 
@@ -693,7 +788,7 @@ class CudaEngine final : public Engine {
     std::size_t free_bytes = 0;
     std::size_t total_bytes = 0;
     MARGIN_STRESS_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes), "reading the device's free memory");
-    const std::size_t per_scenario = bytes_per_scenario(book);
+    const std::size_t per_scenario = bytes_per_scenario(book, config.trader_response.enabled);
     const int lanes = paths.scenarios > 1 ? lane_count : 1;
     // Each lane also holds one scenario's whole state and settlement search (bytes_per_lane).
     const double usable = static_cast<double>(free_bytes) * 0.9 - static_cast<double>(lanes * bytes_per_lane(book));

@@ -29,12 +29,13 @@ struct DeviceMarket {
   std::int32_t tiered = 0;               // 1: the market's notional brackets apply
   std::int32_t bracket_offset = 0;       // its first bracket in the run's bracket table
   std::int32_t bracket_count = 0;
+  std::int32_t scale_rose = 0;           // 1: the policy raised s this step (a margin call follows)
 };
 
 // A market's row from its state on the host (cpu::MarketState::reprice computed it), pointing at
 // its brackets in the run's table.
 inline DeviceMarket device_market(const MarketSpec& spec, const cpu::MarketState& market, std::int32_t bracket_offset,
-                                  std::int32_t bracket_count) {
+                                  std::int32_t bracket_count, bool scale_rose) {
   DeviceMarket row;
   row.lot_size = spec.lot_size;
   row.market_price_usd = market.market_price_usd;
@@ -45,6 +46,7 @@ inline DeviceMarket device_market(const MarketSpec& spec, const cpu::MarketState
   row.tiered = market.tiered ? 1 : 0;
   row.bracket_offset = bracket_offset;
   row.bracket_count = bracket_count;
+  row.scale_rose = scale_rose ? 1 : 0;
   return row;
 }
 
@@ -176,7 +178,8 @@ struct AccountFills {
 // Executes a liquidated account's orders of the round at the markets' moved prices: each
 // position's order (`order_lots`, 0 for none) fills at X against the liquidity providers, the
 // account pays the fee rate on the notional liquidated, capped at its equity after the fills.
-// Adds each fill's notional to `step_notional_usd` (per position, for the step's settlement).
+// Adds each fill's notional to `step_notional_usd` (per position, for the step's settlement), unless
+// it is null (a called trader's own selling, which is not a liquidation).
 MARGIN_STRESS_HOST_DEVICE inline AccountFills fill_account_orders(micro_usd& cash, std::int64_t* quantity,
                                                                   const std::int64_t* order_lots,
                                                                   const std::int32_t* market,
@@ -196,7 +199,7 @@ MARGIN_STRESS_HOST_DEVICE inline AccountFills fill_account_orders(micro_usd& cas
     quantity[p] += traded_lots;
     const double notional_usd = static_cast<double>(absolute_lots(traded_lots)) * m.lot_size * m.market_price_usd;
     liquidated_notional_usd += notional_usd;
-    step_notional_usd[p] += notional_usd;
+    if (step_notional_usd != nullptr) step_notional_usd[p] += notional_usd;
   }
   // The fee never takes the account below zero: a bankrupt account pays what it has left.
   double equity_usd = to_usd(cash);

@@ -9,6 +9,7 @@
 
 #include "host/model/host_device.hpp"
 #include "kernels/cascade_kernels.cuh"
+#include "host/engine/margin_call.hpp"
 #include "kernels/device_account.hpp"
 
 namespace margin_stress::cuda {
@@ -64,6 +65,108 @@ MARGIN_STRESS_HOST_DEVICE inline ScenarioMarketsView markets_of(const BookView& 
   return {tile.markets + s * book.markets, book.brackets, tile.collateral_value[s]};
 }
 
+// Gives account a its rows in scenario s (a copy of `account`, its state in the book) the first
+// time the scenario changes it; returns its lots there.
+MARGIN_STRESS_HOST_DEVICE inline std::int64_t* touch_account(const BookView& book, const TileView& tile,
+                                                             std::int64_t s, std::int64_t a,
+                                                             const AccountView& account) {
+  const std::int64_t sa = s * book.accounts + a;
+  std::int64_t* quantity = tile.quantity + s * book.positions + (account.market - book.position_market);
+  if (!tile.touched[sa]) {
+    tile.cash[sa] = account.cash;
+    for (std::int64_t p = 0; p < account.positions; ++p) quantity[p] = account.quantity[p];
+    tile.touched[sa] = 1;
+  }
+  return quantity;
+}
+
+// Orders closing `fraction` of every open position of account a (at least one lot each), written
+// to its order rows and added to the scenario's flow; the number of positions ordered.
+MARGIN_STRESS_HOST_DEVICE inline std::int64_t place_closing_orders(const BookView& book, const TileView& tile,
+                                                                   std::int64_t s, const AccountView& account,
+                                                                   const std::int64_t* quantity, double fraction) {
+  std::int64_t* order_lots = tile.order_lots + s * book.positions + (account.market - book.position_market);
+  std::int64_t ordered = 0;
+  for (std::int64_t p = 0; p < account.positions; ++p) {
+    const std::int64_t held = quantity[p];
+    std::int64_t order = 0;
+    if (held != 0) {
+      const std::int64_t lots = cpu::lots_to_close(held, fraction);
+      order = held > 0 ? -lots : lots;
+      const std::int64_t sm = s * book.markets + account.market[p];
+      add_to_total(&tile.counters.flow_lots[sm], order);
+      add_to_total(&tile.counters.traded_lots[sm], lots);
+      if (held > 0) add_to_total(&tile.counters.long_lots_closed[sm], lots);
+      ++ordered;
+    }
+    order_lots[p] = order;
+  }
+  return ordered;
+}
+
+MARGIN_STRESS_HOST_DEVICE inline bool has_open_positions(const AccountView& account) {
+  for (std::int64_t p = 0; p < account.positions; ++p) {
+    if (account.quantity[p] != 0) return true;
+  }
+  return false;
+}
+
+// Account a's answer to margin calls in every active scenario (docs/model.md section 7a), as
+// cpu::respond_to_margin_calls: a promised deposit arrives if it is due; then, if a raise left the
+// account above maintenance and below initial margin, it promises a deposit or sells down.
+MARGIN_STRESS_HOST_DEVICE inline void respond_account(const BookView& book, const TileView& tile, std::int64_t a,
+                                                      const TraderResponseLaunch& response) {
+  const AccountView book_account = account_in_book(book, a);
+  for (std::int64_t s = 0; s < tile.scenarios; ++s) {
+    if (!tile.active[s]) continue;
+    const std::int64_t sa = s * book.accounts + a;
+    bool in_range = true;
+    if (tile.deposit_due_step[sa] == response.step) {
+      tile.deposit_due_step[sa] = 0;
+      const AccountView account = account_in(book, tile, book_account, s, a);
+      if (has_open_positions(account)) {
+        touch_account(book, tile, s, a, account);
+        tile.cash[sa] = add_in_range(tile.cash[sa], tile.deposit_amount[sa], in_range);
+        add_to_total(&tile.counters.deposits[s], tile.deposit_amount[sa]);
+      }
+      tile.deposit_amount[sa] = 0;
+    }
+    if (tile.deposit_due_step[sa] == 0) {
+      const AccountView account = account_in(book, tile, book_account, s, a);
+      const ScenarioMarketsView view = markets_of(book, tile, s);
+      bool holds_raised_market = false;
+      for (std::int64_t p = 0; p < account.positions; ++p) {
+        holds_raised_market = holds_raised_market || (account.quantity[p] != 0 && view.markets[account.market[p]].scale_rose != 0);
+      }
+      if (holds_raised_market) {
+        const AccountSums sums = account_sums(account, view);
+        if (is_margin_called(sums.margin_equity_usd, sums.maintenance_margin_usd, sums.initial_margin_usd)) {
+          add_to_total(&tile.counters.margin_calls[s], 1);
+          const double u = margin_call_uniform(response.seed, response.first_global_scenario + s, response.step, a);
+          if (u < response.top_up_probability) {
+            const micro_usd deposit = to_micro_usd_in_range(
+                top_up_usd(sums.margin_equity_usd, sums.initial_margin_usd, view.collateral_value), in_range);
+            if (response.top_up_delay_steps == 0) {
+              touch_account(book, tile, s, a, account);
+              tile.cash[sa] = add_in_range(tile.cash[sa], deposit, in_range);
+              add_to_total(&tile.counters.deposits[s], deposit);
+            } else {
+              tile.deposit_due_step[sa] = response.step + response.top_up_delay_steps;
+              tile.deposit_amount[sa] = deposit;
+            }
+          } else {
+            const std::int64_t* quantity = touch_account(book, tile, s, a, account);
+            place_closing_orders(book, tile, s, account, quantity,
+                                 deleveraging_fraction(sums.margin_equity_usd, sums.initial_margin_usd));
+            tile.liquidation_stamp[sa] = response.step_stamp;  // round 0: the traders' own selling
+          }
+        }
+      }
+    }
+    if (!in_range) add_to_total(&tile.counters.out_of_range[s], 1);
+  }
+}
+
 // Account a in every active scenario of the tile: the liquidation trigger and, in decide mode, the
 // orders (docs/model.md section 7). The account's book data is read once for all scenarios.
 MARGIN_STRESS_HOST_DEVICE inline void scan_account(const BookView& book, const TileView& tile, std::int64_t a,
@@ -83,40 +186,25 @@ MARGIN_STRESS_HOST_DEVICE inline void scan_account(const BookView& book, const T
                                                       sums.notional_usd, fee_rate);
     const std::int64_t sa = s * book.accounts + a;
     const std::int64_t first = book_account.quantity - book.initial_quantity;
-    std::int64_t* quantity = tile.quantity + s * book.positions + first;
-    if (!tile.touched[sa]) {  // the first liquidation in this scenario: the account gets its rows
-      tile.cash[sa] = account.cash;
-      for (std::int64_t p = 0; p < account.positions; ++p) quantity[p] = account.quantity[p];
-      tile.touched[sa] = 1;
-    }
+    const std::int64_t* quantity = touch_account(book, tile, s, a, account);
     double* step_notional_usd = tile.step_notional_usd + s * book.positions + first;
-    if (tile.liquidation_stamp[sa] < step_stamp) {  // the first liquidation of the account this step
+    // The first liquidation of the account this step (round 0, the trader's own selling, is not one).
+    if (tile.liquidation_stamp[sa] <= step_stamp) {
       const int slot = take_slot(&tile.step_liquidated_count[s]);
       tile.step_liquidated[s * book.accounts + slot] = static_cast<std::int32_t>(a);
       for (std::int64_t p = 0; p < account.positions; ++p) step_notional_usd[p] = 0.0;
     }
     tile.liquidation_stamp[sa] = step_stamp + round;
-    std::int64_t* order_lots = tile.order_lots + s * book.positions + first;
+    place_closing_orders(book, tile, s, account, quantity, fraction);
     for (std::int64_t p = 0; p < account.positions; ++p) {
-      const std::int64_t held = quantity[p];
-      std::int64_t order = 0;
-      if (held != 0) {
-        const std::int64_t lots = cpu::lots_to_close(held, fraction);
-        order = held > 0 ? -lots : lots;
-        const std::int64_t sm = s * book.markets + account.market[p];
-        add_to_total(&tile.counters.flow_lots[sm], order);
-        add_to_total(&tile.counters.traded_lots[sm], lots);
-        if (held > 0) add_to_total(&tile.counters.long_lots_closed[sm], lots);
-        add_to_total(&tile.counters.liquidations[sm], 1);
-      }
-      order_lots[p] = order;
+      if (quantity[p] != 0) add_to_total(&tile.counters.liquidations[s * book.markets + account.market[p]], 1);
     }
   }
 }
 
 // Account a's fills in every active scenario where it was liquidated in the round `stamp`.
 MARGIN_STRESS_HOST_DEVICE inline void fill_account(const BookView& book, const TileView& tile, std::int64_t a,
-                                                   std::int32_t stamp, double fee_rate) {
+                                                   std::int32_t stamp, double fee_rate, bool liquidation) {
   const std::int64_t first = book.position_offset[a];
   const std::int64_t positions = book.position_offset[a + 1] - first;
   for (std::int64_t s = 0; s < tile.scenarios; ++s) {
@@ -128,7 +216,7 @@ MARGIN_STRESS_HOST_DEVICE inline void fill_account(const BookView& book, const T
     const AccountFills fills = fill_account_orders(cash, tile.quantity + offset, tile.order_lots + offset,
                                                    book.position_market + first, positions,
                                                    tile.markets + s * book.markets, fee_rate,
-                                                   tile.step_notional_usd + offset);
+                                                   liquidation ? tile.step_notional_usd + offset : nullptr);
     tile.cash[sa] = cash;
     add_to_total(&tile.counters.paid_to_liquidity_providers[s], fills.paid_to_liquidity_providers);
     add_to_total(&tile.counters.fees[s], fills.fee);

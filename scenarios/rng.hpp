@@ -12,11 +12,18 @@
 // even when the run seed equals the portfolio seed.
 #pragma once
 
+// The CUDA engine draws the margin-call decisions on the device (docs/model.md section 7a):
+// Random123's functions are then host and device functions.
+#if defined(__CUDACC__) && !defined(R123_CUDA_DEVICE)
+#define R123_CUDA_DEVICE __host__ __device__
+#endif
 #include <Random123/philox.h>
 
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+
+#include "host/model/host_device.hpp"
 
 namespace margin_stress::rng {
 
@@ -39,18 +46,21 @@ inline constexpr std::uint32_t stream_market_choice = 102;  // block j: market o
 inline constexpr std::uint32_t stream_entry_price = 103;    // normal j: entry price of position j
 inline constexpr std::uint32_t stream_leverage = 104;       // block 0: bracket, then place in bracket
 
+// The traders' answer to margin calls (docs/model.md section 7a): scenario counter, block = account.
+inline constexpr std::uint32_t stream_margin_call = 400;
+
 // Largest global scenario index: the index is one 32-bit counter word.
 inline constexpr std::int64_t max_scenario_index = std::int64_t{0xFFFFFFFF};
 
 // Philox key {seed low 32 bits, seed high 32 bits}.
-inline philox_key make_key(std::uint64_t seed) {
+MARGIN_STRESS_HOST_DEVICE inline philox_key make_key(std::uint64_t seed) {
   philox_key key = {{static_cast<std::uint32_t>(seed & 0xFFFFFFFFu), static_cast<std::uint32_t>(seed >> 32)}};
   return key;
 }
 
 // Caller guarantees scenario <= max_scenario_index and step < 2^32.
-inline philox_counter scenario_counter(std::int64_t scenario, std::int64_t step, std::uint32_t stream,
-                                       std::uint32_t block) {
+MARGIN_STRESS_HOST_DEVICE inline philox_counter scenario_counter(std::int64_t scenario, std::int64_t step,
+                                                                 std::uint32_t stream, std::uint32_t block) {
   philox_counter counter = {{static_cast<std::uint32_t>(scenario), static_cast<std::uint32_t>(step), stream, block}};
   return counter;
 }
@@ -62,20 +72,24 @@ inline philox_counter account_counter(std::int64_t account, std::uint32_t stream
   return counter;
 }
 
-inline philox_block draw_block(const philox_key& key, const philox_counter& counter) { return philox()(counter, key); }
+MARGIN_STRESS_HOST_DEVICE inline philox_block draw_block(const philox_key& key, const philox_counter& counter) {
+  return philox()(counter, key);
+}
 
 // u = ((hi >> 5) * 2^26 + (lo >> 6) + 0.5) * 2^-53 in double arithmetic: 53 random bits, centred
 // in their cell so that 0 is impossible. The sum reaches 2^53 - 0.5 only for the topmost cell,
 // which IEEE round-to-even turns into 2^53 (u = 1); min() keeps that one cell at 1 - 2^-53 so that
 // u is strictly inside (0, 1) for every pair of words.
-inline double uniform_from_words(std::uint32_t hi, std::uint32_t lo) {
+MARGIN_STRESS_HOST_DEVICE inline double uniform_from_words(std::uint32_t hi, std::uint32_t lo) {
   const std::uint64_t cell = (static_cast<std::uint64_t>(hi >> 5) << 26) | static_cast<std::uint64_t>(lo >> 6);
   const double u = (static_cast<double>(cell) + 0.5) * 0x1p-53;
   return u < 1.0 ? u : 1.0 - 0x1p-53;
 }
 
 // The two uniforms of one block: u1 from words (0, 1), u2 from words (2, 3).
-inline double first_uniform(const philox_block& block) { return uniform_from_words(block[0], block[1]); }
+MARGIN_STRESS_HOST_DEVICE inline double first_uniform(const philox_block& block) {
+  return uniform_from_words(block[0], block[1]);
+}
 inline double second_uniform(const philox_block& block) { return uniform_from_words(block[2], block[3]); }
 
 struct normal_pair {

@@ -75,6 +75,7 @@ BackendDifference compare_backends(const BatchResults& reference, const BatchRes
   money("ledger.insurance_payout_usd", [](const ScenarioMetrics& m) { return m.ledger.insurance_payout; });
   money("ledger.adl_haircut_usd", [](const ScenarioMetrics& m) { return m.ledger.adl_haircut; });
   money("ledger.liquidation_fees_usd", [](const ScenarioMetrics& m) { return m.ledger.liquidation_fees; });
+  money("ledger.deposits_usd", [](const ScenarioMetrics& m) { return m.ledger.deposits; });
   money("ledger.trader_equity_change_usd", [](const ScenarioMetrics& m) { return m.ledger.trader_equity_change; });
   money("ledger.liquidity_provider_pnl_usd", [](const ScenarioMetrics& m) { return m.ledger.liquidity_provider_pnl; });
   money("ledger.conservation_residual_usd", [](const ScenarioMetrics& m) { return m.ledger.conservation_residual; });
@@ -97,17 +98,22 @@ BackendDifference compare_backends(const BatchResults& reference, const BatchRes
   per_scenario("adl_notional_usd", relative_allowance, [](const ScenarioMetrics& m) { return m.adl_notional_usd; });
   per_scenario("liquidated_notional_usd", relative_allowance,
                [](const ScenarioMetrics& m) { return m.liquidated_notional_usd; });
+  per_scenario("deleveraged_notional_usd", relative_allowance,
+               [](const ScenarioMetrics& m) { return m.deleveraged_notional_usd; });
   per_scenario("peak_impact", relative_allowance, [](const ScenarioMetrics& m) { return m.peak_impact; });
   per_scenario("max_margin_scale", relative_allowance, [](const ScenarioMetrics& m) { return m.max_margin_scale; });
   // Counts are exact.
   per_scenario("cascade_rounds_total", 0.0, [](const ScenarioMetrics& m) { return m.cascade_rounds_total; });
   per_scenario("round_cap_hits", 0.0, [](const ScenarioMetrics& m) { return m.round_cap_hits; });
   per_scenario("fund_exhausted", 0.0, [](const ScenarioMetrics& m) { return m.fund_exhausted; });
+  per_scenario("margin_calls", 0.0, [](const ScenarioMetrics& m) { return m.margin_calls; });
 
   compare_series(out, "series.fundamental_price_usd", a.fundamental_price_usd, b.fundamental_price_usd, 0.0, relative_allowance);
   compare_series(out, "series.mark_price_usd", a.mark_price_usd, b.mark_price_usd, 0.0, relative_allowance);
   compare_series(out, "series.margin_scale", a.margin_scale, b.margin_scale, 0.0, relative_allowance);
   compare_series(out, "series.liquidated_notional_usd", a.liquidated_notional_usd, b.liquidated_notional_usd, 0.0,
+                 relative_allowance);
+  compare_series(out, "series.deleveraged_notional_usd", a.deleveraged_notional_usd, b.deleveraged_notional_usd, 0.0,
                  relative_allowance);
   compare_series(out, "series.open_notional_usd", a.open_notional_usd, b.open_notional_usd, 0.0, relative_allowance);
   compare_series(out, "series.initial_margin_usd", a.initial_margin_usd, b.initial_margin_usd,

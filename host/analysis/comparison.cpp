@@ -92,6 +92,8 @@ const std::vector<ComparisonMetric>& comparison_metrics() {
       {"bad_debt_usd", &M::bad_debt_usd},
       {"liquidated_notional_usd", &M::liquidated_notional_usd},
       {"adl_notional_usd", &M::adl_notional_usd},
+      {"deleveraged_notional_usd", &M::deleveraged_notional_usd},
+      {"margin_calls", &M::margin_calls},
       {"fund_exhausted", &M::fund_exhausted},
       {"cascade_rounds_total", &M::cascade_rounds_total},
       {"cascade_rounds_max", &M::cascade_rounds_max},
@@ -123,6 +125,9 @@ void append_policy_scenario_metrics(const BatchResults& results, double step_sec
     metrics.liquidated_notional_usd.push_back(
         std::accumulate(scenario.liquidated_notional_usd.begin(), scenario.liquidated_notional_usd.end(), 0.0));
     metrics.adl_notional_usd.push_back(scenario.adl_notional_usd);
+    metrics.deleveraged_notional_usd.push_back(
+        std::accumulate(scenario.deleveraged_notional_usd.begin(), scenario.deleveraged_notional_usd.end(), 0.0));
+    metrics.margin_calls.push_back(static_cast<double>(scenario.margin_calls));
     metrics.fund_exhausted.push_back(scenario.fund_exhausted != 0 ? 1.0 : 0.0);
     metrics.cascade_rounds_total.push_back(static_cast<double>(scenario.cascade_rounds_total));
     metrics.cascade_rounds_max.push_back(static_cast<double>(scenario.cascade_rounds_max));

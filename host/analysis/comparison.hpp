@@ -55,6 +55,8 @@ struct PolicyScenarioMetrics {
   std::vector<double> bad_debt_usd;
   std::vector<double> liquidated_notional_usd;  // summed over markets
   std::vector<double> adl_notional_usd;
+  std::vector<double> deleveraged_notional_usd;     // sold by traders answering margin calls, summed over markets
+  std::vector<double> margin_calls;                 // accounts called, all steps
   std::vector<double> fund_exhausted;               // 1 if some step's deficits exceeded the fund, else 0
   std::vector<double> cascade_rounds_total;         // summed over steps
   std::vector<double> cascade_rounds_max;           // most in one step

@@ -162,6 +162,8 @@ MetricLabel label_of(const std::string& metric) {
       {"bad_debt_usd", {"bad debt, USD", Unit::usd}},
       {"liquidated_notional_usd", {"liquidated notional, USD", Unit::usd}},
       {"adl_notional_usd", {"ADL volume, USD", Unit::usd}},
+      {"deleveraged_notional_usd", {"deleveraging by traders answering margin calls, USD", Unit::usd}},
+      {"margin_calls", {"margin calls (accounts)", Unit::count}},
       {"fund_exhausted", {"insurance fund exhausted (probability)", Unit::probability}},
       {"cascade_rounds_total", {"cascade rounds per scenario", Unit::count}},
       {"cascade_rounds_max", {"most cascade rounds in one step", Unit::count}},
@@ -375,7 +377,9 @@ void print_report(std::FILE* out, const ReportContext& context, const std::vecto
   row("bad debt ES 99.9 %, USD", "bad_debt_usd", &DistributionSummary::es_999, Unit::usd);
   mean_row("fund_exhausted");
   mean_row("adl_notional_usd");
-  rows.push_back({"  deleveraging by traders' response, USD", std::vector<std::string>(policies.size(), "n/a")});
+  section("procyclical selling: traders answering margin calls (mean over scenarios; 0 unless [trader_response])");
+  mean_row("margin_calls");
+  mean_row("deleveraged_notional_usd");
   section("procyclicality: largest rise of the required margin (mean over scenarios unless marked)");
   row("within 1 h" + short_label + ", USD", "margin_increase_1h_usd", &DistributionSummary::mean, Unit::usd);
   row("within 1 h" + short_label, "margin_increase_1h_fraction", &DistributionSummary::mean, Unit::fraction);
@@ -417,7 +421,6 @@ void print_report(std::FILE* out, const ReportContext& context, const std::vecto
           {"  bad debt " + tail_label(tail.statistic) + ", USD",
            {usd_text(tail.difference, true), usd_text(tail.bootstrap_standard_error), t_text(t), "bootstrap"}});
     }
-    differences.push_back({"  deleveraging by traders' response, USD", {"n/a", "n/a", "n/a", ""}});
     print_rows(out, {"difference", "std error", "t", "method"}, differences);
   }
   std::fprintf(
@@ -486,8 +489,6 @@ std::string report_csv(const ModelConfig& base, const std::vector<ComparedPolicy
              "paired_bootstrap");
       }
     }
-    line("deleveraging_by_traders_usd", "mean", not_applicable, not_applicable, not_applicable, not_applicable,
-         "not_modelled");
     line("round_cap_hits", "sum", static_cast<double>(policy.round_cap_hits), not_applicable, not_applicable,
          not_applicable, "");
     line("conservation_residual_usd", "max_abs", policy.max_abs_conservation_residual_usd, not_applicable,

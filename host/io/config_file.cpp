@@ -131,6 +131,16 @@ InsuranceFundParams read_insurance_fund(const TomlTableReader& document) {
   return fund;
 }
 
+TraderResponseParams read_trader_response(const TomlTableReader& document) {
+  const TomlTableReader table =
+      document.table("trader_response", {"enabled", "top_up_probability", "top_up_delay_steps"});
+  TraderResponseParams response;
+  response.enabled = table.boolean("enabled");
+  response.top_up_probability = table.number("top_up_probability");
+  response.top_up_delay_steps = table.integer("top_up_delay_steps");
+  return response;
+}
+
 MarginPolicyParams read_margin_policy(const TomlTableReader& document) {
   const TomlTableReader table = document.table(
       "margin_policy", {"kind", "volatility_estimator", "ewma_lambda", "garch_alpha", "garch_beta", "regime_scales",
@@ -281,13 +291,15 @@ PortfolioGeneratorParams read_portfolio(const TomlTableReader& document) {
 ModelConfig read_config(const toml::table& root, const std::string& source_name) {
   const TomlTableReader document(
       root, "", source_name,
-      {"run", "markets", "impact", "liquidation", "insurance_fund", "margin_policy", "regimes", "scenario", "portfolio"});
+      {"run", "markets", "impact", "liquidation", "insurance_fund", "trader_response", "margin_policy", "regimes",
+       "scenario", "portfolio"});
   ModelConfig config;
   config.run = read_run(document);
   config.markets = read_markets(document);
   config.impact = read_impact(document);
   config.liquidation = read_liquidation(document);
   config.insurance_fund = read_insurance_fund(document);
+  config.trader_response = read_trader_response(document);
   config.margin_policy = read_margin_policy(document);
   config.regimes = read_regimes(document);
   config.scenario = read_scenario(document);

@@ -226,6 +226,11 @@ std::string config_to_toml(const ModelConfig& config) {
   toml.number("initial_balance_usd", config.insurance_fund.initial_balance_usd);
   toml.boolean("auto_deleveraging", config.insurance_fund.auto_deleveraging);
 
+  toml.header("[trader_response]");
+  toml.boolean("enabled", config.trader_response.enabled);
+  toml.number("top_up_probability", config.trader_response.top_up_probability);
+  toml.integer("top_up_delay_steps", config.trader_response.top_up_delay_steps);
+
   toml.header("[margin_policy]");
   toml.string("kind", toml_name(config.margin_policy.kind));
   toml.string("volatility_estimator", toml_name(config.margin_policy.volatility_estimator));

@@ -162,6 +162,7 @@ void write_scenario_metrics(const Group& group, const Axes& axes, const std::vec
   money("adl_haircut_usd", &ScenarioLedger::adl_haircut);
   money("insurance_payout_usd", &ScenarioLedger::insurance_payout);
   money("liquidation_fees_usd", &ScenarioLedger::liquidation_fees);
+  money("deposits_usd", &ScenarioLedger::deposits);
   money("conservation_residual_usd", &ScenarioLedger::conservation_residual);
   write_scenario_field(group, axes, scenarios, "insurance_fund_min_usd", usd,
                        [](const ScenarioMetrics& m) { return to_usd(m.insurance_fund_min); });
@@ -175,10 +176,14 @@ void write_scenario_metrics(const Group& group, const Axes& axes, const std::vec
                        [](const ScenarioMetrics& m) { return m.cascade_rounds_max; });
   write_scenario_field(group, axes, scenarios, "round_cap_hits", dimensionless,
                        [](const ScenarioMetrics& m) { return m.round_cap_hits; });
+  write_scenario_field(group, axes, scenarios, "margin_calls", dimensionless,
+                       [](const ScenarioMetrics& m) { return m.margin_calls; });
   write_scenario_field(group, axes, scenarios, "fund_exhausted", dimensionless,
                        [](const ScenarioMetrics& m) { return static_cast<std::uint8_t>(m.fund_exhausted != 0); });
   write_scenario_market_field(group, axes, scenarios, markets, "liquidated_notional_usd", usd,
                               &ScenarioMetrics::liquidated_notional_usd);
+  write_scenario_market_field(group, axes, scenarios, markets, "deleveraged_notional_usd", usd,
+                              &ScenarioMetrics::deleveraged_notional_usd);
   write_scenario_market_field(group, axes, scenarios, markets, "liquidation_count", dimensionless,
                               &ScenarioMetrics::liquidation_count);
   write_scenario_market_field(group, axes, scenarios, markets, "peak_impact", dimensionless,
@@ -205,6 +210,7 @@ void write_step_series(const Group& group, const Axes& axes, const StepSeries& s
   per_market("mark_price_usd", usd, series.mark_price_usd);
   per_market("margin_scale", dimensionless, series.margin_scale);
   per_market("liquidated_notional_usd", usd, series.liquidated_notional_usd);
+  per_market("deleveraged_notional_usd", usd, series.deleveraged_notional_usd);
   per_market("open_notional_usd", usd, series.open_notional_usd);
   per_market("initial_margin_usd", usd, series.initial_margin_usd);
   per_step("cascade_rounds", dimensionless, series.cascade_rounds);

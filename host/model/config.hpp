@@ -63,6 +63,15 @@ struct InsuranceFundParams {
   bool auto_deleveraging = true;
 };
 
+// How traders answer a margin call (docs/model.md section 7a): when a raise of the margin scale
+// leaves an account above maintenance but below its initial margin, it tops up its collateral
+// (with this probability, after this delay) or else sells down to its initial margin.
+struct TraderResponseParams {
+  bool enabled = false;
+  double top_up_probability = 0.5;
+  std::int64_t top_up_delay_steps = 1;
+};
+
 enum class MarginPolicyKind { static_margin, volatility_scaled, regime_aware };
 enum class VolatilityEstimator { ewma, garch };
 
@@ -187,6 +196,7 @@ struct ModelConfig {
   ImpactParams impact;
   LiquidationParams liquidation;
   InsuranceFundParams insurance_fund;
+  TraderResponseParams trader_response;
   MarginPolicyParams margin_policy;
   RegimeModel regimes;
   ScenarioSpec scenario;

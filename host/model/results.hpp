@@ -19,8 +19,9 @@ struct ScenarioLedger {
   micro_usd adl_haircut = 0;            // profit taken from auto-deleveraged accounts
   micro_usd insurance_payout = 0;       // deficits the fund covered
   micro_usd liquidation_fees = 0;       // fees paid into the fund
-  // trader_equity_change + insurance_fund_change + liquidity_provider_pnl - bad_debt, to the
-  // micro-dollar; zero up to the rounding of marks (docs/model.md, "Ledger").
+  micro_usd deposits = 0;               // collateral traders added in answer to margin calls (new money)
+  // trader_equity_change + insurance_fund_change + liquidity_provider_pnl - bad_debt - deposits,
+  // to the micro-dollar; zero up to the rounding of marks (docs/model.md, "Ledger").
   micro_usd conservation_residual = 0;
 };
 
@@ -37,6 +38,9 @@ struct ScenarioMetrics {
   std::vector<std::int64_t> liquidation_count;  // per market, position liquidations (partial ones too)
   std::vector<double> peak_impact;              // per market, max |mark/fundamental - 1|
   std::vector<double> max_margin_scale;         // per market
+  // The traders' response to margin calls (docs/model.md section 7a), apart from liquidations.
+  std::int64_t margin_calls = 0;                    // accounts called, all steps
+  std::vector<double> deleveraged_notional_usd;     // per market, sold down by called traders
 };
 
 // Per scenario, per step (1..steps, stored at index step-1), per market where marked [m].
@@ -46,6 +50,7 @@ struct StepSeries {
   std::vector<double> mark_price_usd;           // [s][t][m]
   std::vector<double> margin_scale;             // [s][t][m]
   std::vector<double> liquidated_notional_usd;  // [s][t][m]
+  std::vector<double> deleveraged_notional_usd; // [s][t][m], sold down by traders answering margin calls
   // The positions open at the end of the step, at its end mark M: their notional sum |q| lot M,
   // and the initial margin they require at the step's scale s (sum |q| lot M imf s with the imf in
   // force, or the brackets' requirement where the market has them).
@@ -65,6 +70,7 @@ struct StepSeries {
     mark_price_usd.assign(per_market, 0.0);
     margin_scale.assign(per_market, 0.0);
     liquidated_notional_usd.assign(per_market, 0.0);
+    deleveraged_notional_usd.assign(per_market, 0.0);
     open_notional_usd.assign(per_market, 0.0);
     initial_margin_usd.assign(per_market, 0.0);
     cascade_rounds.assign(per_step, 0);

@@ -189,6 +189,9 @@ void check_mechanics(const ConfigChecker& check, const ModelConfig& config) {
                    "[1, " + std::to_string(max_cascade_rounds_limit) + "]");
   check.closed("insurance_fund.initial_balance_usd", config.insurance_fund.initial_balance_usd, 0.0,
                max_insurance_fund_usd);
+  check.closed("trader_response.top_up_probability", config.trader_response.top_up_probability, 0.0, 1.0);
+  check.integer_in("trader_response.top_up_delay_steps", config.trader_response.top_up_delay_steps, 0, 1000000,
+                   "[0, 1000000]");
 
   const MarginPolicyParams& policy = config.margin_policy;
   if (!(policy.ewma_lambda >= 0.0 && policy.ewma_lambda < 1.0)) {

@@ -21,9 +21,14 @@ void launch_scan_accounts(const LaunchShape&, const BookView& book, const TileVi
   }
 }
 
+void launch_respond_to_margin_calls(const LaunchShape&, const BookView& book, const TileView& tile,
+                                    const TraderResponseLaunch& response) {
+  for (std::int64_t a = 0; a < book.accounts; ++a) respond_account(book, tile, a, response);
+}
+
 void launch_fill_orders(const LaunchShape&, const BookView& book, const TileView& tile, std::int32_t stamp,
-                        double fee_rate) {
-  for (std::int64_t a = 0; a < book.accounts; ++a) fill_account(book, tile, a, stamp, fee_rate);
+                        double fee_rate, bool liquidation) {
+  for (std::int64_t a = 0; a < book.accounts; ++a) fill_account(book, tile, a, stamp, fee_rate, liquidation);
 }
 
 void launch_find_bankrupt(const LaunchShape&, const BookView& book, const TileView& tile, std::int64_t first,

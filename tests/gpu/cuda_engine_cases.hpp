@@ -284,6 +284,59 @@ TEST_F(CudaEngine, DemandingVerifyCase) {
   for (const ScenarioMetrics& metrics : gpu.scenarios) EXPECT_GT(metrics.ledger.adl_haircut, 0);
 }
 
+// Margin calls and the traders' answer (docs/model.md section 7a): every kind of answer, a late
+// deposit dropped after a liquidation, on hand-made paths; then on a random book in a flash crash
+// with a volatility-scaled policy, chunked.
+TEST_F(CudaEngine, TradersAnsweringMarginCalls) {
+  for (const double probability : {0.0, 1.0, 0.5}) {
+    SCOPED_TRACE(probability);
+    ModelConfig config = hand_config(1, 1e300);
+    config.margin_policy.kind = MarginPolicyKind::volatility_scaled;
+    config.margin_policy.ewma_lambda = 0.5;
+    config.margin_policy.scale_floor = 1.0;
+    config.margin_policy.scale_cap = 2.0;
+    config.insurance_fund.initial_balance_usd = 1e6;
+    config.trader_response.enabled = true;
+    config.trader_response.top_up_probability = probability;
+    config.trader_response.top_up_delay_steps = 2;
+    std::vector<HandAccount> accounts;
+    for (int a = 0; a < 300; ++a) {
+      accounts.push_back({220.0 + a % 7 * 10.0, {{0, 10, 100.0}}});
+      accounts.push_back({50.0 + a % 5 * 10.0, {{0, -10, 100.0}}});
+    }
+    const BatchResults gpu = expect_same_as_cpu(config, hand_portfolio(config, accounts),
+                                                hand_paths({{{100.0}, {90.0}, {90.0}, {80.0}, {80.0}, {80.0}},
+                                                            {{100.0}, {90.0}, {95.0}, {90.0}, {85.0}, {86.0}},
+                                                            // Deposits due at step 4 save longs from its fall.
+                                                            {{100.0}, {90.0}, {90.0}, {90.0}, {83.0}, {83.0}}}));
+    EXPECT_GT(gpu.scenarios[0].margin_calls, 0);
+  }
+}
+
+TEST_F(CudaEngine, TradersAnsweringMarginCallsOnARandomBook) {
+  ModelConfig config = load_config_file(source_path("scenarios/presets/shocks/flash-crash-30.toml"));
+  config.portfolio.accounts = 3000;
+  config.run.scenarios = 10;
+  config.run.steps = 48;
+  config.trader_response.enabled = true;
+  config.trader_response.top_up_probability = 0.4;
+  config.trader_response.top_up_delay_steps = 2;
+  const Batch batch = batch_of(config);
+  const BatchResults gpu = expect_same_as_cpu(batch.config, batch.portfolio, batch.paths, 4);
+  std::int64_t calls = 0;
+  micro_usd deposits = 0;
+  double sold = 0.0;
+  for (const ScenarioMetrics& metrics : gpu.scenarios) {
+    calls += metrics.margin_calls;
+    deposits += metrics.ledger.deposits;
+    for (const double notional : metrics.deleveraged_notional_usd) sold += notional;
+    EXPECT_EQ(metrics.ledger.conservation_residual, 0);
+  }
+  EXPECT_GT(calls, 0);
+  EXPECT_GT(deposits, 0);
+  EXPECT_GT(sold, 0.0);
+}
+
 // Committee shocks: a crash with a stale oracle, a stablecoin depeg, an oracle manipulation.
 TEST_F(CudaEngine, ShockPresets) {
   for (const char* preset : {"stale-oracle-crash", "stablecoin-depeg", "oracle-manipulation", "flash-crash-30"}) {

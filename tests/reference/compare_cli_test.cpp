@@ -206,12 +206,13 @@ TEST_F(CompareTest, ComparesTwoPoliciesOnTheSameScenarios) {
       outcome.output,
       {"2 policies on the same 6 scenarios x 16 steps of 900 s and the same book", "2000 accounts", "static (baseline)",
        "volatility-ewma", "required margin, mean over steps, USD", "allowed leverage", "bad debt VaR 99.9 %, USD",
-       "deleveraging by traders' response, USD", "n/a", "within 1 h (4 steps)", "within 24 h (96 steps)",
+       "deleveraging by traders answering margin calls, USD", "margin calls (accounts)", "within 1 h (4 steps)",
+       "within 24 h (96 steps)",
        "volatility-ewma - static, paired over the 6 scenarios", "report: " + out});
 
   const std::vector<std::vector<std::string>> rows = read_csv(out);
-  // Header, then per policy: 13 metrics x (mean, max), 4 bad-debt tail rows and 3 more.
-  ASSERT_EQ(rows.size(), 1u + 2u * (13u * 2u + 4u + 3u));
+  // Header, then per policy: 15 metrics x (mean, max), 4 bad-debt tail rows and 2 more.
+  ASSERT_EQ(rows.size(), 1u + 2u * (15u * 2u + 4u + 2u));
   const std::vector<std::string>& header = rows[0];
   for (const auto& row : rows) ASSERT_EQ(row.size(), header.size());
   const auto find_row = [&](const std::string& policy, const std::string& metric, const std::string& statistic) {
@@ -228,7 +229,9 @@ TEST_F(CompareTest, ComparesTwoPoliciesOnTheSameScenarios) {
   EXPECT_GE(std::stod(margin[7]), 0.0);
   EXPECT_EQ(margin[9], "paired");
   EXPECT_EQ(find_row("volatility-ewma", "bad_debt_usd", "es_99")[9], "paired_bootstrap");
-  EXPECT_EQ(find_row("volatility-ewma", "deleveraging_by_traders_usd", "mean")[5], "");
+  // The base does not model the traders' response: nothing is deleveraged, with zero difference.
+  EXPECT_EQ(find_row("volatility-ewma", "deleveraged_notional_usd", "mean")[5], "0");
+  EXPECT_EQ(find_row("volatility-ewma", "deleveraged_notional_usd", "mean")[6], "0");
   EXPECT_EQ(find_row("static", "conservation_residual_usd", "max_abs")[5], "0");
 }
 
@@ -241,12 +244,12 @@ TEST_F(CompareTest, AStaticPolicyAgainstItselfDiffersByZeroWithZeroError) {
   EXPECT_EQ(outcome.output, out + "\n");  // --quiet with --out: the path alone
   int paired_rows = 0;
   for (const auto& row : read_csv(out)) {
-    if (row[0] != "static#2" || row[9] == "" || row[9] == "not_modelled") continue;
+    if (row[0] != "static#2" || row[9] == "") continue;
     EXPECT_EQ(row[6], "0") << row[3] << " " << row[4];
     EXPECT_EQ(row[7], "0") << row[3] << " " << row[4];
     ++paired_rows;
   }
-  EXPECT_EQ(paired_rows, 13 + 4);
+  EXPECT_EQ(paired_rows, 15 + 4);
 }
 
 TEST_F(CompareTest, BadInputExitsWithThreeAndOneLineAndNoReport) {

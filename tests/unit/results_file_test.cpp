@@ -79,12 +79,15 @@ BatchResults distinct_results(std::int64_t scenarios = scenario_count, std::int6
     m.cascade_rounds_max = static_cast<std::int32_t>(13000 + s);
     m.round_cap_hits = static_cast<std::int32_t>(14000 + s);
     m.fund_exhausted = static_cast<std::int32_t>(s % 2);
+    m.ledger.deposits = 19000 + s;
+    m.margin_calls = 20000 + s;
     for (std::int64_t k = 0; k < market_count; ++k) {
       const double market = static_cast<double>(k) / 10.0;
       m.liquidated_notional_usd.push_back(15000.0 + static_cast<double>(s) + market);
       m.liquidation_count.push_back(16000 + 10 * s + k);
       m.peak_impact.push_back(0.17 + static_cast<double>(s) + market);
       m.max_margin_scale.push_back(1.8 + static_cast<double>(s) + market);
+      m.deleveraged_notional_usd.push_back(21000.0 + static_cast<double>(s) + market);
     }
     results.scenarios.push_back(m);
   }
@@ -96,6 +99,7 @@ BatchResults distinct_results(std::int64_t scenarios = scenario_count, std::int6
     series.mark_price_usd[i] = 200.0 + x;
     series.margin_scale[i] = 1.0 + x / 100.0;
     series.liquidated_notional_usd[i] = 300.0 + x;
+    series.deleveraged_notional_usd[i] = 600.0 + x;
   }
   for (std::size_t i = 0; i < series.cascade_rounds.size(); ++i) {
     series.cascade_rounds[i] = static_cast<std::int32_t>(400 + i);
@@ -332,6 +336,9 @@ TEST_F(ResultsFileTest, ScenarioMetricsInUsdAndIntegers) {
   EXPECT_EQ(read_doubles(f, "/scenario/insurance_payout_usd"), usd_of({6000, 6001}));
   EXPECT_EQ(read_doubles(f, "/scenario/liquidation_fees_usd"), usd_of({7000, 7001}));
   EXPECT_EQ(read_doubles(f, "/scenario/conservation_residual_usd"), usd_of({8000, 8001}));
+  EXPECT_EQ(read_doubles(f, "/scenario/deposits_usd"), usd_of({19000, 19001}));
+  EXPECT_EQ(read_dataset<std::int64_t>(f, "/scenario/margin_calls", H5T_STD_I64LE, H5T_NATIVE_INT64),
+            (std::vector<std::int64_t>{20000, 20001}));
   EXPECT_EQ(read_doubles(f, "/scenario/insurance_fund_min_usd"), usd_of({9000, 9001}));
   EXPECT_EQ(read_doubles(f, "/scenario/insurance_fund_end_usd"), usd_of({10000, 10001}));
   EXPECT_EQ(read_doubles(f, "/scenario/adl_notional_usd"), (std::vector<double>{11000.5, 11001.5}));
@@ -352,6 +359,8 @@ TEST_F(ResultsFileTest, ScenarioMetricsInUsdAndIntegers) {
   EXPECT_EQ(read_doubles(f, "/scenario/peak_impact"), scenario_major(expected, &ScenarioMetrics::peak_impact));
   EXPECT_EQ(read_doubles(f, "/scenario/max_margin_scale"),
             scenario_major(expected, &ScenarioMetrics::max_margin_scale));
+  EXPECT_EQ(read_doubles(f, "/scenario/deleveraged_notional_usd"),
+            scenario_major(expected, &ScenarioMetrics::deleveraged_notional_usd));
 
   const hid_t dataset = H5Dopen2(f, "/scenario/bad_debt_usd", H5P_DEFAULT);
   EXPECT_EQ(string_attribute(dataset, "units"), "USD");
@@ -370,6 +379,7 @@ TEST_F(ResultsFileTest, StepSeriesKeepTheirLayout) {
   EXPECT_EQ(read_doubles(f, "/series/mark_price_usd"), expected.series.mark_price_usd);
   EXPECT_EQ(read_doubles(f, "/series/margin_scale"), expected.series.margin_scale);
   EXPECT_EQ(read_doubles(f, "/series/liquidated_notional_usd"), expected.series.liquidated_notional_usd);
+  EXPECT_EQ(read_doubles(f, "/series/deleveraged_notional_usd"), expected.series.deleveraged_notional_usd);
   EXPECT_EQ(shape_of(f, "/series/cascade_rounds"), (std::vector<hsize_t>{2, 3}));
   EXPECT_EQ(read_dataset<std::int32_t>(f, "/series/cascade_rounds", H5T_STD_I32LE, H5T_NATIVE_INT32),
             expected.series.cascade_rounds);
@@ -420,10 +430,11 @@ TEST_F(ResultsFileTest, DimensionScalesAreAttached) {
        {"bad_debt_usd", "insurance_fund_min_usd", "insurance_fund_end_usd", "trader_equity_change_usd",
         "insurance_fund_change_usd", "liquidity_provider_pnl_usd", "adl_haircut_usd", "insurance_payout_usd",
         "liquidation_fees_usd", "conservation_residual_usd", "adl_notional_usd", "cascade_rounds_total",
-        "cascade_rounds_max", "round_cap_hits", "fund_exhausted"}) {
+        "cascade_rounds_max", "round_cap_hits", "fund_exhausted", "deposits_usd", "margin_calls"}) {
     expect_attached(f, std::string("/scenario/") + name, "/scenario/index", 0);
   }
-  for (const char* name : {"liquidated_notional_usd", "liquidation_count", "peak_impact", "max_margin_scale"}) {
+  for (const char* name :
+       {"liquidated_notional_usd", "liquidation_count", "peak_impact", "max_margin_scale", "deleveraged_notional_usd"}) {
     expect_attached(f, std::string("/scenario/") + name, "/scenario/index", 0);
     expect_attached(f, std::string("/scenario/") + name, "/markets/index", 1);
   }

@@ -32,6 +32,7 @@ ScenarioMarkets::ScenarioMarkets(const ModelConfig& config, const Book& book)
   effective_depth_usd_.assign(market_count, 0.0);
   previous_mark_.assign(market_count, 0.0);
   observed_returns_.assign(market_count, 0.0);
+  scale_rose_.assign(market_count, 0);
   if (config.margin_policy.kind == MarginPolicyKind::regime_aware) filter_.emplace(config);
 }
 
@@ -72,7 +73,9 @@ void ScenarioMarkets::open_step(const ScenarioPaths& paths, std::int64_t scenari
     market.temporary_impact *= decay_;
     const double target = filter_ ? regime_margin_scale(policy, regime_probabilities_)
                                   : margin_scale(policy, market.policy_variance, spec.reference_volatility, dt_years_);
+    const double previous_scale = market.margin_scale;
     market.margin_scale = schedules_[m].apply(target);
+    scale_rose_[m] = t >= 2 && market.margin_scale > previous_scale ? 1 : 0;
     market.reprice(spec);
     effective_depth_usd_[m] = spec.depth_usd * paths.depth_multiplier[at];
     metrics.peak_impact[m] = std::max(metrics.peak_impact[m], impact_now(market));
@@ -89,6 +92,13 @@ void ScenarioMarkets::open_step(const ScenarioPaths& paths, std::int64_t scenari
                                               spec.open_interest_lower_cap_usd, spec.open_interest_upper_cap_usd);
     market.reprice(spec);
   }
+}
+
+bool ScenarioMarkets::any_scale_rose() const {
+  for (const char rose : scale_rose_) {
+    if (rose != 0) return true;
+  }
+  return false;
 }
 
 void ScenarioMarkets::apply_round_impact(const std::vector<std::int64_t>& flow_lots, std::vector<MarketState>& markets,

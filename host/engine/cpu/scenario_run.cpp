@@ -11,6 +11,7 @@
 #include "host/engine/cpu/scenario_markets.hpp"
 #include "host/engine/cpu/settlement.hpp"
 #include "host/engine/cpu/step_record.hpp"
+#include "host/engine/cpu/trader_response.hpp"
 
 namespace margin_stress::cpu {
 namespace {
@@ -33,10 +34,7 @@ void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths&
   const auto markets = static_cast<std::size_t>(book.markets);
   const micro_usd initial_fund = to_micro_usd(config.insurance_fund.initial_balance_usd);
 
-  metrics = ScenarioMetrics{};
-  metrics.insurance_fund_min = max_money;  // the lowest balance after any step's settlement
-  metrics.liquidated_notional_usd.assign(markets, 0.0);
-  metrics.liquidation_count.assign(markets, 0);
+  metrics = fresh_metrics(markets);
   state.reset(book, initial_fund);
   ScenarioMarkets scenario_markets(config, book);
   scenario_markets.start(paths, scenario, state.markets, metrics);
@@ -65,10 +63,12 @@ void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths&
     scenario_markets.open_step(paths, scenario, t, long_lots, state.markets, metrics);
     state.collateral_value = scenario_markets.collateral_value();
 
-    // 2. The liquidation cascade, then 3. settlement of bankrupt accounts.
+    // Margin calls and the traders' answer (section 7a), then 2. the liquidation cascade, then
+    // 3. settlement of bankrupt accounts.
     fills.clear();
     record.clear(markets);
     record.regime = paths.regime[paths.regime_index(scenario, t)];
+    respond_to_margin_calls(book, config, scenario_markets, paths.first_scenario + scenario, t, state, record, metrics);
     run_cascade(book, config, scenario_markets, state, fills, record, metrics);
     record.settlement = settle_deficits(book, config, state, fills);
 
@@ -76,8 +76,9 @@ void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths&
     scenario_markets.close_step(state.markets);
 
     // 5. Metrics and the step's series, with the positions still open at the end-of-step marks.
-    if (!fills.empty()) count_open_lots();
-    if (!fills.empty() && book.scales_with_open_interest) count_long_lots(book, state, long_lots);
+    const bool positions_changed = !fills.empty() || record.deleveraged;
+    if (positions_changed) count_open_lots();
+    if (positions_changed && book.scales_with_open_interest) count_long_lots(book, state, long_lots);
     if (state.has_margin_tiers) tiered_initial_margin_by_market(book, state, record.tiered_initial_margin_usd);
     record_step(record, state.markets, state.insurance_fund, scenario, t, metrics, series);
   }

@@ -52,6 +52,10 @@ struct ScenarioState {
   double collateral_value = 1.0;     // c(t), from the scenario path
   std::vector<MarketState> markets;  // run by ScenarioMarkets
   bool has_margin_tiers = false;     // some market has notional brackets
+  // Deposits promised in answer to margin calls (docs/model.md section 7a), per account: the step
+  // they arrive at (0: none pending) and the amount.
+  std::vector<std::int64_t> deposit_due_step;
+  std::vector<micro_usd> deposit_amount;
 
   void reset(const Book& book, micro_usd initial_insurance_fund) {
     cash = book.initial_cash;
@@ -60,6 +64,8 @@ struct ScenarioState {
     lp_cash = 0;
     insurance_fund = initial_insurance_fund;
     collateral_value = 1.0;
+    deposit_due_step.assign(static_cast<std::size_t>(book.accounts), 0);
+    deposit_amount.assign(static_cast<std::size_t>(book.accounts), 0);
     has_margin_tiers = false;
     for (const auto& brackets : book.margin_brackets) has_margin_tiers = has_margin_tiers || !brackets.empty();
   }

@@ -4,6 +4,15 @@
 
 namespace margin_stress::cpu {
 
+ScenarioMetrics fresh_metrics(std::size_t markets) {
+  ScenarioMetrics metrics;
+  metrics.insurance_fund_min = max_money;
+  metrics.liquidated_notional_usd.assign(markets, 0.0);
+  metrics.liquidation_count.assign(markets, 0);
+  metrics.deleveraged_notional_usd.assign(markets, 0.0);
+  return metrics;
+}
+
 void record_step(const StepRecord& record, const std::vector<MarketState>& markets, micro_usd insurance_fund,
                  std::int64_t scenario, std::int64_t t, ScenarioMetrics& metrics, StepSeries& series) {
   const std::int64_t row = t - 1;
@@ -19,6 +28,8 @@ void record_step(const StepRecord& record, const std::vector<MarketState>& marke
     series.liquidated_notional_usd[mi] = record.liquidated_notional_usd[m];
     metrics.liquidated_notional_usd[m] += record.liquidated_notional_usd[m];
     metrics.liquidation_count[m] += record.liquidations[m];
+    series.deleveraged_notional_usd[mi] = record.deleveraged_notional_usd[m];
+    metrics.deleveraged_notional_usd[m] += record.deleveraged_notional_usd[m];
   }
   const auto si = series.step_index(scenario, row);
   series.cascade_rounds[si] = record.rounds;
@@ -32,11 +43,13 @@ void record_step(const StepRecord& record, const std::vector<MarketState>& marke
   metrics.fund_exhausted = std::max<std::int32_t>(metrics.fund_exhausted, settlement.fund_exhausted ? 1 : 0);
   metrics.adl_notional_usd += settlement.adl_notional_usd;
   metrics.insurance_fund_min = std::min(metrics.insurance_fund_min, insurance_fund);
+  metrics.margin_calls += record.margin_calls;
   ScenarioLedger& ledger = metrics.ledger;
   ledger.liquidation_fees = add_checked(ledger.liquidation_fees, record.fees, "the scenario's fees");
   ledger.insurance_payout = add_checked(ledger.insurance_payout, settlement.insurance_payout, "the scenario's payouts");
   ledger.adl_haircut = add_checked(ledger.adl_haircut, settlement.adl_haircut, "the scenario's ADL haircuts");
   ledger.bad_debt = add_checked(ledger.bad_debt, settlement.bad_debt, "the scenario's bad debt");
+  ledger.deposits = add_checked(ledger.deposits, record.deposits, "the scenario's deposits");
 }
 
 Valuations value_everyone(micro_usd trader_cash, const std::vector<std::int64_t>& trader_lots, micro_usd lp_cash,
@@ -63,8 +76,8 @@ void close_ledger(const Valuations& initial, const Valuations& final_values, mic
   ledger.trader_equity_change = final_values.traders - initial.traders;
   ledger.liquidity_provider_pnl = final_values.liquidity_providers - initial.liquidity_providers;
   ledger.insurance_fund_change = insurance_fund - initial_fund;
-  ledger.conservation_residual =
-      ledger.trader_equity_change + ledger.insurance_fund_change + ledger.liquidity_provider_pnl - ledger.bad_debt;
+  ledger.conservation_residual = ledger.trader_equity_change + ledger.insurance_fund_change +
+                                 ledger.liquidity_provider_pnl - ledger.bad_debt - ledger.deposits;
 }
 
 }  // namespace margin_stress::cpu

@@ -31,6 +31,11 @@ struct StepRecord {
   // Per market: sum over rounds of (lots liquidated in the round) lot X (round's price).
   std::vector<double> liquidated_notional_usd;
   std::vector<std::int64_t> liquidations;  // per market, position liquidations (partial ones too)
+  // The traders' response to margin calls at the step's opening (docs/model.md section 7a).
+  std::int64_t margin_calls = 0;
+  micro_usd deposits = 0;
+  std::vector<double> deleveraged_notional_usd;  // per market, one product per market as above
+  bool deleveraged = false;                       // some called trader sold (positions changed)
   std::vector<std::int64_t> open_lots;     // per market, sum |q| at the end of the step
   // Per market with notional brackets, the initial margin of its open positions (the others'
   // is open lots times the per-lot initial margin).
@@ -43,8 +48,16 @@ struct StepRecord {
     settlement = SettlementOutcome{};
     liquidated_notional_usd.assign(markets, 0.0);
     liquidations.assign(markets, 0);
+    margin_calls = 0;
+    deposits = 0;
+    deleveraged_notional_usd.assign(markets, 0.0);
+    deleveraged = false;
   }
 };
+
+// A scenario's metrics before its first step: zero, with the fund's minimum at the top of the range
+// (it is the lowest balance after any step's settlement) and per-market vectors of `markets`.
+ScenarioMetrics fresh_metrics(std::size_t markets);
 
 // Writes step t's row of `series` (scenario index `scenario` within it) and adds the step to the
 // scenario's metrics. `markets` are at the end of the step; `insurance_fund` after settlement.

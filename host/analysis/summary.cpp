@@ -87,7 +87,7 @@ DistributionSummary summarize_sample(const std::string& metric, std::vector<doub
 
 RunSummary summarize_run(const std::vector<ScenarioMetrics>& scenarios, micro_usd initial_insurance_fund) {
   const std::size_t n = scenarios.size();
-  std::vector<double> bad_debt(n), fund_loss(n), liquidated(n), adl(n), rounds_max(n), peak_scale(n);
+  std::vector<double> bad_debt(n), fund_loss(n), liquidated(n), adl(n), deleveraged(n), rounds_max(n), peak_scale(n);
   RunSummary summary;
   summary.scenarios = static_cast<std::int64_t>(n);
   for (std::size_t s = 0; s < n; ++s) {
@@ -97,6 +97,7 @@ RunSummary summarize_run(const std::vector<ScenarioMetrics>& scenarios, micro_us
     fund_loss[s] = to_usd(initial_insurance_fund - metrics.insurance_fund_end);
     for (const double notional : metrics.liquidated_notional_usd) liquidated[s] += notional;
     adl[s] = metrics.adl_notional_usd;
+    for (const double notional : metrics.deleveraged_notional_usd) deleveraged[s] += notional;
     rounds_max[s] = static_cast<double>(metrics.cascade_rounds_max);
     for (const double scale : metrics.max_margin_scale) peak_scale[s] = std::max(peak_scale[s], scale);
 
@@ -110,6 +111,7 @@ RunSummary summarize_run(const std::vector<ScenarioMetrics>& scenarios, micro_us
       summarize_sample("insurance_fund_loss_usd", std::move(fund_loss)),
       summarize_sample("liquidated_notional_usd", std::move(liquidated)),
       summarize_sample("adl_notional_usd", std::move(adl)),
+      summarize_sample("deleveraged_notional_usd", std::move(deleveraged)),
       summarize_sample("cascade_rounds_max", std::move(rounds_max)),
       summarize_sample("peak_margin_scale", std::move(peak_scale)),
   };

@@ -23,7 +23,7 @@ struct DistributionSummary {
 struct RunSummary {
   std::int64_t scenarios = 0;
   // In this order: bad_debt_usd, insurance_fund_loss_usd, liquidated_notional_usd,
-  // adl_notional_usd, cascade_rounds_max, peak_margin_scale.
+  // adl_notional_usd, deleveraged_notional_usd, cascade_rounds_max, peak_margin_scale.
   std::vector<DistributionSummary> distributions;
   std::int64_t fund_exhausted_scenarios = 0;
   double fund_exhaustion_probability = 0.0;

@@ -65,6 +65,7 @@ void print_summary_table(std::FILE* out, const ModelConfig& config, const Portfo
   print_money_row(out, summary, "insurance fund loss", "insurance_fund_loss_usd");
   print_money_row(out, summary, "liquidated notional", "liquidated_notional_usd");
   print_money_row(out, summary, "ADL notional", "adl_notional_usd");
+  if (config.trader_response.enabled) print_money_row(out, summary, "sold on margin calls", "deleveraged_notional_usd");
   if (const DistributionSummary* rounds = find(summary, "cascade_rounds_max")) {
     std::fprintf(out, "  %-26s %10.2f %10.0f %10s %10s %10s %10.0f (max)\n", "cascade rounds in a step", rounds->mean,
                  rounds->p99, "", "", "", rounds->max);

@@ -36,6 +36,9 @@ struct RunTotals {
   std::int64_t scenarios_with_bad_debt = 0;
   std::int64_t scenarios_exhausted = 0;
   std::int32_t most_rounds = 0;
+  std::int64_t margin_calls = 0;
+  micro_usd deposits = 0;
+  double deleveraged_usd = 0.0;
 };
 
 RunTotals check_conservation(const ModelConfig& config) {
@@ -49,7 +52,7 @@ RunTotals check_conservation(const ModelConfig& config) {
     // Exact in integers, so certainly to the cent.
     EXPECT_EQ(ledger.conservation_residual, 0) << "scenario " << s;
     EXPECT_EQ(ledger.trader_equity_change + ledger.insurance_fund_change + ledger.liquidity_provider_pnl,
-              ledger.bad_debt)
+              ledger.bad_debt + ledger.deposits)
         << "scenario " << s;
     // The fund's own ledger: fees in, payouts out.
     EXPECT_EQ(ledger.insurance_fund_change, ledger.liquidation_fees - ledger.insurance_payout) << "scenario " << s;
@@ -60,6 +63,9 @@ RunTotals check_conservation(const ModelConfig& config) {
     totals.scenarios_with_bad_debt += ledger.bad_debt > 0 ? 1 : 0;
     totals.scenarios_exhausted += metrics.fund_exhausted;
     totals.most_rounds = std::max(totals.most_rounds, metrics.cascade_rounds_max);
+    totals.margin_calls += metrics.margin_calls;
+    totals.deposits += ledger.deposits;
+    for (const double notional : metrics.deleveraged_notional_usd) totals.deleveraged_usd += notional;
   }
   return totals;
 }
@@ -91,6 +97,21 @@ TEST(Conservation, PartialLiquidationSquareRootImpactScaledMargins) {
   for (MarketSpec& market : config.markets) market.depth_usd *= 1.0e4;  // sqrt law: a deeper D for similar moves
   const RunTotals totals = check_conservation(config);
   EXPECT_GT(totals.liquidations, 100);
+}
+
+// Traders answering margin calls: deposits are new money, the ledger balances with them; the
+// sellers' round moves prices and fills against the liquidity providers like a cascade round.
+TEST(Conservation, TradersAnsweringMarginCalls) {
+  ModelConfig config = violent_config();
+  config.margin_policy.kind = MarginPolicyKind::volatility_scaled;
+  config.margin_policy.scale_cap = 5.0;
+  config.trader_response.enabled = true;
+  config.trader_response.top_up_probability = 0.5;
+  config.trader_response.top_up_delay_steps = 1;
+  const RunTotals totals = check_conservation(config);
+  EXPECT_GT(totals.margin_calls, 0);
+  EXPECT_GT(totals.deposits, 0);
+  EXPECT_GT(totals.deleveraged_usd, 0.0);
 }
 
 }  // namespace

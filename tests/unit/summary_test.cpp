@@ -116,6 +116,7 @@ ScenarioMetrics scenario(micro_usd bad_debt, micro_usd fund_end, std::vector<dou
   metrics.insurance_fund_end = fund_end;
   metrics.liquidated_notional_usd = std::move(liquidated);
   metrics.adl_notional_usd = adl;
+  metrics.deleveraged_notional_usd = {adl / 2.0, adl / 4.0};
   metrics.cascade_rounds_max = rounds_max;
   metrics.max_margin_scale = std::move(margin_scale);
   metrics.fund_exhausted = exhausted;
@@ -133,10 +134,14 @@ TEST(SummarizeRun, CraftedScenarios) {
   };
   const RunSummary run = summarize_run(scenarios, initial_fund);
   ASSERT_EQ(run.scenarios, 4);
-  ASSERT_EQ(run.distributions.size(), 6u);
-  const char* names[] = {"bad_debt_usd",     "insurance_fund_loss_usd", "liquidated_notional_usd",
-                         "adl_notional_usd", "cascade_rounds_max",      "peak_margin_scale"};
-  for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(run.distributions[i].metric, names[i]);
+  ASSERT_EQ(run.distributions.size(), 7u);
+  const char* names[] = {"bad_debt_usd",       "insurance_fund_loss_usd",  "liquidated_notional_usd",
+                         "adl_notional_usd",   "deleveraged_notional_usd", "cascade_rounds_max",
+                         "peak_margin_scale"};
+  for (std::size_t i = 0; i < 7; ++i) EXPECT_EQ(run.distributions[i].metric, names[i]);
+  // Summed over markets: 3/4 of the ADL figures 0, 3e6, 0 and 1e6.
+  EXPECT_DOUBLE_EQ(run.distributions[4].mean, 0.75 * (3.0e6 + 1.0e6) / 4.0);
+  EXPECT_DOUBLE_EQ(run.distributions[4].max, 0.75 * 3.0e6);
 
   const DistributionSummary& bad_debt = run.distributions[0];
   EXPECT_DOUBLE_EQ(bad_debt.mean, (2.5e5 + 1.0e5) / 4.0);
@@ -154,9 +159,9 @@ TEST(SummarizeRun, CraftedScenarios) {
   EXPECT_EQ(liquidated.p50, 3.0e6);  // sorted 0, 3e6, 5e6, 5e7; ceil(2) = 2
 
   EXPECT_DOUBLE_EQ(run.distributions[3].mean, 1.0e6);
-  EXPECT_EQ(run.distributions[4].max, 64.0);
-  EXPECT_EQ(run.distributions[4].min, 0.0);
-  const DistributionSummary& peak_scale = run.distributions[5];  // max over markets: 1.5, 3.0, 1.2, 2.0
+  EXPECT_EQ(run.distributions[5].max, 64.0);
+  EXPECT_EQ(run.distributions[5].min, 0.0);
+  const DistributionSummary& peak_scale = run.distributions[6];  // max over markets: 1.5, 3.0, 1.2, 2.0
   EXPECT_EQ(peak_scale.min, 1.2);
   EXPECT_EQ(peak_scale.max, 3.0);
   EXPECT_DOUBLE_EQ(peak_scale.mean, (1.5 + 3.0 + 1.2 + 2.0) / 4.0);

@@ -8,6 +8,7 @@
 
 #include "host/analysis/backtest.hpp"
 #include "host/io/atomic_output.hpp"
+#include "host/io/csv_number.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/config_writer.hpp"
 #include "host/model/input_error.hpp"
@@ -165,16 +166,6 @@ std::string csv_field(const std::string& text) {
   std::string quoted = "\"";
   for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
   return quoted + "\"";
-}
-
-// Shortest text that reads back as the same double.
-std::string csv_number(double value) {
-  char text[32];
-  for (int digits = 15; digits <= 17; ++digits) {
-    std::snprintf(text, sizeof text, "%.*g", digits, value);
-    if (std::strtod(text, nullptr) == value) break;
-  }
-  return text;
 }
 
 std::string report_csv(const calibration::PriceSeries& prices, const std::vector<PolicyBacktest>& backtests) {

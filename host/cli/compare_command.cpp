@@ -20,6 +20,7 @@
 #include "host/cli/progress.hpp"
 #include "host/engine/engine.hpp"
 #include "host/io/atomic_output.hpp"
+#include "host/io/csv_number.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/config_writer.hpp"
 #include "host/io/portfolio_file.hpp"
@@ -428,17 +429,6 @@ void print_report(std::FILE* out, const ReportContext& context, const std::vecto
       "\nstandard errors: paired, sd(d)/sqrt(n) of the per-scenario differences d; tail statistics: sd of %lld "
       "paired bootstrap resamples (fixed seed)\n",
       static_cast<long long>(bootstrap_replicates));
-}
-
-// Shortest text that reads back as the same double; empty for NaN.
-std::string csv_number(double value) {
-  if (std::isnan(value)) return "";
-  char text[32];
-  for (int digits = 15; digits <= 17; ++digits) {
-    std::snprintf(text, sizeof text, "%.*g", digits, value);
-    if (std::strtod(text, nullptr) == value) break;
-  }
-  return text;
 }
 
 std::string csv_field(const std::string& text) {

@@ -17,6 +17,7 @@
 #include "host/engine/engine.hpp"
 #include "host/io/atomic_output.hpp"
 #include "host/io/config_file.hpp"
+#include "host/io/csv_number.hpp"
 #include "host/io/portfolio_file.hpp"
 #include "host/model/input_error.hpp"
 #include "host/model/validate_config.hpp"
@@ -74,16 +75,6 @@ std::string usd(double value) {
   return text;
 }
 
-// Shortest text that reads back as the same double.
-std::string exact(double value) {
-  char text[40];
-  for (int digits = 15; digits <= 17; ++digits) {
-    std::snprintf(text, sizeof text, "%.*g", digits, value);
-    if (std::strtod(text, nullptr) == value) break;
-  }
-  return text;
-}
-
 std::string frontier_csv(MarginKnob knob, const SearchOutcome& outcome) {
   std::string csv = std::string(margin_knob_name(knob)) +
                     ",mean_required_margin_usd,peak_required_margin_usd,mean_allowed_leverage,"
@@ -92,10 +83,10 @@ std::string frontier_csv(MarginKnob knob, const SearchOutcome& outcome) {
   for (const FrontierPoint& point : outcome.frontier) {
     const bool is_answer = outcome.answer && outcome.answer->knob == point.knob;
     const bool is_below = outcome.just_below && outcome.just_below->knob == point.knob;
-    csv += exact(point.knob) + "," + exact(point.mean_required_margin_usd) + "," + exact(point.peak_required_margin_usd) +
-           "," + exact(point.mean_allowed_leverage) + "," + exact(point.fund_exhaustion_probability) + "," +
-           exact(point.bad_debt_mean_usd) + "," + exact(point.bad_debt_var_99_usd) + "," +
-           exact(point.bad_debt_es_999_usd) + "," + (point.meets_target ? "true" : "false") + "," +
+    csv += csv_number(point.knob) + "," + csv_number(point.mean_required_margin_usd) + "," + csv_number(point.peak_required_margin_usd) +
+           "," + csv_number(point.mean_allowed_leverage) + "," + csv_number(point.fund_exhaustion_probability) + "," +
+           csv_number(point.bad_debt_mean_usd) + "," + csv_number(point.bad_debt_var_99_usd) + "," +
+           csv_number(point.bad_debt_es_999_usd) + "," + (point.meets_target ? "true" : "false") + "," +
            (is_answer ? "answer" : is_below ? "just_below" : "") + "\n";
   }
   return csv;
@@ -149,7 +140,7 @@ void setup_optimize_command(CLI::App& app, OptimizeOptions& options) {
 int optimize_command(const OptimizeOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   if (!(options.high > options.low)) {
-    throw InputError("--low " + exact(options.low) + " and --high " + exact(options.high) + ": low must be below high");
+    throw InputError("--low " + csv_number(options.low) + " and --high " + csv_number(options.high) + ": low must be below high");
   }
   ModelConfig base = options.config_path.empty() ? default_config() : load_config_file(options.config_path);
   if (options.scenarios) base.run.scenarios = *options.scenarios;
@@ -163,7 +154,7 @@ int optimize_command(const OptimizeOptions& options) {
   // Both ends must be valid policies before anything runs.
   for (const double value : {options.low, options.high}) {
     ModelConfig end = with_knob(family, knob, value);
-    end.source_name = options.policy_path + " with " + options.knob + " = " + exact(value);
+    end.source_name = options.policy_path + " with " + options.knob + " = " + csv_number(value);
     validate_config(end);
   }
 
@@ -185,9 +176,9 @@ int optimize_command(const OptimizeOptions& options) {
   int evaluations = 0;
   const auto run_at = [&](double value) {
     ModelConfig config = with_knob(family, knob, value);
-    config.source_name = options.policy_path + " with " + options.knob + " = " + exact(value);
+    config.source_name = options.policy_path + " with " + options.knob + " = " + csv_number(value);
     validate_config(config);
-    if (!options.quiet) std::fprintf(stderr, "  evaluating %s = %s\n", options.knob.c_str(), exact(value).c_str());
+    if (!options.quiet) std::fprintf(stderr, "  evaluating %s = %s\n", options.knob.c_str(), csv_number(value).c_str());
     ++evaluations;
     return evaluate(*engine, base, config, portfolio);
   };
@@ -201,7 +192,7 @@ int optimize_command(const OptimizeOptions& options) {
 
   const auto n = static_cast<double>(base.run.scenarios);
   std::printf("margin-stress optimize: %s, knob %s on [%s, %s]\n", options.policy_path.c_str(), options.knob.c_str(),
-              exact(options.low).c_str(), exact(options.high).c_str());
+              csv_number(options.low).c_str(), csv_number(options.high).c_str());
   std::printf("  scenarios   %lld x %lld steps (common to every point), book %zu accounts, %s\n",
               static_cast<long long>(base.run.scenarios), static_cast<long long>(base.run.steps),
               portfolio.account_count(), engine->name().c_str());
@@ -224,15 +215,15 @@ int optimize_command(const OptimizeOptions& options) {
   std::printf("\n");
   if (outcome.answer) {
     std::printf("  least margin: %s = %s (mean required margin %s USD)", options.knob.c_str(),
-                exact(outcome.answer->knob).c_str(), usd(outcome.answer->mean_required_margin_usd).c_str());
+                csv_number(outcome.answer->knob).c_str(), usd(outcome.answer->mean_required_margin_usd).c_str());
     if (outcome.just_below) {
-      std::printf("; %s = %s just below misses the target\n", options.knob.c_str(), exact(outcome.just_below->knob).c_str());
+      std::printf("; %s = %s just below misses the target\n", options.knob.c_str(), csv_number(outcome.just_below->knob).c_str());
     } else {
       std::printf("\n  the low end of the range already meets the target: lower --low to find the least margin\n");
     }
   } else {
     std::printf("  no value in [%s, %s] meets the target: raise --high, or the target is out of this family's reach\n",
-                exact(options.low).c_str(), exact(options.high).c_str());
+                csv_number(options.low).c_str(), csv_number(options.high).c_str());
   }
   std::printf("  re-run at the answer and just below: %s\n",
               reproduced ? "identical figures (common random numbers)" : "DIFFERENT FIGURES: the runs are not reproducible");

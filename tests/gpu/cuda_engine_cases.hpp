@@ -290,15 +290,7 @@ TEST_F(CudaEngine, DemandingVerifyCase) {
 TEST_F(CudaEngine, TradersAnsweringMarginCalls) {
   for (const double probability : {0.0, 1.0, 0.5}) {
     SCOPED_TRACE(probability);
-    ModelConfig config = hand_config(1, 1e300);
-    config.margin_policy.kind = MarginPolicyKind::volatility_scaled;
-    config.margin_policy.ewma_lambda = 0.5;
-    config.margin_policy.scale_floor = 1.0;
-    config.margin_policy.scale_cap = 2.0;
-    config.insurance_fund.initial_balance_usd = 1e6;
-    config.trader_response.enabled = true;
-    config.trader_response.top_up_probability = probability;
-    config.trader_response.top_up_delay_steps = 2;
+    const ModelConfig config = testing::raising_margin_config(probability, 2);
     std::vector<HandAccount> accounts;
     for (int a = 0; a < 300; ++a) {
       accounts.push_back({220.0 + a % 7 * 10.0, {{0, 10, 100.0}}});

@@ -49,6 +49,22 @@ inline ModelConfig hand_config(std::size_t markets, double depth_usd) {
   return config;
 }
 
+// hand_config with traders answering margin calls (docs/model.md section 7a) and a
+// volatility-scaled policy (EWMA lambda 0.5, scale in [1, 2]) whose scale is 1 at step 1 and, after
+// a 10 % fall in step 1, clamped at 2 from step 2 on: a raise that calls accounts at step 2.
+inline ModelConfig raising_margin_config(double top_up_probability, std::int64_t delay_steps) {
+  ModelConfig config = hand_config(1, 1e300);
+  config.margin_policy.kind = MarginPolicyKind::volatility_scaled;
+  config.margin_policy.ewma_lambda = 0.5;
+  config.margin_policy.scale_floor = 1.0;
+  config.margin_policy.scale_cap = 2.0;
+  config.insurance_fund.initial_balance_usd = 1e6;
+  config.trader_response.enabled = true;
+  config.trader_response.top_up_probability = top_up_probability;
+  config.trader_response.top_up_delay_steps = delay_steps;
+  return config;
+}
+
 struct HandPosition {
   std::int32_t market;
   std::int64_t lots;

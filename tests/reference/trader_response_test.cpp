@@ -22,18 +22,7 @@ using testing::hand_config;
 using testing::hand_paths;
 using testing::hand_portfolio;
 
-ModelConfig raising_config(double top_up_probability, std::int64_t delay_steps) {
-  ModelConfig config = hand_config(1, 1e300);
-  config.margin_policy.kind = MarginPolicyKind::volatility_scaled;
-  config.margin_policy.ewma_lambda = 0.5;
-  config.margin_policy.scale_floor = 1.0;
-  config.margin_policy.scale_cap = 2.0;
-  config.insurance_fund.initial_balance_usd = 1e6;
-  config.trader_response.enabled = true;
-  config.trader_response.top_up_probability = top_up_probability;
-  config.trader_response.top_up_delay_steps = delay_steps;
-  return config;
-}
+using testing::raising_margin_config;
 
 Portfolio four_accounts(const ModelConfig& config) {
   return hand_portfolio(config, {HandAccount{220.0, {{0, 10, 100.0}}}, HandAccount{250.0, {{0, 10, 100.0}}},
@@ -41,7 +30,7 @@ Portfolio four_accounts(const ModelConfig& config) {
 }
 
 TEST(TraderResponse, CalledTradersWhoTopUpDepositWhatRestoresInitialMargin) {
-  const ModelConfig config = raising_config(1.0, 0);
+  const ModelConfig config = raising_margin_config(1.0, 0);
   const testing::ScenarioRun run =
       testing::run_cpu_scenario(config, four_accounts(config), hand_paths({{{100.0}, {90.0}, {90.0}, {90.0}}}));
   EXPECT_EQ(run.series.margin_scale[0], 1.0);
@@ -57,7 +46,7 @@ TEST(TraderResponse, CalledTradersWhoTopUpDepositWhatRestoresInitialMargin) {
 }
 
 TEST(TraderResponse, CalledTradersWhoDoNotTopUpSellDownToInitialMargin) {
-  const ModelConfig config = raising_config(0.0, 0);
+  const ModelConfig config = raising_margin_config(0.0, 0);
   const testing::ScenarioRun run =
       testing::run_cpu_scenario(config, four_accounts(config), hand_paths({{{100.0}, {90.0}, {90.0}, {90.0}}}));
   EXPECT_EQ(run.metrics.margin_calls, 3);
@@ -77,7 +66,7 @@ TEST(TraderResponse, CalledTradersWhoDoNotTopUpSellDownToInitialMargin) {
 TEST(TraderResponse, ALateDepositIsDroppedForAnAccountLiquidatedMeanwhile) {
   // Deposits promised at step 2 arrive at step 4; the fall to 80 at step 3 liquidates A and B
   // (equity 20 and 50 against MM 80) first, so only D's 30 USD arrives.
-  const ModelConfig config = raising_config(1.0, 2);
+  const ModelConfig config = raising_margin_config(1.0, 2);
   const testing::ScenarioRun run = testing::run_cpu_scenario(
       config, four_accounts(config), hand_paths({{{100.0}, {90.0}, {90.0}, {80.0}, {80.0}, {80.0}}}));
   EXPECT_EQ(run.metrics.margin_calls, 3);
@@ -89,7 +78,7 @@ TEST(TraderResponse, ALateDepositIsDroppedForAnAccountLiquidatedMeanwhile) {
 
 TEST(TraderResponse, NoRaiseNoCall) {
   // A static policy never raises: accounts below initial margin are not called.
-  ModelConfig config = raising_config(1.0, 0);
+  ModelConfig config = raising_margin_config(1.0, 0);
   config.margin_policy.kind = MarginPolicyKind::static_margin;
   config.margin_policy.scale_floor = 2.0;
   config.margin_policy.scale_cap = 2.0;
@@ -103,7 +92,7 @@ TEST(TraderResponse, NoRaiseNoCall) {
 TEST(TraderResponse, TheShareThatTopsUpIsTheProbability) {
   // 2,000 accounts like A, each called at step 2 and drawing its own uniform: the number that top
   // up is Binomial(2000, 0.3), mean 600 and standard deviation 20.5.
-  const ModelConfig config = raising_config(0.3, 0);
+  const ModelConfig config = raising_margin_config(0.3, 0);
   const std::vector<HandAccount> accounts(2000, HandAccount{220.0, {{0, 10, 100.0}}});
   const testing::ScenarioRun run = testing::run_cpu_scenario(config, hand_portfolio(config, accounts),
                                                              hand_paths({{{100.0}, {90.0}, {90.0}}}));

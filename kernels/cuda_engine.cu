@@ -69,7 +69,10 @@ std::size_t bytes_per_scenario(const cpu::Book& book, bool trader_response) {
   const auto markets = static_cast<std::size_t>(book.markets);
   const std::size_t deposits = trader_response ? sizeof(std::int32_t) + sizeof(micro_usd) : 0;
   return accounts * (sizeof(std::uint8_t) + sizeof(micro_usd) + 2 * sizeof(std::int32_t) + deposits) +
-         positions * (2 * sizeof(std::int64_t) + sizeof(double)) + markets * (sizeof(DeviceMarket) + 4 * 8) + 6 * 8;
+         positions * (2 * sizeof(std::int64_t) + sizeof(double)) +
+         // Per market: its row, four round counters and a total; per scenario: six round counters,
+         // the collateral value, the active flag, the count and offset of the step's liquidated, a total.
+         markets * (sizeof(DeviceMarket) + 4 * 8 + 8) + 6 * 8 + 8 + 1 + 4 + 8 + 8;
 }
 
 // Device bytes a lane needs whatever its tile: the settlement's search output and one scenario's
@@ -256,7 +259,7 @@ void Lane::stage_markets(std::int64_t s) {
       row = DeviceMarket{};
       continue;
     }
-    row = device_book.market_row(config.markets[m], scenario.markets[m], m, scenario.model.scale_rose(m));
+    row = device_book.market_row(config.markets[m], scenario.markets[m], m, scenario.model.previous_scale(m));
   }
   host_collateral_[static_cast<std::size_t>(s)] = scenario.model.collateral_value();
 }

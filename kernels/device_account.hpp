@@ -12,6 +12,7 @@
 #include "host/engine/cpu/margin_schedule.hpp"
 #include "host/engine/cpu/scenario_state.hpp"
 #include "host/model/config.hpp"
+#include "host/engine/margin_call.hpp"
 #include "host/model/host_device.hpp"
 #include "host/model/money.hpp"
 
@@ -29,13 +30,13 @@ struct DeviceMarket {
   std::int32_t tiered = 0;               // 1: the market's notional brackets apply
   std::int32_t bracket_offset = 0;       // its first bracket in the run's bracket table
   std::int32_t bracket_count = 0;
-  std::int32_t scale_rose = 0;           // 1: the policy raised s this step (a margin call follows)
+  double previous_margin_scale = 1.0;    // s the step before: a margin call follows a raise
 };
 
 // A market's row from its state on the host (cpu::MarketState::reprice computed it), pointing at
 // its brackets in the run's table.
 inline DeviceMarket device_market(const MarketSpec& spec, const cpu::MarketState& market, std::int32_t bracket_offset,
-                                  std::int32_t bracket_count, bool scale_rose) {
+                                  std::int32_t bracket_count, double previous_margin_scale) {
   DeviceMarket row;
   row.lot_size = spec.lot_size;
   row.market_price_usd = market.market_price_usd;
@@ -46,7 +47,7 @@ inline DeviceMarket device_market(const MarketSpec& spec, const cpu::MarketState
   row.tiered = market.tiered ? 1 : 0;
   row.bracket_offset = bracket_offset;
   row.bracket_count = bracket_count;
-  row.scale_rose = scale_rose ? 1 : 0;
+  row.previous_margin_scale = previous_margin_scale;
   return row;
 }
 
@@ -149,6 +150,27 @@ MARGIN_STRESS_HOST_DEVICE inline AccountSums account_sums(const AccountView& acc
   }
   sums.margin_equity_usd = sums.equity_usd - collateral_haircut_usd(account, view);
   return sums;
+}
+
+// The account's initial margin at today's marks and the previous step's scales, as
+// cpu::respond_to_margin_calls sums it (docs/model.md section 7a).
+MARGIN_STRESS_HOST_DEVICE inline double initial_margin_before_raise_usd(const AccountView& account,
+                                                                       const ScenarioMarketsView& view) {
+  double initial_margin_usd = 0.0;
+  for (std::int64_t p = 0; p < account.positions; ++p) {
+    const std::int64_t quantity = account.quantity[p];
+    if (quantity == 0) continue;
+    const DeviceMarket& market = view.markets[account.market[p]];
+    const double abs_lots = static_cast<double>(absolute_lots(quantity));
+    double position_usd = abs_lots * market.initial_per_lot_usd;
+    if (market.tiered) {
+      const double notional_usd = abs_lots * market.value_per_lot_usd;
+      position_usd = cpu::tiered_initial_margin_usd(market_bracket(market, view, notional_usd), notional_usd,
+                                                    market.margin_scale);
+    }
+    initial_margin_usd += initial_margin_at_previous_scale(position_usd, market.previous_margin_scale, market.margin_scale);
+  }
+  return initial_margin_usd;
 }
 
 // Money arithmetic that cannot throw on the device: an amount or balance outside +-2^62

@@ -36,8 +36,9 @@ struct DeviceBook {
   BookView view;
 
   // Market m's row of a scenario for the kernels, from its state on the host.
-  DeviceMarket market_row(const MarketSpec& spec, const cpu::MarketState& market, std::size_t m, bool scale_rose) const {
-    return device_market(spec, market, bracket_offset[m], bracket_count[m], scale_rose);
+  DeviceMarket market_row(const MarketSpec& spec, const cpu::MarketState& market, std::size_t m,
+                          double previous_margin_scale) const {
+    return device_market(spec, market, bracket_offset[m], bracket_count[m], previous_margin_scale);
   }
 
   explicit DeviceBook(const cpu::Book& book) {

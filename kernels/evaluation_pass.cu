@@ -38,7 +38,7 @@ EvaluationPassTiming time_evaluation_pass(const ModelConfig& config, const Portf
     ScenarioMetrics metrics;
     model.start(paths, static_cast<std::int64_t>(s), states, metrics);
     model.open_step(paths, static_cast<std::int64_t>(s), 1, long_lots, states, metrics);
-    for (std::size_t m = 0; m < markets; ++m) rows[s * markets + m] = device_book.market_row(config.markets[m], states[m], m, false);
+    for (std::size_t m = 0; m < markets; ++m) rows[s * markets + m] = device_book.market_row(config.markets[m], states[m], m, states[m].margin_scale);
     collateral[s] = model.collateral_value();
     depegged = depegged || collateral[s] != 1.0;
   }

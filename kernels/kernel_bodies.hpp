@@ -80,18 +80,20 @@ MARGIN_STRESS_HOST_DEVICE inline std::int64_t* touch_account(const BookView& boo
   return quantity;
 }
 
-// Orders closing `fraction` of every open position of account a (at least one lot each), written
-// to its order rows and added to the scenario's flow; the number of positions ordered.
+// Orders closing `fraction` of every open position of account a (at least one lot each; or, for a
+// called trader selling down, keeping one lot), written to its order rows and added to the
+// scenario's flow; the number of positions ordered.
 MARGIN_STRESS_HOST_DEVICE inline std::int64_t place_closing_orders(const BookView& book, const TileView& tile,
                                                                    std::int64_t s, const AccountView& account,
-                                                                   const std::int64_t* quantity, double fraction) {
+                                                                   const std::int64_t* quantity, double fraction,
+                                                                   bool selling_down) {
   std::int64_t* order_lots = tile.order_lots + s * book.positions + (account.market - book.position_market);
   std::int64_t ordered = 0;
   for (std::int64_t p = 0; p < account.positions; ++p) {
     const std::int64_t held = quantity[p];
     std::int64_t order = 0;
-    if (held != 0) {
-      const std::int64_t lots = cpu::lots_to_close(held, fraction);
+    const std::int64_t lots = held == 0 ? 0 : selling_down ? lots_to_sell_down(held, fraction) : cpu::lots_to_close(held, fraction);
+    if (lots != 0) {
       order = held > 0 ? -lots : lots;
       const std::int64_t sm = s * book.markets + account.market[p];
       add_to_total(&tile.counters.flow_lots[sm], order);
@@ -131,35 +133,33 @@ MARGIN_STRESS_HOST_DEVICE inline void respond_account(const BookView& book, cons
       }
       tile.deposit_amount[sa] = 0;
     }
-    if (tile.deposit_due_step[sa] == 0) {
+    const ScenarioMarketsView view = markets_of(book, tile, s);
+    bool raised = false;  // as ScenarioMarkets::any_scale_rose: without a raise no one is called
+    for (std::int64_t m = 0; m < book.markets; ++m) raised = raised || view.markets[m].margin_scale > view.markets[m].previous_margin_scale;
+    if (raised && tile.deposit_due_step[sa] == 0) {
       const AccountView account = account_in(book, tile, book_account, s, a);
-      const ScenarioMarketsView view = markets_of(book, tile, s);
-      bool holds_raised_market = false;
-      for (std::int64_t p = 0; p < account.positions; ++p) {
-        holds_raised_market = holds_raised_market || (account.quantity[p] != 0 && view.markets[account.market[p]].scale_rose != 0);
-      }
-      if (holds_raised_market) {
-        const AccountSums sums = account_sums(account, view);
-        if (is_margin_called(sums.margin_equity_usd, sums.maintenance_margin_usd, sums.initial_margin_usd)) {
-          add_to_total(&tile.counters.margin_calls[s], 1);
-          const double u = margin_call_uniform(response.seed, response.first_global_scenario + s, response.step, a);
-          if (u < response.top_up_probability) {
-            const micro_usd deposit = to_micro_usd_in_range(
-                top_up_usd(sums.margin_equity_usd, sums.initial_margin_usd, view.collateral_value), in_range);
-            if (response.top_up_delay_steps == 0) {
-              touch_account(book, tile, s, a, account);
-              tile.cash[sa] = add_in_range(tile.cash[sa], deposit, in_range);
-              add_to_total(&tile.counters.deposits[s], deposit);
-            } else {
-              tile.deposit_due_step[sa] = response.step + response.top_up_delay_steps;
-              tile.deposit_amount[sa] = deposit;
-            }
+      const AccountSums sums = account.positions > 0 ? account_sums(account, view) : AccountSums{};
+      if (sums.has_positions && is_margin_called(sums.margin_equity_usd, sums.maintenance_margin_usd, sums.initial_margin_usd,
+                                                 initial_margin_before_raise_usd(account, view))) {
+        add_to_total(&tile.counters.margin_calls[s], 1);
+        const double u = margin_call_uniform(response.seed, response.first_global_scenario + s, response.step, a);
+        if (u < response.top_up_probability) {
+          const micro_usd deposit = to_micro_usd_in_range(
+              top_up_usd(sums.margin_equity_usd, sums.initial_margin_usd, view.collateral_value), in_range);
+          if (response.top_up_delay_steps == 0) {
+            touch_account(book, tile, s, a, account);
+            tile.cash[sa] = add_in_range(tile.cash[sa], deposit, in_range);
+            add_to_total(&tile.counters.deposits[s], deposit);
           } else {
-            const std::int64_t* quantity = touch_account(book, tile, s, a, account);
-            place_closing_orders(book, tile, s, account, quantity,
-                                 deleveraging_fraction(sums.margin_equity_usd, sums.initial_margin_usd));
-            tile.liquidation_stamp[sa] = response.step_stamp;  // round 0: the traders' own selling
+            tile.deposit_due_step[sa] = response.step + response.top_up_delay_steps;
+            tile.deposit_amount[sa] = deposit;
           }
+        } else {
+          const std::int64_t* quantity = touch_account(book, tile, s, a, account);
+          const std::int64_t ordered =
+              place_closing_orders(book, tile, s, account, quantity,
+                                   deleveraging_fraction(sums.margin_equity_usd, sums.initial_margin_usd), true);
+          if (ordered > 0) tile.liquidation_stamp[sa] = response.step_stamp;  // round 0: the traders' own selling
         }
       }
     }
@@ -195,7 +195,7 @@ MARGIN_STRESS_HOST_DEVICE inline void scan_account(const BookView& book, const T
       for (std::int64_t p = 0; p < account.positions; ++p) step_notional_usd[p] = 0.0;
     }
     tile.liquidation_stamp[sa] = step_stamp + round;
-    place_closing_orders(book, tile, s, account, quantity, fraction);
+    place_closing_orders(book, tile, s, account, quantity, fraction, false);
     for (std::int64_t p = 0; p < account.positions; ++p) {
       if (quantity[p] != 0) add_to_total(&tile.counters.liquidations[s * book.markets + account.market[p]], 1);
     }

@@ -5,15 +5,26 @@
 
 #include <cstdint>
 
+#include "host/engine/cpu/liquidation.hpp"
 #include "host/model/host_device.hpp"
 #include "scenarios/rng.hpp"
 
 namespace margin_stress {
 
-// Called: above maintenance (the cascade's business otherwise) but below initial margin.
+// Called: the raise itself left the account short. It met its initial margin at the previous
+// step's scales (`initial_margin_before_raise_usd`, at today's marks) and no longer does, and it is
+// above maintenance (the cascade's business otherwise).
 MARGIN_STRESS_HOST_DEVICE inline bool is_margin_called(double margin_equity_usd, double maintenance_margin_usd,
-                                                       double initial_margin_usd) {
-  return margin_equity_usd >= maintenance_margin_usd && margin_equity_usd < initial_margin_usd;
+                                                       double initial_margin_usd, double initial_margin_before_raise_usd) {
+  return margin_equity_usd >= maintenance_margin_usd && margin_equity_usd < initial_margin_usd &&
+         margin_equity_usd >= initial_margin_before_raise_usd;
+}
+
+// A position's initial margin at the previous step's scale: every requirement is proportional to
+// the scale, so IM_p s_prev / s.
+MARGIN_STRESS_HOST_DEVICE inline double initial_margin_at_previous_scale(double initial_margin_usd, double previous_scale,
+                                                                         double scale) {
+  return initial_margin_usd * (previous_scale / scale);
 }
 
 // The uniform that decides account a's answer in step t of global scenario s: the first uniform
@@ -36,6 +47,15 @@ MARGIN_STRESS_HOST_DEVICE inline double top_up_usd(double margin_equity_usd, dou
 // sale filled at the mark (the requirement falls with the position, the equity does not).
 MARGIN_STRESS_HOST_DEVICE inline double deleveraging_fraction(double margin_equity_usd, double initial_margin_usd) {
   return (initial_margin_usd - margin_equity_usd) / initial_margin_usd;
+}
+
+// Lots a called trader sells from a position of |q| lots: lots_to_close(q, f), but one lot is always
+// kept, so that a seller never leaves the book by selling: one the others' selling pushes under
+// water is then liquidated and settled by the cascade like anyone.
+MARGIN_STRESS_HOST_DEVICE inline std::int64_t lots_to_sell_down(std::int64_t quantity_lots, double fraction) {
+  const std::int64_t held = quantity_lots < 0 ? -quantity_lots : quantity_lots;
+  const std::int64_t lots = cpu::lots_to_close(quantity_lots, fraction);
+  return lots < held - 1 ? lots : held - 1;
 }
 
 }  // namespace margin_stress

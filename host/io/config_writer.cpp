@@ -24,6 +24,7 @@ std::string_view toml_name(LiquidationMode mode) {
   switch (mode) {
     case LiquidationMode::full: return "full";
     case LiquidationMode::partial: return "partial";
+    case LiquidationMode::fixed_fraction: return "fixed_fraction";
   }
   return "?";
 }
@@ -221,6 +222,8 @@ std::string config_to_toml(const ModelConfig& config) {
   toml.string("mode", toml_name(config.liquidation.mode));
   toml.number("fee_rate", config.liquidation.fee_rate);
   toml.integer("max_cascade_rounds", config.liquidation.max_cascade_rounds);
+  toml.number("fixed_fraction", config.liquidation.fixed_fraction);
+  toml.number("fixed_fraction_threshold_usd", config.liquidation.fixed_fraction_threshold_usd);
 
   toml.header("[insurance_fund]");
   toml.number("initial_balance_usd", config.insurance_fund.initial_balance_usd);

@@ -48,13 +48,19 @@ struct ImpactParams {
   double max_log_deviation = 1.0;
 };
 
-enum class LiquidationMode { full, partial };
+// full: whole positions; partial: the least fraction that restores initial margin; fixed_fraction:
+// a fixed fraction of each position above a notional threshold, the whole position below it or
+// when the account was already liquidated earlier in the step (Hyperliquid's partial liquidation
+// with its cooldown).
+enum class LiquidationMode { full, partial, fixed_fraction };
 
 // Liquidation mechanics (docs/model.md, "Liquidation").
 struct LiquidationParams {
   LiquidationMode mode = LiquidationMode::full;
   double fee_rate = 0.005;       // of the liquidated notional, paid to the insurance fund
   int max_cascade_rounds = 64;   // a step that reaches this cap is reported, not hidden
+  double fixed_fraction = 0.2;             // fixed_fraction: share of a large position closed at once
+  double fixed_fraction_threshold_usd = 100000.0;  // fixed_fraction: positions above this notional
 };
 
 // Insurance fund and auto-deleveraging (docs/model.md, "Insurance fund, ADL and bad debt").

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "host/model/input_error.hpp"
+#include "host/model/money.hpp"
 #include "host/portfolio/generator.hpp"
 #include "scenarios/regime_chain.hpp"
 
@@ -189,6 +190,11 @@ void check_mechanics(const ConfigChecker& check, const ModelConfig& config) {
                    "[1, " + std::to_string(max_cascade_rounds_limit) + "]");
   check.closed("insurance_fund.initial_balance_usd", config.insurance_fund.initial_balance_usd, 0.0,
                max_insurance_fund_usd);
+  if (!(config.liquidation.fixed_fraction > 0.0 && config.liquidation.fixed_fraction <= 1.0)) {
+    check.fail("liquidation.fixed_fraction: " + text(config.liquidation.fixed_fraction) + " is not in (0, 1]");
+  }
+  check.closed("liquidation.fixed_fraction_threshold_usd", config.liquidation.fixed_fraction_threshold_usd, 0.0,
+               max_money_usd);
   check.closed("trader_response.top_up_probability", config.trader_response.top_up_probability, 0.0, 1.0);
   check.integer_in("trader_response.top_up_delay_steps", config.trader_response.top_up_delay_steps, 0, 1000000,
                    "[0, 1000000]");

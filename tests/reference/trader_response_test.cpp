@@ -76,6 +76,30 @@ TEST(TraderResponse, ALateDepositIsDroppedForAnAccountLiquidatedMeanwhile) {
   EXPECT_EQ(run.metrics.ledger.conservation_residual, 0);
 }
 
+TEST(TraderResponse, AnAccountShortBeforeTheRaiseIsNotCalled) {
+  // imf 15 %: at step 2 a 10-lot position needs IM 270 at scale 2 and needed 135 at scale 1. With
+  // collateral 200 the account's equity, 100, was short of 135 before the raise (the fall did it):
+  // it is not called. With 250 (equity 150) the raise made it short: called for 120.
+  ModelConfig config = raising_margin_config(1.0, 0);
+  config.markets[0].initial_margin_fraction = 0.15;
+  const Portfolio book =
+      hand_portfolio(config, {HandAccount{200.0, {{0, 10, 100.0}}}, HandAccount{250.0, {{0, 10, 100.0}}}});
+  const testing::ScenarioRun run = testing::run_cpu_scenario(config, book, hand_paths({{{100.0}, {90.0}, {90.0}}}));
+  EXPECT_EQ(run.metrics.margin_calls, 1);
+  EXPECT_EQ(run.metrics.ledger.deposits, 120000000);
+  EXPECT_EQ(run.state.cash[0], 200000000 - 1000000000);
+}
+
+TEST(TraderResponse, ASellerKeepsOneLot) {
+  // One lot each: selling down would close it; the trader keeps it (and stays called-short).
+  const ModelConfig config = raising_margin_config(0.0, 0);
+  const Portfolio book = hand_portfolio(config, {HandAccount{22.0, {{0, 1, 100.0}}}});
+  const testing::ScenarioRun run = testing::run_cpu_scenario(config, book, hand_paths({{{100.0}, {90.0}, {90.0}}}));
+  EXPECT_EQ(run.metrics.margin_calls, 1);
+  EXPECT_EQ(run.state.quantity[0], 1);
+  EXPECT_EQ(run.metrics.deleveraged_notional_usd[0], 0.0);
+}
+
 TEST(TraderResponse, NoRaiseNoCall) {
   // A static policy never raises: accounts below initial margin are not called.
   ModelConfig config = raising_margin_config(1.0, 0);

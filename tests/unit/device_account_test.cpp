@@ -77,7 +77,7 @@ struct RandomCase {
       market.reprice(spec);
       state.markets.push_back(market);
       device_markets.push_back(
-          cuda::device_market(spec, market, 0, m == 1 ? static_cast<std::int32_t>(brackets.size()) : 0, false));
+          cuda::device_market(spec, market, 0, m == 1 ? static_cast<std::int32_t>(brackets.size()) : 0, 1.0));
     }
   }
 

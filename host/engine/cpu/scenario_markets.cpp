@@ -32,7 +32,7 @@ ScenarioMarkets::ScenarioMarkets(const ModelConfig& config, const Book& book)
   effective_depth_usd_.assign(market_count, 0.0);
   previous_mark_.assign(market_count, 0.0);
   observed_returns_.assign(market_count, 0.0);
-  scale_rose_.assign(market_count, 0);
+  previous_scale_.assign(market_count, 1.0);
   if (config.margin_policy.kind == MarginPolicyKind::regime_aware) filter_.emplace(config);
 }
 
@@ -63,6 +63,7 @@ void ScenarioMarkets::open_step(const ScenarioPaths& paths, std::int64_t scenari
   const ModelConfig& config = *config_;
   const MarginPolicyParams& policy = config.margin_policy;
   collateral_value_ = paths.collateral_value[paths.regime_index(scenario, t)];
+  any_scale_rose_ = false;
   for (std::size_t m = 0; m < markets.size(); ++m) {
     const MarketSpec& spec = config.markets[m];
     MarketState& market = markets[m];
@@ -75,7 +76,8 @@ void ScenarioMarkets::open_step(const ScenarioPaths& paths, std::int64_t scenari
                                   : margin_scale(policy, market.policy_variance, spec.reference_volatility, dt_years_);
     const double previous_scale = market.margin_scale;
     market.margin_scale = schedules_[m].apply(target);
-    scale_rose_[m] = t >= 2 && market.margin_scale > previous_scale ? 1 : 0;
+    previous_scale_[m] = t >= 2 ? previous_scale : market.margin_scale;
+    any_scale_rose_ = any_scale_rose_ || market.margin_scale > previous_scale_[m];
     market.reprice(spec);
     effective_depth_usd_[m] = spec.depth_usd * paths.depth_multiplier[at];
     metrics.peak_impact[m] = std::max(metrics.peak_impact[m], impact_now(market));
@@ -92,13 +94,6 @@ void ScenarioMarkets::open_step(const ScenarioPaths& paths, std::int64_t scenari
                                               spec.open_interest_lower_cap_usd, spec.open_interest_upper_cap_usd);
     market.reprice(spec);
   }
-}
-
-bool ScenarioMarkets::any_scale_rose() const {
-  for (const char rose : scale_rose_) {
-    if (rose != 0) return true;
-  }
-  return false;
 }
 
 void ScenarioMarkets::apply_round_impact(const std::vector<std::int64_t>& flow_lots, std::vector<MarketState>& markets,

@@ -48,10 +48,11 @@ class ScenarioMarkets {
   // The step's collateral value c(t) and per-market effective depth D_m d_m(t), set by open_step.
   double collateral_value() const { return collateral_value_; }
   double effective_depth_usd(std::size_t market) const { return effective_depth_usd_[market]; }
-  // Whether open_step raised the market's scale: s_m(t) > s_m(t - 1), from step 2 on (a margin call
-  // follows a raise, docs/model.md section 7a; step 1's scale is the policy's first, not a raise).
-  bool scale_rose(std::size_t market) const { return scale_rose_[market] != 0; }
-  bool any_scale_rose() const;
+  // The market's scale in the step before, s_m(t - 1); at step 1, the step's own (the policy's first
+  // scale is not a raise). A margin call follows a raise (docs/model.md section 7a).
+  double previous_scale(std::size_t market) const { return previous_scale_[market]; }
+  // Whether open_step raised some market's scale: s_m(t) > s_m(t - 1).
+  bool any_scale_rose() const { return any_scale_rose_; }
 
  private:
   const ModelConfig* config_;
@@ -61,7 +62,8 @@ class ScenarioMarkets {
   std::vector<double> effective_depth_usd_;
   std::vector<double> previous_mark_;
   std::vector<double> observed_returns_;
-  std::vector<char> scale_rose_;
+  std::vector<double> previous_scale_;
+  bool any_scale_rose_ = false;
   std::vector<MarginScaleSchedule> schedules_;
   std::optional<RegimeFilter> filter_;
   std::vector<double> regime_probabilities_;

@@ -63,8 +63,8 @@ void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths&
     scenario_markets.open_step(paths, scenario, t, long_lots, state.markets, metrics);
     state.collateral_value = scenario_markets.collateral_value();
 
-    // Margin calls and the traders' answer (section 7a), then 2. the liquidation cascade, then
-    // 3. settlement of bankrupt accounts.
+    // 2. Margin calls and the traders' answer (section 7a), 3. the liquidation cascade and
+    // 4. settlement of bankrupt accounts.
     fills.clear();
     record.clear(markets);
     record.regime = paths.regime[paths.regime_index(scenario, t)];
@@ -72,10 +72,10 @@ void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths&
     run_cascade(book, config, scenario_markets, state, fills, record, metrics);
     record.settlement = settle_deficits(book, config, state, fills);
 
-    // 4. The platform observes the step's mark returns and updates its estimates.
+    // 5. The platform observes the step's mark returns and updates its estimates.
     scenario_markets.close_step(state.markets);
 
-    // 5. Metrics and the step's series, with the positions still open at the end-of-step marks.
+    // 6. Metrics and the step's series, with the positions still open at the end-of-step marks.
     const bool positions_changed = !fills.empty() || record.deleveraged;
     if (positions_changed) count_open_lots();
     if (positions_changed && book.scales_with_open_interest) count_long_lots(book, state, long_lots);

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "host/engine/cpu/liquidation.hpp"
+#include "host/engine/cpu/margin_schedule.hpp"
 #include "host/engine/cpu/mark_to_market.hpp"
 #include "host/engine/margin_call.hpp"
 
@@ -17,17 +18,28 @@ bool has_open_positions(const Book& book, const ScenarioState& state, std::size_
   return false;
 }
 
-// Whether the account holds a position in a market whose scale rose this step.
-bool holds_raised_market(const Book& book, const ScenarioState& state, const ScenarioMarkets& scenario_markets,
-                         std::size_t account) {
+// The account's initial margin at today's marks and the previous step's scales: each position's
+// requirement, as value_account sums them, rescaled (docs/model.md section 7a).
+double initial_margin_before_raise_usd(const Book& book, const ScenarioState& state,
+                                       const ScenarioMarkets& scenario_markets, std::size_t account) {
+  double initial_margin_usd = 0.0;
   for (std::int64_t p = book.position_offset[account]; p < book.position_offset[account + 1]; ++p) {
     const auto position = static_cast<std::size_t>(p);
-    if (state.quantity[position] != 0 &&
-        scenario_markets.scale_rose(static_cast<std::size_t>(book.position_market[position]))) {
-      return true;
+    const std::int64_t quantity = state.quantity[position];
+    if (quantity == 0) continue;
+    const auto m = static_cast<std::size_t>(book.position_market[position]);
+    const MarketState& market = state.markets[m];
+    const double abs_lots = static_cast<double>(std::llabs(quantity));
+    double position_usd = abs_lots * market.initial_per_lot_usd;
+    if (market.tiered) {
+      const double notional_usd = abs_lots * market.value_per_lot_usd;
+      position_usd = tiered_initial_margin_usd(margin_bracket(market.margin_brackets, market.margin_bracket_count, notional_usd),
+                                               notional_usd, market.margin_scale);
     }
+    initial_margin_usd +=
+        initial_margin_at_previous_scale(position_usd, scenario_markets.previous_scale(m), market.margin_scale);
   }
-  return false;
+  return initial_margin_usd;
 }
 
 }  // namespace
@@ -59,9 +71,10 @@ void respond_to_margin_calls(const Book& book, const ModelConfig& config, const 
   };
   std::vector<Order> orders;
   for (std::size_t a = 0; a < accounts; ++a) {
-    if (state.deposit_due_step[a] != 0 || !holds_raised_market(book, state, scenario_markets, a)) continue;
+    if (state.deposit_due_step[a] != 0) continue;
     const AccountValuation valuation = value_account(book, state, static_cast<std::int64_t>(a));
-    if (!is_margin_called(valuation.margin_equity_usd, valuation.maintenance_margin_usd, valuation.initial_margin_usd)) {
+    if (!is_margin_called(valuation.margin_equity_usd, valuation.maintenance_margin_usd, valuation.initial_margin_usd,
+                          initial_margin_before_raise_usd(book, state, scenario_markets, a))) {
       continue;
     }
     record.margin_calls += 1;
@@ -83,8 +96,8 @@ void respond_to_margin_calls(const Book& book, const ModelConfig& config, const 
       const auto position = static_cast<std::size_t>(p);
       const std::int64_t quantity = state.quantity[position];
       if (quantity == 0) continue;
-      const std::int64_t lots = lots_to_close(quantity, fraction);
-      orders.push_back({a, position, quantity > 0 ? -lots : lots});
+      const std::int64_t lots = lots_to_sell_down(quantity, fraction);
+      if (lots > 0) orders.push_back({a, position, quantity > 0 ? -lots : lots});
     }
   }
   if (orders.empty()) return;

@@ -12,9 +12,9 @@ __device__ std::int64_t first_index() {
 __device__ std::int64_t grid_stride() { return static_cast<std::int64_t>(blockDim.x) * gridDim.x; }
 
 __global__ void scan_accounts(BookView book, TileView tile, std::int32_t step_stamp, std::int32_t round, ScanMode mode,
-                              bool full_liquidation, double fee_rate) {
+                              cpu::LiquidationRule rule) {
   for (std::int64_t a = first_index(); a < book.accounts; a += grid_stride()) {
-    scan_account(book, tile, a, step_stamp, round, mode, full_liquidation, fee_rate);
+    scan_account(book, tile, a, step_stamp, round, mode, rule);
   }
 }
 
@@ -94,9 +94,8 @@ int scan_blocks_per_multiprocessor(int threads) {
 }
 
 void launch_scan_accounts(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t step_stamp,
-                          std::int32_t round, ScanMode mode, bool full_liquidation, double fee_rate) {
-  scan_accounts<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, step_stamp, round, mode, full_liquidation,
-                                                                  fee_rate);
+                          std::int32_t round, ScanMode mode, const cpu::LiquidationRule& rule) {
+  scan_accounts<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, step_stamp, round, mode, rule);
   check_launch("launching the account scan");
 }
 

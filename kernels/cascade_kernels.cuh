@@ -99,7 +99,7 @@ int scan_blocks_per_multiprocessor(int threads);
 // first liquidation, stamped, listed on its first liquidation of the step, and its orders added to
 // the per-market flow. `step_stamp` = step (rounds cap + 1); `round` >= 1.
 void launch_scan_accounts(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t step_stamp,
-                          std::int32_t round, ScanMode mode, bool full_liquidation, double fee_rate);
+                          std::int32_t round, ScanMode mode, const cpu::LiquidationRule& rule);
 
 // Margin calls and the traders' answer at the opening of step t (docs/model.md section 7a), for
 // every active scenario: promised deposits arrive, called accounts promise deposits or are given

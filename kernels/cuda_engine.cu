@@ -277,7 +277,7 @@ void Lane::run_round_scan(const TileView& tile, std::int32_t step_stamp, std::in
   send_round_inputs(tile.scenarios);
   zero(counters_.data(), words, stream_.get());
   launch_scan_accounts(shape(), context_.device_book->view, tile, step_stamp, round, mode,
-                       config.liquidation.mode == LiquidationMode::full, config.liquidation.fee_rate);
+                       cpu::liquidation_rule(config.liquidation));
   to_host(host_counters_.data(), counters_.data(), words, stream_.get());
   stream_.synchronize("running a cascade round's scan");
 }

@@ -74,11 +74,11 @@ EvaluationPassTiming time_evaluation_pass(const ModelConfig& config, const Portf
   cudaEvent_t stop = nullptr;
   MARGIN_STRESS_CUDA_CHECK(cudaEventCreate(&start), "creating a timing event");
   MARGIN_STRESS_CUDA_CHECK(cudaEventCreate(&stop), "creating a timing event");
-  const bool full = config.liquidation.mode == LiquidationMode::full;
-  launch_scan_accounts(shape, device_book.view, tile, 0, 1, ScanMode::count, full, config.liquidation.fee_rate);  // warm-up
+  const cpu::LiquidationRule rule = cpu::liquidation_rule(config.liquidation);
+  launch_scan_accounts(shape, device_book.view, tile, 0, 1, ScanMode::count, rule);  // warm-up
   MARGIN_STRESS_CUDA_CHECK(cudaEventRecord(start), "timing the pass");
   for (int r = 0; r < repetitions; ++r) {
-    launch_scan_accounts(shape, device_book.view, tile, 0, 1, ScanMode::count, full, config.liquidation.fee_rate);
+    launch_scan_accounts(shape, device_book.view, tile, 0, 1, ScanMode::count, rule);
   }
   MARGIN_STRESS_CUDA_CHECK(cudaEventRecord(stop), "timing the pass");
   MARGIN_STRESS_CUDA_CHECK(cudaEventSynchronize(stop), "running the timed passes");

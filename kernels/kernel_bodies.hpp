@@ -80,19 +80,35 @@ MARGIN_STRESS_HOST_DEVICE inline std::int64_t* touch_account(const BookView& boo
   return quantity;
 }
 
-// Orders closing `fraction` of every open position of account a (at least one lot each; or, for a
-// called trader selling down, keeping one lot), written to its order rows and added to the
-// scenario's flow; the number of positions ordered.
+// How many lots of each position an account's orders close: a liquidation's (docs/model.md
+// section 7, `rule` set) or a called trader's selling down (section 7a, `rule` null).
+struct ClosingOrders {
+  double fraction = 1.0;
+  const cpu::LiquidationRule* rule = nullptr;
+  bool liquidated_earlier_in_step = false;
+};
+
+// Orders closing `closing.fraction` of every open position of account a as the rule says, written
+// to its order rows and added to the scenario's flow; the number of positions ordered.
 MARGIN_STRESS_HOST_DEVICE inline std::int64_t place_closing_orders(const BookView& book, const TileView& tile,
                                                                    std::int64_t s, const AccountView& account,
-                                                                   const std::int64_t* quantity, double fraction,
-                                                                   bool selling_down) {
+                                                                   const std::int64_t* quantity,
+                                                                   const ClosingOrders& closing) {
+  const DeviceMarket* markets = tile.markets + s * book.markets;
   std::int64_t* order_lots = tile.order_lots + s * book.positions + (account.market - book.position_market);
   std::int64_t ordered = 0;
   for (std::int64_t p = 0; p < account.positions; ++p) {
     const std::int64_t held = quantity[p];
     std::int64_t order = 0;
-    const std::int64_t lots = held == 0 ? 0 : selling_down ? lots_to_sell_down(held, fraction) : cpu::lots_to_close(held, fraction);
+    std::int64_t lots = 0;
+    if (held != 0) {
+      lots = closing.rule == nullptr
+                 ? lots_to_sell_down(held, closing.fraction)
+                 : cpu::liquidation_lots(*closing.rule, held, closing.fraction,
+                                         static_cast<double>(absolute_lots(held)) *
+                                             markets[account.market[p]].value_per_lot_usd,
+                                         closing.liquidated_earlier_in_step);
+    }
     if (lots != 0) {
       order = held > 0 ? -lots : lots;
       const std::int64_t sm = s * book.markets + account.market[p];
@@ -156,9 +172,9 @@ MARGIN_STRESS_HOST_DEVICE inline void respond_account(const BookView& book, cons
           }
         } else {
           const std::int64_t* quantity = touch_account(book, tile, s, a, account);
-          const std::int64_t ordered =
-              place_closing_orders(book, tile, s, account, quantity,
-                                   deleveraging_fraction(sums.margin_equity_usd, sums.initial_margin_usd), true);
+          ClosingOrders selling_down;
+          selling_down.fraction = deleveraging_fraction(sums.margin_equity_usd, sums.initial_margin_usd);
+          const std::int64_t ordered = place_closing_orders(book, tile, s, account, quantity, selling_down);
           if (ordered > 0) tile.liquidation_stamp[sa] = response.step_stamp;  // round 0: the traders' own selling
         }
       }
@@ -171,7 +187,7 @@ MARGIN_STRESS_HOST_DEVICE inline void respond_account(const BookView& book, cons
 // orders (docs/model.md section 7). The account's book data is read once for all scenarios.
 MARGIN_STRESS_HOST_DEVICE inline void scan_account(const BookView& book, const TileView& tile, std::int64_t a,
                                                    std::int32_t step_stamp, std::int32_t round, ScanMode mode,
-                                                   bool full_liquidation, double fee_rate) {
+                                                   const cpu::LiquidationRule& rule) {
   const AccountView book_account = account_in_book(book, a);
   for (std::int64_t s = 0; s < tile.scenarios; ++s) {
     if (!tile.active[s]) continue;
@@ -182,20 +198,23 @@ MARGIN_STRESS_HOST_DEVICE inline void scan_account(const BookView& book, const T
     if (mode == ScanMode::count) continue;
 
     const AccountSums sums = account_sums(account, view);
-    const double fraction = cpu::liquidation_fraction(full_liquidation, sums.margin_equity_usd, sums.initial_margin_usd,
-                                                      sums.notional_usd, fee_rate);
+    ClosingOrders liquidation;
+    liquidation.rule = &rule;
+    liquidation.fraction = cpu::liquidation_fraction(rule.mode == LiquidationMode::full, sums.margin_equity_usd,
+                                                     sums.initial_margin_usd, sums.notional_usd, rule.fee_rate);
     const std::int64_t sa = s * book.accounts + a;
     const std::int64_t first = book_account.quantity - book.initial_quantity;
     const std::int64_t* quantity = touch_account(book, tile, s, a, account);
     double* step_notional_usd = tile.step_notional_usd + s * book.positions + first;
     // The first liquidation of the account this step (round 0, the trader's own selling, is not one).
-    if (tile.liquidation_stamp[sa] <= step_stamp) {
+    liquidation.liquidated_earlier_in_step = tile.liquidation_stamp[sa] > step_stamp;
+    if (!liquidation.liquidated_earlier_in_step) {
       const int slot = take_slot(&tile.step_liquidated_count[s]);
       tile.step_liquidated[s * book.accounts + slot] = static_cast<std::int32_t>(a);
       for (std::int64_t p = 0; p < account.positions; ++p) step_notional_usd[p] = 0.0;
     }
     tile.liquidation_stamp[sa] = step_stamp + round;
-    place_closing_orders(book, tile, s, account, quantity, fraction, false);
+    place_closing_orders(book, tile, s, account, quantity, liquidation);
     for (std::int64_t p = 0; p < account.positions; ++p) {
       if (quantity[p] != 0) add_to_total(&tile.counters.liquidations[s * book.markets + account.market[p]], 1);
     }

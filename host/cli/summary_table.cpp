@@ -52,7 +52,9 @@ void print_summary_table(std::FILE* out, const ModelConfig& config, const Portfo
                config.regime_count(), static_cast<unsigned long long>(config.run.seed), config.source_name.c_str());
   std::fprintf(out, "  sources     %s\n", provenance.scenario_source.c_str());
   std::fprintf(out, "  policy      %s margin, %s liquidation, insurance fund %s USD, ADL %s\n", policy.c_str(),
-               config.liquidation.mode == LiquidationMode::full ? "full" : "partial",
+               config.liquidation.mode == LiquidationMode::full      ? "full"
+               : config.liquidation.mode == LiquidationMode::partial ? "partial"
+                                                                     : "fixed-fraction",
                usd(config.insurance_fund.initial_balance_usd).c_str(), config.insurance_fund.auto_deleveraging ? "on" : "off");
   std::fprintf(out, "  backend     %s\n", provenance.backend.c_str());
   std::fprintf(out, "  wall time   %.1f s (book %.1f s, scenarios %.1f s, engine %.1f s, write %.1f s)\n\n",

@@ -15,9 +15,9 @@ namespace cuda {
 int scan_blocks_per_multiprocessor(int) { return 1; }
 
 void launch_scan_accounts(const LaunchShape&, const BookView& book, const TileView& tile, std::int32_t step_stamp,
-                          std::int32_t round, ScanMode mode, bool full_liquidation, double fee_rate) {
+                          std::int32_t round, ScanMode mode, const cpu::LiquidationRule& rule) {
   for (std::int64_t a = 0; a < book.accounts; ++a) {
-    scan_account(book, tile, a, step_stamp, round, mode, full_liquidation, fee_rate);
+    scan_account(book, tile, a, step_stamp, round, mode, rule);
   }
 }
 

@@ -234,7 +234,8 @@ TEST_F(CudaEngine, ScenarioAloneEqualsScenarioInTheBatch) {
 // engines, but brackets and open-interest margins reach the kernels.
 TEST_F(CudaEngine, EveryPresetPolicy) {
   for (const char* preset : {"static", "volatility-ewma", "volatility-garch", "regime-aware", "emir-buffer",
-                             "emir-stressed-weight", "announced-raises", "binance-like-tiers", "dydx-like-oimf"}) {
+                             "emir-stressed-weight", "announced-raises", "binance-like-tiers", "dydx-like-oimf",
+                             "hyperliquid-like"}) {
     SCOPED_TRACE(preset);
     ModelConfig config = load_config_file(source_path(std::string("scenarios/presets/policies/") + preset + ".toml"));
     config.portfolio.accounts = 1500;
@@ -282,6 +283,20 @@ TEST_F(CudaEngine, DemandingVerifyCase) {
   const Batch batch = batch_of(config);
   const BatchResults gpu = expect_same_as_cpu(batch.config, batch.portfolio, batch.paths, 4);
   for (const ScenarioMetrics& metrics : gpu.scenarios) EXPECT_GT(metrics.ledger.adl_haircut, 0);
+}
+
+// Hyperliquid's fixed-fraction liquidation with its cooldown, on a violent book: slices of large
+// positions, then whole positions in later rounds of the same step.
+TEST_F(CudaEngine, FixedFractionLiquidationOnAViolentBook) {
+  ModelConfig config = small_default(5000, 12, 96);
+  for (MarketSpec& market : config.markets) market.depth_usd *= 0.01;
+  config.liquidation.mode = LiquidationMode::fixed_fraction;
+  config.liquidation.fixed_fraction = 0.2;
+  config.liquidation.fixed_fraction_threshold_usd = 20000.0;
+  config.insurance_fund.initial_balance_usd = 0.0;
+  const Batch batch = batch_of(config);
+  const BatchResults gpu = expect_same_as_cpu(batch.config, batch.portfolio, batch.paths);
+  EXPECT_GT(total_liquidations(gpu), 0);
 }
 
 // Margin calls and the traders' answer (docs/model.md section 7a): every kind of answer, a late

@@ -124,3 +124,42 @@ TEST(Liquidation, CollateralDepegCountsCollateralAtItsValue) {
 
 }  // namespace
 }  // namespace margin_stress::testing
+
+namespace margin_stress {
+namespace {
+
+// liquidation.mode = "fixed_fraction" (Hyperliquid's partial liquidation, docs/model.md section
+// 7): one market without impact, threshold 50,000 USD, fraction 0.2, fee 0.5 %, mark 95 at step 1.
+//   A: long 1000 at 100, collateral 8000: cash -92,000, equity 3000 < MM 4750. Its position
+//      (95,000) is above the threshold: round 1 sells ceil(0.2 x 1000) = 200 at 95 (+19,000) and
+//      pays a fee of 95: cash -73,095, equity 2905 < MM 3800 (800 lots); round 2, within the
+//      step's cooldown, sells the whole 800 (+76,000) and pays 380: cash 2525.
+//   B: long 10 at 100, collateral 60: equity 10 < MM 47.5, notional 950 below the threshold:
+//      closed whole in round 1 (+950), fee 4.75: cash 5.25.
+TEST(FixedFractionLiquidation, LargePositionsGoInSlicesThenWholeInTheCooldown) {
+  ModelConfig config = testing::hand_config(1, 1e300);
+  config.liquidation.mode = LiquidationMode::fixed_fraction;
+  config.liquidation.fixed_fraction = 0.2;
+  config.liquidation.fixed_fraction_threshold_usd = 50000.0;
+  const Portfolio book = testing::hand_portfolio(
+      config, {testing::HandAccount{8000.0, {{0, 1000, 100.0}}}, testing::HandAccount{60.0, {{0, 10, 100.0}}}});
+  const testing::ScenarioRun run = testing::run_cpu_scenario(config, book, testing::hand_paths({{{100.0}, {95.0}}}));
+  EXPECT_EQ(run.series.cascade_rounds[0], 2);
+  EXPECT_EQ(run.metrics.liquidation_count[0], 3);
+  EXPECT_EQ(run.state.quantity, (std::vector<std::int64_t>{0, 0}));
+  EXPECT_EQ(run.state.cash[0], 2525000000);
+  EXPECT_EQ(run.state.cash[1], 5250000);
+  EXPECT_DOUBLE_EQ(run.series.liquidated_notional_usd[0], 210 * 95.0 + 800 * 95.0);
+  EXPECT_EQ(run.metrics.ledger.liquidation_fees, 95000000 + 380000000 + 4750000);
+  EXPECT_EQ(run.metrics.ledger.conservation_residual, 0);
+
+  // The same with partial liquidation: A's fraction (IM - E') / (IM - fee N) = (9500 - 3000) /
+  // (9500 - 475) = 0.72 closes ceil(720.2) = 721 lots in round 1, restoring its margin.
+  config.liquidation.mode = LiquidationMode::partial;
+  const testing::ScenarioRun partial = testing::run_cpu_scenario(config, book, testing::hand_paths({{{100.0}, {95.0}}}));
+  EXPECT_EQ(partial.series.cascade_rounds[0], 1);
+  EXPECT_EQ(partial.state.quantity[0], 1000 - 721);
+}
+
+}  // namespace
+}  // namespace margin_stress

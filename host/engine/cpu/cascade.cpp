@@ -27,6 +27,7 @@ struct AccountOrders {
 template <MarginTiers tiers>
 bool collect_orders(const Book& book, const ModelConfig& config, const ScenarioState& state,
                     std::vector<AccountOrders>& accounts, std::vector<Order>& orders) {
+  const LiquidationRule rule = liquidation_rule(config.liquidation);
   accounts.clear();
   orders.clear();
   for (std::int64_t a = 0; a < book.accounts; ++a) {
@@ -35,10 +36,14 @@ bool collect_orders(const Book& book, const ModelConfig& config, const ScenarioS
     const double fraction = liquidation_fraction(config.liquidation.mode, valuation, config.liquidation.fee_rate);
     const std::size_t first = orders.size();
     const auto account = static_cast<std::size_t>(a);
+    const bool liquidated_earlier_in_step = state.last_liquidated_step[account] == state.step;
     for (std::int64_t p = book.position_offset[account]; p < book.position_offset[account + 1]; ++p) {
       const std::int64_t quantity = state.quantity[static_cast<std::size_t>(p)];
       if (quantity == 0) continue;
-      const std::int64_t lots = lots_to_close(quantity, fraction);
+      const MarketState& market = state.markets[static_cast<std::size_t>(book.position_market[static_cast<std::size_t>(p)])];
+      const std::int64_t lots =
+          liquidation_lots(rule, quantity, fraction, static_cast<double>(std::llabs(quantity)) * market.value_per_lot_usd,
+                           liquidated_earlier_in_step);
       orders.push_back({p, quantity > 0 ? -lots : lots});
     }
     accounts.push_back({a, first, orders.size()});
@@ -70,6 +75,9 @@ void run_cascade(const Book& book, const ModelConfig& config, const ScenarioMark
                                  : collect_orders<MarginTiers::absent>(book, config, state, accounts, orders);
     if (!liquidating) return;
     record.rounds = round;
+    for (const AccountOrders& account_orders : accounts) {
+      state.last_liquidated_step[static_cast<std::size_t>(account_orders.account)] = state.step;
+    }
 
     std::fill(flow_lots.begin(), flow_lots.end(), 0);
     std::fill(traded_lots.begin(), traded_lots.end(), 0);

@@ -29,6 +29,18 @@ MARGIN_STRESS_HOST_DEVICE inline double liquidation_fraction(bool full_liquidati
   return fraction < 0.0 ? 0.0 : fraction > 1.0 ? 1.0 : fraction;
 }
 
+// The liquidation settings the engines' scans take (config [liquidation]).
+struct LiquidationRule {
+  LiquidationMode mode = LiquidationMode::full;
+  double fee_rate = 0.0;
+  double fixed_fraction = 0.2;
+  double fixed_fraction_threshold_usd = 0.0;
+};
+
+inline LiquidationRule liquidation_rule(const LiquidationParams& params) {
+  return {params.mode, params.fee_rate, params.fixed_fraction, params.fixed_fraction_threshold_usd};
+}
+
 // Whole lots to close from a position of |q| >= 1 lots: |q| when f >= 1, else
 // min(|q|, max(1, ceil(f |q|))): at least one lot, so that every round of a cascade makes progress.
 MARGIN_STRESS_HOST_DEVICE inline std::int64_t lots_to_close(std::int64_t quantity_lots, double fraction) {
@@ -36,6 +48,20 @@ MARGIN_STRESS_HOST_DEVICE inline std::int64_t lots_to_close(std::int64_t quantit
   if (fraction >= 1.0) return held;
   const auto lots = static_cast<std::int64_t>(::ceil(fraction * static_cast<double>(held)));
   return lots < 1 ? 1 : lots > held ? held : lots;
+}
+
+// Lots a liquidation closes from one position of a liquidatable account (docs/model.md section 7):
+// full and partial, lots_to_close(q, f) with the account's fraction f; fixed_fraction, the whole
+// position if its notional (at the round's marks) is at most the threshold or the account was
+// already liquidated earlier in the step (Hyperliquid's cooldown), else lots_to_close(q, fixed_fraction).
+MARGIN_STRESS_HOST_DEVICE inline std::int64_t liquidation_lots(const LiquidationRule& rule, std::int64_t quantity_lots,
+                                                               double account_fraction, double position_notional_usd,
+                                                               bool liquidated_earlier_in_step) {
+  if (rule.mode != LiquidationMode::fixed_fraction) return lots_to_close(quantity_lots, account_fraction);
+  if (liquidated_earlier_in_step || position_notional_usd <= rule.fixed_fraction_threshold_usd) {
+    return quantity_lots < 0 ? -quantity_lots : quantity_lots;
+  }
+  return lots_to_close(quantity_lots, rule.fixed_fraction);
 }
 
 }  // namespace margin_stress::cpu

@@ -58,6 +58,7 @@ void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths&
 
   for (std::int64_t t = 1; t <= paths.steps; ++t) {
     step = t;
+    state.step = t;
 
     // 1. New fundamental prices and oracle, decayed temporary impact, this step's margin scale.
     scenario_markets.open_step(paths, scenario, t, long_lots, state.markets, metrics);

@@ -54,6 +54,10 @@ struct ScenarioState {
   bool has_margin_tiers = false;     // some market has notional brackets
   // Deposits promised in answer to margin calls (docs/model.md section 7a), per account: the step
   // they arrive at (0: none pending) and the amount.
+  // The step each account was last liquidated in (0: never), for liquidation.mode = fixed_fraction,
+  // whose cooldown closes whole positions of an account liquidated earlier in the same step.
+  std::vector<std::int64_t> last_liquidated_step;
+  std::int64_t step = 0;  // the step being run
   std::vector<std::int64_t> deposit_due_step;
   std::vector<micro_usd> deposit_amount;
 
@@ -64,6 +68,8 @@ struct ScenarioState {
     lp_cash = 0;
     insurance_fund = initial_insurance_fund;
     collateral_value = 1.0;
+    last_liquidated_step.assign(static_cast<std::size_t>(book.accounts), 0);
+    step = 0;
     deposit_due_step.assign(static_cast<std::size_t>(book.accounts), 0);
     deposit_amount.assign(static_cast<std::size_t>(book.accounts), 0);
     has_margin_tiers = false;

@@ -22,9 +22,10 @@ __global__ void respond_to_margin_calls(BookView book, TileView tile, TraderResp
   for (std::int64_t a = first_index(); a < book.accounts; a += grid_stride()) respond_account(book, tile, a, response);
 }
 
-__global__ void fill_orders(BookView book, TileView tile, std::int32_t stamp, double fee_rate, bool liquidation) {
+__global__ void fill_orders(BookView book, TileView tile, std::int32_t stamp, double fee_rate, bool fee_depends_on_health,
+                            bool liquidation) {
   for (std::int64_t a = first_index(); a < book.accounts; a += grid_stride()) {
-    fill_account(book, tile, a, stamp, fee_rate, liquidation);
+    fill_account(book, tile, a, stamp, fee_rate, fee_depends_on_health, liquidation);
   }
 }
 
@@ -106,8 +107,9 @@ void launch_respond_to_margin_calls(const LaunchShape& shape, const BookView& bo
 }
 
 void launch_fill_orders(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t stamp,
-                        double fee_rate, bool liquidation) {
-  fill_orders<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, stamp, fee_rate, liquidation);
+                        double fee_rate, bool fee_depends_on_health, bool liquidation) {
+  fill_orders<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, stamp, fee_rate, fee_depends_on_health,
+                                                                liquidation);
   check_launch("launching the fills");
 }
 

@@ -119,7 +119,7 @@ void launch_respond_to_margin_calls(const LaunchShape& shape, const BookView& bo
 // liquidation round's fills count toward the step's liquidated notional per position (settlement);
 // round 0's, the called traders' own selling, do not.
 void launch_fill_orders(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t stamp,
-                        double fee_rate, bool liquidation);
+                        double fee_rate, bool fee_depends_on_health, bool liquidation);
 
 // For scenarios [first, first + scenarios), each one's accounts liquidated this step (entries
 // [offsets[s - first], + count[s]) of the outputs): the account, and its deficit (-cash) if it is

@@ -390,7 +390,8 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
       if (!any) break;
       send_round_inputs(count);
       zero(counters_.data(), RoundCounters::words(count, book.markets), stream_.get());
-      launch_fill_orders(shape(), book_view, tile, step_stamp + round, config.liquidation.fee_rate, true);
+      launch_fill_orders(shape(), book_view, tile, step_stamp + round, config.liquidation.fee_rate,
+                         config.liquidation.fee_depends_on_health, true);
       to_host(host_counters_.data(), counters_.data(), RoundCounters::words(count, book.markets), stream_.get());
       stream_.synchronize("filling a cascade round's orders");
       for (std::int64_t s = 0; s < count; ++s) {
@@ -555,7 +556,7 @@ void Lane::respond_to_margin_calls(const TileView& tile, std::int64_t first, std
   if (selling) {
     send_round_inputs(count);
     zero(counters_.data(), words, stream_.get());
-    launch_fill_orders(shape(), context_.device_book->view, tile, step_stamp, 0.0, false);
+    launch_fill_orders(shape(), context_.device_book->view, tile, step_stamp, 0.0, false, false);
     to_host(host_counters_.data(), counters_.data(), words, stream_.get());
     stream_.synchronize("filling the traders' own selling");
     for (std::int64_t s = 0; s < count; ++s) {

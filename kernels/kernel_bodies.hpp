@@ -223,7 +223,8 @@ MARGIN_STRESS_HOST_DEVICE inline void scan_account(const BookView& book, const T
 
 // Account a's fills in every active scenario where it was liquidated in the round `stamp`.
 MARGIN_STRESS_HOST_DEVICE inline void fill_account(const BookView& book, const TileView& tile, std::int64_t a,
-                                                   std::int32_t stamp, double fee_rate, bool liquidation) {
+                                                   std::int32_t stamp, double fee_rate, bool fee_depends_on_health,
+                                                   bool liquidation) {
   const std::int64_t first = book.position_offset[a];
   const std::int64_t positions = book.position_offset[a + 1] - first;
   for (std::int64_t s = 0; s < tile.scenarios; ++s) {
@@ -232,9 +233,14 @@ MARGIN_STRESS_HOST_DEVICE inline void fill_account(const BookView& book, const T
     if (tile.liquidation_stamp[sa] != stamp) continue;
     const std::int64_t offset = s * book.positions + first;
     micro_usd cash = tile.cash[sa];
+    double account_fee_rate = fee_rate;
+    if (fee_depends_on_health) {
+      const AccountSums before = account_sums(account_in(book, tile, s, a), markets_of(book, tile, s));
+      account_fee_rate = cpu::liquidation_fee_rate(fee_rate, true, before.margin_equity_usd, before.notional_usd);
+    }
     const AccountFills fills = fill_account_orders(cash, tile.quantity + offset, tile.order_lots + offset,
                                                    book.position_market + first, positions,
-                                                   tile.markets + s * book.markets, fee_rate,
+                                                   tile.markets + s * book.markets, account_fee_rate,
                                                    liquidation ? tile.step_notional_usd + offset : nullptr);
     tile.cash[sa] = cash;
     add_to_total(&tile.counters.paid_to_liquidity_providers[s], fills.paid_to_liquidity_providers);

@@ -61,6 +61,9 @@ struct LiquidationParams {
   int max_cascade_rounds = 64;   // a step that reaches this cap is reported, not hidden
   double fixed_fraction = 0.2;             // fixed_fraction: share of a large position closed at once
   double fixed_fraction_threshold_usd = 100000.0;  // fixed_fraction: positions above this notional
+  // The fee rate falls with the account's health: min(fee_rate, max(0, E' / N)) (docs/model.md
+  // section 7), so that the fee itself does not push a weak account into bankruptcy.
+  bool fee_depends_on_health = false;
 };
 
 // Insurance fund and auto-deleveraging (docs/model.md, "Insurance fund, ADL and bad debt").

@@ -27,8 +27,10 @@ void launch_respond_to_margin_calls(const LaunchShape&, const BookView& book, co
 }
 
 void launch_fill_orders(const LaunchShape&, const BookView& book, const TileView& tile, std::int32_t stamp,
-                        double fee_rate, bool liquidation) {
-  for (std::int64_t a = 0; a < book.accounts; ++a) fill_account(book, tile, a, stamp, fee_rate, liquidation);
+                        double fee_rate, bool fee_depends_on_health, bool liquidation) {
+  for (std::int64_t a = 0; a < book.accounts; ++a) {
+    fill_account(book, tile, a, stamp, fee_rate, fee_depends_on_health, liquidation);
+  }
 }
 
 void launch_find_bankrupt(const LaunchShape&, const BookView& book, const TileView& tile, std::int64_t first,

@@ -286,7 +286,8 @@ TEST_F(CudaEngine, DemandingVerifyCase) {
 }
 
 // Hyperliquid's fixed-fraction liquidation with its cooldown, on a violent book: slices of large
-// positions, then whole positions in later rounds of the same step.
+// positions, then whole positions in later rounds of the same step; with a flat and a
+// health-dependent fee.
 TEST_F(CudaEngine, FixedFractionLiquidationOnAViolentBook) {
   ModelConfig config = small_default(5000, 12, 96);
   for (MarketSpec& market : config.markets) market.depth_usd *= 0.01;
@@ -294,9 +295,14 @@ TEST_F(CudaEngine, FixedFractionLiquidationOnAViolentBook) {
   config.liquidation.fixed_fraction = 0.2;
   config.liquidation.fixed_fraction_threshold_usd = 20000.0;
   config.insurance_fund.initial_balance_usd = 0.0;
-  const Batch batch = batch_of(config);
-  const BatchResults gpu = expect_same_as_cpu(batch.config, batch.portfolio, batch.paths);
-  EXPECT_GT(total_liquidations(gpu), 0);
+  for (const bool health_fee : {false, true}) {
+    SCOPED_TRACE(health_fee);
+    config.liquidation.fee_depends_on_health = health_fee;
+    config.liquidation.fee_rate = 0.02;
+    const Batch batch = batch_of(config);
+    const BatchResults gpu = expect_same_as_cpu(batch.config, batch.portfolio, batch.paths);
+    EXPECT_GT(total_liquidations(gpu), 0);
+  }
 }
 
 // Margin calls and the traders' answer (docs/model.md section 7a): every kind of answer, a late

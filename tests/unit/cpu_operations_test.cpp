@@ -88,5 +88,15 @@ TEST(Liquidation, PartialBecomesFullWhenBankruptOrFeeDominates) {
   EXPECT_EQ(liquidation_fraction(LiquidationMode::partial, fee_heavy, 0.01), 1.0);
 }
 
+TEST(Liquidation, HealthDependentFeeRate) {
+  // Margin ratio E'/N: 300 / 10,000 = 3 % is above a 1 % fee (unchanged), 30 / 10,000 = 0.3 % is
+  // below it (the fee rate falls to the ratio), a negative equity pays nothing.
+  EXPECT_EQ(liquidation_fee_rate(0.01, true, 300.0, 10000.0), 0.01);
+  EXPECT_DOUBLE_EQ(liquidation_fee_rate(0.01, true, 30.0, 10000.0), 0.003);
+  EXPECT_EQ(liquidation_fee_rate(0.01, true, -5.0, 10000.0), 0.0);
+  EXPECT_EQ(liquidation_fee_rate(0.01, false, 30.0, 10000.0), 0.01);
+  EXPECT_EQ(liquidation_fee_rate(0.01, true, 30.0, 0.0), 0.01);
+}
+
 }  // namespace
 }  // namespace margin_stress::cpu

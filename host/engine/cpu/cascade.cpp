@@ -95,6 +95,11 @@ void run_cascade(const Book& book, const ModelConfig& config, const ScenarioMark
 
     // Every order fills at its market's moved price against the outside liquidity providers.
     for (const AccountOrders& account_orders : accounts) {
+      double fee_rate = config.liquidation.fee_rate;
+      if (config.liquidation.fee_depends_on_health) {
+        const AccountValuation before = value_account(book, state, account_orders.account);
+        fee_rate = liquidation_fee_rate(fee_rate, true, before.margin_equity_usd, before.notional_usd);
+      }
       double liquidated_notional_usd = 0.0;
       for (std::size_t o = account_orders.first_order; o < account_orders.end_order; ++o) {
         const Order& order = orders[o];
@@ -111,7 +116,7 @@ void run_cascade(const Book& book, const ModelConfig& config, const ScenarioMark
       }
       // The fee never takes the account below zero: a bankrupt account pays what it has left.
       const AccountValuation after = value_account(book, state, account_orders.account);
-      const micro_usd fee_due = to_micro_usd_checked(config.liquidation.fee_rate * liquidated_notional_usd, "a liquidation fee");
+      const micro_usd fee_due = to_micro_usd_checked(fee_rate * liquidated_notional_usd, "a liquidation fee");
       const micro_usd fee =
           std::min(fee_due, std::max<micro_usd>(to_micro_usd_checked(after.equity_usd, "an account's equity"), 0));
       transfer(state.cash[static_cast<std::size_t>(account_orders.account)], state.insurance_fund, fee, "a liquidation fee");

@@ -50,6 +50,16 @@ MARGIN_STRESS_HOST_DEVICE inline std::int64_t lots_to_close(std::int64_t quantit
   return lots < 1 ? 1 : lots > held ? held : lots;
 }
 
+// The fee rate a liquidated account pays (docs/model.md section 7): fee_rate, or, when it depends
+// on health, min(fee_rate, max(0, E' / N)) with the account's margin equity and notional at the
+// round's moved marks before its fills.
+MARGIN_STRESS_HOST_DEVICE inline double liquidation_fee_rate(double fee_rate, bool depends_on_health,
+                                                             double margin_equity_usd, double notional_usd) {
+  if (!depends_on_health || !(notional_usd > 0.0)) return fee_rate;
+  const double health = margin_equity_usd / notional_usd;
+  return health < fee_rate ? (health > 0.0 ? health : 0.0) : fee_rate;
+}
+
 // Lots a liquidation closes from one position of a liquidatable account (docs/model.md section 7):
 // full and partial, lots_to_close(q, f) with the account's fraction f; fixed_fraction, the whole
 // position if its notional (at the round's marks) is at most the threshold or the account was

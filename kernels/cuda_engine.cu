@@ -88,7 +88,7 @@ struct RunContext {
   const ScenarioPaths* paths = nullptr;
   const cpu::Book* book = nullptr;
   const DeviceBook* device_book = nullptr;
-  int device = 0;
+  bool has_margin_tiers = false;  // some market has notional brackets
   int blocks = 1;
   micro_usd initial_cash_total = 0;
   BatchResults* results = nullptr;
@@ -434,8 +434,7 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
     settle(tile, first, t);
 
     // 4. The platform observes the step's returns; 5. the step's record.
-    const bool tiered = std::any_of(book.margin_brackets.begin(), book.margin_brackets.end(),
-                                    [](const auto& brackets) { return !brackets.empty(); });
+    const bool tiered = context_.has_margin_tiers;
     if (tiered) {
       const std::size_t words = static_cast<std::size_t>(count) * (markets + 1);
       zero(totals_.data(), words, stream_.get());
@@ -678,8 +677,7 @@ void Lane::settle_scenario(const TileView& tile, std::int64_t s,
     state.insurance_fund = scenario.insurance_fund;
     state.collateral_value = scenario.model.collateral_value();
     state.markets = scenario.markets;
-    state.has_margin_tiers = std::any_of(book.margin_brackets.begin(), book.margin_brackets.end(),
-                                         [](const auto& brackets) { return !brackets.empty(); });
+    state.has_margin_tiers = context_.has_margin_tiers;
     std::vector<char> is_bankrupt(static_cast<std::size_t>(book.accounts), 0);
     for (const std::int32_t account : accounts) is_bankrupt[static_cast<std::size_t>(account)] = 1;
     outcome.adl_haircut = cpu::auto_deleverage(book, state, cpu::adl_targets(uncovered, pair_notional_usd, markets),
@@ -775,7 +773,8 @@ class CudaEngine final : public Engine {
     context.paths = &paths;
     context.book = &book;
     context.device_book = &device_book;
-    context.device = device_;
+    context.has_margin_tiers = std::any_of(book.margin_brackets.begin(), book.margin_brackets.end(),
+                                           [](const auto& brackets) { return !brackets.empty(); });
     context.blocks = launch_blocks(book.accounts, info_.multiprocessors);
     context.results = &results;
     try {

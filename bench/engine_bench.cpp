@@ -159,6 +159,8 @@ int main(int argc, char** argv) {
   app.add_option("--device", device, "CUDA device ordinal")->check(CLI::NonNegativeNumber);
   app.add_flag("--reference-workload", reference, "also time the overnight reference workload (needs a GPU)");
   CLI11_PARSE(app, argc, argv);
+  // Line-buffered even into a file: a run stopped by a time limit keeps the figures printed so far.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
 
   try {
     const bool has_cuda = cuda_device_count() > 0;

@@ -88,7 +88,7 @@ struct RunContext {
   const ScenarioPaths* paths = nullptr;
   const cpu::Book* book = nullptr;
   const DeviceBook* device_book = nullptr;
-  bool has_margin_tiers = false;  // some market has notional brackets
+  bool has_margin_tiers = false;  // some market's requirement is per position (brackets or size premium)
   int blocks = 1;
   micro_usd initial_cash_total = 0;
   BatchResults* results = nullptr;
@@ -773,8 +773,7 @@ class CudaEngine final : public Engine {
     context.paths = &paths;
     context.book = &book;
     context.device_book = &device_book;
-    context.has_margin_tiers = std::any_of(book.margin_brackets.begin(), book.margin_brackets.end(),
-                                           [](const auto& brackets) { return !brackets.empty(); });
+    context.has_margin_tiers = book.per_position_margins;
     context.blocks = launch_blocks(book.accounts, info_.multiprocessors);
     context.results = &results;
     try {

@@ -31,6 +31,12 @@ struct DeviceMarket {
   std::int32_t bracket_offset = 0;       // its first bracket in the run's bracket table
   std::int32_t bracket_count = 0;
   double previous_margin_scale = 1.0;    // s the step before: a margin call follows a raise
+  // A requirement per position (brackets, or Drift's size premium with its factor and the market's
+  // fractions, the imf in force), as cpu::MarketState::per_position.
+  std::int32_t per_position = 0;
+  double size_premium_factor = 0.0;
+  double initial_margin_fraction = 0.0;
+  double maintenance_margin_fraction = 0.0;
 };
 
 // A market's row from its state on the host (cpu::MarketState::reprice computed it), pointing at
@@ -48,6 +54,10 @@ inline DeviceMarket device_market(const MarketSpec& spec, const cpu::MarketState
   row.bracket_offset = bracket_offset;
   row.bracket_count = bracket_count;
   row.previous_margin_scale = previous_margin_scale;
+  row.per_position = market.per_position ? 1 : 0;
+  row.size_premium_factor = market.size_premium_factor;
+  row.initial_margin_fraction = market.initial_margin_fraction;
+  row.maintenance_margin_fraction = market.maintenance_margin_fraction;
   return row;
 }
 
@@ -102,6 +112,29 @@ MARGIN_STRESS_HOST_DEVICE inline const cpu::MarginBracket& market_bracket(const 
                              notional_usd);
 }
 
+// One position's requirements where they are not linear in its lots, as
+// cpu::per_position_maintenance_usd and cpu::per_position_initial_usd.
+MARGIN_STRESS_HOST_DEVICE inline double per_position_maintenance_usd(const DeviceMarket& market,
+                                                                     const ScenarioMarketsView& view, double abs_lots) {
+  const double notional_usd = abs_lots * market.value_per_lot_usd;
+  if (market.tiered) {
+    return cpu::tiered_maintenance_margin_usd(market_bracket(market, view, notional_usd), notional_usd,
+                                              market.margin_scale);
+  }
+  return cpu::size_premium_margin_usd(notional_usd, market.maintenance_margin_fraction, market.size_premium_factor,
+                                      abs_lots * market.lot_size, market.margin_scale);
+}
+
+MARGIN_STRESS_HOST_DEVICE inline double per_position_initial_usd(const DeviceMarket& market,
+                                                                 const ScenarioMarketsView& view, double abs_lots) {
+  const double notional_usd = abs_lots * market.value_per_lot_usd;
+  if (market.tiered) {
+    return cpu::tiered_initial_margin_usd(market_bracket(market, view, notional_usd), notional_usd, market.margin_scale);
+  }
+  return cpu::size_premium_margin_usd(notional_usd, market.initial_margin_fraction, market.size_premium_factor,
+                                      abs_lots * market.lot_size, market.margin_scale);
+}
+
 // The liquidation trigger: open positions and E' < MM.
 MARGIN_STRESS_HOST_DEVICE inline bool below_maintenance(const AccountView& account, const ScenarioMarketsView& view) {
   double equity_usd = to_usd(account.cash);
@@ -114,10 +147,8 @@ MARGIN_STRESS_HOST_DEVICE inline bool below_maintenance(const AccountView& accou
     equity_usd += static_cast<double>(quantity) * market.value_per_lot_usd;
     has_positions = true;
     const double abs_lots = static_cast<double>(absolute_lots(quantity));
-    if (market.tiered) {
-      const double notional_usd = abs_lots * market.value_per_lot_usd;
-      maintenance_margin_usd += cpu::tiered_maintenance_margin_usd(market_bracket(market, view, notional_usd),
-                                                                   notional_usd, market.margin_scale);
+    if (market.per_position) {
+      maintenance_margin_usd += per_position_maintenance_usd(market, view, abs_lots);
     } else {
       maintenance_margin_usd += abs_lots * market.maintenance_per_lot_usd;
     }
@@ -136,14 +167,12 @@ MARGIN_STRESS_HOST_DEVICE inline AccountSums account_sums(const AccountView& acc
     const double lots = static_cast<double>(quantity);
     const double abs_lots = static_cast<double>(absolute_lots(quantity));
     sums.equity_usd += lots * market.value_per_lot_usd;
-    if (!market.tiered) {
+    if (!market.per_position) {
       sums.maintenance_margin_usd += abs_lots * market.maintenance_per_lot_usd;
       sums.initial_margin_usd += abs_lots * market.initial_per_lot_usd;
     } else {
-      const double notional_usd = abs_lots * market.value_per_lot_usd;
-      const cpu::MarginBracket& bracket = market_bracket(market, view, notional_usd);
-      sums.maintenance_margin_usd += cpu::tiered_maintenance_margin_usd(bracket, notional_usd, market.margin_scale);
-      sums.initial_margin_usd += cpu::tiered_initial_margin_usd(bracket, notional_usd, market.margin_scale);
+      sums.maintenance_margin_usd += per_position_maintenance_usd(market, view, abs_lots);
+      sums.initial_margin_usd += per_position_initial_usd(market, view, abs_lots);
     }
     sums.notional_usd += abs_lots * market.value_per_lot_usd;
     sums.has_positions = true;
@@ -162,12 +191,8 @@ MARGIN_STRESS_HOST_DEVICE inline double initial_margin_before_raise_usd(const Ac
     if (quantity == 0) continue;
     const DeviceMarket& market = view.markets[account.market[p]];
     const double abs_lots = static_cast<double>(absolute_lots(quantity));
-    double position_usd = abs_lots * market.initial_per_lot_usd;
-    if (market.tiered) {
-      const double notional_usd = abs_lots * market.value_per_lot_usd;
-      position_usd = cpu::tiered_initial_margin_usd(market_bracket(market, view, notional_usd), notional_usd,
-                                                    market.margin_scale);
-    }
+    const double position_usd =
+        market.per_position ? per_position_initial_usd(market, view, abs_lots) : abs_lots * market.initial_per_lot_usd;
     initial_margin_usd += initial_margin_at_previous_scale(position_usd, market.previous_margin_scale, market.margin_scale);
   }
   return initial_margin_usd;

@@ -297,10 +297,8 @@ MARGIN_STRESS_HOST_DEVICE inline void add_tiered_initial_margin(const BookView& 
   for (std::int64_t p = 0; p < account.positions; ++p) {
     const std::int64_t quantity = account.quantity[p];
     const DeviceMarket& market = view.markets[account.market[p]];
-    if (quantity == 0 || !market.tiered) continue;
-    const double notional_usd = static_cast<double>(absolute_lots(quantity)) * market.value_per_lot_usd;
-    const double requirement_usd =
-        cpu::tiered_initial_margin_usd(market_bracket(market, view, notional_usd), notional_usd, market.margin_scale);
+    if (quantity == 0 || !market.per_position) continue;
+    const double requirement_usd = per_position_initial_usd(market, view, static_cast<double>(absolute_lots(quantity)));
     bool in_range = true;
     const micro_usd requirement = to_micro_usd_in_range(requirement_usd, in_range);
     if (in_range) {

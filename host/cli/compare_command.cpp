@@ -53,7 +53,7 @@ std::string read_policy_text(const std::string& path) {
 // The market keys a policy may set: how much margin a position needs, not what the market is.
 constexpr const char* policy_market_keys =
     "initial_margin_fraction, maintenance_margin_fraction, reference_volatility, margin_tiers, "
-    "open_interest_lower_cap_usd and open_interest_upper_cap_usd";
+    "open_interest_lower_cap_usd, open_interest_upper_cap_usd and size_premium_imf_factor";
 
 // The configuration's fields a policy may change, set to the base's, so that what is left to
 // compare is everything the scenarios, the market and the book are made of.
@@ -68,6 +68,7 @@ ModelConfig without_policy_fields(const ModelConfig& base, ModelConfig config) {
     config.markets[m].margin_tiers = base.markets[m].margin_tiers;
     config.markets[m].open_interest_lower_cap_usd = base.markets[m].open_interest_lower_cap_usd;
     config.markets[m].open_interest_upper_cap_usd = base.markets[m].open_interest_upper_cap_usd;
+    config.markets[m].size_premium_imf_factor = base.markets[m].size_premium_imf_factor;
   }
   return config;
 }

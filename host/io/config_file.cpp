@@ -76,7 +76,8 @@ std::vector<MarketSpec> read_markets(const TomlTableReader& document) {
   for (const TomlTableReader& table :
        document.tables("markets", {"name", "initial_price_usd", "lot_size", "depth_usd", "initial_margin_fraction",
                                    "maintenance_margin_fraction", "reference_volatility", "margin_tiers",
-                                   "open_interest_lower_cap_usd", "open_interest_upper_cap_usd"})) {
+                                   "open_interest_lower_cap_usd", "open_interest_upper_cap_usd",
+                                   "size_premium_imf_factor"})) {
     MarketSpec market;
     market.name = table.string("name");
     market.initial_price_usd = table.number("initial_price_usd");
@@ -98,6 +99,9 @@ std::vector<MarketSpec> read_markets(const TomlTableReader& document) {
     }
     if (table.contains("open_interest_upper_cap_usd")) {
       market.open_interest_upper_cap_usd = table.number("open_interest_upper_cap_usd");
+    }
+    if (table.contains("size_premium_imf_factor")) {
+      market.size_premium_imf_factor = table.number("size_premium_imf_factor");
     }
     markets.push_back(std::move(market));
   }

@@ -210,6 +210,7 @@ std::string config_to_toml(const ModelConfig& config) {
     toml.rows("margin_tiers", tiers);
     toml.number("open_interest_lower_cap_usd", market.open_interest_lower_cap_usd);
     toml.number("open_interest_upper_cap_usd", market.open_interest_upper_cap_usd);
+    toml.number("size_premium_imf_factor", market.size_premium_imf_factor);
   }
 
   toml.header("[impact]");

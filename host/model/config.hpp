@@ -35,6 +35,9 @@ struct MarketSpec {
   // 1 at the upper cap of the market's long open notional; both 0: off.
   double open_interest_lower_cap_usd = 0.0;
   double open_interest_upper_cap_usd = 0.0;
+  // Drift's size premium: a position of B base units needs the fractions max(r, 0.8 r + f sqrt(B))
+  // instead of imf and mmf; f = 0: off.
+  double size_premium_imf_factor = 0.0;
 };
 
 enum class ImpactLaw { linear, square_root };

@@ -133,6 +133,16 @@ void check_margin_tiers(const ConfigChecker& check, const std::string& field, co
   }
 }
 
+// Drift's size premium (docs/model.md, "Equity and margin"): f >= 0, and not with brackets, which
+// set their own size dependence.
+void check_size_premium(const ConfigChecker& check, const std::string& field, const MarketSpec& market) {
+  check.non_negative_finite(field + "size_premium_imf_factor", market.size_premium_imf_factor);
+  if (market.size_premium_imf_factor > 0.0 && !market.margin_tiers.empty()) {
+    check.fail(field + "size_premium_imf_factor: " + text(market.size_premium_imf_factor) +
+               " with margin_tiers: a market takes margin_tiers or a size premium, not both");
+  }
+}
+
 // Open-interest caps (docs/model.md, "Equity and margin"): both 0 (off), or 0 <= lower < upper.
 void check_open_interest_caps(const ConfigChecker& check, const std::string& field, const MarketSpec& market) {
   const double lower = market.open_interest_lower_cap_usd;
@@ -178,6 +188,7 @@ void check_markets(const ConfigChecker& check, const std::vector<MarketSpec>& ma
     check.positive_finite(field + "reference_volatility", market.reference_volatility);
     check_margin_tiers(check, field + "margin_tiers", market.margin_tiers);
     check_open_interest_caps(check, field, market);
+    check_size_premium(check, field, market);
   }
 }
 

@@ -235,7 +235,7 @@ TEST_F(CudaEngine, ScenarioAloneEqualsScenarioInTheBatch) {
 TEST_F(CudaEngine, EveryPresetPolicy) {
   for (const char* preset : {"static", "volatility-ewma", "volatility-garch", "regime-aware", "emir-buffer",
                              "emir-stressed-weight", "announced-raises", "binance-like-tiers", "dydx-like-oimf",
-                             "hyperliquid-like"}) {
+                             "hyperliquid-like", "drift-like"}) {
     SCOPED_TRACE(preset);
     ModelConfig config = load_config_file(source_path(std::string("scenarios/presets/policies/") + preset + ".toml"));
     config.portfolio.accounts = 1500;

@@ -278,3 +278,39 @@ TEST(UnscaledMargins, PartialLiquidationIsBitIdenticalToTheEngineBeforeBrackets)
 
 }  // namespace
 }  // namespace margin_stress::testing
+
+namespace margin_stress {
+namespace {
+
+// Drift's size premium (docs/model.md, "Size- and open-interest-scaled margins"), by hand: lot 1,
+// imf 10 %, mmf 5 %, factor 0.001. A long of 10,000 lots (B = 10,000 base units, sqrt 100) needs
+// imf' = max(0.1, 0.08 + 0.1) = 0.18 and mmf' = max(0.05, 0.04 + 0.1) = 0.14. Bought at 10 with
+// collateral 15,000. At 9.9: equity 14,000 >= MM 99,000 x 0.14 = 13,860, and the step's initial
+// margin is 99,000 x 0.18 = 17,820. At 9.8: equity 13,000 < 98,000 x 0.14 = 13,720: liquidated,
+// where the flat 5 % (4,900) would not have.
+TEST(SizePremium, RequirementsGrowWithTheSquareRootOfSize) {
+  ModelConfig config = testing::hand_config(1, 1e300);
+  config.markets[0].size_premium_imf_factor = 0.001;
+  const Portfolio book = testing::hand_portfolio(config, {testing::HandAccount{15000.0, {{0, 10000, 10.0}}}});
+  const ScenarioPaths paths = testing::hand_paths({{{10.0}, {9.9}, {9.8}}});
+  const testing::ScenarioRun run = testing::run_cpu_scenario(config, book, paths);
+  EXPECT_DOUBLE_EQ(run.series.initial_margin_usd[0], 99000.0 * 0.18);
+  EXPECT_EQ(run.metrics.liquidation_count[0], 1);
+  EXPECT_EQ(run.series.liquidated_notional_usd[0], 0.0);
+  EXPECT_DOUBLE_EQ(run.series.liquidated_notional_usd[1], 98000.0);
+
+  config.markets[0].size_premium_imf_factor = 0.0;
+  const testing::ScenarioRun flat = testing::run_cpu_scenario(config, book, paths);
+  EXPECT_EQ(flat.metrics.liquidation_count[0], 0);
+  EXPECT_DOUBLE_EQ(flat.series.initial_margin_usd[0], 99000.0 * 0.1);
+}
+
+TEST(SizePremium, FractionIsTheLargerOfTheFlatAndThePremium) {
+  EXPECT_EQ(cpu::size_premium_fraction(0.1, 0.001, 100.0), 0.1);  // 0.08 + 0.01 < 0.1
+  EXPECT_DOUBLE_EQ(cpu::size_premium_fraction(0.1, 0.001, 10000.0), 0.18);
+  EXPECT_EQ(cpu::size_premium_fraction(0.05, 0.0, 1e12), 0.05);
+  EXPECT_DOUBLE_EQ(cpu::size_premium_margin_usd(99000.0, 0.1, 0.001, 10000.0, 2.0), 2.0 * (99000.0 * 0.18));
+}
+
+}  // namespace
+}  // namespace margin_stress

@@ -25,6 +25,7 @@ using cuda::DeviceMarket;
 using cuda::ScenarioMarketsView;
 
 // A random book of `accounts` accounts over three markets, the second with Binance-like brackets,
+// the third with Drift's size premium,
 // and a scenario state at random marks, scales and collateral value, in both engines' forms.
 struct RandomCase {
   cpu::Book book;
@@ -60,6 +61,7 @@ struct RandomCase {
     state.quantity = book.initial_quantity;
     state.collateral_value = collateral_value;
     state.has_margin_tiers = true;
+    book.per_position_margins = true;
     for (std::int64_t m = 0; m < markets; ++m) {
       MarketSpec spec;
       spec.lot_size = book.lot_size[static_cast<std::size_t>(m)];
@@ -69,10 +71,17 @@ struct RandomCase {
       market.oracle_factor = 0.98 + 0.04 * unit(random);
       market.margin_scale = 0.5 + 2.0 * unit(random);
       market.initial_margin_fraction = 2.0 * spec.maintenance_margin_fraction;
+      market.lot_size = spec.lot_size;
+      market.maintenance_margin_fraction = spec.maintenance_margin_fraction;
+      if (m == 2) {
+        market.size_premium_factor = 0.0005;  // binds from about a few hundred base units
+        market.per_position = true;
+      }
       if (m == 1) {
         market.tiered = true;
         market.margin_brackets = book.margin_brackets[1].data();
         market.margin_bracket_count = book.margin_brackets[1].size();
+        market.per_position = true;
       }
       market.reprice(spec);
       state.markets.push_back(market);

@@ -30,6 +30,9 @@ struct Book {
   // (empty: the linear fractions), and whether any market's imf scales with open interest.
   std::vector<std::vector<MarginBracket>> margin_brackets;
   bool scales_with_open_interest = false;
+  // Some market's requirement is per position (brackets or Drift's size premium): scans then take
+  // the per-position path (cpu::MarginTiers::present).
+  bool per_position_margins = false;
 };
 
 Book make_book(const ModelConfig& config, const Portfolio& portfolio);

@@ -4,6 +4,7 @@
 // constants, and a run without brackets never calls the bracket functions.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <limits>
 #include <vector>
@@ -52,6 +53,19 @@ MARGIN_STRESS_HOST_DEVICE inline double tiered_maintenance_margin_usd(const Marg
 // s (N / lev_b).
 MARGIN_STRESS_HOST_DEVICE inline double tiered_initial_margin_usd(const MarginBracket& bracket, double notional_usd, double margin_scale) {
   return margin_scale * (notional_usd / bracket.max_leverage);
+}
+
+// Drift's size premium (docs/model.md, "Size- and open-interest-scaled margins"): the fraction a
+// position of B base units needs, max(r, 0.8 r + f sqrt(B)).
+MARGIN_STRESS_HOST_DEVICE inline double size_premium_fraction(double fraction, double factor, double base_units) {
+  const double premium = 0.8 * fraction + factor * ::sqrt(base_units);
+  return premium > fraction ? premium : fraction;
+}
+
+// A position's requirement with the premium: s (N r'), r' = size_premium_fraction(r, f, B).
+MARGIN_STRESS_HOST_DEVICE inline double size_premium_margin_usd(double notional_usd, double fraction, double factor,
+                                                                double base_units, double margin_scale) {
+  return margin_scale * (notional_usd * size_premium_fraction(fraction, factor, base_units));
 }
 
 // dYdX v4's effective imf at open interest OI (USD), caps lower < upper:

@@ -41,6 +41,28 @@ inline double collateral_haircut_usd(const Book& book, const ScenarioState& stat
   return (1.0 - state.collateral_value) * std::max(collateral_usd, 0.0);
 }
 
+// One position's requirements where they are not linear in its lots (docs/model.md, "Size- and
+// open-interest-scaled margins"): by its notional bracket, or with Drift's size premium.
+inline double per_position_maintenance_usd(const MarketState& market, double abs_lots) {
+  const double notional_usd = abs_lots * market.value_per_lot_usd;
+  if (market.tiered) {
+    return tiered_maintenance_margin_usd(margin_bracket(market.margin_brackets, market.margin_bracket_count, notional_usd),
+                                         notional_usd, market.margin_scale);
+  }
+  return size_premium_margin_usd(notional_usd, market.maintenance_margin_fraction, market.size_premium_factor,
+                                 abs_lots * market.lot_size, market.margin_scale);
+}
+
+inline double per_position_initial_usd(const MarketState& market, double abs_lots) {
+  const double notional_usd = abs_lots * market.value_per_lot_usd;
+  if (market.tiered) {
+    return tiered_initial_margin_usd(margin_bracket(market.margin_brackets, market.margin_bracket_count, notional_usd),
+                                     notional_usd, market.margin_scale);
+  }
+  return size_premium_margin_usd(notional_usd, market.initial_margin_fraction, market.size_premium_factor,
+                                 abs_lots * market.lot_size, market.margin_scale);
+}
+
 inline AccountValuation value_account(const Book& book, const ScenarioState& state, std::int64_t account) {
   const auto a = static_cast<std::size_t>(account);
   AccountValuation valuation;
@@ -53,14 +75,12 @@ inline AccountValuation value_account(const Book& book, const ScenarioState& sta
     const double lots = static_cast<double>(quantity);
     const double abs_lots = static_cast<double>(std::llabs(quantity));
     valuation.equity_usd += lots * market.value_per_lot_usd;
-    if (!market.tiered) {
+    if (!market.per_position) {
       valuation.maintenance_margin_usd += abs_lots * market.maintenance_per_lot_usd;
       valuation.initial_margin_usd += abs_lots * market.initial_per_lot_usd;
     } else {
-      const double notional_usd = abs_lots * market.value_per_lot_usd;
-      const MarginBracket& bracket = margin_bracket(market.margin_brackets, market.margin_bracket_count, notional_usd);
-      valuation.maintenance_margin_usd += tiered_maintenance_margin_usd(bracket, notional_usd, market.margin_scale);
-      valuation.initial_margin_usd += tiered_initial_margin_usd(bracket, notional_usd, market.margin_scale);
+      valuation.maintenance_margin_usd += per_position_maintenance_usd(market, abs_lots);
+      valuation.initial_margin_usd += per_position_initial_usd(market, abs_lots);
     }
     valuation.notional_usd += abs_lots * market.value_per_lot_usd;
     valuation.has_positions = true;
@@ -75,8 +95,8 @@ inline bool is_liquidatable(const AccountValuation& valuation) {
   return valuation.has_positions && valuation.margin_equity_usd < valuation.maintenance_margin_usd;
 }
 
-// Per market with notional brackets, the initial margin of its open positions, sum_p s (N_p / lev_b),
-// in position order (IM is not linear in the lots there, so the positions count one by one); 0 for
+// Per market with notional brackets or a size premium, the initial margin of its open positions in
+// position order (IM is not linear in the lots there, so the positions count one by one); 0 for
 // the other markets, whose initial margin is their open lots times initial_per_lot_usd.
 inline void tiered_initial_margin_by_market(const Book& book, const ScenarioState& state,
                                             std::vector<double>& initial_margin_usd) {
@@ -84,12 +104,10 @@ inline void tiered_initial_margin_by_market(const Book& book, const ScenarioStat
   for (std::size_t p = 0; p < state.quantity.size(); ++p) {
     const auto m = static_cast<std::size_t>(book.position_market[p]);
     const MarketState& market = state.markets[m];
-    const double notional_usd = static_cast<double>(std::llabs(state.quantity[p])) * market.value_per_lot_usd;
-    const double position_usd = tiered_initial_margin_usd(
-        margin_bracket(market.margin_brackets, market.margin_bracket_count, notional_usd), notional_usd, market.margin_scale);
+    const double position_usd = per_position_initial_usd(market, static_cast<double>(std::llabs(state.quantity[p])));
     // Times 1 or 0 rather than a branch on the position's market (random, so mispredicted): exact,
     // as the requirement is finite, and a closed position adds 0 either way.
-    initial_margin_usd[m] += position_usd * static_cast<double>(market.tiered);
+    initial_margin_usd[m] += position_usd * static_cast<double>(market.per_position);
   }
 }
 
@@ -118,12 +136,9 @@ inline bool below_maintenance(const Book& book, const ScenarioState& state, std:
     if constexpr (tiers == MarginTiers::present) {
       // Both requirements, the one of the market's kind kept by index: which market a position is
       // in is random, and a mispredicted branch costs more than the arithmetic.
-      const double notional_usd = abs_lots * market.value_per_lot_usd;
-      const double requirement_usd[2] = {
-          abs_lots * market.maintenance_per_lot_usd,
-          tiered_maintenance_margin_usd(margin_bracket(market.margin_brackets, market.margin_bracket_count, notional_usd),
-                                        notional_usd, market.margin_scale)};
-      maintenance_margin_usd += requirement_usd[market.tiered];
+      const double requirement_usd[2] = {abs_lots * market.maintenance_per_lot_usd,
+                                         per_position_maintenance_usd(market, abs_lots)};
+      maintenance_margin_usd += requirement_usd[market.per_position];
     } else {
       maintenance_margin_usd += abs_lots * market.maintenance_per_lot_usd;
     }

@@ -28,6 +28,12 @@ struct MarketState {
   bool tiered = false;
   const MarginBracket* margin_brackets = &no_margin_bracket;
   std::size_t margin_bracket_count = 1;
+  // With Drift's size premium (factor f > 0) each position's fractions grow with its size; the
+  // per-lot constants below then do not apply either. per_position: brackets or the premium.
+  double size_premium_factor = 0.0;
+  bool per_position = false;
+  double lot_size = 0.0;
+  double maintenance_margin_fraction = 0.0;  // mmf (spec); the imf in force is below
   // Per-round constants of the hot loop: value and maintenance requirement of one lot at the mark.
   double value_per_lot_usd = 0.0;
   double maintenance_per_lot_usd = 0.0;
@@ -51,7 +57,7 @@ struct ScenarioState {
   micro_usd insurance_fund = 0;
   double collateral_value = 1.0;     // c(t), from the scenario path
   std::vector<MarketState> markets;  // run by ScenarioMarkets
-  bool has_margin_tiers = false;     // some market has notional brackets
+  bool has_margin_tiers = false;     // some market's requirement is per position (Book::per_position_margins)
   // Deposits promised in answer to margin calls (docs/model.md section 7a), per account: the step
   // they arrive at (0: none pending) and the amount.
   // The step each account was last liquidated in (0: never), for liquidation.mode = fixed_fraction,
@@ -72,8 +78,7 @@ struct ScenarioState {
     step = 0;
     deposit_due_step.assign(static_cast<std::size_t>(book.accounts), 0);
     deposit_amount.assign(static_cast<std::size_t>(book.accounts), 0);
-    has_margin_tiers = false;
-    for (const auto& brackets : book.margin_brackets) has_margin_tiers = has_margin_tiers || !brackets.empty();
+    has_margin_tiers = book.per_position_margins;
   }
 };
 

@@ -19,7 +19,7 @@ void record_step(const StepRecord& record, const std::vector<MarketState>& marke
   for (std::size_t m = 0; m < markets.size(); ++m) {
     const MarketState& market = markets[m];
     const auto mi = series.market_index(scenario, row, static_cast<std::int64_t>(m));
-    series.initial_margin_usd[mi] = market.tiered ? record.tiered_initial_margin_usd[m]
+    series.initial_margin_usd[mi] = market.per_position ? record.tiered_initial_margin_usd[m]
                                                   : static_cast<double>(record.open_lots[m]) * market.initial_per_lot_usd;
     series.open_notional_usd[mi] = static_cast<double>(record.open_lots[m]) * market.value_per_lot_usd;
     series.fundamental_price_usd[mi] = market.fundamental_price_usd;

@@ -30,12 +30,8 @@ double initial_margin_before_raise_usd(const Book& book, const ScenarioState& st
     const auto m = static_cast<std::size_t>(book.position_market[position]);
     const MarketState& market = state.markets[m];
     const double abs_lots = static_cast<double>(std::llabs(quantity));
-    double position_usd = abs_lots * market.initial_per_lot_usd;
-    if (market.tiered) {
-      const double notional_usd = abs_lots * market.value_per_lot_usd;
-      position_usd = tiered_initial_margin_usd(margin_bracket(market.margin_brackets, market.margin_bracket_count, notional_usd),
-                                               notional_usd, market.margin_scale);
-    }
+    const double position_usd =
+        market.per_position ? per_position_initial_usd(market, abs_lots) : abs_lots * market.initial_per_lot_usd;
     initial_margin_usd +=
         initial_margin_at_previous_scale(position_usd, scenario_markets.previous_scale(m), market.margin_scale);
   }

@@ -453,7 +453,7 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
         record.tiered_initial_margin_usd.assign(markets, 0.0);
         if (tiered) {
           if (host_totals_[static_cast<std::size_t>(count) * markets + static_cast<std::size_t>(s)] != 0) {
-            throw std::overflow_error("a position's tiered initial margin is beyond the fixed-point range of +-4.6e12 USD "
+            throw std::overflow_error("a position's initial margin is beyond the fixed-point range of +-4.6e12 USD "
                                       "(docs/model.md, section 1)");
           }
           for (std::size_t m = 0; m < markets; ++m) {

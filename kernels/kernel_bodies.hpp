@@ -285,7 +285,8 @@ MARGIN_STRESS_HOST_DEVICE inline void scatter_account(const BookView& book, cons
   tile.touched[s * book.accounts + a] = 1;
 }
 
-// Account a's open positions in markets with brackets: each one's initial margin, rounded to the
+// Account a's open positions in markets with per-position requirements (brackets or a size
+// premium): each one's initial margin, rounded to the
 // micro-dollar, added to its market's total (`per_market`, M words); a requirement beyond the
 // money range is counted in `out_of_range` instead.
 MARGIN_STRESS_HOST_DEVICE inline void add_tiered_initial_margin(const BookView& book, const TileView& tile,

@@ -17,7 +17,7 @@ namespace margin_stress {
 
 // The knobs: each one raises (never lowers) every requirement as it rises.
 enum class MarginKnob {
-  margin_multiplier,  // every market's imf and mmf times k (mmf capped at imf, imf at 1)
+  margin_multiplier,  // every market's imf, mmf and size-premium factor times k (mmf capped at imf, imf at 1)
   scale_floor,        // margin_policy.scale_floor (and scale_cap raised to it if below)
   buffer,             // margin_policy.buffer
   stressed_weight,    // margin_policy.stressed_weight

@@ -223,7 +223,8 @@ std::string other_changes(const ModelConfig& base, const ModelConfig& policy) {
               a.maintenance_margin_fraction != b.maintenance_margin_fraction ||
               a.reference_volatility != b.reference_volatility || a.margin_tiers.size() != b.margin_tiers.size() ||
               a.open_interest_lower_cap_usd != b.open_interest_lower_cap_usd ||
-              a.open_interest_upper_cap_usd != b.open_interest_upper_cap_usd;
+              a.open_interest_upper_cap_usd != b.open_interest_upper_cap_usd ||
+              a.size_premium_imf_factor != b.size_premium_imf_factor;
     for (std::size_t k = 0; k < std::min(a.margin_tiers.size(), b.margin_tiers.size()); ++k) {
       margins = margins || a.margin_tiers[k].notional_cap_usd != b.margin_tiers[k].notional_cap_usd ||
                 a.margin_tiers[k].maintenance_rate != b.margin_tiers[k].maintenance_rate ||
@@ -233,7 +234,9 @@ std::string other_changes(const ModelConfig& base, const ModelConfig& policy) {
   if (margins) changed.emplace_back("market margins");
   const LiquidationParams& l = policy.liquidation;
   if (l.mode != base.liquidation.mode || l.fee_rate != base.liquidation.fee_rate ||
-      l.max_cascade_rounds != base.liquidation.max_cascade_rounds) {
+      l.max_cascade_rounds != base.liquidation.max_cascade_rounds || l.fixed_fraction != base.liquidation.fixed_fraction ||
+      l.fixed_fraction_threshold_usd != base.liquidation.fixed_fraction_threshold_usd ||
+      l.fee_depends_on_health != base.liquidation.fee_depends_on_health) {
     changed.emplace_back("[liquidation]");
   }
   if (policy.insurance_fund.initial_balance_usd != base.insurance_fund.initial_balance_usd ||

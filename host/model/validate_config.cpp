@@ -133,7 +133,8 @@ void check_margin_tiers(const ConfigChecker& check, const std::string& field, co
   }
 }
 
-// Drift's size premium (docs/model.md, "Equity and margin"): f >= 0, and not with brackets, which
+// Drift's size premium (docs/model.md, "Size- and open-interest-scaled margins"): f >= 0, and not
+// with brackets, which
 // set their own size dependence.
 void check_size_premium(const ConfigChecker& check, const std::string& field, const MarketSpec& market) {
   check.non_negative_finite(field + "size_premium_imf_factor", market.size_premium_imf_factor);

@@ -51,6 +51,7 @@ void expect_same_config(const ModelConfig& a, const ModelConfig& b) {
     EXPECT_EQ(a.markets[m].initial_margin_fraction, b.markets[m].initial_margin_fraction);
     EXPECT_EQ(a.markets[m].maintenance_margin_fraction, b.markets[m].maintenance_margin_fraction);
     EXPECT_EQ(a.markets[m].reference_volatility, b.markets[m].reference_volatility);
+    EXPECT_EQ(a.markets[m].size_premium_imf_factor, b.markets[m].size_premium_imf_factor);
   }
   EXPECT_EQ(a.impact.law, b.impact.law);
   EXPECT_EQ(a.impact.permanent_fraction, b.impact.permanent_fraction);
@@ -59,6 +60,12 @@ void expect_same_config(const ModelConfig& a, const ModelConfig& b) {
   EXPECT_EQ(a.liquidation.mode, b.liquidation.mode);
   EXPECT_EQ(a.liquidation.fee_rate, b.liquidation.fee_rate);
   EXPECT_EQ(a.liquidation.max_cascade_rounds, b.liquidation.max_cascade_rounds);
+  EXPECT_EQ(a.liquidation.fixed_fraction, b.liquidation.fixed_fraction);
+  EXPECT_EQ(a.liquidation.fixed_fraction_threshold_usd, b.liquidation.fixed_fraction_threshold_usd);
+  EXPECT_EQ(a.liquidation.fee_depends_on_health, b.liquidation.fee_depends_on_health);
+  EXPECT_EQ(a.trader_response.enabled, b.trader_response.enabled);
+  EXPECT_EQ(a.trader_response.top_up_probability, b.trader_response.top_up_probability);
+  EXPECT_EQ(a.trader_response.top_up_delay_steps, b.trader_response.top_up_delay_steps);
   EXPECT_EQ(a.insurance_fund.initial_balance_usd, b.insurance_fund.initial_balance_usd);
   EXPECT_EQ(a.insurance_fund.auto_deleveraging, b.insurance_fund.auto_deleveraging);
   EXPECT_EQ(a.margin_policy.kind, b.margin_policy.kind);
@@ -172,7 +179,9 @@ ModelConfig every_field_changed() {
   c.markets[0] = {"BTC \"perp\" \\ ü", 61234.5, 1e-8, 3.3e9, 0.05, 0.025, 0.45, {}, 0.0, 0.0};
   c.markets[1] = {"Ξ-2", 1.7976931348623157e308, 1e-300, 1e15, 1.0, 1.0, 1.0 / 3.0, {}, 0.0, 0.0};
   c.impact = {ImpactLaw::square_root, 0.25, 0.0, 0.75};
-  c.liquidation = {LiquidationMode::partial, 0.0125, 9999};
+  c.liquidation = {LiquidationMode::partial, 0.0125, 9999, 0.3, 2.5e5, true};
+  c.markets[1].size_premium_imf_factor = 0.00025;
+  c.trader_response = {true, 0.375, 3};
   c.insurance_fund = {123456789.125, false};
   c.margin_policy.kind = MarginPolicyKind::regime_aware;
   c.margin_policy.volatility_estimator = VolatilityEstimator::garch;
@@ -251,6 +260,13 @@ TEST(ConfigRoundTrip, TheTestConfigReallyChangesEveryField) {
   EXPECT_NE(changed.liquidation.mode, base.liquidation.mode);
   EXPECT_NE(changed.liquidation.fee_rate, base.liquidation.fee_rate);
   EXPECT_NE(changed.liquidation.max_cascade_rounds, base.liquidation.max_cascade_rounds);
+  EXPECT_NE(changed.liquidation.fixed_fraction, base.liquidation.fixed_fraction);
+  EXPECT_NE(changed.liquidation.fixed_fraction_threshold_usd, base.liquidation.fixed_fraction_threshold_usd);
+  EXPECT_NE(changed.liquidation.fee_depends_on_health, base.liquidation.fee_depends_on_health);
+  EXPECT_NE(changed.markets[1].size_premium_imf_factor, base.markets[1].size_premium_imf_factor);
+  EXPECT_NE(changed.trader_response.enabled, base.trader_response.enabled);
+  EXPECT_NE(changed.trader_response.top_up_probability, base.trader_response.top_up_probability);
+  EXPECT_NE(changed.trader_response.top_up_delay_steps, base.trader_response.top_up_delay_steps);
   EXPECT_NE(changed.insurance_fund.initial_balance_usd, base.insurance_fund.initial_balance_usd);
   EXPECT_NE(changed.insurance_fund.auto_deleveraging, base.insurance_fund.auto_deleveraging);
   EXPECT_NE(changed.margin_policy.kind, base.margin_policy.kind);

@@ -13,9 +13,9 @@ namespace margin_stress::cpu {
 // Fraction f of every position of a liquidatable account to close this round.
 // full: 1. partial: the least f that restores initial margin if the sale filled at the mark,
 // fee included: f = (IM - E') / (IM - fee_rate * N) with E' the margin equity, and 1 when E' <= 0
-// or IM <= fee_rate * N. With notional brackets IM is not linear in f, so f is approximate: it
-// assumes the remaining IM is (1 - f) IM, which is at least the true one since leverage does not
-// rise with notional; the next round re-checks the account.
+// or IM <= fee_rate * N. With notional brackets or a size premium IM is not linear in f, so f is
+// approximate: it assumes the remaining IM is (1 - f) IM, which is at least the true one since the
+// required fraction does not fall with size; the next round re-checks the account.
 double liquidation_fraction(LiquidationMode mode, const AccountValuation& valuation, double fee_rate);
 
 // The same from the account's sums, for both backends.

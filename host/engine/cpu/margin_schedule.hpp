@@ -56,10 +56,11 @@ MARGIN_STRESS_HOST_DEVICE inline double tiered_initial_margin_usd(const MarginBr
 }
 
 // Drift's size premium (docs/model.md, "Size- and open-interest-scaled margins"): the fraction a
-// position of B base units needs, max(r, 0.8 r + f sqrt(B)).
+// position of B base units needs, max(r, min(1, 0.8 r + f sqrt(B))): never more than the notional.
 MARGIN_STRESS_HOST_DEVICE inline double size_premium_fraction(double fraction, double factor, double base_units) {
   const double premium = 0.8 * fraction + factor * ::sqrt(base_units);
-  return premium > fraction ? premium : fraction;
+  const double capped = premium < 1.0 ? premium : 1.0;
+  return capped > fraction ? capped : fraction;
 }
 
 // A position's requirement with the premium: s (N r'), r' = size_premium_fraction(r, f, B).

@@ -40,9 +40,15 @@ struct RoundCounters {
   unsigned long long* out_of_range = nullptr;         // [S] fills beyond the money range
   unsigned long long* margin_calls = nullptr;         // [S] accounts called (docs/model.md section 7a)
   unsigned long long* deposits = nullptr;             // [S] micro-dollars deposited
+  // The backstop vault's takeovers (docs/model.md section 7): accounts, the vault's net cash, and
+  // per market the lots it took (absolute) and their signed sum.
+  unsigned long long* backstops = nullptr;            // [S]
+  unsigned long long* vault_cash = nullptr;           // [S] signed micro-dollars
+  unsigned long long* backstop_lots = nullptr;        // [S][M]
+  unsigned long long* vault_lots = nullptr;           // [S][M] signed
 
   static std::size_t words(std::int64_t scenarios, std::int64_t markets) {
-    return static_cast<std::size_t>(scenarios * (6 + 4 * markets));
+    return static_cast<std::size_t>(scenarios * (8 + 6 * markets));
   }
   static RoundCounters in(unsigned long long* base, std::int64_t scenarios, std::int64_t markets) {
     RoundCounters counters;
@@ -57,6 +63,10 @@ struct RoundCounters {
     counters.out_of_range = counters.fees + scenarios;
     counters.margin_calls = counters.out_of_range + scenarios;
     counters.deposits = counters.margin_calls + scenarios;
+    counters.backstops = counters.deposits + scenarios;
+    counters.vault_cash = counters.backstops + scenarios;
+    counters.backstop_lots = counters.vault_cash + scenarios;
+    counters.vault_lots = counters.backstop_lots + per_market;
     return counters;
   }
 };

@@ -103,6 +103,8 @@ struct HostScenario {
   std::vector<std::int64_t> open_lots;
   std::vector<std::int64_t> long_lots;
   micro_usd lp_cash = 0;
+  micro_usd vault_cash = 0;                 // the backstop vault (docs/model.md section 7)
+  std::vector<std::int64_t> vault_inventory;
   micro_usd insurance_fund = 0;
   cpu::StepRecord record;
   cpu::Valuations initial;
@@ -321,12 +323,14 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
     ScenarioMetrics& metrics = results.scenarios[static_cast<std::size_t>(index)];
     metrics = cpu::fresh_metrics(markets);
     scenario.lp_inventory = book.initial_lp_inventory;
+    scenario.vault_inventory.assign(markets, 0);
     scenario.open_lots = initial_open_lots;
     scenario.long_lots = initial_long_lots;
     scenario.insurance_fund = initial_fund;
     guarded(scenario, paths.first_scenario + index, "at the start", [&] {
       scenario.model.start(paths, index, scenario.markets, metrics);
       scenario.initial = cpu::value_everyone(context_.initial_cash_total, initial_trader_lots, 0, scenario.lp_inventory,
+                                             0, scenario.vault_inventory,
                                              scenario.markets);
     });
   }
@@ -369,6 +373,23 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
         guarded(scenario, paths.first_scenario + index, step_name(t), [&] {
           cpu::StepRecord& record = scenario.record;
           record.rounds = round;
+          if (totals.out_of_range[s] != 0) {
+            throw std::overflow_error("a backstop takeover is beyond the fixed-point range of +-4.6e12 USD (docs/model.md, "
+                                      "section 1)");
+          }
+          // The backstop vault's takeovers, at the round's opening marks.
+          if (totals.backstops[s] != 0) {
+            record.backstopped_accounts += static_cast<std::int64_t>(totals.backstops[s]);
+            scenario.vault_cash =
+                add_checked(scenario.vault_cash, static_cast<micro_usd>(totals.vault_cash[s]), "a backstop takeover");
+            for (std::size_t m = 0; m < markets; ++m) {
+              const std::size_t sm = static_cast<std::size_t>(s) * markets + m;
+              const auto taken = static_cast<std::int64_t>(totals.backstop_lots[sm]);
+              scenario.vault_inventory[m] += static_cast<std::int64_t>(totals.vault_lots[sm]);
+              scenario.open_lots[m] -= taken;
+              record.backstop_notional_usd += static_cast<double>(taken) * scenario.markets[m].value_per_lot_usd;
+            }
+          }
           for (std::size_t m = 0; m < markets; ++m) {
             const std::size_t sm = static_cast<std::size_t>(s) * markets + m;
             flow_lots[m] = static_cast<std::int64_t>(totals.flow_lots[sm]);
@@ -477,12 +498,13 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
     const std::int64_t index = first + s;
     guarded(scenario, paths.first_scenario + index, "at the end", [&] {
       std::vector<std::int64_t> trader_lots(markets);
-      for (std::size_t m = 0; m < markets; ++m) trader_lots[m] = -scenario.lp_inventory[m];
+      for (std::size_t m = 0; m < markets; ++m) trader_lots[m] = -(scenario.lp_inventory[m] + scenario.vault_inventory[m]);
       const micro_usd trader_cash = add_checked(context_.initial_cash_total,
                                                 static_cast<micro_usd>(host_totals_[static_cast<std::size_t>(s)]),
                                                 "the traders' cash");
       const cpu::Valuations final_values =
-          cpu::value_everyone(trader_cash, trader_lots, scenario.lp_cash, scenario.lp_inventory, scenario.markets);
+          cpu::value_everyone(trader_cash, trader_lots, scenario.lp_cash, scenario.lp_inventory, scenario.vault_cash,
+                              scenario.vault_inventory, scenario.markets);
       cpu::close_ledger(scenario.initial, final_values, initial_fund, scenario.insurance_fund,
                         results.scenarios[static_cast<std::size_t>(index)]);
     });

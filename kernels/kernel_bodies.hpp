@@ -183,6 +183,36 @@ MARGIN_STRESS_HOST_DEVICE inline void respond_account(const BookView& book, cons
   }
 }
 
+// The backstop vault takes account a of scenario s over (docs/model.md section 7), as
+// cpu::back_stop: it buys every position at the opening mark, off the book, then takes the cash
+// left; the account ends flat at zero.
+MARGIN_STRESS_HOST_DEVICE inline void back_stop_account(const BookView& book, const TileView& tile, std::int64_t s,
+                                                        std::int64_t a, const AccountView& account,
+                                                        const ScenarioMarketsView& view) {
+  const std::int64_t sa = s * book.accounts + a;
+  std::int64_t* quantity = touch_account(book, tile, s, a, account);
+  bool in_range = true;
+  micro_usd cash = tile.cash[sa];
+  micro_usd vault_cash = 0;
+  for (std::int64_t p = 0; p < account.positions; ++p) {
+    const std::int64_t held = quantity[p];
+    if (held == 0) continue;
+    const std::int64_t m = account.market[p];
+    const micro_usd value = to_micro_usd_in_range(static_cast<double>(held) * view.markets[m].value_per_lot_usd, in_range);
+    vault_cash = add_in_range(vault_cash, -value, in_range);
+    cash = add_in_range(cash, value, in_range);
+    add_to_total(&tile.counters.vault_lots[s * book.markets + m], held);
+    add_to_total(&tile.counters.backstop_lots[s * book.markets + m], absolute_lots(held));
+    if (held > 0) add_to_total(&tile.counters.long_lots_closed[s * book.markets + m], held);
+    quantity[p] = 0;
+  }
+  vault_cash = add_in_range(vault_cash, cash, in_range);
+  tile.cash[sa] = 0;
+  add_to_total(&tile.counters.vault_cash[s], vault_cash);
+  add_to_total(&tile.counters.backstops[s], 1);
+  if (!in_range) add_to_total(&tile.counters.out_of_range[s], 1);
+}
+
 // Account a in every active scenario of the tile: the liquidation trigger and, in decide mode, the
 // orders (docs/model.md section 7). The account's book data is read once for all scenarios.
 MARGIN_STRESS_HOST_DEVICE inline void scan_account(const BookView& book, const TileView& tile, std::int64_t a,
@@ -198,6 +228,10 @@ MARGIN_STRESS_HOST_DEVICE inline void scan_account(const BookView& book, const T
     if (mode == ScanMode::count) continue;
 
     const AccountSums sums = account_sums(account, view);
+    if (cpu::is_backstopped(rule, sums.margin_equity_usd, sums.maintenance_margin_usd)) {
+      back_stop_account(book, tile, s, a, account, view);
+      continue;
+    }
     ClosingOrders liquidation;
     liquidation.rule = &rule;
     liquidation.fraction = cpu::liquidation_fraction(rule.mode == LiquidationMode::full, sums.margin_equity_usd,

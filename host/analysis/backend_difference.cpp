@@ -76,6 +76,7 @@ BackendDifference compare_backends(const BatchResults& reference, const BatchRes
   money("ledger.adl_haircut_usd", [](const ScenarioMetrics& m) { return m.ledger.adl_haircut; });
   money("ledger.liquidation_fees_usd", [](const ScenarioMetrics& m) { return m.ledger.liquidation_fees; });
   money("ledger.deposits_usd", [](const ScenarioMetrics& m) { return m.ledger.deposits; });
+  money("ledger.vault_pnl_usd", [](const ScenarioMetrics& m) { return m.ledger.vault_pnl; });
   money("ledger.trader_equity_change_usd", [](const ScenarioMetrics& m) { return m.ledger.trader_equity_change; });
   money("ledger.liquidity_provider_pnl_usd", [](const ScenarioMetrics& m) { return m.ledger.liquidity_provider_pnl; });
   money("ledger.conservation_residual_usd", [](const ScenarioMetrics& m) { return m.ledger.conservation_residual; });
@@ -107,6 +108,8 @@ BackendDifference compare_backends(const BatchResults& reference, const BatchRes
   per_scenario("round_cap_hits", 0.0, [](const ScenarioMetrics& m) { return m.round_cap_hits; });
   per_scenario("fund_exhausted", 0.0, [](const ScenarioMetrics& m) { return m.fund_exhausted; });
   per_scenario("margin_calls", 0.0, [](const ScenarioMetrics& m) { return m.margin_calls; });
+  per_scenario("backstopped_accounts", 0.0, [](const ScenarioMetrics& m) { return m.backstopped_accounts; });
+  per_scenario("backstop_notional_usd", relative_allowance, [](const ScenarioMetrics& m) { return m.backstop_notional_usd; });
 
   compare_series(out, "series.fundamental_price_usd", a.fundamental_price_usd, b.fundamental_price_usd, 0.0, relative_allowance);
   compare_series(out, "series.mark_price_usd", a.mark_price_usd, b.mark_price_usd, 0.0, relative_allowance);

@@ -121,13 +121,15 @@ ImpactParams read_impact(const TomlTableReader& document) {
 LiquidationParams read_liquidation(const TomlTableReader& document) {
   const TomlTableReader table = document.table(
       "liquidation",
-      {"mode", "fee_rate", "max_cascade_rounds", "fixed_fraction", "fixed_fraction_threshold_usd", "fee_depends_on_health"});
+      {"mode", "fee_rate", "max_cascade_rounds", "fixed_fraction", "fixed_fraction_threshold_usd", "fee_depends_on_health",
+       "backstop_fraction"});
   LiquidationParams liquidation;
   liquidation.mode =
       read_choice(table, "mode", {LiquidationMode::full, LiquidationMode::partial, LiquidationMode::fixed_fraction});
   liquidation.fixed_fraction = table.number("fixed_fraction");
   liquidation.fixed_fraction_threshold_usd = table.number("fixed_fraction_threshold_usd");
   liquidation.fee_depends_on_health = table.boolean("fee_depends_on_health");
+  liquidation.backstop_fraction = table.number("backstop_fraction");
   liquidation.fee_rate = table.number("fee_rate");
   liquidation.max_cascade_rounds = table.int32("max_cascade_rounds");
   return liquidation;

@@ -226,6 +226,7 @@ std::string config_to_toml(const ModelConfig& config) {
   toml.number("fixed_fraction", config.liquidation.fixed_fraction);
   toml.number("fixed_fraction_threshold_usd", config.liquidation.fixed_fraction_threshold_usd);
   toml.boolean("fee_depends_on_health", config.liquidation.fee_depends_on_health);
+  toml.number("backstop_fraction", config.liquidation.backstop_fraction);
 
   toml.header("[insurance_fund]");
   toml.number("initial_balance_usd", config.insurance_fund.initial_balance_usd);

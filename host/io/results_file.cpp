@@ -163,6 +163,7 @@ void write_scenario_metrics(const Group& group, const Axes& axes, const std::vec
   money("insurance_payout_usd", &ScenarioLedger::insurance_payout);
   money("liquidation_fees_usd", &ScenarioLedger::liquidation_fees);
   money("deposits_usd", &ScenarioLedger::deposits);
+  money("vault_pnl_usd", &ScenarioLedger::vault_pnl);
   money("conservation_residual_usd", &ScenarioLedger::conservation_residual);
   write_scenario_field(group, axes, scenarios, "insurance_fund_min_usd", usd,
                        [](const ScenarioMetrics& m) { return to_usd(m.insurance_fund_min); });
@@ -178,6 +179,10 @@ void write_scenario_metrics(const Group& group, const Axes& axes, const std::vec
                        [](const ScenarioMetrics& m) { return m.round_cap_hits; });
   write_scenario_field(group, axes, scenarios, "margin_calls", dimensionless,
                        [](const ScenarioMetrics& m) { return m.margin_calls; });
+  write_scenario_field(group, axes, scenarios, "backstopped_accounts", dimensionless,
+                       [](const ScenarioMetrics& m) { return m.backstopped_accounts; });
+  write_scenario_field(group, axes, scenarios, "backstop_notional_usd", usd,
+                       [](const ScenarioMetrics& m) { return m.backstop_notional_usd; });
   write_scenario_field(group, axes, scenarios, "fund_exhausted", dimensionless,
                        [](const ScenarioMetrics& m) { return static_cast<std::uint8_t>(m.fund_exhausted != 0); });
   write_scenario_market_field(group, axes, scenarios, markets, "liquidated_notional_usd", usd,

@@ -67,6 +67,10 @@ struct LiquidationParams {
   // The fee rate falls with the account's health: min(fee_rate, max(0, E' / N)) (docs/model.md
   // section 7), so that the fee itself does not push a weak account into bankruptcy.
   bool fee_depends_on_health = false;
+  // Hyperliquid's backstop liquidation: an account whose margin equity is below this fraction of its
+  // maintenance margin is taken over whole by the platform's backstop vault at the mark, off the
+  // book (docs/model.md section 7); 0: off.
+  double backstop_fraction = 0.0;
 };
 
 // Insurance fund and auto-deleveraging (docs/model.md, "Insurance fund, ADL and bad debt").

@@ -20,8 +20,9 @@ struct ScenarioLedger {
   micro_usd insurance_payout = 0;       // deficits the fund covered
   micro_usd liquidation_fees = 0;       // fees paid into the fund
   micro_usd deposits = 0;               // collateral traders added in answer to margin calls (new money)
-  // trader_equity_change + insurance_fund_change + liquidity_provider_pnl - bad_debt - deposits,
-  // to the micro-dollar; zero up to the rounding of marks (docs/model.md, "Ledger").
+  micro_usd vault_pnl = 0;              // the backstop vault: final value at marks (it starts empty)
+  // trader_equity_change + insurance_fund_change + liquidity_provider_pnl + vault_pnl - bad_debt
+  // - deposits, to the micro-dollar; zero up to the rounding of marks (docs/model.md, "Ledger").
   micro_usd conservation_residual = 0;
 };
 
@@ -40,6 +41,8 @@ struct ScenarioMetrics {
   std::vector<double> max_margin_scale;         // per market
   // The traders' response to margin calls (docs/model.md section 7a), apart from liquidations.
   std::int64_t margin_calls = 0;                    // accounts called, all steps
+  std::int64_t backstopped_accounts = 0;            // accounts the backstop vault took over
+  double backstop_notional_usd = 0.0;               // notional it took, at the marks of takeover
   std::vector<double> deleveraged_notional_usd;     // per market, sold down by called traders
 };
 

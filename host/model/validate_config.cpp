@@ -205,6 +205,9 @@ void check_mechanics(const ConfigChecker& check, const ModelConfig& config) {
   if (!(config.liquidation.fixed_fraction > 0.0 && config.liquidation.fixed_fraction <= 1.0)) {
     check.fail("liquidation.fixed_fraction: " + text(config.liquidation.fixed_fraction) + " is not in (0, 1]");
   }
+  if (!(config.liquidation.backstop_fraction >= 0.0 && config.liquidation.backstop_fraction < 1.0)) {
+    check.fail("liquidation.backstop_fraction: " + text(config.liquidation.backstop_fraction) + " is not in [0, 1)");
+  }
   check.closed("liquidation.fixed_fraction_threshold_usd", config.liquidation.fixed_fraction_threshold_usd, 0.0,
                max_money_usd);
   check.closed("trader_response.top_up_probability", config.trader_response.top_up_probability, 0.0, 1.0);

@@ -88,6 +88,8 @@ BatchResults expect_same_as_cpu(const ModelConfig& config, const Portfolio& port
     EXPECT_EQ(a.trader_equity_change, b.trader_equity_change);
     EXPECT_EQ(a.liquidity_provider_pnl, b.liquidity_provider_pnl);
     EXPECT_EQ(a.conservation_residual, b.conservation_residual);
+    EXPECT_EQ(a.deposits, b.deposits);
+    EXPECT_EQ(a.vault_pnl, b.vault_pnl);
     EXPECT_EQ(cpu.scenarios[s].liquidation_count, gpu.scenarios[s].liquidation_count);
   }
   EXPECT_EQ(cpu.series.cascade_rounds, gpu.series.cascade_rounds);
@@ -286,8 +288,8 @@ TEST_F(CudaEngine, DemandingVerifyCase) {
 }
 
 // Hyperliquid's fixed-fraction liquidation with its cooldown, on a violent book: slices of large
-// positions, then whole positions in later rounds of the same step; with a flat and a
-// health-dependent fee.
+// positions, then whole positions in later rounds of the same step; with a flat fee, then with a
+// health-dependent fee and the backstop vault.
 TEST_F(CudaEngine, FixedFractionLiquidationOnAViolentBook) {
   ModelConfig config = small_default(5000, 12, 96);
   for (MarketSpec& market : config.markets) market.depth_usd *= 0.01;
@@ -298,10 +300,14 @@ TEST_F(CudaEngine, FixedFractionLiquidationOnAViolentBook) {
   for (const bool health_fee : {false, true}) {
     SCOPED_TRACE(health_fee);
     config.liquidation.fee_depends_on_health = health_fee;
+    config.liquidation.backstop_fraction = health_fee ? 2.0 / 3.0 : 0.0;  // the second run with the backstop vault
     config.liquidation.fee_rate = 0.02;
     const Batch batch = batch_of(config);
     const BatchResults gpu = expect_same_as_cpu(batch.config, batch.portfolio, batch.paths);
     EXPECT_GT(total_liquidations(gpu), 0);
+    std::int64_t backstopped = 0;
+    for (const ScenarioMetrics& metrics : gpu.scenarios) backstopped += metrics.backstopped_accounts;
+    EXPECT_EQ(backstopped > 0, health_fee) << "the vault takes accounts over exactly when it is on";
   }
 }
 

@@ -51,7 +51,8 @@ RunTotals check_conservation(const ModelConfig& config) {
     const ScenarioLedger& ledger = metrics.ledger;
     // Exact in integers, so certainly to the cent.
     EXPECT_EQ(ledger.conservation_residual, 0) << "scenario " << s;
-    EXPECT_EQ(ledger.trader_equity_change + ledger.insurance_fund_change + ledger.liquidity_provider_pnl,
+    EXPECT_EQ(ledger.trader_equity_change + ledger.insurance_fund_change + ledger.liquidity_provider_pnl +
+                  ledger.vault_pnl,
               ledger.bad_debt + ledger.deposits)
         << "scenario " << s;
     // The fund's own ledger: fees in, payouts out.
@@ -112,6 +113,26 @@ TEST(Conservation, TradersAnsweringMarginCalls) {
   EXPECT_GT(totals.margin_calls, 0);
   EXPECT_GT(totals.deposits, 0);
   EXPECT_GT(totals.deleveraged_usd, 0.0);
+}
+
+// Hyperliquid-like: slices of large positions, whole ones in the cooldown, and the backstop vault
+// taking over accounts below 2/3 of maintenance: the vault is a party of the ledger.
+TEST(Conservation, FixedFractionLiquidationAndTheBackstopVault) {
+  ModelConfig config = violent_config();
+  config.liquidation.mode = LiquidationMode::fixed_fraction;
+  config.liquidation.fixed_fraction_threshold_usd = 20000.0;
+  config.liquidation.backstop_fraction = 2.0 / 3.0;
+  config.liquidation.fee_depends_on_health = true;
+  const Portfolio book = generate_portfolio(config.portfolio, config.markets);
+  const BatchResults results = make_cpu_engine(2)->run(config, book, build_scenarios(config, 0, config.run.scenarios), nullptr);
+  std::int64_t backstopped = 0;
+  for (const ScenarioMetrics& metrics : results.scenarios) {
+    EXPECT_EQ(metrics.ledger.conservation_residual, 0);
+    backstopped += metrics.backstopped_accounts;
+  }
+  EXPECT_GT(backstopped, 0);
+  const RunTotals totals = check_conservation(config);
+  EXPECT_GT(totals.liquidations, 100);
 }
 
 }  // namespace

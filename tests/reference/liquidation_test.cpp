@@ -163,3 +163,40 @@ TEST(FixedFractionLiquidation, LargePositionsGoInSlicesThenWholeInTheCooldown) {
 
 }  // namespace
 }  // namespace margin_stress
+
+namespace margin_stress {
+namespace {
+
+// The backstop vault (Hyperliquid's HLP, docs/model.md section 7), by hand: backstop fraction 2/3,
+// one market without impact, imf 10 %, mmf 5 %, full liquidation, fee 0.5 %. Prices 100, 96, 92, 95.
+//   B: long 10 at 100, collateral 80: at 96 equity 40 < MM 48 but >= 2/3 of it (32): liquidated on
+//      the book at 96 (+960, fee 4.8): cash 35.2.
+//   A: long 10 at 100, collateral 100: at 92 equity 20 < 2/3 x MM 46: the vault buys its 10 lots at
+//      the mark (+920 to the account) and takes the 20 left; the account ends at 0. The vault holds
+//      10 lots bought for a net 900: worth 50 at the end (95). Traders lose 100 + 44.8, the fund
+//      gains the 4.8 fee, the LP 90 and the vault 50: the ledger balances with the vault.
+TEST(BackstopVault, TakesOverAccountsFarBelowMaintenanceAtTheMark) {
+  ModelConfig config = testing::hand_config(1, 1e300);
+  config.liquidation.backstop_fraction = 2.0 / 3.0;
+  config.insurance_fund.initial_balance_usd = 0.0;
+  const Portfolio book = testing::hand_portfolio(
+      config, {testing::HandAccount{100.0, {{0, 10, 100.0}}}, testing::HandAccount{80.0, {{0, 10, 100.0}}}});
+  const testing::ScenarioRun run =
+      testing::run_cpu_scenario(config, book, testing::hand_paths({{{100.0}, {96.0}, {92.0}, {95.0}}}));
+  EXPECT_EQ(run.metrics.backstopped_accounts, 1);
+  EXPECT_DOUBLE_EQ(run.metrics.backstop_notional_usd, 920.0);
+  EXPECT_EQ(run.metrics.liquidation_count[0], 1);  // B, on the book
+  EXPECT_EQ(run.state.quantity, (std::vector<std::int64_t>{0, 0}));
+  EXPECT_EQ(run.state.cash[0], 0);
+  EXPECT_EQ(run.state.cash[1], 35200000);
+  EXPECT_EQ(run.state.vault_inventory[0], 10);
+  EXPECT_EQ(run.state.vault_cash, -900000000);
+  EXPECT_EQ(run.metrics.ledger.vault_pnl, 50000000);
+  // The LP, short 20 lots at 100, bought B's 10 at 96 and is short 10 at 95: -960 - 950 + 2000 = 90.
+  EXPECT_EQ(run.metrics.ledger.liquidity_provider_pnl, 90000000);
+  EXPECT_EQ(run.metrics.ledger.bad_debt, 0);
+  EXPECT_EQ(run.metrics.ledger.conservation_residual, 0);
+}
+
+}  // namespace
+}  // namespace margin_stress

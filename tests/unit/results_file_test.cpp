@@ -81,6 +81,9 @@ BatchResults distinct_results(std::int64_t scenarios = scenario_count, std::int6
     m.fund_exhausted = static_cast<std::int32_t>(s % 2);
     m.ledger.deposits = 19000 + s;
     m.margin_calls = 20000 + s;
+    m.ledger.vault_pnl = 22000 + s;
+    m.backstopped_accounts = 23000 + s;
+    m.backstop_notional_usd = 24000.5 + static_cast<double>(s);
     for (std::int64_t k = 0; k < market_count; ++k) {
       const double market = static_cast<double>(k) / 10.0;
       m.liquidated_notional_usd.push_back(15000.0 + static_cast<double>(s) + market);
@@ -339,6 +342,10 @@ TEST_F(ResultsFileTest, ScenarioMetricsInUsdAndIntegers) {
   EXPECT_EQ(read_doubles(f, "/scenario/deposits_usd"), usd_of({19000, 19001}));
   EXPECT_EQ(read_dataset<std::int64_t>(f, "/scenario/margin_calls", H5T_STD_I64LE, H5T_NATIVE_INT64),
             (std::vector<std::int64_t>{20000, 20001}));
+  EXPECT_EQ(read_doubles(f, "/scenario/vault_pnl_usd"), usd_of({22000, 22001}));
+  EXPECT_EQ(read_dataset<std::int64_t>(f, "/scenario/backstopped_accounts", H5T_STD_I64LE, H5T_NATIVE_INT64),
+            (std::vector<std::int64_t>{23000, 23001}));
+  EXPECT_EQ(read_doubles(f, "/scenario/backstop_notional_usd"), (std::vector<double>{24000.5, 24001.5}));
   EXPECT_EQ(read_doubles(f, "/scenario/insurance_fund_min_usd"), usd_of({9000, 9001}));
   EXPECT_EQ(read_doubles(f, "/scenario/insurance_fund_end_usd"), usd_of({10000, 10001}));
   EXPECT_EQ(read_doubles(f, "/scenario/adl_notional_usd"), (std::vector<double>{11000.5, 11001.5}));

@@ -26,13 +26,18 @@ struct AccountOrders {
 // kind of margin (are there notional brackets?) is chosen once per scan, not per account.
 template <MarginTiers tiers>
 bool collect_orders(const Book& book, const ModelConfig& config, const ScenarioState& state,
-                    std::vector<AccountOrders>& accounts, std::vector<Order>& orders) {
+                    std::vector<AccountOrders>& accounts, std::vector<Order>& orders, std::vector<std::int64_t>& backstops) {
   const LiquidationRule rule = liquidation_rule(config.liquidation);
   accounts.clear();
   orders.clear();
+  backstops.clear();
   for (std::int64_t a = 0; a < book.accounts; ++a) {
     if (!below_maintenance<tiers>(book, state, a)) continue;
     const AccountValuation valuation = value_account(book, state, a);
+    if (is_backstopped(rule, valuation.margin_equity_usd, valuation.maintenance_margin_usd)) {
+      backstops.push_back(a);
+      continue;
+    }
     const double fraction = liquidation_fraction(config.liquidation.mode, valuation, config.liquidation.fee_rate);
     const std::size_t first = orders.size();
     const auto account = static_cast<std::size_t>(a);
@@ -48,7 +53,32 @@ bool collect_orders(const Book& book, const ModelConfig& config, const ScenarioS
     }
     accounts.push_back({a, first, orders.size()});
   }
-  return !accounts.empty();
+  return !accounts.empty() || !backstops.empty();
+}
+
+// The backstop vault takes over the round's accounts below its threshold (docs/model.md section
+// 7): it buys every position at the round's opening mark, off the book, and takes the cash left
+// (positive or negative); the account ends flat at zero. Returns the notional taken per market as
+// lots, for one product per market.
+void back_stop(const Book& book, ScenarioState& state, const std::vector<std::int64_t>& backstops,
+               std::vector<std::int64_t>& lots_taken) {
+  std::fill(lots_taken.begin(), lots_taken.end(), 0);
+  for (const std::int64_t a : backstops) {
+    const auto account = static_cast<std::size_t>(a);
+    for (std::int64_t p = book.position_offset[account]; p < book.position_offset[account + 1]; ++p) {
+      const auto position = static_cast<std::size_t>(p);
+      const std::int64_t quantity = state.quantity[position];
+      if (quantity == 0) continue;
+      const auto m = static_cast<std::size_t>(book.position_market[position]);
+      const micro_usd value = to_micro_usd_checked(static_cast<double>(quantity) * state.markets[m].value_per_lot_usd,
+                                                   "a backstop takeover");
+      transfer(state.vault_cash, state.cash[account], value, "a backstop takeover");
+      state.vault_inventory[m] += quantity;
+      state.quantity[position] = 0;
+      lots_taken[m] += std::llabs(quantity);
+    }
+    transfer(state.cash[account], state.vault_cash, state.cash[account], "a backstop takeover");
+  }
 }
 
 template <MarginTiers tiers>
@@ -68,13 +98,22 @@ void run_cascade(const Book& book, const ModelConfig& config, const ScenarioMark
   std::vector<Order> orders;
   std::vector<std::int64_t> flow_lots(state.markets.size());
   std::vector<std::int64_t> traded_lots(state.markets.size());
+  std::vector<std::int64_t> backstops;
+  std::vector<std::int64_t> backstop_lots(state.markets.size());
 
   for (std::int32_t round = 1; round <= config.liquidation.max_cascade_rounds; ++round) {
     const bool liquidating = state.has_margin_tiers
-                                 ? collect_orders<MarginTiers::present>(book, config, state, accounts, orders)
-                                 : collect_orders<MarginTiers::absent>(book, config, state, accounts, orders);
+                                 ? collect_orders<MarginTiers::present>(book, config, state, accounts, orders, backstops)
+                                 : collect_orders<MarginTiers::absent>(book, config, state, accounts, orders, backstops);
     if (!liquidating) return;
     record.rounds = round;
+    if (!backstops.empty()) {
+      back_stop(book, state, backstops, backstop_lots);
+      record.backstopped_accounts += static_cast<std::int64_t>(backstops.size());
+      for (std::size_t m = 0; m < state.markets.size(); ++m) {
+        record.backstop_notional_usd += static_cast<double>(backstop_lots[m]) * state.markets[m].value_per_lot_usd;
+      }
+    }
     for (const AccountOrders& account_orders : accounts) {
       state.last_liquidated_step[static_cast<std::size_t>(account_orders.account)] = state.step;
     }

@@ -35,10 +35,18 @@ struct LiquidationRule {
   double fee_rate = 0.0;
   double fixed_fraction = 0.2;
   double fixed_fraction_threshold_usd = 0.0;
+  double backstop_fraction = 0.0;
 };
 
 inline LiquidationRule liquidation_rule(const LiquidationParams& params) {
-  return {params.mode, params.fee_rate, params.fixed_fraction, params.fixed_fraction_threshold_usd};
+  return {params.mode, params.fee_rate, params.fixed_fraction, params.fixed_fraction_threshold_usd,
+          params.backstop_fraction};
+}
+
+// Whether a liquidatable account goes to the backstop vault instead of the book: E' < beta MM.
+MARGIN_STRESS_HOST_DEVICE inline bool is_backstopped(const LiquidationRule& rule, double margin_equity_usd,
+                                                     double maintenance_margin_usd) {
+  return rule.backstop_fraction > 0.0 && margin_equity_usd < rule.backstop_fraction * maintenance_margin_usd;
 }
 
 // Whole lots to close from a position of |q| >= 1 lots: |q| when f >= 1, else

@@ -25,7 +25,8 @@ Valuations value_everyone(const Book& book, const ScenarioState& state) {
   }
   micro_usd trader_cash = 0;
   for (const micro_usd cash : state.cash) trader_cash = add_checked(trader_cash, cash, "the traders' cash");
-  return value_everyone(trader_cash, trader_lots, state.lp_cash, state.lp_inventory, state.markets);
+  return value_everyone(trader_cash, trader_lots, state.lp_cash, state.lp_inventory, state.vault_cash,
+                        state.vault_inventory, state.markets);
 }
 
 // The body of run_scenario; `step` tells the caller where an overflow happened.
@@ -77,7 +78,7 @@ void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths&
     scenario_markets.close_step(state.markets);
 
     // 6. Metrics and the step's series, with the positions still open at the end-of-step marks.
-    const bool positions_changed = !fills.empty() || record.deleveraged;
+    const bool positions_changed = !fills.empty() || record.deleveraged || record.backstopped_accounts > 0;
     if (positions_changed) count_open_lots();
     if (positions_changed && book.scales_with_open_interest) count_long_lots(book, state, long_lots);
     if (state.has_margin_tiers) tiered_initial_margin_by_market(book, state, record.tiered_initial_margin_usd);

@@ -54,6 +54,9 @@ struct ScenarioState {
   std::vector<std::int64_t> quantity;       // q_p per position, lots, signed
   std::vector<std::int64_t> lp_inventory;   // per market, lots
   micro_usd lp_cash = 0;
+  // The backstop vault (docs/model.md section 7): its cash and the positions it took over.
+  micro_usd vault_cash = 0;
+  std::vector<std::int64_t> vault_inventory;  // per market, lots
   micro_usd insurance_fund = 0;
   double collateral_value = 1.0;     // c(t), from the scenario path
   std::vector<MarketState> markets;  // run by ScenarioMarkets
@@ -72,6 +75,8 @@ struct ScenarioState {
     quantity = book.initial_quantity;
     lp_inventory = book.initial_lp_inventory;
     lp_cash = 0;
+    vault_cash = 0;
+    vault_inventory.assign(static_cast<std::size_t>(book.markets), 0);
     insurance_fund = initial_insurance_fund;
     collateral_value = 1.0;
     last_liquidated_step.assign(static_cast<std::size_t>(book.accounts), 0);

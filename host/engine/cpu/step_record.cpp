@@ -44,6 +44,8 @@ void record_step(const StepRecord& record, const std::vector<MarketState>& marke
   metrics.adl_notional_usd += settlement.adl_notional_usd;
   metrics.insurance_fund_min = std::min(metrics.insurance_fund_min, insurance_fund);
   metrics.margin_calls += record.margin_calls;
+  metrics.backstopped_accounts += record.backstopped_accounts;
+  metrics.backstop_notional_usd += record.backstop_notional_usd;
   ScenarioLedger& ledger = metrics.ledger;
   ledger.liquidation_fees = add_checked(ledger.liquidation_fees, record.fees, "the scenario's fees");
   ledger.insurance_payout = add_checked(ledger.insurance_payout, settlement.insurance_payout, "the scenario's payouts");
@@ -53,7 +55,8 @@ void record_step(const StepRecord& record, const std::vector<MarketState>& marke
 }
 
 Valuations value_everyone(micro_usd trader_cash, const std::vector<std::int64_t>& trader_lots, micro_usd lp_cash,
-                          const std::vector<std::int64_t>& lp_inventory, const std::vector<MarketState>& markets) {
+                          const std::vector<std::int64_t>& lp_inventory, micro_usd vault_cash,
+                          const std::vector<std::int64_t>& vault_inventory, const std::vector<MarketState>& markets) {
   double trader_positions_usd = 0.0;
   double provider_positions_usd = 0.0;
   for (std::size_t m = 0; m < markets.size(); ++m) {
@@ -66,6 +69,17 @@ Valuations value_everyone(micro_usd trader_cash, const std::vector<std::int64_t>
   valuations.liquidity_providers =
       add_checked(lp_cash, to_micro_usd_checked(provider_positions_usd, "the liquidity providers' positions"),
                   "the liquidity providers' value");
+  // The traders', the LP's and the vault's lots cancel in every market, so the vault's positions
+  // are worth minus the others' (rounded once each): the ledger stays exact in integers.
+  micro_usd vault_positions = 0;
+  for (const std::int64_t lots : vault_inventory) {
+    if (lots == 0) continue;
+    vault_positions = -add_checked(to_micro_usd_checked(trader_positions_usd, "the traders' positions"),
+                                   to_micro_usd_checked(provider_positions_usd, "the liquidity providers' positions"),
+                                   "the backstop vault's positions");
+    break;
+  }
+  valuations.backstop_vault = add_checked(vault_cash, vault_positions, "the backstop vault's value");
   return valuations;
 }
 
@@ -75,9 +89,10 @@ void close_ledger(const Valuations& initial, const Valuations& final_values, mic
   metrics.insurance_fund_end = insurance_fund;
   ledger.trader_equity_change = final_values.traders - initial.traders;
   ledger.liquidity_provider_pnl = final_values.liquidity_providers - initial.liquidity_providers;
+  ledger.vault_pnl = final_values.backstop_vault - initial.backstop_vault;
   ledger.insurance_fund_change = insurance_fund - initial_fund;
   ledger.conservation_residual = ledger.trader_equity_change + ledger.insurance_fund_change +
-                                 ledger.liquidity_provider_pnl - ledger.bad_debt - ledger.deposits;
+                                 ledger.liquidity_provider_pnl + ledger.vault_pnl - ledger.bad_debt - ledger.deposits;
 }
 
 }  // namespace margin_stress::cpu

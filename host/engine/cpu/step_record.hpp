@@ -36,6 +36,10 @@ struct StepRecord {
   micro_usd deposits = 0;
   std::vector<double> deleveraged_notional_usd;  // per market, one product per market as above
   bool deleveraged = false;                       // some called trader sold (positions changed)
+  // Accounts the backstop vault took over in the cascade, and the notional at the takeover marks
+  // (one product per market and round).
+  std::int64_t backstopped_accounts = 0;
+  double backstop_notional_usd = 0.0;
   std::vector<std::int64_t> open_lots;     // per market, sum |q| at the end of the step
   // Per market with notional brackets, the initial margin of its open positions (the others'
   // is open lots times the per-lot initial margin).
@@ -52,6 +56,8 @@ struct StepRecord {
     deposits = 0;
     deleveraged_notional_usd.assign(markets, 0.0);
     deleveraged = false;
+    backstopped_accounts = 0;
+    backstop_notional_usd = 0.0;
   }
 };
 
@@ -64,15 +70,17 @@ ScenarioMetrics fresh_metrics(std::size_t markets);
 void record_step(const StepRecord& record, const std::vector<MarketState>& markets, micro_usd insurance_fund,
                  std::int64_t scenario, std::int64_t t, ScenarioMetrics& metrics, StepSeries& series);
 
-// Value of every trader's account, and of the liquidity providers, at the current marks, in
-// micro-dollars (docs/model.md, "Ledger"): cash plus positions summed per market in whole lots,
-// so that the valuation is exact up to one rounding per market.
+// Value of every trader's account, of the liquidity providers and of the backstop vault, at the
+// current marks, in micro-dollars (docs/model.md, "Ledger"): cash plus positions summed per market
+// in whole lots, rounded once per party; the vault's positions are the complement of the others'.
 struct Valuations {
   micro_usd traders = 0;
   micro_usd liquidity_providers = 0;
+  micro_usd backstop_vault = 0;
 };
 Valuations value_everyone(micro_usd trader_cash, const std::vector<std::int64_t>& trader_lots, micro_usd lp_cash,
-                          const std::vector<std::int64_t>& lp_inventory, const std::vector<MarketState>& markets);
+                          const std::vector<std::int64_t>& lp_inventory, micro_usd vault_cash,
+                          const std::vector<std::int64_t>& vault_inventory, const std::vector<MarketState>& markets);
 
 // The scenario's ledger at its end: the changes in value since `initial` and the residual of the
 // conservation identity.

@@ -565,13 +565,7 @@ void setup_compare_command(CLI::App& app, CompareOptions& options) {
       ->add_option("-p,--portfolio", options.portfolio_path,
                    "portfolio HDF5 file (docs/results.md); default: the base config's synthetic book")
       ->check(CLI::ExistingFile);
-  compare->add_option("-n,--scenarios", options.scenarios, "number of scenarios (overrides run.scenarios)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
-  compare->add_option("--steps", options.steps, "steps per scenario (overrides run.steps)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
-  compare->add_option("-s,--seed", options.seed, "scenario seed (overrides run.seed)");
-  compare->add_option("-t,--threads", options.threads, "CPU worker threads, 0 = all cores (overrides run.threads)")
-      ->check(CLI::Range(0, 4096));
+  add_run_override_options(compare, options.run);
   compare->add_option("-b,--backend", options.backend,
                       "engine: auto (CUDA when this build has it and a device is visible, else the CPU reference), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
@@ -586,10 +580,7 @@ void setup_compare_command(CLI::App& app, CompareOptions& options) {
 int compare_command(const CompareOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   ModelConfig base = options.config_path.empty() ? default_config() : load_config_file(options.config_path);
-  if (options.scenarios) base.run.scenarios = *options.scenarios;
-  if (options.steps) base.run.steps = *options.steps;
-  if (options.seed) base.run.seed = *options.seed;
-  if (options.threads) base.run.threads = *options.threads;
+  options.run.apply(base);
   validate_config(base);
   if (!options.out_path.empty()) check_output_path(options.out_path, options.force);  // before the runs
 

@@ -4,8 +4,9 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+
+#include "host/cli/run_overrides.hpp"
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,10 +19,7 @@ struct CompareOptions {
   std::string config_path;                // empty: the built-in default
   std::string portfolio_path;             // empty: generate the base config's synthetic book
   std::string out_path;                   // empty: no CSV report
-  std::optional<std::int64_t> scenarios;
-  std::optional<std::int64_t> steps;
-  std::optional<std::uint64_t> seed;
-  std::optional<int> threads;
+  RunOverrides run;  // -n, --steps, -s, -t
   std::string backend = "auto";
   int device = 0;
   bool quiet = false;

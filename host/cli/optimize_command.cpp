@@ -123,12 +123,7 @@ void setup_optimize_command(CLI::App& app, OptimizeOptions& options) {
   optimize->add_option("-c,--config", options.config_path, "the base config, as for compare")->check(CLI::ExistingFile);
   optimize->add_option("-p,--portfolio", options.portfolio_path, "portfolio HDF5 file; default: the base's synthetic book")
       ->check(CLI::ExistingFile);
-  optimize->add_option("-n,--scenarios", options.scenarios, "number of scenarios (overrides run.scenarios)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
-  optimize->add_option("--steps", options.steps, "steps per scenario (overrides run.steps)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
-  optimize->add_option("-s,--seed", options.seed, "scenario seed (overrides run.seed)");
-  optimize->add_option("-t,--threads", options.threads, "CPU worker threads, 0 = all cores")->check(CLI::Range(0, 4096));
+  add_run_override_options(optimize, options.run);
   optimize->add_option("-b,--backend", options.backend, "engine: auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   optimize->add_option("--device", options.device, "CUDA device ordinal")->check(CLI::NonNegativeNumber);
@@ -143,10 +138,7 @@ int optimize_command(const OptimizeOptions& options) {
     throw InputError("--low " + csv_number(options.low) + " and --high " + csv_number(options.high) + ": low must be below high");
   }
   ModelConfig base = options.config_path.empty() ? default_config() : load_config_file(options.config_path);
-  if (options.scenarios) base.run.scenarios = *options.scenarios;
-  if (options.steps) base.run.steps = *options.steps;
-  if (options.seed) base.run.seed = *options.seed;
-  if (options.threads) base.run.threads = *options.threads;
+  options.run.apply(base);
   validate_config(base);
   if (!options.out_path.empty()) check_output_path(options.out_path, options.force);
   const ModelConfig family = load_policy_config(base, options.policy_path);

@@ -9,6 +9,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "host/cli/run_overrides.hpp"
+
 namespace margin_stress {
 
 struct OptimizeOptions {
@@ -24,10 +26,7 @@ struct OptimizeOptions {
   std::string config_path;
   std::string portfolio_path;
   std::string out_path;
-  std::optional<std::int64_t> scenarios;
-  std::optional<std::int64_t> steps;
-  std::optional<std::uint64_t> seed;
-  std::optional<int> threads;
+  RunOverrides run;  // -n, --steps, -s, -t
   std::string backend = "auto";
   int device = 0;
   bool quiet = false;

@@ -69,13 +69,7 @@ void setup_run_command(CLI::App& app, RunOptions& options) {
       ->check(CLI::ExistingFile);
   run->add_option("-o,--out", options.out_path,
                   "results HDF5 file to write; default: margin-stress-results-<UTC time>.h5 in the working directory");
-  run->add_option("-n,--scenarios", options.scenarios, "number of scenarios (overrides run.scenarios)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
-  run->add_option("--steps", options.steps, "steps per scenario (overrides run.steps)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
-  run->add_option("-s,--seed", options.seed, "scenario seed (overrides run.seed)");
-  run->add_option("-t,--threads", options.threads, "CPU worker threads, 0 = all cores (overrides run.threads)")
-      ->check(CLI::Range(0, 4096));
+  add_run_override_options(run, options.run);
   run->add_option("-b,--backend", options.backend,
                   "engine: auto (CUDA when this build has it and a device is visible, else the CPU reference), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
@@ -93,10 +87,7 @@ int run_command(const RunOptions& options, const std::string& command_line) {
   provenance.command_line = command_line;
 
   ModelConfig config = options.config_path.empty() ? default_config() : load_config_file(options.config_path);
-  if (options.scenarios) config.run.scenarios = *options.scenarios;
-  if (options.steps) config.run.steps = *options.steps;
-  if (options.seed) config.run.seed = *options.seed;
-  if (options.threads) config.run.threads = *options.threads;
+  options.run.apply(config);
   // The results file records the effective configuration, command-line overrides included.
   config.source_text = config_to_toml(config);
   validate_config(config);

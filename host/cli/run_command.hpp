@@ -3,10 +3,11 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
+
+#include "host/cli/run_overrides.hpp"
 
 namespace margin_stress {
 
@@ -14,10 +15,7 @@ struct RunOptions {
   std::string config_path;     // empty: the built-in default
   std::string portfolio_path;  // empty: generate the config's synthetic book
   std::string out_path;        // empty: margin-stress-results-<UTC time>.h5 in the working directory
-  std::optional<std::int64_t> scenarios;
-  std::optional<std::int64_t> steps;
-  std::optional<std::uint64_t> seed;
-  std::optional<int> threads;
+  RunOverrides run;  // -n, --steps, -s, -t
   std::string backend = "auto";
   int device = 0;
   bool quiet = false;

@@ -33,14 +33,9 @@ void setup_verify_command(CLI::App& app, VerifyOptions& options) {
       ->check(CLI::ExistingFile);
   verify->add_option("-p,--portfolio", options.portfolio_path, "portfolio HDF5 file; default: the config's synthetic book")
       ->check(CLI::ExistingFile);
-  verify->add_option("-n,--scenarios", options.scenarios, "number of scenarios (overrides run.scenarios)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
-  verify->add_option("--steps", options.steps, "steps per scenario (overrides run.steps)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}));
+  add_run_override_options(verify, options.run);
   verify->add_option("--accounts", options.accounts, "accounts of the synthetic book (overrides portfolio.accounts)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
-  verify->add_option("-s,--seed", options.seed, "scenario seed (overrides run.seed)");
-  verify->add_option("-t,--threads", options.threads, "CPU worker threads, 0 = all cores")->check(CLI::Range(0, 4096));
   verify->add_option("--device", options.device, "CUDA device ordinal")->check(CLI::NonNegativeNumber);
   verify->add_option("--max-in-flight", options.max_in_flight,
                      "most scenarios resident on the device at once, 0 = as many as fit (a small value tests chunking)")
@@ -49,11 +44,8 @@ void setup_verify_command(CLI::App& app, VerifyOptions& options) {
 
 int verify_command(const VerifyOptions& options) {
   ModelConfig config = options.config_path.empty() ? default_config() : load_config_file(options.config_path);
-  if (options.scenarios) config.run.scenarios = *options.scenarios;
-  if (options.steps) config.run.steps = *options.steps;
+  options.run.apply(config);
   if (options.accounts) config.portfolio.accounts = *options.accounts;
-  if (options.seed) config.run.seed = *options.seed;
-  if (options.threads) config.run.threads = *options.threads;
   validate_config(config);
   Portfolio portfolio = options.portfolio_path.empty()
                             ? generate_portfolio(config.portfolio, config.markets, config.run.threads)

@@ -8,16 +8,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include "host/cli/run_overrides.hpp"
+
 namespace margin_stress {
 
 struct VerifyOptions {
   std::string config_path;
   std::string portfolio_path;
-  std::optional<std::int64_t> scenarios;
-  std::optional<std::int64_t> steps;
+  RunOverrides run;  // -n, --steps, -s, -t
   std::optional<std::int64_t> accounts;
-  std::optional<std::uint64_t> seed;
-  std::optional<int> threads;
   int device = 0;
   std::int64_t max_in_flight = 0;
 };

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -115,7 +116,14 @@ void reference_workload(int threads, int device) {
   options.device = device;
   const std::unique_ptr<Engine> engine = make_engine(options);
   const auto engine_start = std::chrono::steady_clock::now();
-  const BatchResults results = engine->run(config, book, paths, nullptr);
+  // Progress after each tile, so a run stopped by a time limit still tells its rate (the CUDA
+  // engine's lanes call it from their own threads).
+  std::mutex progress_mutex;
+  const ProgressCallback progress = [&](std::int64_t done) {
+    const std::lock_guard<std::mutex> lock(progress_mutex);
+    std::printf("  %lld scenarios done after %.1f s\n", static_cast<long long>(done), seconds_since(engine_start));
+  };
+  const BatchResults results = engine->run(config, book, paths, progress);
   const double engine_seconds = seconds_since(engine_start);
   const auto write_start = std::chrono::steady_clock::now();
   RunProvenance provenance;

@@ -1,5 +1,12 @@
 #include "kernels/cascade_kernels.cuh"
 
+#include <cub/device/device_radix_sort.cuh>
+#include <cub/device/device_select.cuh>
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+
 #include "kernels/cuda_check.cuh"
 #include "kernels/kernel_bodies.hpp"
 
@@ -39,9 +46,31 @@ __global__ void find_bankrupt(BookView book, TileView tile, std::int64_t first, 
   }
 }
 
-__global__ void materialize(BookView book, TileView tile, std::int64_t s, micro_usd* cash, std::int64_t* quantity) {
-  for (std::int64_t a = first_index(); a < book.accounts; a += grid_stride()) {
-    materialize_account(book, tile, s, a, cash, quantity);
+__global__ void adl_ranks(BookView book, TileView tile, AdlQuery query, const std::int64_t* positions, std::int64_t count,
+                          double* scores, std::uint8_t* candidate) {
+  for (std::int64_t i = first_index(); i < count; i += grid_stride()) {
+    const cpu::AdlRank rank = adl_rank_of(book, tile, query, positions[i]);
+    scores[i] = rank.score;
+    candidate[i] = rank.candidate ? 1 : 0;
+  }
+}
+
+__global__ void adl_candidate_rows(BookView book, TileView tile, AdlQuery query, const std::int64_t* ranked,
+                                   std::int64_t count, AdlCandidateRow* rows) {
+  for (std::int64_t k = first_index(); k < count; k += grid_stride()) {
+    adl_candidate_row(book, tile, query, ranked, rows, k);
+  }
+}
+
+__global__ void apply_adl_closes(BookView book, TileView tile, std::int64_t s, const AdlClose* closes,
+                                 std::int64_t count) {
+  for (std::int64_t k = first_index(); k < count; k += grid_stride()) apply_adl_close(book, tile, s, closes, k);
+}
+
+__global__ void bankrupt_pair_notionals(BookView book, TileView tile, std::int64_t s, const std::int32_t* accounts,
+                                        std::int64_t count, double* pair_notional) {
+  for (std::int64_t k = first_index(); k < count; k += grid_stride()) {
+    bankrupt_pair_notional(book, tile, s, accounts, pair_notional, k);
   }
 }
 
@@ -77,6 +106,14 @@ __global__ void cash_change(BookView book, TileView tile, unsigned long long* ch
   for (std::int64_t a = first_index(); a < book.accounts; a += grid_stride()) sum += cash_change_of(book, tile, s, a);
   for (int offset = 16; offset > 0; offset /= 2) sum += __shfl_down_sync(0xffffffffu, sum, offset);
   if ((threadIdx.x & 31) == 0 && sum != 0) atomicAdd(&change[s], static_cast<unsigned long long>(sum));
+}
+
+// CUB counts items in int.
+int cub_count(std::int64_t count) {
+  if (count > std::numeric_limits<int>::max()) {
+    throw std::length_error("auto-deleveraging ranks at most 2^31 - 1 positions of one market and side");
+  }
+  return static_cast<int>(count);
 }
 
 void check_launch(const char* kernel) { MARGIN_STRESS_CUDA_CHECK(cudaGetLastError(), kernel); }
@@ -121,18 +158,82 @@ void launch_find_bankrupt(const LaunchShape& shape, const BookView& book, const 
   check_launch("launching the search for bankrupt accounts");
 }
 
-void launch_materialize(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t s,
-                        micro_usd* cash, std::int64_t* quantity) {
-  materialize<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, s, cash, quantity);
-  check_launch("launching the copy of a scenario's state");
-}
-
 void launch_scatter_accounts(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t s,
                              const std::int32_t* accounts, const micro_usd* cash, const std::int64_t* quantity_offset,
                              const std::int64_t* quantities, std::int64_t count) {
   scatter_accounts<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, s, accounts, cash, quantity_offset,
                                                                      quantities, count);
   check_launch("launching the update of settled accounts");
+}
+
+std::size_t adl_workspace_temporary_bytes(std::int64_t capacity) {
+  const int items = cub_count(capacity);
+  std::size_t select_bytes = 0;
+  std::size_t sort_bytes = 0;
+  MARGIN_STRESS_CUDA_CHECK(cub::DeviceSelect::Flagged(nullptr, select_bytes, static_cast<const double*>(nullptr),
+                                                      static_cast<const std::uint8_t*>(nullptr),
+                                                      static_cast<double*>(nullptr), static_cast<int*>(nullptr), items),
+                           "sizing the ADL selection");
+  MARGIN_STRESS_CUDA_CHECK(cub::DeviceRadixSort::SortPairsDescending(
+                               nullptr, sort_bytes, static_cast<const double*>(nullptr), static_cast<double*>(nullptr),
+                               static_cast<const std::int64_t*>(nullptr), static_cast<std::int64_t*>(nullptr), items),
+                           "sizing the ADL ranking");
+  return std::max<std::size_t>({select_bytes, sort_bytes, 1});
+}
+
+std::int64_t rank_adl_candidates(const LaunchShape& shape, const BookView& book, const TileView& tile,
+                                 const AdlQuery& query, const std::int64_t* positions, std::int64_t count,
+                                 const AdlWorkspace& workspace) {
+  if (count == 0) return 0;
+  const int items = cub_count(count);
+  const AdlWorkspace& w = workspace;
+  adl_ranks<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, query, positions, count, w.scores, w.candidate);
+  check_launch("launching the ADL ranks");
+  // The candidates in position order (the selection keeps order), then a stable sort by score,
+  // highest first: ties stay in position order, as the CPU reference breaks them.
+  std::size_t bytes = w.temporary_bytes;
+  MARGIN_STRESS_CUDA_CHECK(cub::DeviceSelect::Flagged(w.temporary, bytes, w.scores, w.candidate, w.selected_scores,
+                                                      w.selected_count, items, shape.stream),
+                           "selecting the ADL candidates' scores");
+  bytes = w.temporary_bytes;
+  MARGIN_STRESS_CUDA_CHECK(cub::DeviceSelect::Flagged(w.temporary, bytes, positions, w.candidate, w.selected,
+                                                      w.selected_count, items, shape.stream),
+                           "selecting the ADL candidates");
+  int selected = 0;
+  MARGIN_STRESS_CUDA_CHECK(
+      cudaMemcpyAsync(&selected, w.selected_count, sizeof(int), cudaMemcpyDeviceToHost, shape.stream),
+      "copying the number of ADL candidates");
+  MARGIN_STRESS_CUDA_CHECK(cudaStreamSynchronize(shape.stream), "selecting the ADL candidates");
+  if (selected == 0) return 0;
+  bytes = w.temporary_bytes;
+  MARGIN_STRESS_CUDA_CHECK(cub::DeviceRadixSort::SortPairsDescending(w.temporary, bytes, w.selected_scores,
+                                                                     w.sorted_scores, w.selected, w.ranked, selected, 0,
+                                                                     static_cast<int>(sizeof(double) * 8), shape.stream),
+                           "ranking the ADL candidates");
+  return selected;
+}
+
+void launch_adl_candidate_rows(const LaunchShape& shape, const BookView& book, const TileView& tile,
+                               const AdlQuery& query, const std::int64_t* ranked, std::int64_t count,
+                               AdlCandidateRow* rows) {
+  if (count == 0) return;
+  adl_candidate_rows<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, query, ranked, count, rows);
+  check_launch("launching the ADL candidates' rows");
+}
+
+void launch_apply_adl_closes(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t s,
+                             const AdlClose* closes, std::int64_t count) {
+  if (count == 0) return;
+  apply_adl_closes<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, s, closes, count);
+  check_launch("launching the ADL closes");
+}
+
+void launch_bankrupt_pair_notional(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t s,
+                                   const std::int32_t* accounts, std::int64_t count, double* pair_notional) {
+  if (count == 0) return;
+  bankrupt_pair_notionals<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, s, accounts, count,
+                                                                            pair_notional);
+  check_launch("launching the bankrupt accounts' notionals");
 }
 
 void launch_tiered_initial_margin(const LaunchShape& shape, const BookView& book, const TileView& tile,

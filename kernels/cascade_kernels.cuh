@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "host/engine/cpu/auto_deleveraging.hpp"
 #include "kernels/device_account.hpp"
 
 namespace margin_stress::cuda {
@@ -20,6 +21,7 @@ struct BookView {
   std::int64_t markets = 0;
   const std::int64_t* position_offset = nullptr;  // [A + 1]
   const std::int32_t* position_market = nullptr;  // [P]
+  const std::int32_t* position_account = nullptr; // [P]
   const double* entry_price_usd = nullptr;        // [P]
   const std::int64_t* initial_quantity = nullptr; // [P]
   const micro_usd* initial_cash = nullptr;        // [A]
@@ -138,15 +140,77 @@ void launch_find_bankrupt(const LaunchShape& shape, const BookView& book, const 
                           std::int64_t scenarios, const std::int64_t* offsets, std::int32_t* accounts,
                           micro_usd* deficits);
 
-// Scenario s's full state: cash[A] and quantity[P], from its rows or from the book.
-void launch_materialize(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t s,
-                        micro_usd* cash, std::int64_t* quantity);
-
 // Writes accounts' new states into scenario s's rows: account k gets cash[k] and, for its
 // positions, quantities[quantity_offset[k] ...].
 void launch_scatter_accounts(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t s,
                              const std::int32_t* accounts, const micro_usd* cash, const std::int64_t* quantity_offset,
                              const std::int64_t* quantities, std::int64_t count);
+
+// Auto-deleveraging (docs/model.md sections 8 and 14). The ranking runs on the device, the walk
+// down it on the host (each haircut depends on the ones before, and it stops early).
+//
+// One scenario's market and side to deleverage: the market's lot size and mark.
+struct AdlQuery {
+  std::int64_t scenario = 0;
+  double lot_size = 0.0;
+  double mark_price_usd = 0.0;
+};
+
+// What the walk needs of a ranked position, in its scenario's state.
+struct AdlCandidateRow {
+  std::int64_t position = 0;
+  std::int64_t account = 0;
+  std::int64_t quantity = 0;
+  micro_usd cash = 0;
+  double unrealized_usd = 0.0;
+  double equity_usd = 0.0;
+};
+
+// A position the walk closed from: its account's new cash and the position's new lots.
+struct AdlClose {
+  std::int64_t account = 0;
+  std::int64_t position = 0;
+  micro_usd cash = 0;
+  std::int64_t quantity = 0;
+};
+
+// Device scratch for ranking up to `capacity` positions (allocated by the caller with these sizes).
+struct AdlWorkspace {
+  std::int64_t capacity = 0;
+  double* scores = nullptr;              // [capacity]
+  std::uint8_t* candidate = nullptr;     // [capacity]
+  double* selected_scores = nullptr;     // [capacity]
+  std::int64_t* selected = nullptr;      // [capacity]
+  double* sorted_scores = nullptr;       // [capacity]
+  std::int64_t* ranked = nullptr;        // [capacity]: the ranking, best first
+  int* selected_count = nullptr;         // [1]
+  void* temporary = nullptr;             // adl_workspace_temporary_bytes(capacity)
+  std::size_t temporary_bytes = 0;
+};
+
+// Bytes of the sort's and selection's own scratch for `capacity` positions.
+std::size_t adl_workspace_temporary_bytes(std::int64_t capacity);
+
+// Ranks the candidates among `positions[0, count)` (positions of one market and side, ascending)
+// in the query's scenario: writes them best first (score descending, ties by position) to
+// workspace.ranked and returns how many there are. Waits for the stream.
+std::int64_t rank_adl_candidates(const LaunchShape& shape, const BookView& book, const TileView& tile,
+                                 const AdlQuery& query, const std::int64_t* positions, std::int64_t count,
+                                 const AdlWorkspace& workspace);
+
+// rows[k] for the ranking's entries ranked[0, count).
+void launch_adl_candidate_rows(const LaunchShape& shape, const BookView& book, const TileView& tile,
+                               const AdlQuery& query, const std::int64_t* ranked, std::int64_t count,
+                               AdlCandidateRow* rows);
+
+// Writes closes[0, count) into scenario s's rows.
+void launch_apply_adl_closes(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t s,
+                             const AdlClose* closes, std::int64_t count);
+
+// Per bankrupt account accounts[k] of scenario s, its notional liquidated this step per (market,
+// side) pair: pair_notional[k * 2 M + m * 2 + side].
+void launch_bankrupt_pair_notional(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t s,
+                                   const std::int32_t* accounts, std::int64_t count, double* pair_notional);
 
 // Per scenario and market with brackets, the initial margin of the open positions at the markets'
 // current constants, each position's requirement rounded to the micro-dollar ([S][M], zeroed by

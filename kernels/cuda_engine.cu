@@ -75,11 +75,14 @@ std::size_t bytes_per_scenario(const cpu::Book& book, bool trader_response) {
          markets * (sizeof(DeviceMarket) + 4 * 8 + 8) + 6 * 8 + 8 + 1 + 4 + 8 + 8;
 }
 
-// Device bytes a lane needs whatever its tile: the settlement's search output and one scenario's
-// whole state for ADL.
-std::size_t bytes_per_lane(const cpu::Book& book) {
-  return static_cast<std::size_t>(book.accounts) * (sizeof(std::int32_t) + 2 * sizeof(micro_usd)) +
-         static_cast<std::size_t>(book.positions) * sizeof(std::int64_t);
+// Device bytes a lane needs whatever its tile: the settlement's search output, and with ADL the
+// ranking's scratch for the longest (market, side) list of the book (its sort's own scratch is
+// small beside it and left to the memory kept back).
+std::size_t bytes_per_lane(const cpu::Book& book, std::int64_t longest_adl_list, bool auto_deleveraging) {
+  const std::size_t search = static_cast<std::size_t>(book.accounts) * (sizeof(std::int32_t) + sizeof(micro_usd));
+  if (!auto_deleveraging) return search;
+  return search + static_cast<std::size_t>(longest_adl_list) *
+                      (3 * sizeof(double) + 2 * sizeof(std::int64_t) + sizeof(std::uint8_t));
 }
 
 // What every lane shares.
@@ -155,8 +158,28 @@ class Lane {
     totals_.resize(scenarios * (markets + 1));
     found_accounts_.resize(accounts);
     found_deficits_.resize(accounts);
-    full_cash_.resize(accounts);
-    full_quantity_.resize(positions);
+    if (context.config->insurance_fund.auto_deleveraging) {
+      const std::int64_t longest = context.device_book->longest_adl_list;
+      const auto list = static_cast<std::size_t>(std::max<std::int64_t>(longest, 1));
+      adl_scores_.resize(list);
+      adl_candidate_.resize(list);
+      adl_selected_scores_.resize(list);
+      adl_selected_.resize(list);
+      adl_sorted_scores_.resize(list);
+      adl_ranked_.resize(list);
+      adl_selected_count_.resize(1);
+      adl_temporary_.resize(adl_workspace_temporary_bytes(longest));
+      adl_workspace_.capacity = longest;
+      adl_workspace_.scores = adl_scores_.data();
+      adl_workspace_.candidate = adl_candidate_.data();
+      adl_workspace_.selected_scores = adl_selected_scores_.data();
+      adl_workspace_.selected = adl_selected_.data();
+      adl_workspace_.sorted_scores = adl_sorted_scores_.data();
+      adl_workspace_.ranked = adl_ranked_.data();
+      adl_workspace_.selected_count = adl_selected_count_.data();
+      adl_workspace_.temporary = adl_temporary_.data();
+      adl_workspace_.temporary_bytes = adl_temporary_.size();
+    }
     host_markets_.resize(scenarios * markets);
     host_collateral_.resize(scenarios);
     host_active_.resize(scenarios);
@@ -203,6 +226,10 @@ class Lane {
   void respond_to_margin_calls(const TileView& tile, std::int64_t first, std::int64_t t, std::int32_t step_stamp);
   void settle(const TileView& tile, std::int64_t first, std::int64_t t);
   void settle_scenario(const TileView& tile, std::int64_t s, const std::vector<std::pair<std::int32_t, micro_usd>>& bankrupt);
+  micro_usd auto_deleverage(const TileView& tile, std::int64_t s, const std::vector<std::int32_t>& bankrupt_accounts,
+                            const std::vector<micro_usd>& uncovered, double& adl_notional_usd);
+  micro_usd deleverage(const TileView& tile, std::int64_t s, std::size_t market, std::size_t side, micro_usd target,
+                       double& adl_notional_usd);
   void upload_changes(const TileView& tile, std::int64_t s, const std::vector<std::int32_t>& accounts,
                       const std::vector<micro_usd>& cash, const std::vector<std::int64_t>& quantities);
 
@@ -236,8 +263,21 @@ class Lane {
   DeviceBuffer<micro_usd> change_cash_;
   DeviceBuffer<std::int64_t> change_offsets_;
   DeviceBuffer<std::int64_t> change_quantities_;
-  DeviceBuffer<micro_usd> full_cash_;
-  DeviceBuffer<std::int64_t> full_quantity_;
+  // Auto-deleveraging: the ranking's scratch (allocated with the lane when ADL is on), the walk's
+  // rows and closes, and the bankrupt accounts' notionals by pair (grown as needed).
+  DeviceBuffer<double> adl_scores_;
+  DeviceBuffer<std::uint8_t> adl_candidate_;
+  DeviceBuffer<double> adl_selected_scores_;
+  DeviceBuffer<std::int64_t> adl_selected_;
+  DeviceBuffer<double> adl_sorted_scores_;
+  DeviceBuffer<std::int64_t> adl_ranked_;
+  DeviceBuffer<int> adl_selected_count_;
+  DeviceBuffer<unsigned char> adl_temporary_;
+  AdlWorkspace adl_workspace_;
+  DeviceBuffer<AdlCandidateRow> adl_rows_;
+  DeviceBuffer<AdlClose> adl_closes_;
+  DeviceBuffer<std::int32_t> bankrupt_accounts_;
+  DeviceBuffer<double> pair_notional_;
 
   PinnedBuffer<DeviceMarket> host_markets_;
   PinnedBuffer<double> host_collateral_;
@@ -649,7 +689,6 @@ void Lane::settle_scenario(const TileView& tile, std::int64_t s,
                            const std::vector<std::pair<std::int32_t, micro_usd>>& bankrupt) {
   const ModelConfig& config = *context_.config;
   const cpu::Book& book = *context_.book;
-  const auto markets = static_cast<std::size_t>(book.markets);
   HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
   cpu::SettlementOutcome outcome;
   std::vector<micro_usd> deficits;
@@ -661,83 +700,101 @@ void Lane::settle_scenario(const TileView& tile, std::int64_t s,
   const std::vector<micro_usd> uncovered = cpu::pay_from_fund(deficits, scenario.insurance_fund, outcome);
   const micro_usd total_uncovered = outcome.deficits - outcome.insurance_payout;
 
-  std::vector<std::int32_t> changed_accounts;
-  std::vector<micro_usd> changed_cash;
-  std::vector<std::int64_t> changed_quantities;
   if (total_uncovered > 0 && config.insurance_fund.auto_deleveraging) {
-    // ADL walks a ranking one position at a time (each haircut depends on the ones before), and
-    // it is rare: the fund must be exhausted. The scenario's state comes to the host, the CPU
-    // reference's deleveraging runs on it, and the accounts it changed go back.
-    std::vector<double> step_notional_usd(static_cast<std::size_t>(book.positions));
-    to_host(step_notional_usd.data(), step_notional_.data() + s * book.positions, step_notional_usd.size(),
-            stream_.get());
-    launch_materialize(shape(), context_.device_book->view, tile, s, full_cash_.data(), full_quantity_.data());
-    cpu::ScenarioState state;
-    state.cash.resize(static_cast<std::size_t>(book.accounts));
-    state.quantity.resize(static_cast<std::size_t>(book.positions));
-    to_host(state.cash.data(), full_cash_.data(), state.cash.size(), stream_.get());
-    to_host(state.quantity.data(), full_quantity_.data(), state.quantity.size(), stream_.get());
-    stream_.synchronize("copying a scenario's state for auto-deleveraging");
-    // Each bankrupt account's notional liquidated this step per (market, side) pair; positions
-    // never change side (fills and ADL only close), so the book's sign is the side.
-    std::vector<double> pair_notional_usd(accounts.size() * markets * 2, 0.0);
-    for (std::size_t k = 0; k < accounts.size(); ++k) {
-      const auto a = static_cast<std::size_t>(accounts[k]);
-      for (std::int64_t p = book.position_offset[a]; p < book.position_offset[a + 1]; ++p) {
-        const auto position = static_cast<std::size_t>(p);
-        const std::int64_t initial = book.initial_quantity[position];
-        if (initial == 0) continue;
-        const auto m = static_cast<std::size_t>(book.position_market[position]);
-        pair_notional_usd[k * markets * 2 + m * 2 + (initial > 0 ? 0 : 1)] += step_notional_usd[position];
-      }
-    }
-
-    const std::vector<micro_usd> cash_before = state.cash;
-    const std::vector<std::int64_t> quantity_before = state.quantity;
-    state.lp_inventory = scenario.lp_inventory;
-    state.lp_cash = scenario.lp_cash;
-    state.insurance_fund = scenario.insurance_fund;
-    state.collateral_value = scenario.model.collateral_value();
-    state.markets = scenario.markets;
-    state.has_margin_tiers = context_.has_margin_tiers;
-    std::vector<char> is_bankrupt(static_cast<std::size_t>(book.accounts), 0);
-    for (const std::int32_t account : accounts) is_bankrupt[static_cast<std::size_t>(account)] = 1;
-    outcome.adl_haircut = cpu::auto_deleverage(book, state, cpu::adl_targets(uncovered, pair_notional_usd, markets),
-                                               is_bankrupt, outcome.adl_notional_usd);
-    scenario.lp_inventory = state.lp_inventory;
-    scenario.lp_cash = state.lp_cash;
-    for (std::int64_t a = 0; a < book.accounts; ++a) {
-      const auto account = static_cast<std::size_t>(a);
-      const std::int64_t begin = book.position_offset[account];
-      const std::int64_t end = book.position_offset[account + 1];
-      bool changed = state.cash[account] != cash_before[account];
-      for (std::int64_t p = begin; p < end; ++p) {
-        const auto position = static_cast<std::size_t>(p);
-        const std::int64_t before = quantity_before[position];
-        const std::int64_t after = state.quantity[position];
-        if (before == after) continue;
-        changed = true;
-        const auto m = static_cast<std::size_t>(book.position_market[position]);
-        scenario.open_lots[m] += (after < 0 ? -after : after) - (before < 0 ? -before : before);
-        scenario.long_lots[m] += std::max<std::int64_t>(after, 0) - std::max<std::int64_t>(before, 0);
-      }
-      if (!changed) continue;
-      changed_accounts.push_back(static_cast<std::int32_t>(a));
-      changed_cash.push_back(state.cash[account]);
-      changed_quantities.insert(changed_quantities.end(), state.quantity.begin() + begin, state.quantity.begin() + end);
-    }
+    outcome.adl_haircut = auto_deleverage(tile, s, accounts, uncovered, outcome.adl_notional_usd);
   }
   outcome.bad_debt = total_uncovered - outcome.adl_haircut;
-  // Every bankrupt account ends at zero (ADL never touches one, so none is listed twice).
+  // Every bankrupt account ends at zero.
+  std::vector<micro_usd> changed_cash;
+  std::vector<std::int64_t> changed_quantities;
   for (const std::int32_t account : accounts) {
     const auto a = static_cast<std::size_t>(account);
-    changed_accounts.push_back(account);
     changed_cash.push_back(0);
     changed_quantities.insert(changed_quantities.end(),
                               static_cast<std::size_t>(book.position_offset[a + 1] - book.position_offset[a]), 0);
   }
-  upload_changes(tile, s, changed_accounts, changed_cash, changed_quantities);
+  upload_changes(tile, s, accounts, changed_cash, changed_quantities);
   scenario.record.settlement = outcome;
+}
+
+// ADL (docs/model.md section 8) for scenario s: the targets from the bankrupt accounts' notionals
+// by pair, then the opposite side of each pair with a target, in market order, long before short.
+micro_usd Lane::auto_deleverage(const TileView& tile, std::int64_t s, const std::vector<std::int32_t>& bankrupt_accounts,
+                                const std::vector<micro_usd>& uncovered, double& adl_notional_usd) {
+  const auto markets = static_cast<std::size_t>(context_.book->markets);
+  const std::size_t count = bankrupt_accounts.size();
+  bankrupt_accounts_.resize(count);
+  pair_notional_.resize(count * markets * 2);
+  to_device(bankrupt_accounts_.data(), bankrupt_accounts.data(), count, stream_.get());
+  launch_bankrupt_pair_notional(shape(), context_.device_book->view, tile, s, bankrupt_accounts_.data(),
+                                static_cast<std::int64_t>(count), pair_notional_.data());
+  std::vector<double> pair_notional_usd(count * markets * 2);
+  to_host(pair_notional_usd.data(), pair_notional_.data(), pair_notional_usd.size(), stream_.get());
+  // The markets' rows as the cascade left them: the ranking values accounts at these marks.
+  stage_markets(s);
+  to_device(markets_.data() + s * context_.book->markets, host_markets_.data() + s * context_.book->markets, markets,
+            stream_.get());
+  stream_.synchronize("gathering the bankrupt accounts' notionals");
+  const std::vector<micro_usd> targets = cpu::adl_targets(uncovered, pair_notional_usd, markets);
+  micro_usd collected = 0;
+  for (std::size_t m = 0; m < markets; ++m) {
+    for (std::size_t side = 0; side < 2; ++side) {
+      if (targets[m * 2 + side] <= 0) continue;
+      collected += deleverage(tile, s, m, 1 - side, targets[m * 2 + side], adl_notional_usd);
+    }
+  }
+  return collected;
+}
+
+// ADL against `side` (0 long, 1 short) of market m in scenario s until `target` is collected: the
+// device ranks the candidates, the host walks down the ranking in chunks (the walk usually stops
+// long before its end) with the CPU reference's adl_take, and the closes go back to the device.
+micro_usd Lane::deleverage(const TileView& tile, std::int64_t s, std::size_t market, std::size_t side, micro_usd target,
+                           double& adl_notional_usd) {
+  const DeviceBook& device_book = *context_.device_book;
+  const cpu::Book& book = *context_.book;
+  HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
+  const cpu::MarketState& market_state = scenario.markets[market];
+  AdlQuery query;
+  query.scenario = s;
+  query.lot_size = book.lot_size[market];
+  query.mark_price_usd = market_state.mark_price_usd;
+  const std::size_t pair = market * 2 + side;
+  const std::int64_t ranked =
+      rank_adl_candidates(shape(), device_book.view, tile, query, device_book.adl_positions.data() + device_book.adl_offset[pair],
+                          device_book.adl_offset[pair + 1] - device_book.adl_offset[pair], adl_workspace_);
+
+  micro_usd collected = 0;
+  std::vector<AdlClose> closes;
+  std::vector<AdlCandidateRow> rows;
+  for (std::int64_t first = 0, chunk = 256; collected < target && first < ranked; first += chunk, chunk *= 4) {
+    const std::int64_t count = std::min(chunk, ranked - first);
+    adl_rows_.resize(static_cast<std::size_t>(count));
+    launch_adl_candidate_rows(shape(), device_book.view, tile, query, adl_workspace_.ranked + first, count,
+                              adl_rows_.data());
+    rows.resize(static_cast<std::size_t>(count));
+    to_host(rows.data(), adl_rows_.data(), rows.size(), stream_.get());
+    stream_.synchronize("reading the ADL ranking");
+    for (const AdlCandidateRow& row : rows) {
+      if (collected >= target) break;
+      const cpu::AdlTake take = cpu::adl_take(target - collected, row.quantity, query.lot_size, query.mark_price_usd,
+                                              row.unrealized_usd, row.equity_usd);
+      if (take.haircut <= 0) continue;
+      AdlClose close{row.account, row.position, row.cash, row.quantity};
+      cpu::apply_adl_take(take, close.cash, close.quantity, scenario.lp_cash, scenario.lp_inventory[market]);
+      collected += take.haircut;
+      adl_notional_usd += static_cast<double>(take.closed_lots) * query.lot_size * query.mark_price_usd;
+      scenario.open_lots[market] -= take.closed_lots;
+      if (row.quantity > 0) scenario.long_lots[market] -= take.closed_lots;
+      closes.push_back(close);
+    }
+  }
+  adl_closes_.resize(closes.size());
+  to_device(adl_closes_.data(), closes.data(), closes.size(), stream_.get());
+  launch_apply_adl_closes(shape(), device_book.view, tile, s, adl_closes_.data(), static_cast<std::int64_t>(closes.size()));
+  // `closes` is pageable and goes out of scope; the next ranking must see these closes anyway.
+  stream_.synchronize("writing the ADL closes");
+  return collected;
 }
 
 void Lane::upload_changes(const TileView& tile, std::int64_t s, const std::vector<std::int32_t>& accounts,
@@ -814,8 +871,10 @@ class CudaEngine final : public Engine {
     MARGIN_STRESS_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes), "reading the device's free memory");
     const std::size_t per_scenario = bytes_per_scenario(book, config.trader_response.enabled);
     const int lanes = paths.scenarios > 1 ? lane_count : 1;
-    // Each lane also holds one scenario's whole state and settlement search (bytes_per_lane).
-    const double usable = static_cast<double>(free_bytes) * 0.9 - static_cast<double>(lanes * bytes_per_lane(book));
+    // Each lane also holds the settlement's search and ADL's scratch (bytes_per_lane).
+    const double usable = static_cast<double>(free_bytes) * 0.9 -
+                          static_cast<double>(lanes) * static_cast<double>(bytes_per_lane(
+                              book, device_book.longest_adl_list, config.insurance_fund.auto_deleveraging));
     std::int64_t capacity = static_cast<std::int64_t>(usable / static_cast<double>(per_scenario) / lanes);
     if (capacity < 1) {
       throw std::runtime_error("one scenario of this portfolio needs " + std::to_string(per_scenario >> 20) +

@@ -27,12 +27,19 @@ inline void upload(DeviceBuffer<T>& buffer, const std::vector<T>& values) {
 struct DeviceBook {
   DeviceBuffer<std::int64_t> position_offset;
   DeviceBuffer<std::int32_t> position_market;
+  DeviceBuffer<std::int32_t> position_account;
   DeviceBuffer<double> entry_price_usd;
   DeviceBuffer<std::int64_t> initial_quantity;
   DeviceBuffer<micro_usd> initial_cash;
   DeviceBuffer<cpu::MarginBracket> brackets;
   std::vector<std::int32_t> bracket_offset;  // per market
   std::vector<std::int32_t> bracket_count;   // per market
+  // ADL's candidates by (market, side), pair m * 2 + side (0 long, 1 short): the positions of the
+  // book on that side, ascending; positions never change side, so the list holds for every
+  // scenario. Pair k's are adl_positions[adl_offset[k], adl_offset[k + 1]).
+  DeviceBuffer<std::int64_t> adl_positions;
+  std::vector<std::int64_t> adl_offset;
+  std::int64_t longest_adl_list = 0;
   BookView view;
 
   // Market m's row of a scenario for the kernels, from its state on the host.
@@ -47,6 +54,23 @@ struct DeviceBook {
     upload(entry_price_usd, book.entry_price_usd);
     upload(initial_quantity, book.initial_quantity);
     upload(initial_cash, book.initial_cash);
+    upload(position_account, std::vector<std::int32_t>(book.position_account.begin(), book.position_account.end()));
+    const auto pairs = static_cast<std::size_t>(2 * book.markets);
+    std::vector<std::vector<std::int64_t>> by_pair(pairs);
+    for (std::int64_t p = 0; p < book.positions; ++p) {
+      const std::int64_t quantity = book.initial_quantity[static_cast<std::size_t>(p)];
+      if (quantity == 0) continue;
+      by_pair[static_cast<std::size_t>(book.position_market[static_cast<std::size_t>(p)]) * 2 + (quantity > 0 ? 0 : 1)]
+          .push_back(p);
+    }
+    std::vector<std::int64_t> concatenated;
+    adl_offset.push_back(0);
+    for (const std::vector<std::int64_t>& list : by_pair) {
+      concatenated.insert(concatenated.end(), list.begin(), list.end());
+      adl_offset.push_back(static_cast<std::int64_t>(concatenated.size()));
+      longest_adl_list = std::max<std::int64_t>(longest_adl_list, static_cast<std::int64_t>(list.size()));
+    }
+    upload(adl_positions, concatenated);
     std::vector<cpu::MarginBracket> table;
     for (const std::vector<cpu::MarginBracket>& market_brackets : book.margin_brackets) {
       bracket_offset.push_back(static_cast<std::int32_t>(table.size()));
@@ -62,6 +86,7 @@ struct DeviceBook {
     view.markets = book.markets;
     view.position_offset = position_offset.data();
     view.position_market = position_market.data();
+    view.position_account = position_account.data();
     view.entry_price_usd = entry_price_usd.data();
     view.initial_quantity = initial_quantity.data();
     view.initial_cash = initial_cash.data();

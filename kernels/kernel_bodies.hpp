@@ -46,13 +46,45 @@ MARGIN_STRESS_HOST_DEVICE inline AccountView account_in_book(const BookView& boo
 
 MARGIN_STRESS_HOST_DEVICE inline AccountView account_in(const BookView& book, const TileView& tile,
                                                         const AccountView& book_account, std::int64_t s,
-                                                        std::int64_t a) {
-  const std::int64_t sa = s * book.accounts + a;
-  if (tile.touched[sa] == 0) return book_account;
+                                                        std::int64_t a, bool touched) {
+  if (!touched) return book_account;
   AccountView account = book_account;
-  account.cash = tile.cash[sa];
+  account.cash = tile.cash[s * book.accounts + a];
   account.quantity = tile.quantity + s * book.positions + (book_account.quantity - book.initial_quantity);
   return account;
+}
+
+MARGIN_STRESS_HOST_DEVICE inline AccountView account_in(const BookView& book, const TileView& tile,
+                                                        const AccountView& book_account, std::int64_t s,
+                                                        std::int64_t a) {
+  return account_in(book, tile, book_account, s, a, tile.touched[s * book.accounts + a] != 0);
+}
+
+// The kernels that visit an account in every scenario of the tile read a per-scenario flag of it
+// first ([S][A] rows, read once per pass, from memory). They read the flags of a group of
+// scenarios together, before the group's work: the loads are independent, so a thread has the
+// group's in flight at once rather than one at a time. Bit j of the mask: scenario group + j.
+constexpr std::int64_t scenario_group = 16;
+
+MARGIN_STRESS_HOST_DEVICE inline std::uint32_t touched_mask(const BookView& book, const TileView& tile, std::int64_t a,
+                                                            std::int64_t group) {
+  std::uint32_t mask = 0;
+  for (std::int64_t j = 0; j < scenario_group; ++j) {
+    const std::int64_t s = group + j;
+    if (s < tile.scenarios && tile.active[s] && tile.touched[s * book.accounts + a] != 0) mask |= 1u << j;
+  }
+  return mask;
+}
+
+// Bit j: scenario group + j is active and liquidated account a in the round `stamp`.
+MARGIN_STRESS_HOST_DEVICE inline std::uint32_t stamped_mask(const BookView& book, const TileView& tile, std::int64_t a,
+                                                            std::int64_t group, std::int32_t stamp) {
+  std::uint32_t mask = 0;
+  for (std::int64_t j = 0; j < scenario_group; ++j) {
+    const std::int64_t s = group + j;
+    if (s < tile.scenarios && tile.active[s] && tile.liquidation_stamp[s * book.accounts + a] == stamp) mask |= 1u << j;
+  }
+  return mask;
 }
 
 MARGIN_STRESS_HOST_DEVICE inline AccountView account_in(const BookView& book, const TileView& tile, std::int64_t s,
@@ -219,9 +251,12 @@ MARGIN_STRESS_HOST_DEVICE inline void scan_account(const BookView& book, const T
                                                    std::int32_t step_stamp, std::int32_t round, ScanMode mode,
                                                    const cpu::LiquidationRule& rule) {
   const AccountView book_account = account_in_book(book, a);
+  std::uint32_t touched = 0;
   for (std::int64_t s = 0; s < tile.scenarios; ++s) {
+    const std::int64_t j = s % scenario_group;
+    if (j == 0) touched = touched_mask(book, tile, a, s);
     if (!tile.active[s]) continue;
-    const AccountView account = account_in(book, tile, book_account, s, a);
+    const AccountView account = account_in(book, tile, book_account, s, a, ((touched >> j) & 1u) != 0);
     const ScenarioMarketsView view = markets_of(book, tile, s);
     if (!below_maintenance(account, view)) continue;
     add_to_total(&tile.counters.liquidated_accounts[s], 1);
@@ -261,10 +296,12 @@ MARGIN_STRESS_HOST_DEVICE inline void fill_account(const BookView& book, const T
                                                    bool liquidation) {
   const std::int64_t first = book.position_offset[a];
   const std::int64_t positions = book.position_offset[a + 1] - first;
+  std::uint32_t stamped = 0;
   for (std::int64_t s = 0; s < tile.scenarios; ++s) {
-    if (!tile.active[s]) continue;
+    const std::int64_t j = s % scenario_group;
+    if (j == 0) stamped = stamped_mask(book, tile, a, s, stamp);
+    if (((stamped >> j) & 1u) == 0) continue;
     const std::int64_t sa = s * book.accounts + a;
-    if (tile.liquidation_stamp[sa] != stamp) continue;
     const std::int64_t offset = s * book.positions + first;
     micro_usd cash = tile.cash[sa];
     double account_fee_rate = fee_rate;
@@ -298,12 +335,66 @@ MARGIN_STRESS_HOST_DEVICE inline void find_bankrupt_entry(const BookView& book, 
   deficits[offset + i] = cash < 0 && flat ? -cash : 0;
 }
 
-MARGIN_STRESS_HOST_DEVICE inline void materialize_account(const BookView& book, const TileView& tile, std::int64_t s,
-                                                          std::int64_t a, micro_usd* cash, std::int64_t* quantity) {
-  const AccountView account = account_in(book, tile, s, a);
-  cash[a] = account.cash;
-  const std::int64_t first = book.position_offset[a];
-  for (std::int64_t p = 0; p < account.positions; ++p) quantity[first + p] = account.quantity[p];
+// Auto-deleveraging on the device (docs/model.md sections 8 and 14): the rank of position
+// `position` of the query's market and side in its scenario (cpu::adl_rank on the account's state
+// there). A position closed to zero is no candidate; positions never change side.
+MARGIN_STRESS_HOST_DEVICE inline cpu::AdlRank adl_rank_of(const BookView& book, const TileView& tile,
+                                                         const AdlQuery& query, std::int64_t position) {
+  const std::int64_t a = book.position_account[position];
+  const AccountView account = account_in(book, tile, query.scenario, a);
+  const std::int64_t quantity = account.quantity[position - book.position_offset[a]];
+  if (quantity == 0) return {};
+  const double entry_price_usd = book.entry_price_usd[position];
+  const double unrealized_usd = cpu::adl_unrealized_usd(quantity, query.lot_size, query.mark_price_usd, entry_price_usd);
+  if (unrealized_usd <= 0.0) return {};
+  const AccountSums sums = account_sums(account, markets_of(book, tile, query.scenario));
+  return cpu::adl_rank(quantity, query.lot_size, entry_price_usd, unrealized_usd, sums.equity_usd, sums.notional_usd);
+}
+
+// Row k of the ranking: what the host's walk needs of the position ranked k-th (`ranked` holds
+// positions, best first).
+MARGIN_STRESS_HOST_DEVICE inline void adl_candidate_row(const BookView& book, const TileView& tile,
+                                                        const AdlQuery& query, const std::int64_t* ranked,
+                                                        AdlCandidateRow* rows, std::int64_t k) {
+  const std::int64_t position = ranked[k];
+  const std::int64_t a = book.position_account[position];
+  const AccountView account = account_in(book, tile, query.scenario, a);
+  AdlCandidateRow row;
+  row.position = position;
+  row.account = a;
+  row.quantity = account.quantity[position - book.position_offset[a]];
+  row.cash = account.cash;
+  row.unrealized_usd =
+      cpu::adl_unrealized_usd(row.quantity, query.lot_size, query.mark_price_usd, book.entry_price_usd[position]);
+  row.equity_usd = account_sums(account, markets_of(book, tile, query.scenario)).equity_usd;
+  rows[k] = row;
+}
+
+// Writes close k of the walk (an account's new cash and one position's new lots) into scenario s's
+// rows; the closes of one walk are of distinct accounts.
+MARGIN_STRESS_HOST_DEVICE inline void apply_adl_close(const BookView& book, const TileView& tile, std::int64_t s,
+                                                      const AdlClose* closes, std::int64_t k) {
+  const AdlClose close = closes[k];
+  const AccountView account = account_in(book, tile, s, close.account);
+  std::int64_t* quantity = touch_account(book, tile, s, close.account, account);
+  tile.cash[s * book.accounts + close.account] = close.cash;
+  quantity[close.position - book.position_offset[close.account]] = close.quantity;
+}
+
+// Bankrupt account k's notional liquidated this step per (market, side) pair (2 M doubles from
+// `pair_notional` + 2 M k, pair m * 2 + side, 0 long, 1 short); positions never change side, so the
+// book's sign is the side.
+MARGIN_STRESS_HOST_DEVICE inline void bankrupt_pair_notional(const BookView& book, const TileView& tile, std::int64_t s,
+                                                             const std::int32_t* accounts, double* pair_notional,
+                                                             std::int64_t k) {
+  const std::int64_t a = accounts[k];
+  double* row = pair_notional + k * 2 * book.markets;
+  for (std::int64_t pair = 0; pair < 2 * book.markets; ++pair) row[pair] = 0.0;
+  for (std::int64_t p = book.position_offset[a]; p < book.position_offset[a + 1]; ++p) {
+    const std::int64_t initial = book.initial_quantity[p];
+    if (initial == 0) continue;
+    row[book.position_market[p] * 2 + (initial > 0 ? 0 : 1)] += tile.step_notional_usd[s * book.positions + p];
+  }
 }
 
 MARGIN_STRESS_HOST_DEVICE inline void scatter_account(const BookView& book, const TileView& tile, std::int64_t s,

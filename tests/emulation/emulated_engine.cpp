@@ -3,6 +3,10 @@
 // run (kernels/kernel_bodies.hpp), one thread at a time.
 #include "tests/emulation/emulation_names.hpp"
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 #include "kernels/cascade_kernels.cuh"
 #include "kernels/kernel_bodies.hpp"
 
@@ -43,17 +47,43 @@ void launch_find_bankrupt(const LaunchShape&, const BookView& book, const TileVi
   }
 }
 
-void launch_materialize(const LaunchShape&, const BookView& book, const TileView& tile, std::int64_t s,
-                        micro_usd* cash, std::int64_t* quantity) {
-  for (std::int64_t a = 0; a < book.accounts; ++a) materialize_account(book, tile, s, a, cash, quantity);
-}
-
 void launch_scatter_accounts(const LaunchShape&, const BookView& book, const TileView& tile, std::int64_t s,
                              const std::int32_t* accounts, const micro_usd* cash, const std::int64_t* quantity_offset,
                              const std::int64_t* quantities, std::int64_t count) {
   for (std::int64_t k = 0; k < count; ++k) {
     scatter_account(book, tile, s, accounts, cash, quantity_offset, quantities, k);
   }
+}
+
+std::size_t adl_workspace_temporary_bytes(std::int64_t) { return 1; }
+
+// The device's selection and stable radix sort, as a stable sort by score, highest first.
+std::int64_t rank_adl_candidates(const LaunchShape&, const BookView& book, const TileView& tile, const AdlQuery& query,
+                                 const std::int64_t* positions, std::int64_t count, const AdlWorkspace& workspace) {
+  std::vector<std::pair<double, std::int64_t>> candidates;
+  for (std::int64_t i = 0; i < count; ++i) {
+    const cpu::AdlRank rank = adl_rank_of(book, tile, query, positions[i]);
+    if (rank.candidate) candidates.emplace_back(rank.score, positions[i]);
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const auto& x, const auto& y) { return x.first > y.first; });
+  for (std::size_t k = 0; k < candidates.size(); ++k) workspace.ranked[k] = candidates[k].second;
+  return static_cast<std::int64_t>(candidates.size());
+}
+
+void launch_adl_candidate_rows(const LaunchShape&, const BookView& book, const TileView& tile, const AdlQuery& query,
+                               const std::int64_t* ranked, std::int64_t count, AdlCandidateRow* rows) {
+  for (std::int64_t k = 0; k < count; ++k) adl_candidate_row(book, tile, query, ranked, rows, k);
+}
+
+void launch_apply_adl_closes(const LaunchShape&, const BookView& book, const TileView& tile, std::int64_t s,
+                             const AdlClose* closes, std::int64_t count) {
+  for (std::int64_t k = 0; k < count; ++k) apply_adl_close(book, tile, s, closes, k);
+}
+
+void launch_bankrupt_pair_notional(const LaunchShape&, const BookView& book, const TileView& tile, std::int64_t s,
+                                   const std::int32_t* accounts, std::int64_t count, double* pair_notional) {
+  for (std::int64_t k = 0; k < count; ++k) bankrupt_pair_notional(book, tile, s, accounts, pair_notional, k);
 }
 
 void launch_tiered_initial_margin(const LaunchShape&, const BookView& book, const TileView& tile,

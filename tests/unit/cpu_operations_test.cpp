@@ -1,8 +1,9 @@
-// The CPU reference's small operations against closed forms (docs/model.md, sections 4, 5, 7).
+// The CPU reference's small operations against closed forms (docs/model.md, sections 4, 5, 7, 8).
 #include <gtest/gtest.h>
 
 #include <cmath>
 
+#include "host/engine/cpu/auto_deleveraging.hpp"
 #include "host/engine/cpu/impact.hpp"
 #include "host/engine/cpu/liquidation.hpp"
 #include "host/engine/cpu/margin.hpp"
@@ -96,6 +97,51 @@ TEST(Liquidation, HealthDependentFeeRate) {
   EXPECT_EQ(liquidation_fee_rate(0.01, true, -5.0, 10000.0), 0.0);
   EXPECT_EQ(liquidation_fee_rate(0.01, false, 30.0, 10000.0), 0.01);
   EXPECT_EQ(liquidation_fee_rate(0.01, true, 30.0, 0.0), 0.01);
+}
+
+TEST(AutoDeleveraging, RankIsProfitRatioTimesEffectiveLeverage) {
+  // Short 20 lots of 0.5 entered at 100, mark 90: u = -20 x 0.5 x (90 - 100) = 100 USD on a cost of
+  // 20 x 0.5 x 100 = 1,000 (profit ratio 0.1); the account's notional 3,000 on equity 600
+  // (leverage 5): score 0.5.
+  const double unrealized = adl_unrealized_usd(-20, 0.5, 90.0, 100.0);
+  EXPECT_DOUBLE_EQ(unrealized, 100.0);
+  const AdlRank rank = adl_rank(-20, 0.5, 100.0, unrealized, 600.0, 3000.0);
+  EXPECT_TRUE(rank.candidate);
+  EXPECT_DOUBLE_EQ(rank.score, 0.5);
+  // A loss, or an account without equity, is no candidate.
+  EXPECT_FALSE(adl_rank(-20, 0.5, 100.0, adl_unrealized_usd(-20, 0.5, 110.0, 100.0), 600.0, 3000.0).candidate);
+  EXPECT_FALSE(adl_rank(-20, 0.5, 100.0, unrealized, 0.0, 3000.0).candidate);
+}
+
+TEST(AutoDeleveraging, TakeIsCappedByNeedProfitAndEquityAndClosesTheMatchingShare) {
+  // Profit 100 USD on 20 lots of 0.5 at mark 90. A need of 25 USD takes 25 and closes
+  // ceil(0.25 x 20) = 5 lots, bought back (the position is short) for 5 x 0.5 x 90 = 225 USD.
+  AdlTake take = adl_take(25'000'000, -20, 0.5, 90.0, 100.0, 600.0);
+  EXPECT_EQ(take.haircut, 25'000'000);
+  EXPECT_EQ(take.closed_lots, 5);
+  EXPECT_EQ(take.traded_lots, 5);
+  EXPECT_EQ(take.cost, 225'000'000);
+  // The profit caps it (everything closes), and so does the equity (a third of the profit: 7 lots).
+  take = adl_take(500'000'000, -20, 0.5, 90.0, 100.0, 600.0);
+  EXPECT_EQ(take.haircut, 100'000'000);
+  EXPECT_EQ(take.closed_lots, 20);
+  take = adl_take(500'000'000, 20, 0.5, 110.0, 100.0, 33.0);
+  EXPECT_EQ(take.haircut, 33'000'000);
+  EXPECT_EQ(take.closed_lots, 7);
+  EXPECT_EQ(take.traded_lots, -7);
+  EXPECT_EQ(take.cost, -385'000'000);
+  // Applied: the account pays the haircut; the close moves cash and lots to the LP at the mark.
+  micro_usd cash = 1'000'000'000;
+  std::int64_t quantity = 20;
+  micro_usd lp_cash = 0;
+  std::int64_t lp_inventory = -20;
+  apply_adl_take(take, cash, quantity, lp_cash, lp_inventory);
+  EXPECT_EQ(cash, 1'000'000'000 + 385'000'000 - 33'000'000);
+  EXPECT_EQ(quantity, 13);
+  EXPECT_EQ(lp_cash, -385'000'000);
+  EXPECT_EQ(lp_inventory, -13);
+  // No equity: no take.
+  EXPECT_EQ(adl_take(500'000'000, 20, 0.5, 110.0, 100.0, -1.0).haircut, 0);
 }
 
 }  // namespace

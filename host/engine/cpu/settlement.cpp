@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "host/engine/cpu/auto_deleveraging.hpp"
 #include "host/engine/cpu/mark_to_market.hpp"
 
 namespace margin_stress::cpu {
@@ -23,10 +24,9 @@ __extension__ using wide_int = __int128;
 // Side index of a position: 0 long, 1 short.
 std::size_t side_index(std::int64_t quantity) { return quantity > 0 ? 0 : 1; }
 
-// ADL in one market against positions on one side (docs/model.md, "Auto-deleveraging"): rank
-// profitable positions by BitMEX's score, profit ratio times effective leverage, and take profit
-// from them in rank order, closing the matching share of each at the mark, until `target` is met.
-// Returns the amount collected.
+// ADL in one market against positions on one side (docs/model.md section 8): rank the profitable
+// positions (adl_rank), highest score first, ties by position, and take from them in rank order
+// (adl_take) until `target` is met. Returns the amount collected.
 micro_usd deleverage(const Book& book, ScenarioState& state, std::size_t market, int side, micro_usd target,
                      const std::vector<char>& is_bankrupt, double& adl_notional_usd) {
   struct Candidate {
@@ -34,6 +34,7 @@ micro_usd deleverage(const Book& book, ScenarioState& state, std::size_t market,
     double score;
   };
   const MarketState& market_state = state.markets[market];
+  const double lot_size = book.lot_size[market];
   std::vector<Candidate> candidates;
   for (std::int64_t p = 0; p < book.positions; ++p) {
     const auto position = static_cast<std::size_t>(p);
@@ -42,15 +43,13 @@ micro_usd deleverage(const Book& book, ScenarioState& state, std::size_t market,
     if ((quantity > 0 ? 1 : -1) != side) continue;
     const std::int64_t account = book.position_account[position];
     if (is_bankrupt[static_cast<std::size_t>(account)]) continue;
-    const double unrealized = static_cast<double>(quantity) * book.lot_size[market] *
-                              (market_state.mark_price_usd - book.entry_price_usd[position]);
-    if (unrealized <= 0.0) continue;
+    const double unrealized_usd =
+        adl_unrealized_usd(quantity, lot_size, market_state.mark_price_usd, book.entry_price_usd[position]);
+    if (unrealized_usd <= 0.0) continue;
     const AccountValuation valuation = value_account(book, state, account);
-    if (valuation.equity_usd <= 0.0) continue;
-    const double cost = static_cast<double>(std::llabs(quantity)) * book.lot_size[market] * book.entry_price_usd[position];
-    const double profit_ratio = unrealized / cost;
-    const double effective_leverage = valuation.notional_usd / valuation.equity_usd;
-    candidates.push_back({p, profit_ratio * effective_leverage});
+    const AdlRank rank = adl_rank(quantity, lot_size, book.entry_price_usd[position], unrealized_usd,
+                                  valuation.equity_usd, valuation.notional_usd);
+    if (rank.candidate) candidates.push_back({p, rank.score});
   }
   std::sort(candidates.begin(), candidates.end(), [](const Candidate& x, const Candidate& y) {
     return x.score != y.score ? x.score > y.score : x.position < y.position;
@@ -61,28 +60,16 @@ micro_usd deleverage(const Book& book, ScenarioState& state, std::size_t market,
     if (collected >= target) break;
     const auto position = static_cast<std::size_t>(candidate.position);
     const auto account = static_cast<std::size_t>(book.position_account[position]);
-    const std::int64_t quantity = state.quantity[position];
-    const double unrealized_usd = static_cast<double>(quantity) * book.lot_size[market] *
-                                  (market_state.mark_price_usd - book.entry_price_usd[position]);
+    // One position per market and account, so no earlier take of this walk changed this account.
     const AccountValuation valuation = value_account(book, state, book.position_account[position]);
-    // Never take more than the position's profit, nor push the account below zero equity.
-    const micro_usd haircut =
-        std::min({target - collected, to_micro_usd_checked(unrealized_usd, "an ADL candidate's profit"),
-                  std::max<micro_usd>(to_micro_usd_checked(valuation.equity_usd, "an ADL candidate's equity"), 0)});
-    if (haircut <= 0) continue;
-    const double share = to_usd(haircut) / unrealized_usd;
-    const std::int64_t held = std::llabs(quantity);
-    const std::int64_t closed = std::clamp<std::int64_t>(
-        static_cast<std::int64_t>(std::ceil(share * static_cast<double>(held))), 1, held);
-    const std::int64_t traded = quantity > 0 ? -closed : closed;
-    const micro_usd cost = to_micro_usd_checked(
-        static_cast<double>(traded) * book.lot_size[market] * market_state.mark_price_usd, "an ADL close");
-    transfer(state.cash[account], state.lp_cash, cost, "an ADL close");
-    state.lp_inventory[market] -= traded;
-    state.quantity[position] += traded;
-    state.cash[account] = add_checked(state.cash[account], -haircut, "an ADL haircut");
-    collected += haircut;
-    adl_notional_usd += static_cast<double>(closed) * book.lot_size[market] * market_state.mark_price_usd;
+    const AdlTake take = adl_take(target - collected, state.quantity[position], lot_size, market_state.mark_price_usd,
+                                  adl_unrealized_usd(state.quantity[position], lot_size, market_state.mark_price_usd,
+                                                     book.entry_price_usd[position]),
+                                  valuation.equity_usd);
+    if (take.haircut <= 0) continue;
+    apply_adl_take(take, state.cash[account], state.quantity[position], state.lp_cash, state.lp_inventory[market]);
+    collected += take.haircut;
+    adl_notional_usd += static_cast<double>(take.closed_lots) * lot_size * market_state.mark_price_usd;
   }
   return collected;
 }

@@ -1,6 +1,7 @@
 #include "kernels/cascade_kernels.cuh"
 
 #include <cub/device/device_radix_sort.cuh>
+#include <cub/device/device_scan.cuh>
 #include <cub/device/device_select.cuh>
 
 #include <algorithm>
@@ -46,25 +47,27 @@ __global__ void find_bankrupt(BookView book, TileView tile, std::int64_t first, 
   }
 }
 
-__global__ void adl_ranks(BookView book, TileView tile, AdlQuery query, const std::int64_t* positions, std::int64_t count,
-                          double* scores, std::uint8_t* candidate) {
+__global__ void adl_entries(BookView book, TileView tile, AdlQuery query, const std::int64_t* positions,
+                            std::int64_t count, AdlWorkspace workspace) {
+  for (std::int64_t i = first_index(); i < count; i += grid_stride()) adl_entry(book, tile, query, positions, workspace, i);
+}
+
+__global__ void adl_take_entries(BookView book, TileView tile, AdlQuery query, const std::int64_t* positions,
+                                 std::int64_t count, AdlWorkspace workspace) {
   for (std::int64_t i = first_index(); i < count; i += grid_stride()) {
-    const cpu::AdlRank rank = adl_rank_of(book, tile, query, positions[i]);
-    scores[i] = rank.score;
-    candidate[i] = rank.candidate ? 1 : 0;
+    adl_take_entry(book, tile, query, positions, workspace, i);
   }
 }
 
-__global__ void adl_candidate_rows(BookView book, TileView tile, AdlQuery query, const std::int64_t* ranked,
-                                   std::int64_t count, AdlCandidateRow* rows) {
+__global__ void adl_ranked_capacities(AdlWorkspace workspace, std::int64_t count) {
+  for (std::int64_t k = first_index(); k < count; k += grid_stride()) adl_ranked_capacity(workspace, k);
+}
+
+__global__ void adl_walk(BookView book, TileView tile, AdlQuery query, const std::int64_t* positions, std::int64_t count,
+                         AdlWorkspace workspace) {
   for (std::int64_t k = first_index(); k < count; k += grid_stride()) {
-    adl_candidate_row(book, tile, query, ranked, rows, k);
+    adl_walk_rank(book, tile, query, positions, workspace, k);
   }
-}
-
-__global__ void apply_adl_closes(BookView book, TileView tile, std::int64_t s, const AdlClose* closes,
-                                 std::int64_t count) {
-  for (std::int64_t k = first_index(); k < count; k += grid_stride()) apply_adl_close(book, tile, s, closes, k);
 }
 
 __global__ void bankrupt_pair_notionals(BookView book, TileView tile, std::int64_t s, const std::int32_t* accounts,
@@ -170,6 +173,7 @@ std::size_t adl_workspace_temporary_bytes(std::int64_t capacity) {
   const int items = cub_count(capacity);
   std::size_t select_bytes = 0;
   std::size_t sort_bytes = 0;
+  std::size_t scan_bytes = 0;
   MARGIN_STRESS_CUDA_CHECK(cub::DeviceSelect::Flagged(nullptr, select_bytes, static_cast<const double*>(nullptr),
                                                       static_cast<const std::uint8_t*>(nullptr),
                                                       static_cast<double*>(nullptr), static_cast<int*>(nullptr), items),
@@ -178,25 +182,41 @@ std::size_t adl_workspace_temporary_bytes(std::int64_t capacity) {
                                nullptr, sort_bytes, static_cast<const double*>(nullptr), static_cast<double*>(nullptr),
                                static_cast<const std::int64_t*>(nullptr), static_cast<std::int64_t*>(nullptr), items),
                            "sizing the ADL ranking");
-  return std::max<std::size_t>({select_bytes, sort_bytes, 1});
+  MARGIN_STRESS_CUDA_CHECK(cub::DeviceScan::ExclusiveScan(nullptr, scan_bytes,
+                                                          static_cast<const unsigned long long*>(nullptr),
+                                                          static_cast<unsigned long long*>(nullptr),
+                                                          SaturatingMoneySum{}, 0ull, items),
+                           "sizing the ADL walk");
+  return std::max<std::size_t>({select_bytes, sort_bytes, scan_bytes, 1});
 }
 
-std::int64_t rank_adl_candidates(const LaunchShape& shape, const BookView& book, const TileView& tile,
-                                 const AdlQuery& query, const std::int64_t* positions, std::int64_t count,
-                                 const AdlWorkspace& workspace) {
-  if (count == 0) return 0;
+void launch_adl_entries(const LaunchShape& shape, const BookView& book, const TileView& tile, const AdlQuery& query,
+                        const std::int64_t* positions, std::int64_t count, const AdlWorkspace& workspace) {
+  if (count == 0) return;
+  adl_entries<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, query, positions, count, workspace);
+  check_launch("launching the ADL candidates");
+}
+
+void launch_adl_take_all(const LaunchShape& shape, const BookView& book, const TileView& tile, const AdlQuery& query,
+                         const std::int64_t* positions, std::int64_t count, const AdlWorkspace& workspace) {
+  if (count == 0) return;
+  adl_take_entries<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, query, positions, count, workspace);
+  check_launch("launching the ADL takes");
+}
+
+void run_adl_walk(const LaunchShape& shape, const BookView& book, const TileView& tile, const AdlQuery& query,
+                  const std::int64_t* positions, std::int64_t count, const AdlWorkspace& workspace) {
+  if (count == 0) return;
   const int items = cub_count(count);
   const AdlWorkspace& w = workspace;
-  adl_ranks<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, query, positions, count, w.scores, w.candidate);
-  check_launch("launching the ADL ranks");
-  // The candidates in position order (the selection keeps order), then a stable sort by score,
+  // The candidates in list order (the selection keeps order), then a stable sort by score,
   // highest first: ties stay in position order, as the CPU reference breaks them.
   std::size_t bytes = w.temporary_bytes;
   MARGIN_STRESS_CUDA_CHECK(cub::DeviceSelect::Flagged(w.temporary, bytes, w.scores, w.candidate, w.selected_scores,
                                                       w.selected_count, items, shape.stream),
                            "selecting the ADL candidates' scores");
   bytes = w.temporary_bytes;
-  MARGIN_STRESS_CUDA_CHECK(cub::DeviceSelect::Flagged(w.temporary, bytes, positions, w.candidate, w.selected,
+  MARGIN_STRESS_CUDA_CHECK(cub::DeviceSelect::Flagged(w.temporary, bytes, w.entries, w.candidate, w.selected,
                                                       w.selected_count, items, shape.stream),
                            "selecting the ADL candidates");
   int selected = 0;
@@ -204,28 +224,20 @@ std::int64_t rank_adl_candidates(const LaunchShape& shape, const BookView& book,
       cudaMemcpyAsync(&selected, w.selected_count, sizeof(int), cudaMemcpyDeviceToHost, shape.stream),
       "copying the number of ADL candidates");
   MARGIN_STRESS_CUDA_CHECK(cudaStreamSynchronize(shape.stream), "selecting the ADL candidates");
-  if (selected == 0) return 0;
+  if (selected == 0) return;
   bytes = w.temporary_bytes;
   MARGIN_STRESS_CUDA_CHECK(cub::DeviceRadixSort::SortPairsDescending(w.temporary, bytes, w.selected_scores,
                                                                      w.sorted_scores, w.selected, w.ranked, selected, 0,
                                                                      static_cast<int>(sizeof(double) * 8), shape.stream),
                            "ranking the ADL candidates");
-  return selected;
-}
-
-void launch_adl_candidate_rows(const LaunchShape& shape, const BookView& book, const TileView& tile,
-                               const AdlQuery& query, const std::int64_t* ranked, std::int64_t count,
-                               AdlCandidateRow* rows) {
-  if (count == 0) return;
-  adl_candidate_rows<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, query, ranked, count, rows);
-  check_launch("launching the ADL candidates' rows");
-}
-
-void launch_apply_adl_closes(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t s,
-                             const AdlClose* closes, std::int64_t count) {
-  if (count == 0) return;
-  apply_adl_closes<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, s, closes, count);
-  check_launch("launching the ADL closes");
+  adl_ranked_capacities<<<shape.blocks, shape.threads, 0, shape.stream>>>(w, selected);
+  check_launch("launching the ADL capacities in rank order");
+  bytes = w.temporary_bytes;
+  MARGIN_STRESS_CUDA_CHECK(cub::DeviceScan::ExclusiveScan(w.temporary, bytes, w.ranked_capacity, w.before,
+                                                          SaturatingMoneySum{}, 0ull, selected, shape.stream),
+                           "adding up the ADL capacities in rank order");
+  adl_walk<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, query, positions, selected, w);
+  check_launch("launching the ADL walk");
 }
 
 void launch_bankrupt_pair_notional(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t s,

@@ -146,66 +146,69 @@ void launch_scatter_accounts(const LaunchShape& shape, const BookView& book, con
                              const std::int32_t* accounts, const micro_usd* cash, const std::int64_t* quantity_offset,
                              const std::int64_t* quantities, std::int64_t count);
 
-// Auto-deleveraging (docs/model.md sections 8 and 14). The ranking runs on the device, the walk
-// down it on the host (each haircut depends on the ones before, and it stops early).
+// Auto-deleveraging (docs/model.md sections 8 and 14), all on the device: each candidate's rank
+// and capacity (what it gives up if the walk needs all of it); when the capacities add up to more
+// than the target, the ranking (a stable sort by score) and the walk down it as a prefix sum of
+// the capacities, each candidate giving up min(capacity, target - the capacities before it);
+// otherwise every candidate gives up its capacity, in any order. The closes are independent (one
+// position per account and market), so they run in parallel.
 //
-// One scenario's market and side to deleverage: the market's lot size and mark.
+// One scenario's market and side to deleverage.
 struct AdlQuery {
   std::int64_t scenario = 0;
   double lot_size = 0.0;
   double mark_price_usd = 0.0;
+  micro_usd target = 0;
 };
 
-// What the walk needs of a ranked position, in its scenario's state.
-struct AdlCandidateRow {
-  std::int64_t position = 0;
-  std::int64_t account = 0;
-  std::int64_t quantity = 0;
-  micro_usd cash = 0;
-  double unrealized_usd = 0.0;
-  double equity_usd = 0.0;
+// A walk's totals, integers added with atomics ([adl_total_words] words, zeroed by the caller).
+enum AdlTotal : int {
+  adl_capacity_sum = 0,   // the candidates' capacities, each at most target + 1
+  adl_target_exceeded,    // 1 when they add up to more than the target
+  adl_collected,          // haircuts
+  adl_paid_to_lp,         // signed micro-dollars the closes paid the LP
+  adl_traded_lots,        // signed lots the traders traded
+  adl_closed_lots,
+  adl_long_lots_closed,
+  adl_out_of_range,       // a capacity, close or balance beyond the money range
+  adl_total_words
 };
 
-// A position the walk closed from: its account's new cash and the position's new lots.
-struct AdlClose {
-  std::int64_t account = 0;
-  std::int64_t position = 0;
-  micro_usd cash = 0;
-  std::int64_t quantity = 0;
-};
-
-// Device scratch for ranking up to `capacity` positions (allocated by the caller with these sizes).
+// Device scratch for one (market, side) list of up to `capacity` positions.
 struct AdlWorkspace {
   std::int64_t capacity = 0;
-  double* scores = nullptr;              // [capacity]
-  std::uint8_t* candidate = nullptr;     // [capacity]
-  double* selected_scores = nullptr;     // [capacity]
-  std::int64_t* selected = nullptr;      // [capacity]
-  double* sorted_scores = nullptr;       // [capacity]
-  std::int64_t* ranked = nullptr;        // [capacity]: the ranking, best first
-  int* selected_count = nullptr;         // [1]
-  void* temporary = nullptr;             // adl_workspace_temporary_bytes(capacity)
+  double* scores = nullptr;                // [capacity]
+  std::uint8_t* candidate = nullptr;       // [capacity] 1: a candidate
+  micro_usd* capacities = nullptr;         // [capacity]; -1: beyond the money range
+  const std::int64_t* entries = nullptr;   // [capacity]: 0, 1, 2, ... (the list's entry indices)
+  double* selected_scores = nullptr;       // [capacity]
+  std::int64_t* selected = nullptr;        // [capacity]
+  double* sorted_scores = nullptr;         // [capacity]
+  std::int64_t* ranked = nullptr;          // [capacity]: the candidates' entries, best first
+  unsigned long long* ranked_capacity = nullptr;  // [capacity]
+  unsigned long long* before = nullptr;    // [capacity]: capacities ranked before, saturated
+  int* selected_count = nullptr;           // [1]
+  unsigned long long* totals = nullptr;    // [adl_total_words]
+  void* temporary = nullptr;               // adl_workspace_temporary_bytes(capacity)
   std::size_t temporary_bytes = 0;
 };
 
-// Bytes of the sort's and selection's own scratch for `capacity` positions.
+// Bytes of the selection's, sort's and scan's own scratch for `capacity` positions.
 std::size_t adl_workspace_temporary_bytes(std::int64_t capacity);
 
-// Ranks the candidates among `positions[0, count)` (positions of one market and side, ascending)
-// in the query's scenario: writes them best first (score descending, ties by position) to
-// workspace.ranked and returns how many there are. Waits for the stream.
-std::int64_t rank_adl_candidates(const LaunchShape& shape, const BookView& book, const TileView& tile,
-                                 const AdlQuery& query, const std::int64_t* positions, std::int64_t count,
-                                 const AdlWorkspace& workspace);
+// Each entry of `positions[0, count)` (one market and side, ascending): its score, whether it is a
+// candidate, its capacity; adds the capacities (and whether they exceed the target) to the totals.
+void launch_adl_entries(const LaunchShape& shape, const BookView& book, const TileView& tile, const AdlQuery& query,
+                        const std::int64_t* positions, std::int64_t count, const AdlWorkspace& workspace);
 
-// rows[k] for the ranking's entries ranked[0, count).
-void launch_adl_candidate_rows(const LaunchShape& shape, const BookView& book, const TileView& tile,
-                               const AdlQuery& query, const std::int64_t* ranked, std::int64_t count,
-                               AdlCandidateRow* rows);
+// Every candidate gives up its capacity (the capacities do not exceed the target).
+void launch_adl_take_all(const LaunchShape& shape, const BookView& book, const TileView& tile, const AdlQuery& query,
+                         const std::int64_t* positions, std::int64_t count, const AdlWorkspace& workspace);
 
-// Writes closes[0, count) into scenario s's rows.
-void launch_apply_adl_closes(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t s,
-                             const AdlClose* closes, std::int64_t count);
+// The ranking and the walk down it (the capacities exceed the target). Waits for the stream once,
+// for the number of candidates.
+void run_adl_walk(const LaunchShape& shape, const BookView& book, const TileView& tile, const AdlQuery& query,
+                  const std::int64_t* positions, std::int64_t count, const AdlWorkspace& workspace);
 
 // Per bankrupt account accounts[k] of scenario s, its notional liquidated this step per (market,
 // side) pair: pair_notional[k * 2 M + m * 2 + side].

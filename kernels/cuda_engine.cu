@@ -81,8 +81,10 @@ std::size_t bytes_per_scenario(const cpu::Book& book, bool trader_response) {
 std::size_t bytes_per_lane(const cpu::Book& book, std::int64_t longest_adl_list, bool auto_deleveraging) {
   const std::size_t search = static_cast<std::size_t>(book.accounts) * (sizeof(std::int32_t) + sizeof(micro_usd));
   if (!auto_deleveraging) return search;
+  // Per list entry: scores (three), candidate flag, capacity, entry index, selected and ranked
+  // entries, ranked capacity and the prefix before it.
   return search + static_cast<std::size_t>(longest_adl_list) *
-                      (3 * sizeof(double) + 2 * sizeof(std::int64_t) + sizeof(std::uint8_t));
+                      (3 * sizeof(double) + sizeof(std::uint8_t) + 4 * sizeof(std::int64_t) + 2 * sizeof(std::uint64_t));
 }
 
 // What every lane shares.
@@ -163,20 +165,35 @@ class Lane {
       const auto list = static_cast<std::size_t>(std::max<std::int64_t>(longest, 1));
       adl_scores_.resize(list);
       adl_candidate_.resize(list);
+      adl_capacities_.resize(list);
+      adl_entries_.resize(list);
       adl_selected_scores_.resize(list);
       adl_selected_.resize(list);
       adl_sorted_scores_.resize(list);
       adl_ranked_.resize(list);
+      adl_ranked_capacity_.resize(list);
+      adl_before_.resize(list);
       adl_selected_count_.resize(1);
+      adl_totals_.resize(adl_total_words);
       adl_temporary_.resize(adl_workspace_temporary_bytes(longest));
+      std::vector<std::int64_t> entries(list);
+      for (std::size_t i = 0; i < list; ++i) entries[i] = static_cast<std::int64_t>(i);
+      MARGIN_STRESS_CUDA_CHECK(cudaMemcpy(adl_entries_.data(), entries.data(), list * sizeof(std::int64_t),
+                                          cudaMemcpyHostToDevice),
+                               "copying the ADL entry indices");
       adl_workspace_.capacity = longest;
       adl_workspace_.scores = adl_scores_.data();
       adl_workspace_.candidate = adl_candidate_.data();
+      adl_workspace_.capacities = adl_capacities_.data();
+      adl_workspace_.entries = adl_entries_.data();
       adl_workspace_.selected_scores = adl_selected_scores_.data();
       adl_workspace_.selected = adl_selected_.data();
       adl_workspace_.sorted_scores = adl_sorted_scores_.data();
       adl_workspace_.ranked = adl_ranked_.data();
+      adl_workspace_.ranked_capacity = adl_ranked_capacity_.data();
+      adl_workspace_.before = adl_before_.data();
       adl_workspace_.selected_count = adl_selected_count_.data();
+      adl_workspace_.totals = adl_totals_.data();
       adl_workspace_.temporary = adl_temporary_.data();
       adl_workspace_.temporary_bytes = adl_temporary_.size();
     }
@@ -263,19 +280,23 @@ class Lane {
   DeviceBuffer<micro_usd> change_cash_;
   DeviceBuffer<std::int64_t> change_offsets_;
   DeviceBuffer<std::int64_t> change_quantities_;
-  // Auto-deleveraging: the ranking's scratch (allocated with the lane when ADL is on), the walk's
-  // rows and closes, and the bankrupt accounts' notionals by pair (grown as needed).
+  // Auto-deleveraging's scratch (allocated with the lane when ADL is on; docs/model.md section 14).
   DeviceBuffer<double> adl_scores_;
   DeviceBuffer<std::uint8_t> adl_candidate_;
+  DeviceBuffer<micro_usd> adl_capacities_;
+  DeviceBuffer<std::int64_t> adl_entries_;
   DeviceBuffer<double> adl_selected_scores_;
   DeviceBuffer<std::int64_t> adl_selected_;
   DeviceBuffer<double> adl_sorted_scores_;
   DeviceBuffer<std::int64_t> adl_ranked_;
+  DeviceBuffer<unsigned long long> adl_ranked_capacity_;
+  DeviceBuffer<unsigned long long> adl_before_;
   DeviceBuffer<int> adl_selected_count_;
+  DeviceBuffer<unsigned long long> adl_totals_;
   DeviceBuffer<unsigned char> adl_temporary_;
   AdlWorkspace adl_workspace_;
-  DeviceBuffer<AdlCandidateRow> adl_rows_;
-  DeviceBuffer<AdlClose> adl_closes_;
+  unsigned long long host_adl_totals_[adl_total_words] = {};
+  // The bankrupt accounts of a settlement and their notionals by pair (grown as needed).
   DeviceBuffer<std::int32_t> bankrupt_accounts_;
   DeviceBuffer<double> pair_notional_;
 
@@ -746,55 +767,44 @@ micro_usd Lane::auto_deleverage(const TileView& tile, std::int64_t s, const std:
   return collected;
 }
 
-// ADL against `side` (0 long, 1 short) of market m in scenario s until `target` is collected: the
-// device ranks the candidates, the host walks down the ranking in chunks (the walk usually stops
-// long before its end) with the CPU reference's adl_take, and the closes go back to the device.
+// ADL against `side` (0 long, 1 short) of market m in scenario s until `target` is collected, on
+// the device (docs/model.md section 14); the host keeps the LP's side and the open interest.
 micro_usd Lane::deleverage(const TileView& tile, std::int64_t s, std::size_t market, std::size_t side, micro_usd target,
                            double& adl_notional_usd) {
   const DeviceBook& device_book = *context_.device_book;
   const cpu::Book& book = *context_.book;
   HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
-  const cpu::MarketState& market_state = scenario.markets[market];
   AdlQuery query;
   query.scenario = s;
   query.lot_size = book.lot_size[market];
-  query.mark_price_usd = market_state.mark_price_usd;
+  query.mark_price_usd = scenario.markets[market].mark_price_usd;
+  query.target = target;
   const std::size_t pair = market * 2 + side;
-  const std::int64_t ranked =
-      rank_adl_candidates(shape(), device_book.view, tile, query, device_book.adl_positions.data() + device_book.adl_offset[pair],
-                          device_book.adl_offset[pair + 1] - device_book.adl_offset[pair], adl_workspace_);
+  const std::int64_t* positions = device_book.adl_positions.data() + device_book.adl_offset[pair];
+  const std::int64_t count = device_book.adl_offset[pair + 1] - device_book.adl_offset[pair];
 
-  micro_usd collected = 0;
-  std::vector<AdlClose> closes;
-  std::vector<AdlCandidateRow> rows;
-  for (std::int64_t first = 0, chunk = 256; collected < target && first < ranked; first += chunk, chunk *= 4) {
-    const std::int64_t count = std::min(chunk, ranked - first);
-    adl_rows_.resize(static_cast<std::size_t>(count));
-    launch_adl_candidate_rows(shape(), device_book.view, tile, query, adl_workspace_.ranked + first, count,
-                              adl_rows_.data());
-    rows.resize(static_cast<std::size_t>(count));
-    to_host(rows.data(), adl_rows_.data(), rows.size(), stream_.get());
-    stream_.synchronize("reading the ADL ranking");
-    for (const AdlCandidateRow& row : rows) {
-      if (collected >= target) break;
-      const cpu::AdlTake take = cpu::adl_take(target - collected, row.quantity, query.lot_size, query.mark_price_usd,
-                                              row.unrealized_usd, row.equity_usd);
-      if (take.haircut <= 0) continue;
-      AdlClose close{row.account, row.position, row.cash, row.quantity};
-      cpu::apply_adl_take(take, close.cash, close.quantity, scenario.lp_cash, scenario.lp_inventory[market]);
-      collected += take.haircut;
-      adl_notional_usd += static_cast<double>(take.closed_lots) * query.lot_size * query.mark_price_usd;
-      scenario.open_lots[market] -= take.closed_lots;
-      if (row.quantity > 0) scenario.long_lots[market] -= take.closed_lots;
-      closes.push_back(close);
-    }
+  zero(adl_totals_.data(), adl_total_words, stream_.get());
+  launch_adl_entries(shape(), device_book.view, tile, query, positions, count, adl_workspace_);
+  to_host(host_adl_totals_, adl_totals_.data(), adl_total_words, stream_.get());
+  stream_.synchronize("ranking the ADL candidates");
+  if (host_adl_totals_[adl_target_exceeded] != 0) {
+    run_adl_walk(shape(), device_book.view, tile, query, positions, count, adl_workspace_);
+  } else {
+    launch_adl_take_all(shape(), device_book.view, tile, query, positions, count, adl_workspace_);
   }
-  adl_closes_.resize(closes.size());
-  to_device(adl_closes_.data(), closes.data(), closes.size(), stream_.get());
-  launch_apply_adl_closes(shape(), device_book.view, tile, s, adl_closes_.data(), static_cast<std::int64_t>(closes.size()));
-  // `closes` is pageable and goes out of scope; the next ranking must see these closes anyway.
-  stream_.synchronize("writing the ADL closes");
-  return collected;
+  to_host(host_adl_totals_, adl_totals_.data(), adl_total_words, stream_.get());
+  stream_.synchronize("auto-deleveraging");
+  if (host_adl_totals_[adl_out_of_range] != 0) {
+    throw std::overflow_error("an ADL candidate's profit or equity, or its close, is beyond the fixed-point range of "
+                              "+-4.6e12 USD (docs/model.md, section 1)");
+  }
+  const auto closed_lots = static_cast<std::int64_t>(host_adl_totals_[adl_closed_lots]);
+  scenario.lp_cash = add_checked(scenario.lp_cash, static_cast<micro_usd>(host_adl_totals_[adl_paid_to_lp]), "an ADL close");
+  scenario.lp_inventory[market] -= static_cast<std::int64_t>(host_adl_totals_[adl_traded_lots]);
+  scenario.open_lots[market] -= closed_lots;
+  scenario.long_lots[market] -= static_cast<std::int64_t>(host_adl_totals_[adl_long_lots_closed]);
+  adl_notional_usd += static_cast<double>(closed_lots) * query.lot_size * query.mark_price_usd;
+  return static_cast<micro_usd>(host_adl_totals_[adl_collected]);
 }
 
 void Lane::upload_changes(const TileView& tile, std::int64_t s, const std::vector<std::int32_t>& accounts,

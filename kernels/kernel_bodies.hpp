@@ -22,6 +22,17 @@ MARGIN_STRESS_HOST_DEVICE inline void add_to_total(unsigned long long* total, st
 #endif
 }
 
+// Adds like add_to_total and returns the total before the addition.
+MARGIN_STRESS_HOST_DEVICE inline unsigned long long fetch_add_total(unsigned long long* total, std::int64_t value) {
+#if defined(__CUDA_ARCH__)
+  return atomicAdd(total, static_cast<unsigned long long>(value));
+#else
+  const unsigned long long before = *total;
+  *total += static_cast<unsigned long long>(value);
+  return before;
+#endif
+}
+
 // Returns the counter's value before the increment.
 MARGIN_STRESS_HOST_DEVICE inline int take_slot(int* counter) {
 #if defined(__CUDA_ARCH__)
@@ -335,51 +346,118 @@ MARGIN_STRESS_HOST_DEVICE inline void find_bankrupt_entry(const BookView& book, 
   deficits[offset + i] = cash < 0 && flat ? -cash : 0;
 }
 
-// Auto-deleveraging on the device (docs/model.md sections 8 and 14): the rank of position
-// `position` of the query's market and side in its scenario (cpu::adl_rank on the account's state
-// there). A position closed to zero is no candidate; positions never change side.
-MARGIN_STRESS_HOST_DEVICE inline cpu::AdlRank adl_rank_of(const BookView& book, const TileView& tile,
-                                                         const AdlQuery& query, std::int64_t position) {
+// Auto-deleveraging on the device (docs/model.md sections 8 and 14). Entry i of a (market, side)
+// list in the query's scenario: its rank (cpu::adl_rank on the account's state there) and its
+// capacity min(round(u_p 1e6), max(round(E_a 1e6), 0)), added to the totals clipped to target + 1.
+// A position closed to zero is no candidate; positions never change side.
+MARGIN_STRESS_HOST_DEVICE inline void adl_entry(const BookView& book, const TileView& tile, const AdlQuery& query,
+                                                const std::int64_t* positions, const AdlWorkspace& workspace,
+                                                std::int64_t i) {
+  workspace.scores[i] = 0.0;
+  workspace.candidate[i] = 0;
+  workspace.capacities[i] = 0;
+  const std::int64_t position = positions[i];
   const std::int64_t a = book.position_account[position];
   const AccountView account = account_in(book, tile, query.scenario, a);
   const std::int64_t quantity = account.quantity[position - book.position_offset[a]];
-  if (quantity == 0) return {};
+  if (quantity == 0) return;
   const double entry_price_usd = book.entry_price_usd[position];
   const double unrealized_usd = cpu::adl_unrealized_usd(quantity, query.lot_size, query.mark_price_usd, entry_price_usd);
-  if (unrealized_usd <= 0.0) return {};
+  if (unrealized_usd <= 0.0) return;
   const AccountSums sums = account_sums(account, markets_of(book, tile, query.scenario));
-  return cpu::adl_rank(quantity, query.lot_size, entry_price_usd, unrealized_usd, sums.equity_usd, sums.notional_usd);
+  const cpu::AdlRank rank =
+      cpu::adl_rank(quantity, query.lot_size, entry_price_usd, unrealized_usd, sums.equity_usd, sums.notional_usd);
+  if (!rank.candidate) return;
+  bool in_range = true;
+  const micro_usd profit = to_micro_usd_in_range(unrealized_usd, in_range);
+  const micro_usd equity = to_micro_usd_in_range(sums.equity_usd, in_range);
+  const micro_usd capacity = profit < (equity > 0 ? equity : 0) ? profit : (equity > 0 ? equity : 0);
+  workspace.scores[i] = rank.score;
+  workspace.candidate[i] = 1;
+  workspace.capacities[i] = in_range ? capacity : -1;
+  // Beyond the range counts as more than the target: the walk must reach it, where it fails.
+  const micro_usd clipped = !in_range || capacity > query.target ? query.target + 1 : capacity;
+  if (clipped <= 0) return;
+  // Until the sum passes the target it stays below 2^62 + 2^62: the flag is set before any wrap.
+  const unsigned long long before = fetch_add_total(&workspace.totals[adl_capacity_sum], clipped);
+  if (before + static_cast<unsigned long long>(clipped) > static_cast<unsigned long long>(query.target)) {
+    workspace.totals[adl_target_exceeded] = 1;
+  }
 }
 
-// Row k of the ranking: what the host's walk needs of the position ranked k-th (`ranked` holds
-// positions, best first).
-MARGIN_STRESS_HOST_DEVICE inline void adl_candidate_row(const BookView& book, const TileView& tile,
-                                                        const AdlQuery& query, const std::int64_t* ranked,
-                                                        AdlCandidateRow* rows, std::int64_t k) {
-  const std::int64_t position = ranked[k];
+// `position` gives up `haircut` (adl_take on the device): it closes cpu::adl_closed_lots at the
+// mark against the LP and the haircut leaves its account's cash.
+MARGIN_STRESS_HOST_DEVICE inline void adl_give_up(const BookView& book, const TileView& tile, const AdlQuery& query,
+                                                  std::int64_t position, micro_usd haircut,
+                                                  unsigned long long* totals) {
+  const std::int64_t s = query.scenario;
   const std::int64_t a = book.position_account[position];
-  const AccountView account = account_in(book, tile, query.scenario, a);
-  AdlCandidateRow row;
-  row.position = position;
-  row.account = a;
-  row.quantity = account.quantity[position - book.position_offset[a]];
-  row.cash = account.cash;
-  row.unrealized_usd =
-      cpu::adl_unrealized_usd(row.quantity, query.lot_size, query.mark_price_usd, book.entry_price_usd[position]);
-  row.equity_usd = account_sums(account, markets_of(book, tile, query.scenario)).equity_usd;
-  rows[k] = row;
+  const std::int64_t p = position - book.position_offset[a];
+  const AccountView account = account_in(book, tile, s, a);
+  const std::int64_t quantity = account.quantity[p];
+  const double unrealized_usd =
+      cpu::adl_unrealized_usd(quantity, query.lot_size, query.mark_price_usd, book.entry_price_usd[position]);
+  const std::int64_t closed = cpu::adl_closed_lots(haircut, quantity, unrealized_usd);
+  const std::int64_t traded = quantity > 0 ? -closed : closed;
+  bool in_range = true;
+  const micro_usd cost =
+      to_micro_usd_in_range(static_cast<double>(traded) * query.lot_size * query.mark_price_usd, in_range);
+  std::int64_t* rows = touch_account(book, tile, s, a, account);
+  const std::int64_t sa = s * book.accounts + a;
+  micro_usd cash = add_in_range(tile.cash[sa], -cost, in_range);
+  cash = add_in_range(cash, -haircut, in_range);
+  tile.cash[sa] = cash;
+  rows[p] = quantity + traded;
+  add_to_total(&totals[adl_collected], haircut);
+  add_to_total(&totals[adl_paid_to_lp], cost);
+  add_to_total(&totals[adl_traded_lots], traded);
+  add_to_total(&totals[adl_closed_lots], closed);
+  if (quantity > 0) add_to_total(&totals[adl_long_lots_closed], closed);
+  if (!in_range) add_to_total(&totals[adl_out_of_range], 1);
 }
 
-// Writes close k of the walk (an account's new cash and one position's new lots) into scenario s's
-// rows; the closes of one walk are of distinct accounts.
-MARGIN_STRESS_HOST_DEVICE inline void apply_adl_close(const BookView& book, const TileView& tile, std::int64_t s,
-                                                      const AdlClose* closes, std::int64_t k) {
-  const AdlClose close = closes[k];
-  const AccountView account = account_in(book, tile, s, close.account);
-  std::int64_t* quantity = touch_account(book, tile, s, close.account, account);
-  tile.cash[s * book.accounts + close.account] = close.cash;
-  quantity[close.position - book.position_offset[close.account]] = close.quantity;
+// Entry i when the capacities do not exceed the target: a candidate gives up all of its capacity.
+MARGIN_STRESS_HOST_DEVICE inline void adl_take_entry(const BookView& book, const TileView& tile, const AdlQuery& query,
+                                                     const std::int64_t* positions, const AdlWorkspace& workspace,
+                                                     std::int64_t i) {
+  if (workspace.candidate[i] && workspace.capacities[i] > 0) {
+    adl_give_up(book, tile, query, positions[i], workspace.capacities[i], workspace.totals);
+  }
 }
+
+// Rank k's capacity for the walk's prefix sum: beyond the range, the largest amount (the walk
+// stops there).
+MARGIN_STRESS_HOST_DEVICE inline void adl_ranked_capacity(const AdlWorkspace& workspace, std::int64_t k) {
+  const micro_usd capacity = workspace.capacities[workspace.ranked[k]];
+  workspace.ranked_capacity[k] = static_cast<unsigned long long>(capacity < 0 ? max_money : capacity);
+}
+
+// The walk at rank k, with the capacities ranked before it (`workspace.before[k]`, saturated at
+// 2^62): reached while they fall short of the target, it gives up min(capacity, what is missing).
+MARGIN_STRESS_HOST_DEVICE inline void adl_walk_rank(const BookView& book, const TileView& tile, const AdlQuery& query,
+                                                    const std::int64_t* positions, const AdlWorkspace& workspace,
+                                                    std::int64_t k) {
+  const auto before = static_cast<micro_usd>(workspace.before[k]);
+  if (before >= query.target) return;
+  const std::int64_t entry = workspace.ranked[k];
+  const micro_usd capacity = workspace.capacities[entry];
+  if (capacity < 0) {
+    add_to_total(&workspace.totals[adl_out_of_range], 1);
+    return;
+  }
+  const micro_usd missing = query.target - before;
+  const micro_usd haircut = capacity < missing ? capacity : missing;
+  if (haircut > 0) adl_give_up(book, tile, query, positions[entry], haircut, workspace.totals);
+}
+
+// Capacities are non-negative amounts below 2^62: their sum saturated at 2^62 (associative, so
+// the scan may add in any grouping).
+struct SaturatingMoneySum {
+  MARGIN_STRESS_HOST_DEVICE unsigned long long operator()(unsigned long long x, unsigned long long y) const {
+    const unsigned long long sum = x + y;
+    return sum > static_cast<unsigned long long>(max_money) ? static_cast<unsigned long long>(max_money) : sum;
+  }
+};
 
 // Bankrupt account k's notional liquidated this step per (market, side) pair (2 M doubles from
 // `pair_notional` + 2 M k, pair m * 2 + side, 0 long, 1 short); positions never change side, so the

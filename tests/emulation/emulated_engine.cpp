@@ -57,28 +57,35 @@ void launch_scatter_accounts(const LaunchShape&, const BookView& book, const Til
 
 std::size_t adl_workspace_temporary_bytes(std::int64_t) { return 1; }
 
-// The device's selection and stable radix sort, as a stable sort by score, highest first.
-std::int64_t rank_adl_candidates(const LaunchShape&, const BookView& book, const TileView& tile, const AdlQuery& query,
-                                 const std::int64_t* positions, std::int64_t count, const AdlWorkspace& workspace) {
-  std::vector<std::pair<double, std::int64_t>> candidates;
+void launch_adl_entries(const LaunchShape&, const BookView& book, const TileView& tile, const AdlQuery& query,
+                        const std::int64_t* positions, std::int64_t count, const AdlWorkspace& workspace) {
+  for (std::int64_t i = 0; i < count; ++i) adl_entry(book, tile, query, positions, workspace, i);
+}
+
+void launch_adl_take_all(const LaunchShape&, const BookView& book, const TileView& tile, const AdlQuery& query,
+                         const std::int64_t* positions, std::int64_t count, const AdlWorkspace& workspace) {
+  for (std::int64_t i = 0; i < count; ++i) adl_take_entry(book, tile, query, positions, workspace, i);
+}
+
+// The device's selection, stable radix sort and scan, as a stable sort by score (highest first)
+// and a running sum.
+void run_adl_walk(const LaunchShape&, const BookView& book, const TileView& tile, const AdlQuery& query,
+                  const std::int64_t* positions, std::int64_t count, const AdlWorkspace& workspace) {
+  std::vector<std::int64_t> ranked;
   for (std::int64_t i = 0; i < count; ++i) {
-    const cpu::AdlRank rank = adl_rank_of(book, tile, query, positions[i]);
-    if (rank.candidate) candidates.emplace_back(rank.score, positions[i]);
+    if (workspace.candidate[i]) ranked.push_back(i);
   }
-  std::stable_sort(candidates.begin(), candidates.end(),
-                   [](const auto& x, const auto& y) { return x.first > y.first; });
-  for (std::size_t k = 0; k < candidates.size(); ++k) workspace.ranked[k] = candidates[k].second;
-  return static_cast<std::int64_t>(candidates.size());
-}
-
-void launch_adl_candidate_rows(const LaunchShape&, const BookView& book, const TileView& tile, const AdlQuery& query,
-                               const std::int64_t* ranked, std::int64_t count, AdlCandidateRow* rows) {
-  for (std::int64_t k = 0; k < count; ++k) adl_candidate_row(book, tile, query, ranked, rows, k);
-}
-
-void launch_apply_adl_closes(const LaunchShape&, const BookView& book, const TileView& tile, std::int64_t s,
-                             const AdlClose* closes, std::int64_t count) {
-  for (std::int64_t k = 0; k < count; ++k) apply_adl_close(book, tile, s, closes, k);
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [&](std::int64_t x, std::int64_t y) { return workspace.scores[x] > workspace.scores[y]; });
+  const auto selected = static_cast<std::int64_t>(ranked.size());
+  std::copy(ranked.begin(), ranked.end(), workspace.ranked);
+  for (std::int64_t k = 0; k < selected; ++k) adl_ranked_capacity(workspace, k);
+  unsigned long long before = 0;
+  for (std::int64_t k = 0; k < selected; ++k) {
+    workspace.before[k] = before;
+    before = SaturatingMoneySum{}(before, workspace.ranked_capacity[k]);
+  }
+  for (std::int64_t k = 0; k < selected; ++k) adl_walk_rank(book, tile, query, positions, workspace, k);
 }
 
 void launch_bankrupt_pair_notional(const LaunchShape&, const BookView& book, const TileView& tile, std::int64_t s,

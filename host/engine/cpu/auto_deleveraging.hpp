@@ -1,7 +1,7 @@
 // Auto-deleveraging of one profitable position (docs/model.md section 8, "Auto-deleveraging"): its
 // rank, and what it gives up when the walk down the ranking reaches it. The CPU reference ranks and
-// walks on the host; the CUDA engine ranks on the device (adl_rank is __host__ __device__) and walks
-// on the host, both with these functions, so both take the same haircuts.
+// walks on the host; the CUDA engine does both on the device (docs/model.md section 14) with the
+// __host__ __device__ functions here, so both take the same haircuts and close the same lots.
 #pragma once
 
 #include <algorithm>
@@ -36,6 +36,15 @@ MARGIN_STRESS_HOST_DEVICE inline AdlRank adl_rank(std::int64_t quantity, double 
   return {true, profit_ratio * effective_leverage};
 }
 
+// The lots a haircut h closes: min(|q_p|, max(1, ceil((h 1e-6 / u_p) |q_p|))).
+MARGIN_STRESS_HOST_DEVICE inline std::int64_t adl_closed_lots(micro_usd haircut, std::int64_t quantity,
+                                                              double unrealized_usd) {
+  const double share = to_usd(haircut) / unrealized_usd;
+  const std::int64_t held = quantity < 0 ? -quantity : quantity;
+  const auto closed = static_cast<std::int64_t>(::ceil(share * static_cast<double>(held)));
+  return closed < 1 ? 1 : (closed > held ? held : closed);
+}
+
 // What a ranked position gives up: the haircut h = min(still needed, round(u_p 1e6),
 // max(round(E_a 1e6), 0)) taken from its account's cash, and the lots it closes at the mark against
 // the LP, min(|q_p|, max(1, ceil((h 1e-6 / u_p) |q_p|))), with their signed trade and cash cost.
@@ -54,9 +63,7 @@ inline AdlTake adl_take(micro_usd still_needed, std::int64_t quantity, double lo
   take.haircut = std::min({still_needed, to_micro_usd_checked(unrealized_usd, "an ADL candidate's profit"),
                            std::max<micro_usd>(to_micro_usd_checked(equity_usd, "an ADL candidate's equity"), 0)});
   if (take.haircut <= 0) return take;
-  const double share = to_usd(take.haircut) / unrealized_usd;
-  const std::int64_t held = quantity < 0 ? -quantity : quantity;
-  take.closed_lots = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(share * static_cast<double>(held))), 1, held);
+  take.closed_lots = adl_closed_lots(take.haircut, quantity, unrealized_usd);
   take.traded_lots = quantity > 0 ? -take.closed_lots : take.closed_lots;
   take.cost = to_micro_usd_checked(static_cast<double>(take.traded_lots) * lot_size * mark_price_usd, "an ADL close");
   return take;

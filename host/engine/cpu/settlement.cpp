@@ -56,6 +56,7 @@ micro_usd deleverage(const Book& book, ScenarioState& state, std::size_t market,
   });
 
   micro_usd collected = 0;
+  std::int64_t closed_lots = 0;
   for (const Candidate& candidate : candidates) {
     if (collected >= target) break;
     const auto position = static_cast<std::size_t>(candidate.position);
@@ -69,8 +70,11 @@ micro_usd deleverage(const Book& book, ScenarioState& state, std::size_t market,
     if (take.haircut <= 0) continue;
     apply_adl_take(take, state.cash[account], state.quantity[position], state.lp_cash, state.lp_inventory[market]);
     collected += take.haircut;
-    adl_notional_usd += static_cast<double>(take.closed_lots) * lot_size * market_state.mark_price_usd;
+    closed_lots += take.closed_lots;
   }
+  // ADL volume: one product per market and side, so that it does not depend on the order of the
+  // closes (the CUDA engine makes them in parallel).
+  adl_notional_usd += static_cast<double>(closed_lots) * lot_size * market_state.mark_price_usd;
   return collected;
 }
 

@@ -77,14 +77,6 @@ __global__ void bankrupt_pair_notionals(BookView book, TileView tile, std::int64
   }
 }
 
-__global__ void scatter_accounts(BookView book, TileView tile, std::int64_t s, const std::int32_t* accounts,
-                                 const micro_usd* cash, const std::int64_t* quantity_offset,
-                                 const std::int64_t* quantities, std::int64_t count) {
-  for (std::int64_t k = first_index(); k < count; k += grid_stride()) {
-    scatter_account(book, tile, s, accounts, cash, quantity_offset, quantities, k);
-  }
-}
-
 // blockIdx.y is the scenario; a block first adds into shared memory, one word per market, then
 // makes one atomic addition per market.
 __global__ void tiered_initial_margin(BookView book, TileView tile, unsigned long long* initial_margin,
@@ -159,14 +151,6 @@ void launch_find_bankrupt(const LaunchShape& shape, const BookView& book, const 
   find_bankrupt<<<per_scenario_grid(shape, scenarios), shape.threads, 0, shape.stream>>>(book, tile, first, offsets,
                                                                                         accounts, deficits);
   check_launch("launching the search for bankrupt accounts");
-}
-
-void launch_scatter_accounts(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t s,
-                             const std::int32_t* accounts, const micro_usd* cash, const std::int64_t* quantity_offset,
-                             const std::int64_t* quantities, std::int64_t count) {
-  scatter_accounts<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, s, accounts, cash, quantity_offset,
-                                                                     quantities, count);
-  check_launch("launching the update of settled accounts");
 }
 
 std::size_t adl_workspace_temporary_bytes(std::int64_t capacity) {

@@ -135,16 +135,11 @@ void launch_fill_orders(const LaunchShape& shape, const BookView& book, const Ti
 
 // For scenarios [first, first + scenarios), each one's accounts liquidated this step (entries
 // [offsets[s - first], + count[s]) of the outputs): the account, and its deficit (-cash) if it is
-// flat with negative cash, else 0.
+// flat with negative cash, else 0. A bankrupt account's cash is set to zero (settlement writes the
+// deficit off: the fund, ADL and bad debt cover it).
 void launch_find_bankrupt(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t first,
                           std::int64_t scenarios, const std::int64_t* offsets, std::int32_t* accounts,
                           micro_usd* deficits);
-
-// Writes accounts' new states into scenario s's rows: account k gets cash[k] and, for its
-// positions, quantities[quantity_offset[k] ...].
-void launch_scatter_accounts(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int64_t s,
-                             const std::int32_t* accounts, const micro_usd* cash, const std::int64_t* quantity_offset,
-                             const std::int64_t* quantities, std::int64_t count);
 
 // Auto-deleveraging (docs/model.md sections 8 and 14), all on the device: each candidate's rank
 // and capacity (what it gives up if the walk needs all of it); when the capacities add up to more

@@ -247,8 +247,6 @@ class Lane {
                             const std::vector<micro_usd>& uncovered, double& adl_notional_usd);
   micro_usd deleverage(const TileView& tile, std::int64_t s, std::size_t market, std::size_t side, micro_usd target,
                        double& adl_notional_usd);
-  void upload_changes(const TileView& tile, std::int64_t s, const std::vector<std::int32_t>& accounts,
-                      const std::vector<micro_usd>& cash, const std::vector<std::int64_t>& quantities);
 
   const RunContext& context_;
   std::int64_t capacity_;
@@ -276,10 +274,6 @@ class Lane {
   // lane; the settled accounts' new states, grown as needed (a few accounts a step).
   DeviceBuffer<std::int32_t> found_accounts_;
   DeviceBuffer<micro_usd> found_deficits_;
-  DeviceBuffer<std::int32_t> change_accounts_;
-  DeviceBuffer<micro_usd> change_cash_;
-  DeviceBuffer<std::int64_t> change_offsets_;
-  DeviceBuffer<std::int64_t> change_quantities_;
   // Auto-deleveraging's scratch (allocated with the lane when ADL is on; docs/model.md section 14).
   DeviceBuffer<double> adl_scores_;
   DeviceBuffer<std::uint8_t> adl_candidate_;
@@ -709,7 +703,6 @@ void Lane::settle(const TileView& tile, std::int64_t first, std::int64_t t) {
 void Lane::settle_scenario(const TileView& tile, std::int64_t s,
                            const std::vector<std::pair<std::int32_t, micro_usd>>& bankrupt) {
   const ModelConfig& config = *context_.config;
-  const cpu::Book& book = *context_.book;
   HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
   cpu::SettlementOutcome outcome;
   std::vector<micro_usd> deficits;
@@ -725,16 +718,7 @@ void Lane::settle_scenario(const TileView& tile, std::int64_t s,
     outcome.adl_haircut = auto_deleverage(tile, s, accounts, uncovered, outcome.adl_notional_usd);
   }
   outcome.bad_debt = total_uncovered - outcome.adl_haircut;
-  // Every bankrupt account ends at zero.
-  std::vector<micro_usd> changed_cash;
-  std::vector<std::int64_t> changed_quantities;
-  for (const std::int32_t account : accounts) {
-    const auto a = static_cast<std::size_t>(account);
-    changed_cash.push_back(0);
-    changed_quantities.insert(changed_quantities.end(),
-                              static_cast<std::size_t>(book.position_offset[a + 1] - book.position_offset[a]), 0);
-  }
-  upload_changes(tile, s, accounts, changed_cash, changed_quantities);
+  // Every bankrupt account is at zero already (the search set it).
   scenario.record.settlement = outcome;
 }
 
@@ -805,29 +789,6 @@ micro_usd Lane::deleverage(const TileView& tile, std::int64_t s, std::size_t mar
   scenario.long_lots[market] -= static_cast<std::int64_t>(host_adl_totals_[adl_long_lots_closed]);
   adl_notional_usd += static_cast<double>(closed_lots) * query.lot_size * query.mark_price_usd;
   return static_cast<micro_usd>(host_adl_totals_[adl_collected]);
-}
-
-void Lane::upload_changes(const TileView& tile, std::int64_t s, const std::vector<std::int32_t>& accounts,
-                          const std::vector<micro_usd>& cash, const std::vector<std::int64_t>& quantities) {
-  const cpu::Book& book = *context_.book;
-  std::vector<std::int64_t> offsets;
-  std::int64_t next = 0;
-  for (const std::int32_t account : accounts) {
-    offsets.push_back(next);
-    next += book.position_offset[static_cast<std::size_t>(account) + 1] - book.position_offset[static_cast<std::size_t>(account)];
-  }
-  change_accounts_.resize(accounts.size());
-  change_cash_.resize(cash.size());
-  change_offsets_.resize(offsets.size());
-  change_quantities_.resize(std::max<std::size_t>(quantities.size(), 1));
-  to_device(change_accounts_.data(), accounts.data(), accounts.size(), stream_.get());
-  to_device(change_cash_.data(), cash.data(), cash.size(), stream_.get());
-  to_device(change_offsets_.data(), offsets.data(), offsets.size(), stream_.get());
-  to_device(change_quantities_.data(), quantities.data(), quantities.size(), stream_.get());
-  launch_scatter_accounts(shape(), context_.device_book->view, tile, s, change_accounts_.data(), change_cash_.data(),
-                          change_offsets_.data(), change_quantities_.data(), static_cast<std::int64_t>(accounts.size()));
-  // The host vectors are pageable and go out of scope: wait for the copies.
-  stream_.synchronize("writing settled accounts back to the device");
 }
 
 class CudaEngine final : public Engine {

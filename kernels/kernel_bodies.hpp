@@ -332,7 +332,7 @@ MARGIN_STRESS_HOST_DEVICE inline void fill_account(const BookView& book, const T
 }
 
 // Entry i of scenario s's accounts liquidated this step: the account, and its deficit if bankrupt,
-// written at `offset` + i.
+// written at `offset` + i; a bankrupt account's cash is set to zero.
 MARGIN_STRESS_HOST_DEVICE inline void find_bankrupt_entry(const BookView& book, const TileView& tile, std::int64_t offset,
                                                           std::int32_t* accounts, micro_usd* deficits, std::int64_t s,
                                                           std::int64_t i) {
@@ -342,8 +342,11 @@ MARGIN_STRESS_HOST_DEVICE inline void find_bankrupt_entry(const BookView& book, 
   const std::int64_t* quantity = tile.quantity + s * book.positions + first;
   bool flat = true;
   for (std::int64_t p = 0; p < book.position_offset[a + 1] - first; ++p) flat = flat && quantity[p] == 0;
+  const bool bankrupt = cash < 0 && flat;
   accounts[offset + i] = static_cast<std::int32_t>(a);
-  deficits[offset + i] = cash < 0 && flat ? -cash : 0;
+  deficits[offset + i] = bankrupt ? -cash : 0;
+  // Settlement writes the deficit off whoever covers it: the account ends at zero (section 8).
+  if (bankrupt) tile.cash[s * book.accounts + a] = 0;
 }
 
 // Auto-deleveraging on the device (docs/model.md sections 8 and 14). Entry i of a (market, side)
@@ -473,19 +476,6 @@ MARGIN_STRESS_HOST_DEVICE inline void bankrupt_pair_notional(const BookView& boo
     if (initial == 0) continue;
     row[book.position_market[p] * 2 + (initial > 0 ? 0 : 1)] += tile.step_notional_usd[s * book.positions + p];
   }
-}
-
-MARGIN_STRESS_HOST_DEVICE inline void scatter_account(const BookView& book, const TileView& tile, std::int64_t s,
-                                                      const std::int32_t* accounts, const micro_usd* cash,
-                                                      const std::int64_t* quantity_offset,
-                                                      const std::int64_t* quantities, std::int64_t k) {
-  const std::int64_t a = accounts[k];
-  const std::int64_t first = book.position_offset[a];
-  tile.cash[s * book.accounts + a] = cash[k];
-  for (std::int64_t p = 0; p < book.position_offset[a + 1] - first; ++p) {
-    tile.quantity[s * book.positions + first + p] = quantities[quantity_offset[k] + p];
-  }
-  tile.touched[s * book.accounts + a] = 1;
 }
 
 // Account a's open positions in markets with per-position requirements (brackets or a size

@@ -47,14 +47,6 @@ void launch_find_bankrupt(const LaunchShape&, const BookView& book, const TileVi
   }
 }
 
-void launch_scatter_accounts(const LaunchShape&, const BookView& book, const TileView& tile, std::int64_t s,
-                             const std::int32_t* accounts, const micro_usd* cash, const std::int64_t* quantity_offset,
-                             const std::int64_t* quantities, std::int64_t count) {
-  for (std::int64_t k = 0; k < count; ++k) {
-    scatter_account(book, tile, s, accounts, cash, quantity_offset, quantities, k);
-  }
-}
-
 std::size_t adl_workspace_temporary_bytes(std::int64_t) { return 1; }
 
 void launch_adl_entries(const LaunchShape&, const BookView& book, const TileView& tile, const AdlQuery& query,

@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <exception>
 #include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -132,6 +134,21 @@ void guarded(HostScenario& scenario, std::int64_t index, const std::string& wher
 
 std::string step_name(std::int64_t t) { return "step " + std::to_string(t); }
 
+// Adds the time since the previous lap to the phase each lap names.
+class PhaseLaps {
+ public:
+  explicit PhaseLaps(std::map<std::string, double>& seconds) : seconds_(seconds) {}
+  void lap(const char* phase) {
+    const auto now = std::chrono::steady_clock::now();
+    seconds_[phase] += std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+  }
+
+ private:
+  std::map<std::string, double>& seconds_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
 class Lane {
  public:
   Lane(const RunContext& context, std::int64_t capacity) : context_(context), capacity_(capacity) {
@@ -212,6 +229,9 @@ class Lane {
   // stops there and its error is kept; the others go on.
   void run_tile(std::int64_t first, std::int64_t count);
 
+  // Where the lane's time went (make_cuda_engine's profile).
+  const CudaRunProfile& profile() const { return profile_; }
+
   // The lowest failed scenario of the last tile and its error (index -1: none).
   std::pair<std::int64_t, std::exception_ptr> failure() const { return failure_; }
   std::int64_t capacity() const { return capacity_; }
@@ -237,6 +257,12 @@ class Lane {
     return tile;
   }
   LaunchShape shape() const { return {context_.blocks, threads_per_block, stream_.get()}; }
+  // Waits for the lane's stream, counting the wait in the profile under `what`.
+  void wait_for_device(const char* what) {
+    const auto start = std::chrono::steady_clock::now();
+    stream_.synchronize(what);
+    profile_.wait_seconds[what] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
   void stage_markets(std::int64_t s);
   void send_round_inputs(std::int64_t scenarios);
   void run_round_scan(const TileView& tile, std::int32_t step_stamp, std::int32_t round, ScanMode mode);
@@ -253,6 +279,7 @@ class Lane {
   Stream stream_;
   std::vector<HostScenario> scenarios_;
   std::pair<std::int64_t, std::exception_ptr> failure_{-1, nullptr};
+  CudaRunProfile profile_;
 
   DeviceBuffer<std::uint8_t> touched_;
   DeviceBuffer<micro_usd> cash_;
@@ -336,7 +363,7 @@ void Lane::run_round_scan(const TileView& tile, std::int32_t step_stamp, std::in
   launch_scan_accounts(shape(), context_.device_book->view, tile, step_stamp, round, mode,
                        cpu::liquidation_rule(config.liquidation));
   to_host(host_counters_.data(), counters_.data(), words, stream_.get());
-  stream_.synchronize("running a cascade round's scan");
+  wait_for_device("running a cascade round's scan");
 }
 
 void Lane::run_tile(std::int64_t first, std::int64_t count) {
@@ -390,6 +417,8 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
     });
   }
 
+  PhaseLaps laps(profile_.phase_seconds);
+  laps.lap("tile start");
   for (std::int64_t t = 1; t <= paths.steps; ++t) {
     const auto step_stamp = static_cast<std::int32_t>(t * (rounds_cap + 1));
     // 1. The step's opening marks and scales.
@@ -407,8 +436,10 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
     }
     zero(step_liquidated_count_.data(), static_cast<std::size_t>(count), stream_.get());
 
+    laps.lap("step opening (prices, policy)");
     // Margin calls and the traders' answer (docs/model.md section 7a), before the cascade.
     if (config.trader_response.enabled) respond_to_margin_calls(tile, first, t, step_stamp);
+    laps.lap("margin calls");
 
     // 2. The cascade: scan, move the prices by the round's flow, fill, until a round finds no one.
     for (std::int32_t round = 1; round <= rounds_cap; ++round) {
@@ -469,7 +500,7 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
       launch_fill_orders(shape(), book_view, tile, step_stamp + round, config.liquidation.fee_rate,
                          config.liquidation.fee_depends_on_health, true);
       to_host(host_counters_.data(), counters_.data(), RoundCounters::words(count, book.markets), stream_.get());
-      stream_.synchronize("filling a cascade round's orders");
+      wait_for_device("filling a cascade round's orders");
       for (std::int64_t s = 0; s < count; ++s) {
         HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
         if (!host_active_[static_cast<std::size_t>(s)]) continue;
@@ -487,6 +518,7 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
         if (scenario.failed) host_active_[static_cast<std::size_t>(s)] = 0;
       }
     }
+    laps.lap("cascade rounds");
     // The cap was reached with liquidations in its last round: is any account still below
     // maintenance (it will be liquidated in the next step)?
     bool capped = false;
@@ -506,8 +538,10 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
       }
     }
 
+    laps.lap("round-cap check");
     // 3. Settlement of the accounts the step left bankrupt.
     settle(tile, first, t);
+    laps.lap("settlement (fund, ADL)");
 
     // 4. The platform observes the step's returns; 5. the step's record.
     const bool tiered = context_.has_margin_tiers;
@@ -517,7 +551,7 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
       launch_tiered_initial_margin(shape(), book_view, tile, totals_.data(),
                                    totals_.data() + static_cast<std::size_t>(count) * markets);
       to_host(host_totals_.data(), totals_.data(), words, stream_.get());
-      stream_.synchronize("adding up the tiered initial margin");
+      wait_for_device("adding up the tiered initial margin");
     }
     for (std::int64_t s = 0; s < count; ++s) {
       HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
@@ -541,13 +575,14 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
                          results.scenarios[static_cast<std::size_t>(index)], results.series);
       });
     }
+    laps.lap("step records (tiered margin)");
   }
 
   // The ledger at the end: the traders' cash is the book's plus what the scenario changed.
   zero(totals_.data(), static_cast<std::size_t>(count), stream_.get());
   launch_cash_change(shape(), book_view, tile, totals_.data());
   to_host(host_totals_.data(), totals_.data(), static_cast<std::size_t>(count), stream_.get());
-  stream_.synchronize("adding up the traders' cash");
+  wait_for_device("adding up the traders' cash");
   for (std::int64_t s = 0; s < count; ++s) {
     HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
     const std::int64_t index = first + s;
@@ -564,6 +599,7 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
                         results.scenarios[static_cast<std::size_t>(index)]);
     });
   }
+  laps.lap("tile end (ledger)");
   for (std::int64_t s = 0; s < count; ++s) {
     const HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
     if (scenario.failed) {
@@ -591,7 +627,7 @@ void Lane::respond_to_margin_calls(const TileView& tile, std::int64_t first, std
   zero(counters_.data(), words, stream_.get());
   launch_respond_to_margin_calls(shape(), context_.device_book->view, tile, response);
   to_host(host_counters_.data(), counters_.data(), words, stream_.get());
-  stream_.synchronize("answering margin calls");
+  wait_for_device("answering margin calls");
 
   // The sellers' round: its flow moves the prices, then the orders fill there, without a fee.
   const RoundCounters totals = RoundCounters::in(host_counters_.data(), count, book.markets);
@@ -634,7 +670,7 @@ void Lane::respond_to_margin_calls(const TileView& tile, std::int64_t first, std
     zero(counters_.data(), words, stream_.get());
     launch_fill_orders(shape(), context_.device_book->view, tile, step_stamp, 0.0, false, false);
     to_host(host_counters_.data(), counters_.data(), words, stream_.get());
-    stream_.synchronize("filling the traders' own selling");
+    wait_for_device("filling the traders' own selling");
     for (std::int64_t s = 0; s < count; ++s) {
       HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
       if (!host_active_[static_cast<std::size_t>(s)]) continue;
@@ -662,7 +698,7 @@ void Lane::settle(const TileView& tile, std::int64_t first, std::int64_t t) {
   if (!any) return;
 
   to_host(host_counts_.data(), step_liquidated_count_.data(), static_cast<std::size_t>(count), stream_.get());
-  stream_.synchronize("counting the step's liquidated accounts");
+  wait_for_device("counting the step's liquidated accounts");
   // The search's output holds one scenario's accounts at least (allocated with the lane), so the
   // tile's scenarios go through it in chunks that fit.
   const std::int64_t room = context_.book->accounts;
@@ -680,7 +716,7 @@ void Lane::settle(const TileView& tile, std::int64_t first, std::int64_t t) {
                          found_accounts_.data(), found_deficits_.data());
     to_host(host_found_accounts_.data(), found_accounts_.data(), static_cast<std::size_t>(total), stream_.get());
     to_host(host_found_deficits_.data(), found_deficits_.data(), static_cast<std::size_t>(total), stream_.get());
-    stream_.synchronize("finding the bankrupt accounts");
+    wait_for_device("finding the bankrupt accounts");
 
     for (std::int64_t s = chunk_first; s < chunk_end; ++s) {
       HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
@@ -739,7 +775,7 @@ micro_usd Lane::auto_deleverage(const TileView& tile, std::int64_t s, const std:
   stage_markets(s);
   to_device(markets_.data() + s * context_.book->markets, host_markets_.data() + s * context_.book->markets, markets,
             stream_.get());
-  stream_.synchronize("gathering the bankrupt accounts' notionals");
+  wait_for_device("gathering the bankrupt accounts' notionals");
   const std::vector<micro_usd> targets = cpu::adl_targets(uncovered, pair_notional_usd, markets);
   micro_usd collected = 0;
   for (std::size_t m = 0; m < markets; ++m) {
@@ -770,14 +806,14 @@ micro_usd Lane::deleverage(const TileView& tile, std::int64_t s, std::size_t mar
   zero(adl_totals_.data(), adl_total_words, stream_.get());
   launch_adl_entries(shape(), device_book.view, tile, query, positions, count, adl_workspace_);
   to_host(host_adl_totals_, adl_totals_.data(), adl_total_words, stream_.get());
-  stream_.synchronize("ranking the ADL candidates");
+  wait_for_device("ranking the ADL candidates");
   if (host_adl_totals_[adl_target_exceeded] != 0) {
     run_adl_walk(shape(), device_book.view, tile, query, positions, count, adl_workspace_);
   } else {
     launch_adl_take_all(shape(), device_book.view, tile, query, positions, count, adl_workspace_);
   }
   to_host(host_adl_totals_, adl_totals_.data(), adl_total_words, stream_.get());
-  stream_.synchronize("auto-deleveraging");
+  wait_for_device("auto-deleveraging");
   if (host_adl_totals_[adl_out_of_range] != 0) {
     throw std::overflow_error("an ADL candidate's profit or equity, or its close, is beyond the fixed-point range of "
                               "+-4.6e12 USD (docs/model.md, section 1)");
@@ -793,8 +829,8 @@ micro_usd Lane::deleverage(const TileView& tile, std::int64_t s, std::size_t mar
 
 class CudaEngine final : public Engine {
  public:
-  CudaEngine(int device, std::int64_t max_scenarios_in_flight)
-      : device_(device), max_in_flight_(max_scenarios_in_flight), info_(cuda_device_info(device)) {}
+  CudaEngine(int device, std::int64_t max_scenarios_in_flight, CudaRunProfile* profile)
+      : device_(device), max_in_flight_(max_scenarios_in_flight), profile_(profile), info_(cuda_device_info(device)) {}
 
   std::string name() const override { return "cuda (" + info_.name + ", device " + std::to_string(device_) + ")"; }
 
@@ -858,7 +894,7 @@ class CudaEngine final : public Engine {
 
     std::atomic<std::int64_t> next_first{0};
     std::atomic<std::int64_t> done{0};
-    std::mutex failure_mutex;
+    std::mutex lanes_mutex;
     std::int64_t failed_scenario = paths.scenarios;
     std::exception_ptr failure;
     std::exception_ptr device_failure;
@@ -879,14 +915,14 @@ class CudaEngine final : public Engine {
         for (std::int64_t first = next_first.fetch_add(tile); first < paths.scenarios; first = next_first.fetch_add(tile)) {
           {
             // As in the CPU reference, no scenario above a failed one starts.
-            const std::lock_guard<std::mutex> lock(failure_mutex);
+            const std::lock_guard<std::mutex> lock(lanes_mutex);
             if (first > failed_scenario) break;
           }
           const std::int64_t count = std::min(tile, paths.scenarios - first);
           lane->run_tile(first, count);
           const auto [scenario, error] = lane->failure();
           if (scenario >= 0) {
-            const std::lock_guard<std::mutex> lock(failure_mutex);
+            const std::lock_guard<std::mutex> lock(lanes_mutex);
             if (scenario < failed_scenario) {
               failed_scenario = scenario;
               failure = error;
@@ -895,8 +931,13 @@ class CudaEngine final : public Engine {
           const std::int64_t finished = done += count;
           if (progress) progress(finished);
         }
+        if (profile_ != nullptr) {
+          const std::lock_guard<std::mutex> lock(lanes_mutex);
+          for (const auto& [phase, seconds] : lane->profile().phase_seconds) profile_->phase_seconds[phase] += seconds;
+          for (const auto& [wait, seconds] : lane->profile().wait_seconds) profile_->wait_seconds[wait] += seconds;
+        }
       } catch (...) {
-        const std::lock_guard<std::mutex> lock(failure_mutex);
+        const std::lock_guard<std::mutex> lock(lanes_mutex);
         if (!device_failure) device_failure = std::current_exception();
         next_first = paths.scenarios;
       }
@@ -913,6 +954,7 @@ class CudaEngine final : public Engine {
  private:
   int device_;
   std::int64_t max_in_flight_;
+  CudaRunProfile* profile_;
   CudaDeviceInfo info_;
 };
 
@@ -936,13 +978,13 @@ CudaDeviceInfo cuda_device_info(int device) {
   return info;
 }
 
-std::unique_ptr<Engine> make_cuda_engine(int device, std::int64_t max_scenarios_in_flight) {
+std::unique_ptr<Engine> make_cuda_engine(int device, std::int64_t max_scenarios_in_flight, CudaRunProfile* profile) {
   const int devices = cuda_device_count();
   if (device < 0 || device >= devices) {
     throw std::runtime_error("--device " + std::to_string(device) + ": this machine has " + std::to_string(devices) +
                              " CUDA device(s)");
   }
-  return std::make_unique<cuda::CudaEngine>(device, max_scenarios_in_flight);
+  return std::make_unique<cuda::CudaEngine>(device, max_scenarios_in_flight, profile);
 }
 
 }  // namespace margin_stress

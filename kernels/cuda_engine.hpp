@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -11,9 +12,19 @@
 
 namespace margin_stress {
 
+// Where a CUDA run's time went (margin-stress-bench --profile): per phase of a step, the seconds
+// the lanes' host threads spent in it, their own work and their waits for the device together;
+// and per kind of wait, the seconds they spent waiting for their stream (the device runs both
+// lanes' kernels, so a wait includes the other lane's work queued before it). Summed over lanes.
+struct CudaRunProfile {
+  std::map<std::string, double> phase_seconds;
+  std::map<std::string, double> wait_seconds;
+};
+
 // `max_scenarios_in_flight` caps the scenarios resident on the device at once (0: as many as its
-// free memory holds); a batch beyond it runs in chunks.
-std::unique_ptr<Engine> make_cuda_engine(int device, std::int64_t max_scenarios_in_flight);
+// free memory holds); a batch beyond it runs in chunks. A run adds its times to `profile` if given.
+std::unique_ptr<Engine> make_cuda_engine(int device, std::int64_t max_scenarios_in_flight,
+                                         CudaRunProfile* profile = nullptr);
 
 struct CudaDeviceInfo {
   std::string name;

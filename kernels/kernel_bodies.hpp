@@ -57,45 +57,13 @@ MARGIN_STRESS_HOST_DEVICE inline AccountView account_in_book(const BookView& boo
 
 MARGIN_STRESS_HOST_DEVICE inline AccountView account_in(const BookView& book, const TileView& tile,
                                                         const AccountView& book_account, std::int64_t s,
-                                                        std::int64_t a, bool touched) {
-  if (!touched) return book_account;
+                                                        std::int64_t a) {
+  const std::int64_t sa = s * book.accounts + a;
+  if (tile.touched[sa] == 0) return book_account;
   AccountView account = book_account;
-  account.cash = tile.cash[s * book.accounts + a];
+  account.cash = tile.cash[sa];
   account.quantity = tile.quantity + s * book.positions + (book_account.quantity - book.initial_quantity);
   return account;
-}
-
-MARGIN_STRESS_HOST_DEVICE inline AccountView account_in(const BookView& book, const TileView& tile,
-                                                        const AccountView& book_account, std::int64_t s,
-                                                        std::int64_t a) {
-  return account_in(book, tile, book_account, s, a, tile.touched[s * book.accounts + a] != 0);
-}
-
-// The kernels that visit an account in every scenario of the tile read a per-scenario flag of it
-// first ([S][A] rows, read once per pass, from memory). They read the flags of a group of
-// scenarios together, before the group's work: the loads are independent, so a thread has the
-// group's in flight at once rather than one at a time. Bit j of the mask: scenario group + j.
-constexpr std::int64_t scenario_group = 16;
-
-MARGIN_STRESS_HOST_DEVICE inline std::uint32_t touched_mask(const BookView& book, const TileView& tile, std::int64_t a,
-                                                            std::int64_t group) {
-  std::uint32_t mask = 0;
-  for (std::int64_t j = 0; j < scenario_group; ++j) {
-    const std::int64_t s = group + j;
-    if (s < tile.scenarios && tile.active[s] && tile.touched[s * book.accounts + a] != 0) mask |= 1u << j;
-  }
-  return mask;
-}
-
-// Bit j: scenario group + j is active and liquidated account a in the round `stamp`.
-MARGIN_STRESS_HOST_DEVICE inline std::uint32_t stamped_mask(const BookView& book, const TileView& tile, std::int64_t a,
-                                                            std::int64_t group, std::int32_t stamp) {
-  std::uint32_t mask = 0;
-  for (std::int64_t j = 0; j < scenario_group; ++j) {
-    const std::int64_t s = group + j;
-    if (s < tile.scenarios && tile.active[s] && tile.liquidation_stamp[s * book.accounts + a] == stamp) mask |= 1u << j;
-  }
-  return mask;
 }
 
 MARGIN_STRESS_HOST_DEVICE inline AccountView account_in(const BookView& book, const TileView& tile, std::int64_t s,
@@ -262,12 +230,9 @@ MARGIN_STRESS_HOST_DEVICE inline void scan_account(const BookView& book, const T
                                                    std::int32_t step_stamp, std::int32_t round, ScanMode mode,
                                                    const cpu::LiquidationRule& rule) {
   const AccountView book_account = account_in_book(book, a);
-  std::uint32_t touched = 0;
   for (std::int64_t s = 0; s < tile.scenarios; ++s) {
-    const std::int64_t j = s % scenario_group;
-    if (j == 0) touched = touched_mask(book, tile, a, s);
     if (!tile.active[s]) continue;
-    const AccountView account = account_in(book, tile, book_account, s, a, ((touched >> j) & 1u) != 0);
+    const AccountView account = account_in(book, tile, book_account, s, a);
     const ScenarioMarketsView view = markets_of(book, tile, s);
     if (!below_maintenance(account, view)) continue;
     add_to_total(&tile.counters.liquidated_accounts[s], 1);
@@ -307,12 +272,10 @@ MARGIN_STRESS_HOST_DEVICE inline void fill_account(const BookView& book, const T
                                                    bool liquidation) {
   const std::int64_t first = book.position_offset[a];
   const std::int64_t positions = book.position_offset[a + 1] - first;
-  std::uint32_t stamped = 0;
   for (std::int64_t s = 0; s < tile.scenarios; ++s) {
-    const std::int64_t j = s % scenario_group;
-    if (j == 0) stamped = stamped_mask(book, tile, a, s, stamp);
-    if (((stamped >> j) & 1u) == 0) continue;
+    if (!tile.active[s]) continue;
     const std::int64_t sa = s * book.accounts + a;
+    if (tile.liquidation_stamp[sa] != stamp) continue;
     const std::int64_t offset = s * book.positions + first;
     micro_usd cash = tile.cash[sa];
     double account_fee_rate = fee_rate;

@@ -155,12 +155,19 @@ void launch_find_bankrupt(const LaunchShape& shape, const BookView& book, const 
 
 std::size_t adl_workspace_temporary_bytes(std::int64_t capacity) {
   const int items = cub_count(capacity);
-  std::size_t select_bytes = 0;
+  std::size_t select_scores_bytes = 0;
+  std::size_t select_entries_bytes = 0;
   std::size_t sort_bytes = 0;
   std::size_t scan_bytes = 0;
-  MARGIN_STRESS_CUDA_CHECK(cub::DeviceSelect::Flagged(nullptr, select_bytes, static_cast<const double*>(nullptr),
+  MARGIN_STRESS_CUDA_CHECK(cub::DeviceSelect::Flagged(nullptr, select_scores_bytes, static_cast<const double*>(nullptr),
                                                       static_cast<const std::uint8_t*>(nullptr),
                                                       static_cast<double*>(nullptr), static_cast<int*>(nullptr), items),
+                           "sizing the ADL selection");
+  MARGIN_STRESS_CUDA_CHECK(cub::DeviceSelect::Flagged(nullptr, select_entries_bytes,
+                                                      static_cast<const std::int64_t*>(nullptr),
+                                                      static_cast<const std::uint8_t*>(nullptr),
+                                                      static_cast<std::int64_t*>(nullptr), static_cast<int*>(nullptr),
+                                                      items),
                            "sizing the ADL selection");
   MARGIN_STRESS_CUDA_CHECK(cub::DeviceRadixSort::SortPairsDescending(
                                nullptr, sort_bytes, static_cast<const double*>(nullptr), static_cast<double*>(nullptr),
@@ -171,7 +178,7 @@ std::size_t adl_workspace_temporary_bytes(std::int64_t capacity) {
                                                           static_cast<unsigned long long*>(nullptr),
                                                           SaturatingMoneySum{}, 0ull, items),
                            "sizing the ADL walk");
-  return std::max<std::size_t>({select_bytes, sort_bytes, scan_bytes, 1});
+  return std::max<std::size_t>({select_scores_bytes, select_entries_bytes, sort_bytes, scan_bytes, 1});
 }
 
 void launch_adl_entries(const LaunchShape& shape, const BookView& book, const TileView& tile, const AdlQuery& query,

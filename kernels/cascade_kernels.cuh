@@ -158,14 +158,14 @@ struct AdlQuery {
 
 // A walk's totals, integers added with atomics ([adl_total_words] words, zeroed by the caller).
 enum AdlTotal : int {
-  adl_capacity_sum = 0,   // the candidates' capacities, each at most target + 1
-  adl_target_exceeded,    // 1 when they add up to more than the target
-  adl_collected,          // haircuts
-  adl_paid_to_lp,         // signed micro-dollars the closes paid the LP
-  adl_traded_lots,        // signed lots the traders traded
-  adl_closed_lots,
-  adl_long_lots_closed,
-  adl_out_of_range,       // a capacity, close or balance beyond the money range
+  adl_total_capacity = 0,      // the candidates' capacities, each at most target + 1
+  adl_target_exceeded,         // 1 when they add up to more than the target
+  adl_total_collected,         // haircuts
+  adl_total_paid_to_lp,        // signed micro-dollars the closes paid the LP
+  adl_total_traded_lots,       // signed lots the traders traded
+  adl_total_closed_lots,
+  adl_total_long_lots_closed,
+  adl_total_out_of_range,      // a capacity, close, balance or the closes' total beyond the money range
   adl_total_words
 };
 

@@ -78,15 +78,18 @@ std::size_t bytes_per_scenario(const cpu::Book& book, bool trader_response) {
 }
 
 // Device bytes a lane needs whatever its tile: the settlement's search output, and with ADL the
-// ranking's scratch for the longest (market, side) list of the book (its sort's own scratch is
-// small beside it and left to the memory kept back).
+// ranking's scratch for the longest (market, side) list of the book with CUB's own. (A step's
+// bankrupt accounts and their notionals by pair, a few bytes per bankrupt account, are left to the
+// memory kept back.)
 std::size_t bytes_per_lane(const cpu::Book& book, std::int64_t longest_adl_list, bool auto_deleveraging) {
   const std::size_t search = static_cast<std::size_t>(book.accounts) * (sizeof(std::int32_t) + sizeof(micro_usd));
   if (!auto_deleveraging) return search;
+  const std::size_t cub_scratch = adl_workspace_temporary_bytes(longest_adl_list);
   // Per list entry: scores (three), candidate flag, capacity, entry index, selected and ranked
   // entries, ranked capacity and the prefix before it.
-  return search + static_cast<std::size_t>(longest_adl_list) *
-                      (3 * sizeof(double) + sizeof(std::uint8_t) + 4 * sizeof(std::int64_t) + 2 * sizeof(std::uint64_t));
+  return search + cub_scratch +
+         static_cast<std::size_t>(longest_adl_list) *
+             (3 * sizeof(double) + sizeof(std::uint8_t) + 4 * sizeof(std::int64_t) + 2 * sizeof(std::uint64_t));
 }
 
 // What every lane shares.
@@ -297,8 +300,7 @@ class Lane {
   DeviceBuffer<micro_usd> deposit_amount_;
   DeviceBuffer<std::int64_t> offsets_;
   DeviceBuffer<unsigned long long> totals_;
-  // Settlement: the search's output and a scenario's whole state (for ADL), allocated with the
-  // lane; the settled accounts' new states, grown as needed (a few accounts a step).
+  // Settlement: the search's output (the step's liquidated accounts and their deficits).
   DeviceBuffer<std::int32_t> found_accounts_;
   DeviceBuffer<micro_usd> found_deficits_;
   // Auto-deleveraging's scratch (allocated with the lane when ADL is on; docs/model.md section 14).
@@ -814,17 +816,17 @@ micro_usd Lane::deleverage(const TileView& tile, std::int64_t s, std::size_t mar
   }
   to_host(host_adl_totals_, adl_totals_.data(), adl_total_words, stream_.get());
   wait_for_device("auto-deleveraging");
-  if (host_adl_totals_[adl_out_of_range] != 0) {
-    throw std::overflow_error("an ADL candidate's profit or equity, or its close, is beyond the fixed-point range of "
-                              "+-4.6e12 USD (docs/model.md, section 1)");
+  if (host_adl_totals_[adl_total_out_of_range] != 0) {
+    throw std::overflow_error("an ADL candidate's profit or equity, its close, or the closes' total is beyond the "
+                              "fixed-point range of +-4.6e12 USD (docs/model.md, section 1)");
   }
-  const auto closed_lots = static_cast<std::int64_t>(host_adl_totals_[adl_closed_lots]);
-  scenario.lp_cash = add_checked(scenario.lp_cash, static_cast<micro_usd>(host_adl_totals_[adl_paid_to_lp]), "an ADL close");
-  scenario.lp_inventory[market] -= static_cast<std::int64_t>(host_adl_totals_[adl_traded_lots]);
+  const auto closed_lots = static_cast<std::int64_t>(host_adl_totals_[adl_total_closed_lots]);
+  scenario.lp_cash = add_checked(scenario.lp_cash, static_cast<micro_usd>(host_adl_totals_[adl_total_paid_to_lp]), "an ADL close");
+  scenario.lp_inventory[market] -= static_cast<std::int64_t>(host_adl_totals_[adl_total_traded_lots]);
   scenario.open_lots[market] -= closed_lots;
-  scenario.long_lots[market] -= static_cast<std::int64_t>(host_adl_totals_[adl_long_lots_closed]);
+  scenario.long_lots[market] -= static_cast<std::int64_t>(host_adl_totals_[adl_total_long_lots_closed]);
   adl_notional_usd += static_cast<double>(closed_lots) * query.lot_size * query.mark_price_usd;
-  return static_cast<micro_usd>(host_adl_totals_[adl_collected]);
+  return static_cast<micro_usd>(host_adl_totals_[adl_total_collected]);
 }
 
 class CudaEngine final : public Engine {

@@ -2,7 +2,8 @@
 // __host__ __device__ functions: the kernels call them inside grid-stride loops, and the host
 // emulation of the engine (tests/emulation/) calls them in plain loops, so that the engine's whole
 // logic runs and is tested on machines without a GPU. On the device every shared total is an
-// atomic addition of integers; the emulation runs one thread at a time and adds plainly.
+// atomic addition of integers (and ADL's "target exceeded" flag a store of 1 by whichever threads
+// find it); the emulation runs one thread at a time and adds plainly.
 #pragma once
 
 #include <cstdint>
@@ -345,7 +346,7 @@ MARGIN_STRESS_HOST_DEVICE inline void adl_entry(const BookView& book, const Tile
   const micro_usd clipped = !in_range || capacity > query.target ? query.target + 1 : capacity;
   if (clipped <= 0) return;
   // Until the sum passes the target it stays below 2^62 + 2^62: the flag is set before any wrap.
-  const unsigned long long before = fetch_add_total(&workspace.totals[adl_capacity_sum], clipped);
+  const unsigned long long before = fetch_add_total(&workspace.totals[adl_total_capacity], clipped);
   if (before + static_cast<unsigned long long>(clipped) > static_cast<unsigned long long>(query.target)) {
     workspace.totals[adl_target_exceeded] = 1;
   }
@@ -364,22 +365,26 @@ MARGIN_STRESS_HOST_DEVICE inline void adl_give_up(const BookView& book, const Ti
   const double unrealized_usd =
       cpu::adl_unrealized_usd(quantity, query.lot_size, query.mark_price_usd, book.entry_price_usd[position]);
   const std::int64_t closed = cpu::adl_closed_lots(haircut, quantity, unrealized_usd);
-  const std::int64_t traded = quantity > 0 ? -closed : closed;
+  const std::int64_t traded = cpu::adl_traded_lots(quantity, closed);
   bool in_range = true;
   const micro_usd cost =
-      to_micro_usd_in_range(static_cast<double>(traded) * query.lot_size * query.mark_price_usd, in_range);
+      to_micro_usd_in_range(cpu::adl_close_cost_usd(traded, query.lot_size, query.mark_price_usd), in_range);
   std::int64_t* rows = touch_account(book, tile, s, a, account);
   const std::int64_t sa = s * book.accounts + a;
   micro_usd cash = add_in_range(tile.cash[sa], -cost, in_range);
   cash = add_in_range(cash, -haircut, in_range);
   tile.cash[sa] = cash;
   rows[p] = quantity + traded;
-  add_to_total(&totals[adl_collected], haircut);
-  add_to_total(&totals[adl_paid_to_lp], cost);
-  add_to_total(&totals[adl_traded_lots], traded);
-  add_to_total(&totals[adl_closed_lots], closed);
-  if (quantity > 0) add_to_total(&totals[adl_long_lots_closed], closed);
-  if (!in_range) add_to_total(&totals[adl_out_of_range], 1);
+  add_to_total(&totals[adl_total_collected], haircut);
+  // The walk's closes all trade one way, so their running total is monotone: flagging it when it
+  // leaves the money range keeps the total from wrapping unseen (the host checks the LP's balance
+  // with it).
+  const auto paid_before = static_cast<micro_usd>(fetch_add_total(&totals[adl_total_paid_to_lp], cost));
+  if (cost > 0 ? paid_before > max_money - cost : paid_before < -max_money - cost) in_range = false;
+  add_to_total(&totals[adl_total_traded_lots], traded);
+  add_to_total(&totals[adl_total_closed_lots], closed);
+  if (quantity > 0) add_to_total(&totals[adl_total_long_lots_closed], closed);
+  if (!in_range) add_to_total(&totals[adl_total_out_of_range], 1);
 }
 
 // Entry i when the capacities do not exceed the target: a candidate gives up all of its capacity.
@@ -408,7 +413,7 @@ MARGIN_STRESS_HOST_DEVICE inline void adl_walk_rank(const BookView& book, const 
   const std::int64_t entry = workspace.ranked[k];
   const micro_usd capacity = workspace.capacities[entry];
   if (capacity < 0) {
-    add_to_total(&workspace.totals[adl_out_of_range], 1);
+    add_to_total(&workspace.totals[adl_total_out_of_range], 1);
     return;
   }
   const micro_usd missing = query.target - before;

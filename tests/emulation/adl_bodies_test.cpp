@@ -123,7 +123,7 @@ TEST(DeviceAdl, RanksAndCapacitiesByHand) {
   EXPECT_DOUBLE_EQ(hand.scores[1], (100.0 / 1900.0) * 9.0);
   EXPECT_EQ(hand.scores[2], hand.scores[0]);
   EXPECT_EQ(hand.capacities, (std::vector<micro_usd>{100'000'000, 100'000'000, 50'000'000}));
-  EXPECT_EQ(hand.totals[adl_capacity_sum], 250'000'000u);
+  EXPECT_EQ(hand.totals[adl_total_capacity], 250'000'000u);
   EXPECT_EQ(hand.totals[adl_target_exceeded], 1u);
 }
 
@@ -138,12 +138,12 @@ TEST(DeviceAdl, WalkTakesInRankOrderUntilTheTargetIsMet) {
   EXPECT_EQ(hand.lots_of(2), 0);
   EXPECT_EQ(hand.cash_of(1), 2'000'000'000 - 540'000'000 - 30'000'000);
   EXPECT_EQ(hand.lots_of(1), -14);
-  EXPECT_EQ(hand.totals[adl_collected], 180'000'000u);
-  EXPECT_EQ(static_cast<micro_usd>(hand.totals[adl_paid_to_lp]), 1'890'000'000);
-  EXPECT_EQ(static_cast<std::int64_t>(hand.totals[adl_traded_lots]), 21);
-  EXPECT_EQ(hand.totals[adl_closed_lots], 21u);
-  EXPECT_EQ(hand.totals[adl_long_lots_closed], 0u);
-  EXPECT_EQ(hand.totals[adl_out_of_range], 0u);
+  EXPECT_EQ(hand.totals[adl_total_collected], 180'000'000u);
+  EXPECT_EQ(static_cast<micro_usd>(hand.totals[adl_total_paid_to_lp]), 1'890'000'000);
+  EXPECT_EQ(static_cast<std::int64_t>(hand.totals[adl_total_traded_lots]), 21);
+  EXPECT_EQ(hand.totals[adl_total_closed_lots], 21u);
+  EXPECT_EQ(hand.totals[adl_total_long_lots_closed], 0u);
+  EXPECT_EQ(hand.totals[adl_total_out_of_range], 0u);
 }
 
 TEST(DeviceAdl, TiesGoByPosition) {
@@ -156,7 +156,7 @@ TEST(DeviceAdl, TiesGoByPosition) {
   EXPECT_EQ(hand.lots_of(2), -2);
   EXPECT_EQ(hand.cash_of(1), 2'000'000'000);
   EXPECT_EQ(hand.lots_of(1), -20);
-  EXPECT_EQ(hand.totals[adl_collected], 130'000'000u);
+  EXPECT_EQ(hand.totals[adl_total_collected], 130'000'000u);
 }
 
 TEST(DeviceAdl, EveryoneGivesAllWhenTheCapacitiesFallShort) {
@@ -165,7 +165,7 @@ TEST(DeviceAdl, EveryoneGivesAllWhenTheCapacitiesFallShort) {
   HandCase hand(250'000'000);
   EXPECT_EQ(hand.totals[adl_target_exceeded], 0u);
   for (std::int64_t i = 2; i >= 0; --i) adl_take_entry(hand.book, hand.tile, hand.query, hand.positions.data(), hand.workspace, i);
-  EXPECT_EQ(hand.totals[adl_collected], 250'000'000u);
+  EXPECT_EQ(hand.totals[adl_total_collected], 250'000'000u);
   EXPECT_EQ(hand.cash_of(1), 2'000'000'000 - 1'800'000'000 - 100'000'000);
   EXPECT_EQ(hand.lots_of(0) + hand.lots_of(1) + hand.lots_of(2), 0);
 }

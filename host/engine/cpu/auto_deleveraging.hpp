@@ -1,7 +1,9 @@
 // Auto-deleveraging of one profitable position (docs/model.md section 8, "Auto-deleveraging"): its
 // rank, and what it gives up when the walk down the ranking reaches it. The CPU reference ranks and
 // walks on the host; the CUDA engine does both on the device (docs/model.md section 14) with the
-// __host__ __device__ functions here, so both take the same haircuts and close the same lots.
+// __host__ __device__ functions here (it computes the haircut from the capacities ranked before,
+// kernels/kernel_bodies.hpp, and the close with adl_closed_lots, adl_traded_lots and
+// adl_close_cost_usd), so both take the same haircuts and close the same lots.
 #pragma once
 
 #include <algorithm>
@@ -45,6 +47,17 @@ MARGIN_STRESS_HOST_DEVICE inline std::int64_t adl_closed_lots(micro_usd haircut,
   return closed < 1 ? 1 : (closed > held ? held : closed);
 }
 
+// The close of `closed` lots of a position of `quantity`: the lots traded (opposite in sign to the
+// position), and their cost at the mark in USD, paid by the account to the LP.
+MARGIN_STRESS_HOST_DEVICE inline std::int64_t adl_traded_lots(std::int64_t quantity, std::int64_t closed) {
+  return quantity > 0 ? -closed : closed;
+}
+
+MARGIN_STRESS_HOST_DEVICE inline double adl_close_cost_usd(std::int64_t traded_lots, double lot_size,
+                                                           double mark_price_usd) {
+  return static_cast<double>(traded_lots) * lot_size * mark_price_usd;
+}
+
 // What a ranked position gives up: the haircut h = min(still needed, round(u_p 1e6),
 // max(round(E_a 1e6), 0)) taken from its account's cash, and the lots it closes at the mark against
 // the LP, min(|q_p|, max(1, ceil((h 1e-6 / u_p) |q_p|))), with their signed trade and cash cost.
@@ -64,8 +77,8 @@ inline AdlTake adl_take(micro_usd still_needed, std::int64_t quantity, double lo
                            std::max<micro_usd>(to_micro_usd_checked(equity_usd, "an ADL candidate's equity"), 0)});
   if (take.haircut <= 0) return take;
   take.closed_lots = adl_closed_lots(take.haircut, quantity, unrealized_usd);
-  take.traded_lots = quantity > 0 ? -take.closed_lots : take.closed_lots;
-  take.cost = to_micro_usd_checked(static_cast<double>(take.traded_lots) * lot_size * mark_price_usd, "an ADL close");
+  take.traded_lots = adl_traded_lots(quantity, take.closed_lots);
+  take.cost = to_micro_usd_checked(adl_close_cost_usd(take.traded_lots, lot_size, mark_price_usd), "an ADL close");
   return take;
 }
 

@@ -18,8 +18,8 @@ namespace margin_stress::cpu {
 SettlementOutcome settle_deficits(const Book& book, const ModelConfig& config, ScenarioState& state,
                                   const std::vector<LiquidationFill>& fills);
 
-// The parts of settle_deficits that the CUDA engine drives with what its kernels found (it keeps
-// no list of fills, but the same per-position sums).
+// The parts of settle_deficits that the CUDA engine shares (it keeps no list of fills, but the same
+// per-position sums, and deleverages on the device with auto_deleveraging.hpp's functions).
 //
 // The fund pays the step's deficits (in account order): in full, or pro rata when they exceed it.
 // Adds the deficits, the payout and whether the fund was exhausted to `outcome`, takes the payout
@@ -34,7 +34,8 @@ std::vector<micro_usd> adl_targets(const std::vector<micro_usd>& uncovered, cons
                                    std::size_t markets);
 
 // Deleverages the opposite side of every pair with a positive target, in market order, long before
-// short; returns the haircuts collected and adds the notional closed to `adl_notional_usd`.
+// short; returns the haircuts collected and adds the notional closed to `adl_notional_usd` (the CPU
+// reference's walk; the CUDA engine's is docs/model.md section 14's).
 micro_usd auto_deleverage(const Book& book, ScenarioState& state, const std::vector<micro_usd>& targets,
                           const std::vector<char>& is_bankrupt, double& adl_notional_usd);
 

@@ -19,10 +19,17 @@ __device__ std::int64_t first_index() {
 }
 __device__ std::int64_t grid_stride() { return static_cast<std::int64_t>(blockDim.x) * gridDim.x; }
 
-__global__ void scan_accounts(BookView book, TileView tile, std::int32_t step_stamp, std::int32_t round, ScanMode mode,
-                              cpu::LiquidationRule rule) {
-  for (std::int64_t a = first_index(); a < book.accounts; a += grid_stride()) {
-    scan_account(book, tile, a, step_stamp, round, mode, rule);
+__global__ void trigger_accounts(BookView book, TileView tile, ScanMode mode) {
+  for (std::int64_t a = first_index(); a < book.accounts; a += grid_stride()) trigger_account(book, tile, a, mode);
+}
+
+// blockIdx.y is the scenario.
+__global__ void decide_accounts(BookView book, TileView tile, std::int32_t step_stamp, std::int32_t round,
+                                cpu::LiquidationRule rule) {
+  const std::int64_t s = blockIdx.y;
+  const std::int64_t count = tile.triggered_count[s];
+  for (std::int64_t i = first_index(); i < count; i += grid_stride()) {
+    decide_account(book, tile, s, i, step_stamp, round, rule);
   }
 }
 
@@ -121,15 +128,20 @@ dim3 per_scenario_grid(const LaunchShape& shape, std::int64_t scenarios) {
 
 int scan_blocks_per_multiprocessor(int threads) {
   int blocks = 0;
-  MARGIN_STRESS_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, scan_accounts, threads, 0),
+  MARGIN_STRESS_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, trigger_accounts, threads, 0),
                            "reading the account scan's occupancy");
   return blocks > 0 ? blocks : 1;
 }
 
 void launch_scan_accounts(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t step_stamp,
                           std::int32_t round, ScanMode mode, const cpu::LiquidationRule& rule) {
-  scan_accounts<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, step_stamp, round, mode, rule);
+  trigger_accounts<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, mode);
   check_launch("launching the account scan");
+  if (mode == ScanMode::count) return;
+  // Per scenario, a share of a wave: the accounts listed are usually few, and the scenarios many.
+  const dim3 grid(static_cast<unsigned>(std::max(shape.blocks / 8, 1)), static_cast<unsigned>(tile.scenarios));
+  decide_accounts<<<grid, shape.threads, 0, shape.stream>>>(book, tile, step_stamp, round, rule);
+  check_launch("launching the liquidation decisions");
 }
 
 void launch_respond_to_margin_calls(const LaunchShape& shape, const BookView& book, const TileView& tile,

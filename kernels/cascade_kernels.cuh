@@ -84,6 +84,8 @@ struct TileView {
   std::int32_t* liquidation_stamp = nullptr; // [S][A] step (rounds cap + 1) + round of the last liquidation; 0 never
   std::int32_t* step_liquidated = nullptr;   // [S][A] the accounts first liquidated this step, in any order
   std::int32_t* step_liquidated_count = nullptr;  // [S]
+  std::int32_t* triggered = nullptr;         // [S][A] the round's accounts below maintenance, in any order
+  std::int32_t* triggered_count = nullptr;   // [S] (zeroed by the caller before a decide scan)
   // Deposits promised in answer to margin calls (allocated only when the response is modelled):
   // the step they arrive at (0: none) and the amount.
   std::int32_t* deposit_due_step = nullptr;  // [S][A]
@@ -102,14 +104,15 @@ struct LaunchShape {
 
 enum class ScanMode { decide, count };
 
-// Blocks of `threads` threads of the account scan that one multiprocessor holds at once: the
-// grid-stride kernels are launched with this many blocks per multiprocessor, one wave.
+// Blocks of `threads` threads of the account scan's trigger that one multiprocessor holds at once:
+// the grid-stride kernels are launched with this many blocks per multiprocessor, one wave.
 int scan_blocks_per_multiprocessor(int threads);
 
 // Every account of every active scenario below maintenance at the round's marks: counted, and in
 // decide mode also given its orders (docs/model.md section 7), copied into the tile's rows on its
 // first liquidation, stamped, listed on its first liquidation of the step, and its orders added to
-// the per-market flow. `step_stamp` = step (rounds cap + 1); `round` >= 1.
+// the per-market flow. `step_stamp` = step (rounds cap + 1); `round` >= 1. Two kernels: the trigger
+// over every account, then the decisions over the accounts it listed.
 void launch_scan_accounts(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t step_stamp,
                           std::int32_t round, ScanMode mode, const cpu::LiquidationRule& rule);
 

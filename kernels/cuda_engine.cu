@@ -70,11 +70,12 @@ std::size_t bytes_per_scenario(const cpu::Book& book, bool trader_response) {
   const auto positions = static_cast<std::size_t>(book.positions);
   const auto markets = static_cast<std::size_t>(book.markets);
   const std::size_t deposits = trader_response ? sizeof(std::int32_t) + sizeof(micro_usd) : 0;
-  return accounts * (sizeof(std::uint8_t) + sizeof(micro_usd) + 2 * sizeof(std::int32_t) + deposits) +
+  return accounts * (sizeof(std::uint8_t) + sizeof(micro_usd) + 3 * sizeof(std::int32_t) + deposits) +
          positions * (2 * sizeof(std::int64_t) + sizeof(double)) +
          // Per market: its row, four round counters and a total; per scenario: six round counters,
-         // the collateral value, the active flag, the count and offset of the step's liquidated, a total.
-         markets * (sizeof(DeviceMarket) + 4 * 8 + 8) + 6 * 8 + 8 + 1 + 4 + 8 + 8;
+         // the collateral value, the active flag, the count and offset of the step's liquidated, a total,
+         // the count of the round's triggered.
+         markets * (sizeof(DeviceMarket) + 4 * 8 + 8) + 6 * 8 + 8 + 1 + 4 + 8 + 8 + 4;
 }
 
 // Device bytes a lane needs whatever its tile: the settlement's search output, and with ADL the
@@ -164,6 +165,8 @@ class Lane {
     cash_.resize(scenarios * accounts);
     liquidation_stamp_.resize(scenarios * accounts);
     step_liquidated_.resize(scenarios * accounts);
+    triggered_.resize(scenarios * accounts);
+    triggered_count_.resize(scenarios);
     quantity_.resize(scenarios * positions);
     order_lots_.resize(scenarios * positions);
     step_notional_.resize(scenarios * positions);
@@ -251,6 +254,8 @@ class Lane {
     tile.liquidation_stamp = liquidation_stamp_.data();
     tile.step_liquidated = step_liquidated_.data();
     tile.step_liquidated_count = step_liquidated_count_.data();
+    tile.triggered = triggered_.data();
+    tile.triggered_count = triggered_count_.data();
     tile.deposit_due_step = deposit_due_step_.data();
     tile.deposit_amount = deposit_amount_.data();
     tile.markets = markets_.data();
@@ -296,6 +301,8 @@ class Lane {
   DeviceBuffer<std::uint8_t> active_;
   DeviceBuffer<unsigned long long> counters_;
   DeviceBuffer<std::int32_t> step_liquidated_count_;
+  DeviceBuffer<std::int32_t> triggered_;
+  DeviceBuffer<std::int32_t> triggered_count_;
   DeviceBuffer<std::int32_t> deposit_due_step_;  // only with [trader_response]
   DeviceBuffer<micro_usd> deposit_amount_;
   DeviceBuffer<std::int64_t> offsets_;
@@ -362,6 +369,7 @@ void Lane::run_round_scan(const TileView& tile, std::int32_t step_stamp, std::in
   const std::size_t words = RoundCounters::words(tile.scenarios, context_.book->markets);
   send_round_inputs(tile.scenarios);
   zero(counters_.data(), words, stream_.get());
+  if (mode == ScanMode::decide) zero(triggered_count_.data(), static_cast<std::size_t>(tile.scenarios), stream_.get());
   launch_scan_accounts(shape(), context_.device_book->view, tile, step_stamp, round, mode,
                        cpu::liquidation_rule(config.liquidation));
   to_host(host_counters_.data(), counters_.data(), words, stream_.get());

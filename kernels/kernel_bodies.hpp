@@ -225,45 +225,58 @@ MARGIN_STRESS_HOST_DEVICE inline void back_stop_account(const BookView& book, co
   if (!in_range) add_to_total(&tile.counters.out_of_range[s], 1);
 }
 
-// Account a in every active scenario of the tile: the liquidation trigger and, in decide mode, the
-// orders (docs/model.md section 7). The account's book data is read once for all scenarios.
-MARGIN_STRESS_HOST_DEVICE inline void scan_account(const BookView& book, const TileView& tile, std::int64_t a,
-                                                   std::int32_t step_stamp, std::int32_t round, ScanMode mode,
-                                                   const cpu::LiquidationRule& rule) {
+// Account a in every active scenario of the tile: the liquidation trigger (docs/model.md section 7).
+// Each scenario where it is below maintenance is counted and, in decide mode, lists the account
+// for decide_account. The account's book data is read once for all scenarios. This is the hot loop
+// of every round, and it writes nothing else, so that its kernel stays small (few registers, many
+// threads with loads in flight); the decisions, rarer, run in a second kernel.
+MARGIN_STRESS_HOST_DEVICE inline void trigger_account(const BookView& book, const TileView& tile, std::int64_t a,
+                                                      ScanMode mode) {
   const AccountView book_account = account_in_book(book, a);
   for (std::int64_t s = 0; s < tile.scenarios; ++s) {
     if (!tile.active[s]) continue;
-    const AccountView account = account_in(book, tile, book_account, s, a);
-    const ScenarioMarketsView view = markets_of(book, tile, s);
-    if (!below_maintenance(account, view)) continue;
+    if (!below_maintenance(account_in(book, tile, book_account, s, a), markets_of(book, tile, s))) continue;
     add_to_total(&tile.counters.liquidated_accounts[s], 1);
-    if (mode == ScanMode::count) continue;
+    if (mode == ScanMode::decide) {
+      tile.triggered[s * book.accounts + take_slot(&tile.triggered_count[s])] = static_cast<std::int32_t>(a);
+    }
+  }
+}
 
-    const AccountSums sums = account_sums(account, view);
-    if (cpu::is_backstopped(rule, sums.margin_equity_usd, sums.maintenance_margin_usd)) {
-      back_stop_account(book, tile, s, a, account, view);
-      continue;
-    }
-    ClosingOrders liquidation;
-    liquidation.rule = &rule;
-    liquidation.fraction = cpu::liquidation_fraction(rule.mode == LiquidationMode::full, sums.margin_equity_usd,
-                                                     sums.initial_margin_usd, sums.notional_usd, rule.fee_rate);
-    const std::int64_t sa = s * book.accounts + a;
-    const std::int64_t first = book_account.quantity - book.initial_quantity;
-    const std::int64_t* quantity = touch_account(book, tile, s, a, account);
-    double* step_notional_usd = tile.step_notional_usd + s * book.positions + first;
-    // The first liquidation of the account this step (round 0, the trader's own selling, is not one).
-    liquidation.liquidated_earlier_in_step = tile.liquidation_stamp[sa] > step_stamp;
-    if (!liquidation.liquidated_earlier_in_step) {
-      const int slot = take_slot(&tile.step_liquidated_count[s]);
-      tile.step_liquidated[s * book.accounts + slot] = static_cast<std::int32_t>(a);
-      for (std::int64_t p = 0; p < account.positions; ++p) step_notional_usd[p] = 0.0;
-    }
-    tile.liquidation_stamp[sa] = step_stamp + round;
-    place_closing_orders(book, tile, s, account, quantity, liquidation);
-    for (std::int64_t p = 0; p < account.positions; ++p) {
-      if (quantity[p] != 0) add_to_total(&tile.counters.liquidations[s * book.markets + account.market[p]], 1);
-    }
+// Entry i of scenario s's accounts below maintenance in this round (trigger_account listed them, in
+// any order): its orders (docs/model.md section 7), stamped, listed on its first liquidation of the
+// step, and added to the per-market flow; or the backstop vault's takeover.
+MARGIN_STRESS_HOST_DEVICE inline void decide_account(const BookView& book, const TileView& tile, std::int64_t s,
+                                                     std::int64_t i, std::int32_t step_stamp, std::int32_t round,
+                                                     const cpu::LiquidationRule& rule) {
+  const std::int64_t a = tile.triggered[s * book.accounts + i];
+  const AccountView book_account = account_in_book(book, a);
+  const AccountView account = account_in(book, tile, book_account, s, a);
+  const ScenarioMarketsView view = markets_of(book, tile, s);
+  const AccountSums sums = account_sums(account, view);
+  if (cpu::is_backstopped(rule, sums.margin_equity_usd, sums.maintenance_margin_usd)) {
+    back_stop_account(book, tile, s, a, account, view);
+    return;
+  }
+  ClosingOrders liquidation;
+  liquidation.rule = &rule;
+  liquidation.fraction = cpu::liquidation_fraction(rule.mode == LiquidationMode::full, sums.margin_equity_usd,
+                                                   sums.initial_margin_usd, sums.notional_usd, rule.fee_rate);
+  const std::int64_t sa = s * book.accounts + a;
+  const std::int64_t first = book_account.quantity - book.initial_quantity;
+  const std::int64_t* quantity = touch_account(book, tile, s, a, account);
+  double* step_notional_usd = tile.step_notional_usd + s * book.positions + first;
+  // The first liquidation of the account this step (round 0, the trader's own selling, is not one).
+  liquidation.liquidated_earlier_in_step = tile.liquidation_stamp[sa] > step_stamp;
+  if (!liquidation.liquidated_earlier_in_step) {
+    const int slot = take_slot(&tile.step_liquidated_count[s]);
+    tile.step_liquidated[s * book.accounts + slot] = static_cast<std::int32_t>(a);
+    for (std::int64_t p = 0; p < account.positions; ++p) step_notional_usd[p] = 0.0;
+  }
+  tile.liquidation_stamp[sa] = step_stamp + round;
+  place_closing_orders(book, tile, s, account, quantity, liquidation);
+  for (std::int64_t p = 0; p < account.positions; ++p) {
+    if (quantity[p] != 0) add_to_total(&tile.counters.liquidations[s * book.markets + account.market[p]], 1);
   }
 }
 

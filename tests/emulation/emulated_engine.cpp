@@ -20,8 +20,10 @@ int scan_blocks_per_multiprocessor(int) { return 1; }
 
 void launch_scan_accounts(const LaunchShape&, const BookView& book, const TileView& tile, std::int32_t step_stamp,
                           std::int32_t round, ScanMode mode, const cpu::LiquidationRule& rule) {
-  for (std::int64_t a = 0; a < book.accounts; ++a) {
-    scan_account(book, tile, a, step_stamp, round, mode, rule);
+  for (std::int64_t a = 0; a < book.accounts; ++a) trigger_account(book, tile, a, mode);
+  if (mode == ScanMode::count) return;
+  for (std::int64_t s = 0; s < tile.scenarios; ++s) {
+    for (std::int64_t i = 0; i < tile.triggered_count[s]; ++i) decide_account(book, tile, s, i, step_stamp, round, rule);
   }
 }
 

@@ -37,10 +37,23 @@ __global__ void respond_to_margin_calls(BookView book, TileView tile, TraderResp
   for (std::int64_t a = first_index(); a < book.accounts; a += grid_stride()) respond_account(book, tile, a, response);
 }
 
-__global__ void fill_orders(BookView book, TileView tile, std::int32_t stamp, double fee_rate, bool fee_depends_on_health,
-                            bool liquidation) {
+// The traders' own selling (round 0): every account in every scenario.
+__global__ void fill_selling(BookView book, TileView tile, std::int32_t stamp, double fee_rate,
+                             bool fee_depends_on_health) {
   for (std::int64_t a = first_index(); a < book.accounts; a += grid_stride()) {
-    fill_account(book, tile, a, stamp, fee_rate, fee_depends_on_health, liquidation);
+    for (std::int64_t s = 0; s < tile.scenarios; ++s) {
+      fill_account_in(book, tile, s, a, stamp, fee_rate, fee_depends_on_health, false);
+    }
+  }
+}
+
+// A liquidation round: the accounts its scan listed; blockIdx.y is the scenario.
+__global__ void fill_liquidations(BookView book, TileView tile, std::int32_t stamp, double fee_rate,
+                                  bool fee_depends_on_health) {
+  const std::int64_t s = blockIdx.y;
+  const std::int64_t count = tile.triggered_count[s];
+  for (std::int64_t i = first_index(); i < count; i += grid_stride()) {
+    fill_account_in(book, tile, s, tile.triggered[s * book.accounts + i], stamp, fee_rate, fee_depends_on_health, true);
   }
 }
 
@@ -124,6 +137,12 @@ dim3 per_scenario_grid(const LaunchShape& shape, std::int64_t scenarios) {
   return dim3(static_cast<unsigned>(shape.blocks), static_cast<unsigned>(scenarios));
 }
 
+// For the kernels over a round's listed accounts: per scenario, an eighth of a wave (the lists are
+// usually short, and the scenarios many).
+dim3 per_scenario_share(const LaunchShape& shape, std::int64_t scenarios) {
+  return dim3(static_cast<unsigned>(std::max(shape.blocks / 8, 1)), static_cast<unsigned>(scenarios));
+}
+
 }  // namespace
 
 int scan_blocks_per_multiprocessor(int threads) {
@@ -138,9 +157,8 @@ void launch_scan_accounts(const LaunchShape& shape, const BookView& book, const 
   trigger_accounts<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, mode);
   check_launch("launching the account scan");
   if (mode == ScanMode::count) return;
-  // Per scenario, a share of a wave: the accounts listed are usually few, and the scenarios many.
-  const dim3 grid(static_cast<unsigned>(std::max(shape.blocks / 8, 1)), static_cast<unsigned>(tile.scenarios));
-  decide_accounts<<<grid, shape.threads, 0, shape.stream>>>(book, tile, step_stamp, round, rule);
+  decide_accounts<<<per_scenario_share(shape, tile.scenarios), shape.threads, 0, shape.stream>>>(book, tile, step_stamp,
+                                                                                                round, rule);
   check_launch("launching the liquidation decisions");
 }
 
@@ -152,8 +170,12 @@ void launch_respond_to_margin_calls(const LaunchShape& shape, const BookView& bo
 
 void launch_fill_orders(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t stamp,
                         double fee_rate, bool fee_depends_on_health, bool liquidation) {
-  fill_orders<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, stamp, fee_rate, fee_depends_on_health,
-                                                                liquidation);
+  if (liquidation) {
+    fill_liquidations<<<per_scenario_share(shape, tile.scenarios), shape.threads, 0, shape.stream>>>(
+        book, tile, stamp, fee_rate, fee_depends_on_health);
+  } else {
+    fill_selling<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, stamp, fee_rate, fee_depends_on_health);
+  }
   check_launch("launching the fills");
 }
 

@@ -131,8 +131,9 @@ void launch_respond_to_margin_calls(const LaunchShape& shape, const BookView& bo
                                     const TraderResponseLaunch& response);
 
 // Fills the orders of the accounts stamped `stamp` at the moved prices, and charges fees. A
-// liquidation round's fills count toward the step's liquidated notional per position (settlement);
-// round 0's, the called traders' own selling, do not.
+// liquidation round's fills count toward the step's liquidated notional per position (settlement),
+// and its accounts are among those its scan listed (tile.triggered), so only those are visited;
+// round 0's, the called traders' own selling, do not count, and every account is visited.
 void launch_fill_orders(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t stamp,
                         double fee_rate, bool fee_depends_on_health, bool liquidation);
 

@@ -280,32 +280,29 @@ MARGIN_STRESS_HOST_DEVICE inline void decide_account(const BookView& book, const
   }
 }
 
-// Account a's fills in every active scenario where it was liquidated in the round `stamp`.
-MARGIN_STRESS_HOST_DEVICE inline void fill_account(const BookView& book, const TileView& tile, std::int64_t a,
-                                                   std::int32_t stamp, double fee_rate, bool fee_depends_on_health,
-                                                   bool liquidation) {
+// Account a's fills in scenario s if it was liquidated in the round `stamp`.
+MARGIN_STRESS_HOST_DEVICE inline void fill_account_in(const BookView& book, const TileView& tile, std::int64_t s,
+                                                      std::int64_t a, std::int32_t stamp, double fee_rate,
+                                                      bool fee_depends_on_health, bool liquidation) {
+  const std::int64_t sa = s * book.accounts + a;
+  if (!tile.active[s] || tile.liquidation_stamp[sa] != stamp) return;
   const std::int64_t first = book.position_offset[a];
   const std::int64_t positions = book.position_offset[a + 1] - first;
-  for (std::int64_t s = 0; s < tile.scenarios; ++s) {
-    if (!tile.active[s]) continue;
-    const std::int64_t sa = s * book.accounts + a;
-    if (tile.liquidation_stamp[sa] != stamp) continue;
-    const std::int64_t offset = s * book.positions + first;
-    micro_usd cash = tile.cash[sa];
-    double account_fee_rate = fee_rate;
-    if (fee_depends_on_health) {
-      const AccountSums before = account_sums(account_in(book, tile, s, a), markets_of(book, tile, s));
-      account_fee_rate = cpu::liquidation_fee_rate(fee_rate, true, before.margin_equity_usd, before.notional_usd);
-    }
-    const AccountFills fills = fill_account_orders(cash, tile.quantity + offset, tile.order_lots + offset,
-                                                   book.position_market + first, positions,
-                                                   tile.markets + s * book.markets, account_fee_rate,
-                                                   liquidation ? tile.step_notional_usd + offset : nullptr);
-    tile.cash[sa] = cash;
-    add_to_total(&tile.counters.paid_to_liquidity_providers[s], fills.paid_to_liquidity_providers);
-    add_to_total(&tile.counters.fees[s], fills.fee);
-    if (!fills.in_range) add_to_total(&tile.counters.out_of_range[s], 1);
+  const std::int64_t offset = s * book.positions + first;
+  micro_usd cash = tile.cash[sa];
+  double account_fee_rate = fee_rate;
+  if (fee_depends_on_health) {
+    const AccountSums before = account_sums(account_in(book, tile, s, a), markets_of(book, tile, s));
+    account_fee_rate = cpu::liquidation_fee_rate(fee_rate, true, before.margin_equity_usd, before.notional_usd);
   }
+  const AccountFills fills = fill_account_orders(cash, tile.quantity + offset, tile.order_lots + offset,
+                                                 book.position_market + first, positions,
+                                                 tile.markets + s * book.markets, account_fee_rate,
+                                                 liquidation ? tile.step_notional_usd + offset : nullptr);
+  tile.cash[sa] = cash;
+  add_to_total(&tile.counters.paid_to_liquidity_providers[s], fills.paid_to_liquidity_providers);
+  add_to_total(&tile.counters.fees[s], fills.fee);
+  if (!fills.in_range) add_to_total(&tile.counters.out_of_range[s], 1);
 }
 
 // Entry i of scenario s's accounts liquidated this step: the account, and its deficit if bankrupt,

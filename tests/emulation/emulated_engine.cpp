@@ -34,8 +34,19 @@ void launch_respond_to_margin_calls(const LaunchShape&, const BookView& book, co
 
 void launch_fill_orders(const LaunchShape&, const BookView& book, const TileView& tile, std::int32_t stamp,
                         double fee_rate, bool fee_depends_on_health, bool liquidation) {
-  for (std::int64_t a = 0; a < book.accounts; ++a) {
-    fill_account(book, tile, a, stamp, fee_rate, fee_depends_on_health, liquidation);
+  if (liquidation) {
+    for (std::int64_t s = 0; s < tile.scenarios; ++s) {
+      for (std::int64_t i = 0; i < tile.triggered_count[s]; ++i) {
+        fill_account_in(book, tile, s, tile.triggered[s * book.accounts + i], stamp, fee_rate, fee_depends_on_health,
+                        true);
+      }
+    }
+  } else {
+    for (std::int64_t a = 0; a < book.accounts; ++a) {
+      for (std::int64_t s = 0; s < tile.scenarios; ++s) {
+        fill_account_in(book, tile, s, a, stamp, fee_rate, fee_depends_on_health, false);
+      }
+    }
   }
 }
 

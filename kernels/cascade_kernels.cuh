@@ -173,22 +173,21 @@ enum AdlTotal : int {
   adl_total_words
 };
 
-// Device scratch for one (market, side) list of up to `capacity` positions.
+// Device scratch for one (market, side) list: arrays of L entries, L the book's longest list.
 struct AdlWorkspace {
-  std::int64_t capacity = 0;
-  double* scores = nullptr;                // [capacity]
-  std::uint8_t* candidate = nullptr;       // [capacity] 1: a candidate
-  micro_usd* capacities = nullptr;         // [capacity]; -1: beyond the money range
-  const std::int64_t* entries = nullptr;   // [capacity]: 0, 1, 2, ... (the list's entry indices)
-  double* selected_scores = nullptr;       // [capacity]
-  std::int64_t* selected = nullptr;        // [capacity]
-  double* sorted_scores = nullptr;         // [capacity]
-  std::int64_t* ranked = nullptr;          // [capacity]: the candidates' entries, best first
-  unsigned long long* ranked_capacity = nullptr;  // [capacity]
-  unsigned long long* before = nullptr;    // [capacity]: capacities ranked before, saturated
+  double* scores = nullptr;                // [L]
+  std::uint8_t* candidate = nullptr;       // [L] 1: a candidate
+  micro_usd* capacities = nullptr;         // [L]; -1: beyond the money range
+  const std::int64_t* entries = nullptr;   // [L]: 0, 1, 2, ... (the list's entry indices)
+  double* selected_scores = nullptr;       // [L]
+  std::int64_t* selected = nullptr;        // [L]
+  double* sorted_scores = nullptr;         // [L]
+  std::int64_t* ranked = nullptr;          // [L]: the candidates' entries, best first
+  unsigned long long* ranked_capacity = nullptr;  // [L]
+  unsigned long long* before = nullptr;    // [L]: capacities ranked before, saturated
   int* selected_count = nullptr;           // [1]
   unsigned long long* totals = nullptr;    // [adl_total_words]
-  void* temporary = nullptr;               // adl_workspace_temporary_bytes(capacity)
+  void* temporary = nullptr;               // adl_workspace_temporary_bytes(L)
   std::size_t temporary_bytes = 0;
 };
 

@@ -204,7 +204,6 @@ class Lane {
       MARGIN_STRESS_CUDA_CHECK(cudaMemcpy(adl_entries_.data(), entries.data(), list * sizeof(std::int64_t),
                                           cudaMemcpyHostToDevice),
                                "copying the ADL entry indices");
-      adl_workspace_.capacity = longest;
       adl_workspace_.scores = adl_scores_.data();
       adl_workspace_.candidate = adl_candidate_.data();
       adl_workspace_.capacities = adl_capacities_.data();

@@ -71,7 +71,6 @@ struct HandCase {
     tile.markets = markets.data();
     tile.collateral_value = collateral_value.data();
     tile.active = active.data();
-    workspace.capacity = 3;
     workspace.scores = scores.data();
     workspace.candidate = candidate.data();
     workspace.capacities = capacities.data();

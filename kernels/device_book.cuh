@@ -34,9 +34,7 @@ struct DeviceBook {
   DeviceBuffer<cpu::MarginBracket> brackets;
   std::vector<std::int32_t> bracket_offset;  // per market
   std::vector<std::int32_t> bracket_count;   // per market
-  // ADL's candidates by (market, side), pair m * 2 + side (0 long, 1 short): the positions of the
-  // book on that side, ascending; positions never change side, so the list holds for every
-  // scenario. Pair k's are adl_positions[adl_offset[k], adl_offset[k + 1]).
+  // ADL's candidates by (market, side): cpu::Book::adl_positions, and the host's offsets into it.
   DeviceBuffer<std::int64_t> adl_positions;
   std::vector<std::int64_t> adl_offset;
   std::int64_t longest_adl_list = 0;
@@ -55,22 +53,11 @@ struct DeviceBook {
     upload(initial_quantity, book.initial_quantity);
     upload(initial_cash, book.initial_cash);
     upload(position_account, std::vector<std::int32_t>(book.position_account.begin(), book.position_account.end()));
-    const auto pairs = static_cast<std::size_t>(2 * book.markets);
-    std::vector<std::vector<std::int64_t>> by_pair(pairs);
-    for (std::int64_t p = 0; p < book.positions; ++p) {
-      const std::int64_t quantity = book.initial_quantity[static_cast<std::size_t>(p)];
-      if (quantity == 0) continue;
-      by_pair[static_cast<std::size_t>(book.position_market[static_cast<std::size_t>(p)]) * 2 + (quantity > 0 ? 0 : 1)]
-          .push_back(p);
+    upload(adl_positions, book.adl_positions);
+    adl_offset = book.adl_offset;
+    for (std::size_t k = 0; k + 1 < adl_offset.size(); ++k) {
+      longest_adl_list = std::max<std::int64_t>(longest_adl_list, adl_offset[k + 1] - adl_offset[k]);
     }
-    std::vector<std::int64_t> concatenated;
-    adl_offset.push_back(0);
-    for (const std::vector<std::int64_t>& list : by_pair) {
-      concatenated.insert(concatenated.end(), list.begin(), list.end());
-      adl_offset.push_back(static_cast<std::int64_t>(concatenated.size()));
-      longest_adl_list = std::max<std::int64_t>(longest_adl_list, static_cast<std::int64_t>(list.size()));
-    }
-    upload(adl_positions, concatenated);
     std::vector<cpu::MarginBracket> table;
     for (const std::vector<cpu::MarginBracket>& market_brackets : book.margin_brackets) {
       bracket_offset.push_back(static_cast<std::int32_t>(table.size()));

@@ -35,6 +35,22 @@ Book make_book(const ModelConfig& config, const Portfolio& portfolio) {
     }
     book.initial_cash[account] = to_micro_usd(portfolio.collateral_usd[account] - cost_basis_usd);
   }
+
+  // ADL's lists: count each pair's positions, then place them in position order.
+  const auto pairs = static_cast<std::size_t>(2 * book.markets);
+  const auto pair_of = [&](std::size_t position) {
+    return static_cast<std::size_t>(book.position_market[position]) * 2 + (book.initial_quantity[position] > 0 ? 0 : 1);
+  };
+  book.adl_offset.assign(pairs + 1, 0);
+  for (std::size_t p = 0; p < book.initial_quantity.size(); ++p) {
+    if (book.initial_quantity[p] != 0) ++book.adl_offset[pair_of(p) + 1];
+  }
+  for (std::size_t k = 0; k < pairs; ++k) book.adl_offset[k + 1] += book.adl_offset[k];
+  book.adl_positions.resize(static_cast<std::size_t>(book.adl_offset[pairs]));
+  std::vector<std::int64_t> next(book.adl_offset.begin(), book.adl_offset.end() - 1);
+  for (std::size_t p = 0; p < book.initial_quantity.size(); ++p) {
+    if (book.initial_quantity[p] != 0) book.adl_positions[static_cast<std::size_t>(next[pair_of(p)]++)] = static_cast<std::int64_t>(p);
+  }
   return book;
 }
 

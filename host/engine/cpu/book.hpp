@@ -33,6 +33,12 @@ struct Book {
   // Some market's requirement is per position (brackets or Drift's size premium): scans then take
   // the per-position path (cpu::MarginTiers::present).
   bool per_position_margins = false;
+  // Auto-deleveraging's candidates by (market, side), pair m * 2 + side (0 long, 1 short): the
+  // positions opened on that side, ascending. Positions never change side (fills and ADL only
+  // close), so the lists hold for every scenario. Pair k's are
+  // adl_positions[adl_offset[k], adl_offset[k + 1]).
+  std::vector<std::int64_t> adl_positions;
+  std::vector<std::int64_t> adl_offset;  // 2 markets + 1
 };
 
 Book make_book(const ModelConfig& config, const Portfolio& portfolio);

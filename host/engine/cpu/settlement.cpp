@@ -36,11 +36,13 @@ micro_usd deleverage(const Book& book, ScenarioState& state, std::size_t market,
   const MarketState& market_state = state.markets[market];
   const double lot_size = book.lot_size[market];
   std::vector<Candidate> candidates;
-  for (std::int64_t p = 0; p < book.positions; ++p) {
+  // The positions opened on this side of the market (Book::adl_positions), in position order.
+  const std::size_t pair = market * 2 + (side > 0 ? 0 : 1);
+  for (std::int64_t k = book.adl_offset[pair]; k < book.adl_offset[pair + 1]; ++k) {
+    const std::int64_t p = book.adl_positions[static_cast<std::size_t>(k)];
     const auto position = static_cast<std::size_t>(p);
     const std::int64_t quantity = state.quantity[position];
-    if (static_cast<std::size_t>(book.position_market[position]) != market || quantity == 0) continue;
-    if ((quantity > 0 ? 1 : -1) != side) continue;
+    if (quantity == 0) continue;
     const std::int64_t account = book.position_account[position];
     if (is_bankrupt[static_cast<std::size_t>(account)]) continue;
     const double unrealized_usd =

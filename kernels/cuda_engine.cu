@@ -204,20 +204,6 @@ class Lane {
       MARGIN_STRESS_CUDA_CHECK(cudaMemcpy(adl_entries_.data(), entries.data(), list * sizeof(std::int64_t),
                                           cudaMemcpyHostToDevice),
                                "copying the ADL entry indices");
-      adl_workspace_.scores = adl_scores_.data();
-      adl_workspace_.candidate = adl_candidate_.data();
-      adl_workspace_.capacities = adl_capacities_.data();
-      adl_workspace_.entries = adl_entries_.data();
-      adl_workspace_.selected_scores = adl_selected_scores_.data();
-      adl_workspace_.selected = adl_selected_.data();
-      adl_workspace_.sorted_scores = adl_sorted_scores_.data();
-      adl_workspace_.ranked = adl_ranked_.data();
-      adl_workspace_.ranked_capacity = adl_ranked_capacity_.data();
-      adl_workspace_.before = adl_before_.data();
-      adl_workspace_.selected_count = adl_selected_count_.data();
-      adl_workspace_.totals = adl_totals_.data();
-      adl_workspace_.temporary = adl_temporary_.data();
-      adl_workspace_.temporary_bytes = adl_temporary_.size();
     }
     host_markets_.resize(scenarios * markets);
     host_collateral_.resize(scenarios);
@@ -264,6 +250,25 @@ class Lane {
     return tile;
   }
   LaunchShape shape() const { return {context_.blocks, threads_per_block, stream_.get()}; }
+  // ADL's scratch as the kernels see it (allocated with the lane when ADL is on).
+  AdlWorkspace adl_workspace() {
+    AdlWorkspace workspace;
+    workspace.scores = adl_scores_.data();
+    workspace.candidate = adl_candidate_.data();
+    workspace.capacities = adl_capacities_.data();
+    workspace.entries = adl_entries_.data();
+    workspace.selected_scores = adl_selected_scores_.data();
+    workspace.selected = adl_selected_.data();
+    workspace.sorted_scores = adl_sorted_scores_.data();
+    workspace.ranked = adl_ranked_.data();
+    workspace.ranked_capacity = adl_ranked_capacity_.data();
+    workspace.before = adl_before_.data();
+    workspace.selected_count = adl_selected_count_.data();
+    workspace.totals = adl_totals_.data();
+    workspace.temporary = adl_temporary_.data();
+    workspace.temporary_bytes = adl_temporary_.size();
+    return workspace;
+  }
   // Waits for the lane's stream, counting the wait in the profile under `what`.
   void wait_for_device(const char* what) {
     const auto start = std::chrono::steady_clock::now();
@@ -323,7 +328,6 @@ class Lane {
   DeviceBuffer<int> adl_selected_count_;
   DeviceBuffer<unsigned long long> adl_totals_;
   DeviceBuffer<unsigned char> adl_temporary_;
-  AdlWorkspace adl_workspace_;
   unsigned long long host_adl_totals_[adl_total_words] = {};
   // The bankrupt accounts of a settlement and their notionals by pair (grown as needed).
   DeviceBuffer<std::int32_t> bankrupt_accounts_;
@@ -812,14 +816,15 @@ micro_usd Lane::deleverage(const TileView& tile, std::int64_t s, std::size_t mar
   const std::int64_t* positions = device_book.adl_positions.data() + device_book.adl_offset[pair];
   const std::int64_t count = device_book.adl_offset[pair + 1] - device_book.adl_offset[pair];
 
+  const AdlWorkspace workspace = adl_workspace();
   zero(adl_totals_.data(), adl_total_words, stream_.get());
-  launch_adl_entries(shape(), device_book.view, tile, query, positions, count, adl_workspace_);
+  launch_adl_entries(shape(), device_book.view, tile, query, positions, count, workspace);
   to_host(host_adl_totals_, adl_totals_.data(), adl_total_words, stream_.get());
   wait_for_device("ranking the ADL candidates");
   if (host_adl_totals_[adl_target_exceeded] != 0) {
-    run_adl_walk(shape(), device_book.view, tile, query, positions, count, adl_workspace_);
+    run_adl_walk(shape(), device_book.view, tile, query, positions, count, workspace);
   } else {
-    launch_adl_take_all(shape(), device_book.view, tile, query, positions, count, adl_workspace_);
+    launch_adl_take_all(shape(), device_book.view, tile, query, positions, count, workspace);
   }
   to_host(host_adl_totals_, adl_totals_.data(), adl_total_words, stream_.get());
   wait_for_device("auto-deleveraging");

@@ -1,31 +1,30 @@
-#include "kernels/cascade_kernels.cuh"
-
+#include <algorithm>
 #include <cub/device/device_radix_sort.cuh>
 #include <cub/device/device_scan.cuh>
 #include <cub/device/device_select.cuh>
-
-#include <algorithm>
 #include <limits>
 #include <stdexcept>
 
+#include "kernels/cascade_kernels.cuh"
 #include "kernels/cuda_check.cuh"
 #include "kernels/kernel_bodies.hpp"
 
 namespace margin_stress::cuda {
 namespace {
 
-__device__ std::int64_t first_index() {
-  return static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-}
+__device__ std::int64_t first_index() { return static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; }
 __device__ std::int64_t grid_stride() { return static_cast<std::int64_t>(blockDim.x) * gridDim.x; }
 
+template <formulas::PerPositionMargins per_position_margins>
 __global__ void trigger_accounts(BookView book, TileView tile, ScanMode mode) {
-  for (std::int64_t a = first_index(); a < book.accounts; a += grid_stride()) trigger_account(book, tile, a, mode);
+  for (std::int64_t a = first_index(); a < book.accounts; a += grid_stride()) {
+    trigger_account<per_position_margins>(book, tile, a, mode);
+  }
 }
 
 // blockIdx.y is the scenario.
 __global__ void decide_accounts(BookView book, TileView tile, std::int32_t step_stamp, std::int32_t round,
-                                cpu::LiquidationRule rule) {
+                                formulas::LiquidationRule rule) {
   const std::int64_t s = blockIdx.y;
   const std::int64_t count = tile.triggered_count[s];
   for (std::int64_t i = first_index(); i < count; i += grid_stride()) {
@@ -69,7 +68,8 @@ __global__ void find_bankrupt(BookView book, TileView tile, std::int64_t first, 
 
 __global__ void adl_entries(BookView book, TileView tile, AdlQuery query, const std::int64_t* positions,
                             std::int64_t count, AdlWorkspace workspace) {
-  for (std::int64_t i = first_index(); i < count; i += grid_stride()) adl_entry(book, tile, query, positions, workspace, i);
+  for (std::int64_t i = first_index(); i < count; i += grid_stride())
+    adl_entry(book, tile, query, positions, workspace, i);
 }
 
 __global__ void adl_take_entries(BookView book, TileView tile, AdlQuery query, const std::int64_t* positions,
@@ -83,8 +83,8 @@ __global__ void adl_ranked_capacities(AdlWorkspace workspace, std::int64_t count
   for (std::int64_t k = first_index(); k < count; k += grid_stride()) adl_ranked_capacity(workspace, k);
 }
 
-__global__ void adl_walk(BookView book, TileView tile, AdlQuery query, const std::int64_t* positions, std::int64_t count,
-                         AdlWorkspace workspace) {
+__global__ void adl_walk(BookView book, TileView tile, AdlQuery query, const std::int64_t* positions,
+                         std::int64_t count, AdlWorkspace workspace) {
   for (std::int64_t k = first_index(); k < count; k += grid_stride()) {
     adl_walk_rank(book, tile, query, positions, workspace, k);
   }
@@ -147,18 +147,27 @@ dim3 per_scenario_share(const LaunchShape& shape, std::int64_t scenarios) {
 
 int scan_blocks_per_multiprocessor(int threads) {
   int blocks = 0;
-  MARGIN_STRESS_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, trigger_accounts, threads, 0),
+  // The variant with per-position requirements, the larger of the two.
+  MARGIN_STRESS_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+                               &blocks, trigger_accounts<formulas::PerPositionMargins::present>, threads, 0),
                            "reading the account scan's occupancy");
   return blocks > 0 ? blocks : 1;
 }
 
 void launch_scan_accounts(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t step_stamp,
-                          std::int32_t round, ScanMode mode, const cpu::LiquidationRule& rule) {
-  trigger_accounts<<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, mode);
+                          std::int32_t round, ScanMode mode, formulas::PerPositionMargins per_position_margins,
+                          const formulas::LiquidationRule& rule) {
+  if (per_position_margins == formulas::PerPositionMargins::present) {
+    trigger_accounts<formulas::PerPositionMargins::present>
+        <<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, mode);
+  } else {
+    trigger_accounts<formulas::PerPositionMargins::absent>
+        <<<shape.blocks, shape.threads, 0, shape.stream>>>(book, tile, mode);
+  }
   check_launch("launching the account scan");
   if (mode == ScanMode::count) return;
   decide_accounts<<<per_scenario_share(shape, tile.scenarios), shape.threads, 0, shape.stream>>>(book, tile, step_stamp,
-                                                                                                round, rule);
+                                                                                                 round, rule);
   check_launch("launching the liquidation decisions");
 }
 
@@ -183,7 +192,7 @@ void launch_find_bankrupt(const LaunchShape& shape, const BookView& book, const 
                           std::int64_t scenarios, const std::int64_t* offsets, std::int32_t* accounts,
                           micro_usd* deficits) {
   find_bankrupt<<<per_scenario_grid(shape, scenarios), shape.threads, 0, shape.stream>>>(book, tile, first, offsets,
-                                                                                        accounts, deficits);
+                                                                                         accounts, deficits);
   check_launch("launching the search for bankrupt accounts");
 }
 
@@ -197,21 +206,19 @@ std::size_t adl_workspace_temporary_bytes(std::int64_t capacity) {
                                                       static_cast<const std::uint8_t*>(nullptr),
                                                       static_cast<double*>(nullptr), static_cast<int*>(nullptr), items),
                            "sizing the ADL selection");
-  MARGIN_STRESS_CUDA_CHECK(cub::DeviceSelect::Flagged(nullptr, select_entries_bytes,
-                                                      static_cast<const std::int64_t*>(nullptr),
-                                                      static_cast<const std::uint8_t*>(nullptr),
-                                                      static_cast<std::int64_t*>(nullptr), static_cast<int*>(nullptr),
-                                                      items),
-                           "sizing the ADL selection");
+  MARGIN_STRESS_CUDA_CHECK(
+      cub::DeviceSelect::Flagged(nullptr, select_entries_bytes, static_cast<const std::int64_t*>(nullptr),
+                                 static_cast<const std::uint8_t*>(nullptr), static_cast<std::int64_t*>(nullptr),
+                                 static_cast<int*>(nullptr), items),
+      "sizing the ADL selection");
   MARGIN_STRESS_CUDA_CHECK(cub::DeviceRadixSort::SortPairsDescending(
                                nullptr, sort_bytes, static_cast<const double*>(nullptr), static_cast<double*>(nullptr),
                                static_cast<const std::int64_t*>(nullptr), static_cast<std::int64_t*>(nullptr), items),
                            "sizing the ADL ranking");
-  MARGIN_STRESS_CUDA_CHECK(cub::DeviceScan::ExclusiveScan(nullptr, scan_bytes,
-                                                          static_cast<const unsigned long long*>(nullptr),
-                                                          static_cast<unsigned long long*>(nullptr),
-                                                          SaturatingMoneySum{}, 0ull, items),
-                           "sizing the ADL walk");
+  MARGIN_STRESS_CUDA_CHECK(
+      cub::DeviceScan::ExclusiveScan(nullptr, scan_bytes, static_cast<const unsigned long long*>(nullptr),
+                                     static_cast<unsigned long long*>(nullptr), SaturatingMoneySum{}, 0ull, items),
+      "sizing the ADL walk");
   return std::max<std::size_t>({select_scores_bytes, select_entries_bytes, sort_bytes, scan_bytes, 1});
 }
 
@@ -251,9 +258,9 @@ void run_adl_walk(const LaunchShape& shape, const BookView& book, const TileView
   MARGIN_STRESS_CUDA_CHECK(cudaStreamSynchronize(shape.stream), "selecting the ADL candidates");
   if (selected == 0) return;
   bytes = w.temporary_bytes;
-  MARGIN_STRESS_CUDA_CHECK(cub::DeviceRadixSort::SortPairsDescending(w.temporary, bytes, w.selected_scores,
-                                                                     w.sorted_scores, w.selected, w.ranked, selected, 0,
-                                                                     static_cast<int>(sizeof(double) * 8), shape.stream),
+  MARGIN_STRESS_CUDA_CHECK(cub::DeviceRadixSort::SortPairsDescending(
+                               w.temporary, bytes, w.selected_scores, w.sorted_scores, w.selected, w.ranked, selected,
+                               0, static_cast<int>(sizeof(double) * 8), shape.stream),
                            "ranking the ADL candidates");
   adl_ranked_capacities<<<shape.blocks, shape.threads, 0, shape.stream>>>(w, selected);
   check_launch("launching the ADL capacities in rank order");
@@ -284,7 +291,7 @@ void launch_tiered_initial_margin(const LaunchShape& shape, const BookView& book
 void launch_cash_change(const LaunchShape& shape, const BookView& book, const TileView& tile,
                         unsigned long long* cash_change_total) {
   cash_change<<<per_scenario_grid(shape, tile.scenarios), shape.threads, 0, shape.stream>>>(book, tile,
-                                                                                           cash_change_total);
+                                                                                            cash_change_total);
   check_launch("launching the cash totals");
 }
 

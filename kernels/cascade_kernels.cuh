@@ -9,7 +9,8 @@
 
 #include <cstdint>
 
-#include "host/engine/cpu/auto_deleveraging.hpp"
+#include "host/model/formulas/liquidation.hpp"
+#include "host/model/formulas/valuation.hpp"
 #include "kernels/device_account.hpp"
 
 namespace margin_stress::cuda {
@@ -19,35 +20,34 @@ struct BookView {
   std::int64_t accounts = 0;
   std::int64_t positions = 0;
   std::int64_t markets = 0;
-  const std::int64_t* position_offset = nullptr;  // [A + 1]
-  const std::int32_t* position_market = nullptr;  // [P]
-  const std::int32_t* position_account = nullptr; // [P]
-  const double* entry_price_usd = nullptr;        // [P]
-  const std::int64_t* initial_quantity = nullptr; // [P]
-  const micro_usd* initial_cash = nullptr;        // [A]
-  const cpu::MarginBracket* brackets = nullptr;   // every tiered market's brackets, concatenated
+  const std::int64_t* position_offset = nullptr;   // [A + 1]
+  const std::int32_t* position_market = nullptr;   // [P]
+  const std::int32_t* position_account = nullptr;  // [P]
+  const double* entry_price_usd = nullptr;         // [P]
+  const std::int64_t* initial_quantity = nullptr;  // [P]
+  const micro_usd* initial_cash = nullptr;         // [A]
 };
 
 // Integer totals of one cascade round per scenario, in one buffer (one memset, one copy back).
 // Signed quantities are stored as two's complement in unsigned 64-bit words, which is what
 // atomicAdd adds; the sum is exact and independent of the order of additions.
 struct RoundCounters {
-  unsigned long long* liquidated_accounts = nullptr;  // [S]
-  unsigned long long* flow_lots = nullptr;            // [S][M] signed net lots traded
-  unsigned long long* traded_lots = nullptr;          // [S][M] lots traded (absolute)
-  unsigned long long* long_lots_closed = nullptr;     // [S][M] of which closing longs
-  unsigned long long* liquidations = nullptr;         // [S][M] positions liquidated
+  unsigned long long* liquidated_accounts = nullptr;          // [S]
+  unsigned long long* flow_lots = nullptr;                    // [S][M] signed net lots traded
+  unsigned long long* traded_lots = nullptr;                  // [S][M] lots traded (absolute)
+  unsigned long long* long_lots_closed = nullptr;             // [S][M] of which closing longs
+  unsigned long long* liquidations = nullptr;                 // [S][M] positions liquidated
   unsigned long long* paid_to_liquidity_providers = nullptr;  // [S] signed micro-dollars
-  unsigned long long* fees = nullptr;                 // [S] micro-dollars
-  unsigned long long* out_of_range = nullptr;         // [S] fills beyond the money range
-  unsigned long long* margin_calls = nullptr;         // [S] accounts called (docs/model.md section 7a)
-  unsigned long long* deposits = nullptr;             // [S] micro-dollars deposited
+  unsigned long long* fees = nullptr;                         // [S] micro-dollars
+  unsigned long long* out_of_range = nullptr;                 // [S] fills beyond the money range
+  unsigned long long* margin_calls = nullptr;                 // [S] accounts called (docs/model.md section 7a)
+  unsigned long long* deposits = nullptr;                     // [S] micro-dollars deposited
   // The backstop vault's takeovers (docs/model.md section 7): accounts, the vault's net cash, and
   // per market the lots it took (absolute) and their signed sum.
-  unsigned long long* backstops = nullptr;            // [S]
-  unsigned long long* vault_cash = nullptr;           // [S] signed micro-dollars
-  unsigned long long* backstop_lots = nullptr;        // [S][M]
-  unsigned long long* vault_lots = nullptr;           // [S][M] signed
+  unsigned long long* backstops = nullptr;      // [S]
+  unsigned long long* vault_cash = nullptr;     // [S] signed micro-dollars
+  unsigned long long* backstop_lots = nullptr;  // [S][M]
+  unsigned long long* vault_lots = nullptr;     // [S][M] signed
 
   static std::size_t words(std::int64_t scenarios, std::int64_t markets) {
     return static_cast<std::size_t>(scenarios * (8 + 6 * markets));
@@ -76,21 +76,21 @@ struct RoundCounters {
 // The state of a tile of S scenarios, scenario-major ([s][a], [s][p]).
 struct TileView {
   std::int64_t scenarios = 0;
-  std::uint8_t* touched = nullptr;           // [S][A] 1: the scenario's cash and quantity rows hold the account
-  micro_usd* cash = nullptr;                 // [S][A] valid where touched
-  std::int64_t* quantity = nullptr;          // [S][P] valid where the account is touched
-  std::int64_t* order_lots = nullptr;        // [S][P] the round's signed order, 0 for none
-  double* step_notional_usd = nullptr;       // [S][P] notional liquidated this step
-  std::int32_t* liquidation_stamp = nullptr; // [S][A] step (rounds cap + 1) + round of the last liquidation; 0 never
-  std::int32_t* step_liquidated = nullptr;   // [S][A] the accounts first liquidated this step, in any order
+  std::uint8_t* touched = nullptr;            // [S][A] 1: the scenario's cash and quantity rows hold the account
+  micro_usd* cash = nullptr;                  // [S][A] valid where touched
+  std::int64_t* quantity = nullptr;           // [S][P] valid where the account is touched
+  std::int64_t* order_lots = nullptr;         // [S][P] the round's signed order, 0 for none
+  double* step_notional_usd = nullptr;        // [S][P] notional liquidated this step
+  std::int32_t* liquidation_stamp = nullptr;  // [S][A] step (rounds cap + 1) + round of the last liquidation; 0 never
+  std::int32_t* step_liquidated = nullptr;    // [S][A] the accounts first liquidated this step, in any order
   std::int32_t* step_liquidated_count = nullptr;  // [S]
-  std::int32_t* triggered = nullptr;         // [S][A] the round's accounts below maintenance, in any order
-  std::int32_t* triggered_count = nullptr;   // [S] (zeroed by the caller before a decide scan)
+  std::int32_t* triggered = nullptr;              // [S][A] the round's accounts below maintenance, in any order
+  std::int32_t* triggered_count = nullptr;        // [S] (zeroed by the caller before a decide scan)
   // Deposits promised in answer to margin calls (allocated only when the response is modelled):
   // the step they arrive at (0: none) and the amount.
   std::int32_t* deposit_due_step = nullptr;  // [S][A]
   micro_usd* deposit_amount = nullptr;       // [S][A]
-  const DeviceMarket* markets = nullptr;     // [S][M] this round's market constants
+  const MarketTerms* markets = nullptr;      // [S][M] this round's market terms (brackets on the device)
   const double* collateral_value = nullptr;  // [S]
   const std::uint8_t* active = nullptr;      // [S] 1: the scenario takes part in this round
   RoundCounters counters;
@@ -112,9 +112,11 @@ int scan_blocks_per_multiprocessor(int threads);
 // decide mode also given its orders (docs/model.md section 7), copied into the tile's rows on its
 // first liquidation, stamped, listed on its first liquidation of the step, and its orders added to
 // the per-market flow. `step_stamp` = step (rounds cap + 1); `round` >= 1. Two kernels: the trigger
-// over every account, then the decisions over the accounts it listed.
+// over every account (its sums specialised to whether the run has per-position requirements),
+// then the decisions over the accounts it listed.
 void launch_scan_accounts(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t step_stamp,
-                          std::int32_t round, ScanMode mode, const cpu::LiquidationRule& rule);
+                          std::int32_t round, ScanMode mode, formulas::PerPositionMargins per_position_margins,
+                          const formulas::LiquidationRule& rule);
 
 // Margin calls and the traders' answer at the opening of step t (docs/model.md section 7a), for
 // every active scenario: promised deposits arrive, called accounts promise deposits or are given
@@ -162,32 +164,32 @@ struct AdlQuery {
 
 // A walk's totals, integers added with atomics ([adl_total_words] words, zeroed by the caller).
 enum AdlTotal : int {
-  adl_total_capacity = 0,      // the candidates' capacities, each at most target + 1
-  adl_target_exceeded,         // 1 when they add up to more than the target
-  adl_total_collected,         // haircuts
-  adl_total_paid_to_lp,        // signed micro-dollars the closes paid the LP
-  adl_total_traded_lots,       // signed lots the traders traded
+  adl_total_capacity = 0,  // the candidates' capacities, each at most target + 1
+  adl_target_exceeded,     // 1 when they add up to more than the target
+  adl_total_collected,     // haircuts
+  adl_total_paid_to_lp,    // signed micro-dollars the closes paid the LP
+  adl_total_traded_lots,   // signed lots the traders traded
   adl_total_closed_lots,
   adl_total_long_lots_closed,
-  adl_total_out_of_range,      // a capacity, close, balance or the closes' total beyond the money range
+  adl_total_out_of_range,  // a capacity, close, balance or the closes' total beyond the money range
   adl_total_words
 };
 
 // Device scratch for one (market, side) list: arrays of L entries, L the book's longest list.
 struct AdlWorkspace {
-  double* scores = nullptr;                // [L]
-  std::uint8_t* candidate = nullptr;       // [L] 1: a candidate
-  micro_usd* capacities = nullptr;         // [L]; -1: beyond the money range
-  const std::int64_t* entries = nullptr;   // [L]: 0, 1, 2, ... (the list's entry indices)
-  double* selected_scores = nullptr;       // [L]
-  std::int64_t* selected = nullptr;        // [L]
-  double* sorted_scores = nullptr;         // [L]
-  std::int64_t* ranked = nullptr;          // [L]: the candidates' entries, best first
+  double* scores = nullptr;                       // [L]
+  std::uint8_t* candidate = nullptr;              // [L] 1: a candidate
+  micro_usd* capacities = nullptr;                // [L]; -1: beyond the money range
+  const std::int64_t* entries = nullptr;          // [L]: 0, 1, 2, ... (the list's entry indices)
+  double* selected_scores = nullptr;              // [L]
+  std::int64_t* selected = nullptr;               // [L]
+  double* sorted_scores = nullptr;                // [L]
+  std::int64_t* ranked = nullptr;                 // [L]: the candidates' entries, best first
   unsigned long long* ranked_capacity = nullptr;  // [L]
-  unsigned long long* before = nullptr;    // [L]: capacities ranked before, saturated
-  int* selected_count = nullptr;           // [1]
-  unsigned long long* totals = nullptr;    // [adl_total_words]
-  void* temporary = nullptr;               // adl_workspace_temporary_bytes(L)
+  unsigned long long* before = nullptr;           // [L]: capacities ranked before, saturated
+  int* selected_count = nullptr;                  // [1]
+  unsigned long long* totals = nullptr;           // [adl_total_words]
+  void* temporary = nullptr;                      // adl_workspace_temporary_bytes(L)
   std::size_t temporary_bytes = 0;
 };
 

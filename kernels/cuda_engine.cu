@@ -1,10 +1,8 @@
 // The CUDA engine (docs/model.md, "The CUDA engine"). The device holds the book and, per scenario
 // in flight, the rows of the accounts its cascade touched; its kernels do every O(positions) pass.
-// The host runs the O(markets) dynamics (cpu::ScenarioMarkets: prices, impact, the margin policy)
+// The host runs the O(markets) dynamics (ScenarioMarkets: prices, impact, the margin policy)
 // and the settlement's arithmetic on what the kernels found, with the same functions the CPU
 // reference uses, so the two engines differ only in how they visit accounts and add up.
-#include "kernels/cuda_engine.hpp"
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -19,12 +17,14 @@
 #include <utility>
 #include <vector>
 
-#include "host/engine/cpu/book.hpp"
-#include "host/engine/cpu/scenario_markets.hpp"
-#include "host/engine/cpu/settlement.hpp"
-#include "host/engine/cpu/step_record.hpp"
+#include "host/engine/book.hpp"
+#include "host/engine/scenario_markets.hpp"
+#include "host/engine/settlement.hpp"
+#include "host/engine/step_record.hpp"
+#include "host/model/formulas/liquidation.hpp"
 #include "kernels/cascade_kernels.cuh"
 #include "kernels/cuda_check.cuh"
+#include "kernels/cuda_engine.hpp"
 #include "kernels/device_book.cuh"
 #include "kernels/device_buffer.cuh"
 
@@ -65,7 +65,7 @@ int launch_blocks(std::int64_t accounts, int multiprocessors) {
 }
 
 // Device bytes one scenario in flight needs (TileView's rows).
-std::size_t bytes_per_scenario(const cpu::Book& book, bool trader_response) {
+std::size_t bytes_per_scenario(const Book& book, bool trader_response) {
   const auto accounts = static_cast<std::size_t>(book.accounts);
   const auto positions = static_cast<std::size_t>(book.positions);
   const auto markets = static_cast<std::size_t>(book.markets);
@@ -75,14 +75,14 @@ std::size_t bytes_per_scenario(const cpu::Book& book, bool trader_response) {
          // Per market: its row, four round counters and a total; per scenario: six round counters,
          // the collateral value, the active flag, the count and offset of the step's liquidated, a total,
          // the count of the round's triggered.
-         markets * (sizeof(DeviceMarket) + 4 * 8 + 8) + 6 * 8 + 8 + 1 + 4 + 8 + 8 + 4;
+         markets * (sizeof(MarketTerms) + 4 * 8 + 8) + 6 * 8 + 8 + 1 + 4 + 8 + 8 + 4;
 }
 
 // Device bytes a lane needs whatever its tile: the settlement's search output, and with ADL the
 // ranking's scratch for the longest (market, side) list of the book with CUB's own. (A step's
 // bankrupt accounts and their notionals by pair, a few bytes per bankrupt account, are left to the
 // memory kept back.)
-std::size_t bytes_per_lane(const cpu::Book& book, std::int64_t longest_adl_list, bool auto_deleveraging) {
+std::size_t bytes_per_lane(const Book& book, std::int64_t longest_adl_list, bool auto_deleveraging) {
   const std::size_t search = static_cast<std::size_t>(book.accounts) * (sizeof(std::int32_t) + sizeof(micro_usd));
   if (!auto_deleveraging) return search;
   const std::size_t cub_scratch = adl_workspace_temporary_bytes(longest_adl_list);
@@ -97,9 +97,10 @@ std::size_t bytes_per_lane(const cpu::Book& book, std::int64_t longest_adl_list,
 struct RunContext {
   const ModelConfig* config = nullptr;
   const ScenarioPaths* paths = nullptr;
-  const cpu::Book* book = nullptr;
+  const Book* book = nullptr;
   const DeviceBook* device_book = nullptr;
-  bool has_margin_tiers = false;  // some market's requirement is per position (brackets or size premium)
+  // Some market's requirement is per position (brackets or a size premium): Book::per_position_margins.
+  formulas::PerPositionMargins per_position_margins = formulas::PerPositionMargins::absent;
   int blocks = 1;
   micro_usd initial_cash_total = 0;
   BatchResults* results = nullptr;
@@ -107,18 +108,18 @@ struct RunContext {
 
 // The host's side of one scenario in flight.
 struct HostScenario {
-  explicit HostScenario(const ModelConfig& config, const cpu::Book& book) : model(config, book) {}
-  cpu::ScenarioMarkets model;
-  std::vector<cpu::MarketState> markets;
+  explicit HostScenario(const ModelConfig& config, const Book& book) : model(config, book) {}
+  ScenarioMarkets model;
+  std::vector<MarketState> markets;
   std::vector<std::int64_t> lp_inventory;
   std::vector<std::int64_t> open_lots;
   std::vector<std::int64_t> long_lots;
   micro_usd lp_cash = 0;
-  micro_usd vault_cash = 0;                 // the backstop vault (docs/model.md section 7)
+  micro_usd vault_cash = 0;  // the backstop vault (docs/model.md section 7)
   std::vector<std::int64_t> vault_inventory;
   micro_usd insurance_fund = 0;
-  cpu::StepRecord record;
-  cpu::Valuations initial;
+  StepRecord record;
+  Valuations initial;
   bool failed = false;
   std::exception_ptr error;
 };
@@ -156,7 +157,7 @@ class PhaseLaps {
 class Lane {
  public:
   Lane(const RunContext& context, std::int64_t capacity) : context_(context), capacity_(capacity) {
-    const cpu::Book& book = *context.book;
+    const Book& book = *context.book;
     const auto scenarios = static_cast<std::size_t>(capacity);
     const auto accounts = static_cast<std::size_t>(book.accounts);
     const auto positions = static_cast<std::size_t>(book.positions);
@@ -201,9 +202,9 @@ class Lane {
       adl_temporary_.resize(adl_workspace_temporary_bytes(longest));
       std::vector<std::int64_t> entries(list);
       for (std::size_t i = 0; i < list; ++i) entries[i] = static_cast<std::int64_t>(i);
-      MARGIN_STRESS_CUDA_CHECK(cudaMemcpy(adl_entries_.data(), entries.data(), list * sizeof(std::int64_t),
-                                          cudaMemcpyHostToDevice),
-                               "copying the ADL entry indices");
+      MARGIN_STRESS_CUDA_CHECK(
+          cudaMemcpy(adl_entries_.data(), entries.data(), list * sizeof(std::int64_t), cudaMemcpyHostToDevice),
+          "copying the ADL entry indices");
     }
     host_markets_.resize(scenarios * markets);
     host_collateral_.resize(scenarios);
@@ -280,7 +281,8 @@ class Lane {
   void run_round_scan(const TileView& tile, std::int32_t step_stamp, std::int32_t round, ScanMode mode);
   void respond_to_margin_calls(const TileView& tile, std::int64_t first, std::int64_t t, std::int32_t step_stamp);
   void settle(const TileView& tile, std::int64_t first, std::int64_t t);
-  void settle_scenario(const TileView& tile, std::int64_t s, const std::vector<std::pair<std::int32_t, micro_usd>>& bankrupt);
+  void settle_scenario(const TileView& tile, std::int64_t s,
+                       const std::vector<std::pair<std::int32_t, micro_usd>>& bankrupt);
   micro_usd auto_deleverage(const TileView& tile, std::int64_t s, const std::vector<std::int32_t>& bankrupt_accounts,
                             const std::vector<micro_usd>& uncovered, double& adl_notional_usd);
   micro_usd deleverage(const TileView& tile, std::int64_t s, std::size_t market, std::size_t side, micro_usd target,
@@ -300,7 +302,7 @@ class Lane {
   DeviceBuffer<std::int64_t> quantity_;
   DeviceBuffer<std::int64_t> order_lots_;
   DeviceBuffer<double> step_notional_;
-  DeviceBuffer<DeviceMarket> markets_;
+  DeviceBuffer<MarketTerms> markets_;
   DeviceBuffer<double> collateral_;
   DeviceBuffer<std::uint8_t> active_;
   DeviceBuffer<unsigned long long> counters_;
@@ -333,7 +335,7 @@ class Lane {
   DeviceBuffer<std::int32_t> bankrupt_accounts_;
   DeviceBuffer<double> pair_notional_;
 
-  PinnedBuffer<DeviceMarket> host_markets_;
+  PinnedBuffer<MarketTerms> host_markets_;
   PinnedBuffer<double> host_collateral_;
   PinnedBuffer<std::uint8_t> host_active_;
   PinnedBuffer<unsigned long long> host_counters_;
@@ -345,17 +347,16 @@ class Lane {
 };
 
 void Lane::stage_markets(std::int64_t s) {
-  const ModelConfig& config = *context_.config;
   const DeviceBook& device_book = *context_.device_book;
   const HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
   const auto markets = static_cast<std::size_t>(context_.book->markets);
   for (std::size_t m = 0; m < markets; ++m) {
-    DeviceMarket& row = host_markets_[static_cast<std::size_t>(s) * markets + m];
+    MarketTerms& row = host_markets_[static_cast<std::size_t>(s) * markets + m];
     if (scenario.markets.empty()) {  // failed at its start: inactive, but the per-scenario kernels read its row
-      row = DeviceMarket{};
+      row = MarketTerms{};
       continue;
     }
-    row = device_book.market_row(config.markets[m], scenario.markets[m], m, scenario.model.previous_scale(m));
+    row = device_book.market_row(scenario.markets[m], m);
   }
   host_collateral_[static_cast<std::size_t>(s)] = scenario.model.collateral_value();
 }
@@ -374,7 +375,7 @@ void Lane::run_round_scan(const TileView& tile, std::int32_t step_stamp, std::in
   zero(counters_.data(), words, stream_.get());
   if (mode == ScanMode::decide) zero(triggered_count_.data(), static_cast<std::size_t>(tile.scenarios), stream_.get());
   launch_scan_accounts(shape(), context_.device_book->view, tile, step_stamp, round, mode,
-                       cpu::liquidation_rule(config.liquidation));
+                       context_.per_position_margins, formulas::liquidation_rule(config.liquidation));
   to_host(host_counters_.data(), counters_.data(), words, stream_.get());
   wait_for_device("running a cascade round's scan");
 }
@@ -382,7 +383,7 @@ void Lane::run_round_scan(const TileView& tile, std::int32_t step_stamp, std::in
 void Lane::run_tile(std::int64_t first, std::int64_t count) {
   const ModelConfig& config = *context_.config;
   const ScenarioPaths& paths = *context_.paths;
-  const cpu::Book& book = *context_.book;
+  const Book& book = *context_.book;
   BatchResults& results = *context_.results;
   const auto markets = static_cast<std::size_t>(book.markets);
   const std::int32_t rounds_cap = config.liquidation.max_cascade_rounds;
@@ -416,7 +417,7 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
     HostScenario& scenario = scenarios_.back();
     const std::int64_t index = first + s;
     ScenarioMetrics& metrics = results.scenarios[static_cast<std::size_t>(index)];
-    metrics = cpu::fresh_metrics(markets);
+    metrics = fresh_metrics(markets);
     scenario.lp_inventory = book.initial_lp_inventory;
     scenario.vault_inventory.assign(markets, 0);
     scenario.open_lots = initial_open_lots;
@@ -424,9 +425,8 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
     scenario.insurance_fund = initial_fund;
     guarded(scenario, paths.first_scenario + index, "at the start", [&] {
       scenario.model.start(paths, index, scenario.markets, metrics);
-      scenario.initial = cpu::value_everyone(context_.initial_cash_total, initial_trader_lots, 0, scenario.lp_inventory,
-                                             0, scenario.vault_inventory,
-                                             scenario.markets);
+      scenario.initial = value_everyone(context_.initial_cash_total, initial_trader_lots, 0, scenario.lp_inventory, 0,
+                                        scenario.vault_inventory, scenario.markets);
     });
   }
 
@@ -470,11 +470,12 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
         any = true;
         const std::int64_t index = first + s;
         guarded(scenario, paths.first_scenario + index, step_name(t), [&] {
-          cpu::StepRecord& record = scenario.record;
+          StepRecord& record = scenario.record;
           record.rounds = round;
           if (totals.out_of_range[s] != 0) {
-            throw std::overflow_error("a backstop takeover is beyond the fixed-point range of +-4.6e12 USD (docs/model.md, "
-                                      "section 1)");
+            throw std::overflow_error(
+                "a backstop takeover is beyond the fixed-point range of +-4.6e12 USD (docs/model.md, "
+                "section 1)");
           }
           // The backstop vault's takeovers, at the round's opening marks.
           if (totals.backstops[s] != 0) {
@@ -498,11 +499,13 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
             scenario.long_lots[m] -= static_cast<std::int64_t>(totals.long_lots_closed[sm]);
             record.liquidations[m] += static_cast<std::int64_t>(totals.liquidations[sm]);
           }
-          scenario.model.apply_round_impact(flow_lots, scenario.markets, results.scenarios[static_cast<std::size_t>(index)]);
+          scenario.model.apply_round_impact(flow_lots, scenario.markets,
+                                            results.scenarios[static_cast<std::size_t>(index)]);
           for (std::size_t m = 0; m < markets; ++m) {
             const std::size_t sm = static_cast<std::size_t>(s) * markets + m;
-            record.liquidated_notional_usd[m] += static_cast<double>(static_cast<std::int64_t>(totals.traded_lots[sm])) *
-                                                 book.lot_size[m] * scenario.markets[m].market_price_usd;
+            record.liquidated_notional_usd[m] +=
+                static_cast<double>(static_cast<std::int64_t>(totals.traded_lots[sm])) * book.lot_size[m] *
+                scenario.markets[m].market_price_usd;
           }
         });
         stage_markets(s);
@@ -519,8 +522,9 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
         if (!host_active_[static_cast<std::size_t>(s)]) continue;
         guarded(scenario, paths.first_scenario + first + s, step_name(t), [&] {
           if (totals.out_of_range[s] != 0) {
-            throw std::overflow_error("a liquidation fill or fee of the round is beyond the fixed-point range of +-4.6e12 "
-                                      "USD (docs/model.md, section 1)");
+            throw std::overflow_error(
+                "a liquidation fill or fee of the round is beyond the fixed-point range of +-4.6e12 "
+                "USD (docs/model.md, section 1)");
           }
           const auto paid = static_cast<micro_usd>(totals.paid_to_liquidity_providers[s]);
           const auto fees = static_cast<micro_usd>(totals.fees[s]);
@@ -557,7 +561,7 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
     laps.lap("settlement (fund, ADL)");
 
     // 4. The platform observes the step's returns; 5. the step's record.
-    const bool tiered = context_.has_margin_tiers;
+    const bool tiered = context_.per_position_margins == formulas::PerPositionMargins::present;
     if (tiered) {
       const std::size_t words = static_cast<std::size_t>(count) * (markets + 1);
       zero(totals_.data(), words, stream_.get());
@@ -571,21 +575,22 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
       const std::int64_t index = first + s;
       guarded(scenario, paths.first_scenario + index, step_name(t), [&] {
         scenario.model.close_step(scenario.markets);
-        cpu::StepRecord& record = scenario.record;
+        StepRecord& record = scenario.record;
         record.open_lots = scenario.open_lots;
         record.tiered_initial_margin_usd.assign(markets, 0.0);
         if (tiered) {
           if (host_totals_[static_cast<std::size_t>(count) * markets + static_cast<std::size_t>(s)] != 0) {
-            throw std::overflow_error("a position's initial margin is beyond the fixed-point range of +-4.6e12 USD "
-                                      "(docs/model.md, section 1)");
+            throw std::overflow_error(
+                "a position's initial margin is beyond the fixed-point range of +-4.6e12 USD "
+                "(docs/model.md, section 1)");
           }
           for (std::size_t m = 0; m < markets; ++m) {
             record.tiered_initial_margin_usd[m] =
                 to_usd(static_cast<micro_usd>(host_totals_[static_cast<std::size_t>(s) * markets + m]));
           }
         }
-        cpu::record_step(record, scenario.markets, scenario.insurance_fund, index, t,
-                         results.scenarios[static_cast<std::size_t>(index)], results.series);
+        record_step(record, scenario.markets, scenario.insurance_fund, index, t,
+                    results.scenarios[static_cast<std::size_t>(index)], results.series);
       });
     }
     laps.lap("step records (tiered margin)");
@@ -601,15 +606,15 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
     const std::int64_t index = first + s;
     guarded(scenario, paths.first_scenario + index, "at the end", [&] {
       std::vector<std::int64_t> trader_lots(markets);
-      for (std::size_t m = 0; m < markets; ++m) trader_lots[m] = -(scenario.lp_inventory[m] + scenario.vault_inventory[m]);
-      const micro_usd trader_cash = add_checked(context_.initial_cash_total,
-                                                static_cast<micro_usd>(host_totals_[static_cast<std::size_t>(s)]),
-                                                "the traders' cash");
-      const cpu::Valuations final_values =
-          cpu::value_everyone(trader_cash, trader_lots, scenario.lp_cash, scenario.lp_inventory, scenario.vault_cash,
-                              scenario.vault_inventory, scenario.markets);
-      cpu::close_ledger(scenario.initial, final_values, initial_fund, scenario.insurance_fund,
-                        results.scenarios[static_cast<std::size_t>(index)]);
+      for (std::size_t m = 0; m < markets; ++m)
+        trader_lots[m] = -(scenario.lp_inventory[m] + scenario.vault_inventory[m]);
+      const micro_usd trader_cash =
+          add_checked(context_.initial_cash_total, static_cast<micro_usd>(host_totals_[static_cast<std::size_t>(s)]),
+                      "the traders' cash");
+      const Valuations final_values = value_everyone(trader_cash, trader_lots, scenario.lp_cash, scenario.lp_inventory,
+                                                     scenario.vault_cash, scenario.vault_inventory, scenario.markets);
+      close_ledger(scenario.initial, final_values, initial_fund, scenario.insurance_fund,
+                   results.scenarios[static_cast<std::size_t>(index)]);
     });
   }
   laps.lap("tile end (ledger)");
@@ -625,7 +630,7 @@ void Lane::run_tile(std::int64_t first, std::int64_t count) {
 void Lane::respond_to_margin_calls(const TileView& tile, std::int64_t first, std::int64_t t, std::int32_t step_stamp) {
   const ModelConfig& config = *context_.config;
   const ScenarioPaths& paths = *context_.paths;
-  const cpu::Book& book = *context_.book;
+  const Book& book = *context_.book;
   const auto markets = static_cast<std::size_t>(book.markets);
   const std::int64_t count = tile.scenarios;
   const std::size_t words = RoundCounters::words(count, book.markets);
@@ -652,12 +657,14 @@ void Lane::respond_to_margin_calls(const TileView& tile, std::int64_t first, std
     bool sold = false;
     guarded(scenario, paths.first_scenario + index, step_name(t), [&] {
       if (totals.out_of_range[s] != 0) {
-        throw std::overflow_error("a deposit is beyond the fixed-point range of +-4.6e12 USD (docs/model.md, section 1)");
+        throw std::overflow_error(
+            "a deposit is beyond the fixed-point range of +-4.6e12 USD (docs/model.md, section 1)");
       }
-      cpu::StepRecord& record = scenario.record;
+      StepRecord& record = scenario.record;
       record.margin_calls += static_cast<std::int64_t>(totals.margin_calls[s]);
       record.deposits = add_checked(record.deposits, static_cast<micro_usd>(totals.deposits[s]), "the step's deposits");
-      for (std::size_t m = 0; m < markets; ++m) sold = sold || totals.traded_lots[static_cast<std::size_t>(s) * markets + m] != 0;
+      for (std::size_t m = 0; m < markets; ++m)
+        sold = sold || totals.traded_lots[static_cast<std::size_t>(s) * markets + m] != 0;
       if (!sold) return;
       for (std::size_t m = 0; m < markets; ++m) {
         const std::size_t sm = static_cast<std::size_t>(s) * markets + m;
@@ -666,7 +673,8 @@ void Lane::respond_to_margin_calls(const TileView& tile, std::int64_t first, std
         scenario.open_lots[m] -= static_cast<std::int64_t>(totals.traded_lots[sm]);
         scenario.long_lots[m] -= static_cast<std::int64_t>(totals.long_lots_closed[sm]);
       }
-      scenario.model.apply_round_impact(flow_lots, scenario.markets, context_.results->scenarios[static_cast<std::size_t>(index)]);
+      scenario.model.apply_round_impact(flow_lots, scenario.markets,
+                                        context_.results->scenarios[static_cast<std::size_t>(index)]);
       for (std::size_t m = 0; m < markets; ++m) {
         const std::size_t sm = static_cast<std::size_t>(s) * markets + m;
         record.deleveraged_notional_usd[m] += static_cast<double>(static_cast<std::int64_t>(totals.traded_lots[sm])) *
@@ -689,8 +697,9 @@ void Lane::respond_to_margin_calls(const TileView& tile, std::int64_t first, std
       if (!host_active_[static_cast<std::size_t>(s)]) continue;
       guarded(scenario, paths.first_scenario + first + s, step_name(t), [&] {
         if (totals.out_of_range[s] != 0) {
-          throw std::overflow_error("a deleveraging sale is beyond the fixed-point range of +-4.6e12 USD (docs/model.md, "
-                                    "section 1)");
+          throw std::overflow_error(
+              "a deleveraging sale is beyond the fixed-point range of +-4.6e12 USD (docs/model.md, "
+              "section 1)");
         }
         scenario.lp_cash = add_checked(scenario.lp_cash, static_cast<micro_usd>(totals.paid_to_liquidity_providers[s]),
                                        "a deleveraging sale");
@@ -725,8 +734,8 @@ void Lane::settle(const TileView& tile, std::int64_t first, std::int64_t t) {
       ++chunk_end;
     }
     to_device(offsets_.data(), host_offsets_.data(), static_cast<std::size_t>(chunk_end - chunk_first), stream_.get());
-    launch_find_bankrupt(shape(), context_.device_book->view, tile, chunk_first, chunk_end - chunk_first, offsets_.data(),
-                         found_accounts_.data(), found_deficits_.data());
+    launch_find_bankrupt(shape(), context_.device_book->view, tile, chunk_first, chunk_end - chunk_first,
+                         offsets_.data(), found_accounts_.data(), found_deficits_.data());
     to_host(host_found_accounts_.data(), found_accounts_.data(), static_cast<std::size_t>(total), stream_.get());
     to_host(host_found_deficits_.data(), found_deficits_.data(), static_cast<std::size_t>(total), stream_.get());
     wait_for_device("finding the bankrupt accounts");
@@ -753,14 +762,14 @@ void Lane::settle_scenario(const TileView& tile, std::int64_t s,
                            const std::vector<std::pair<std::int32_t, micro_usd>>& bankrupt) {
   const ModelConfig& config = *context_.config;
   HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
-  cpu::SettlementOutcome outcome;
+  SettlementOutcome outcome;
   std::vector<micro_usd> deficits;
   std::vector<std::int32_t> accounts;
   for (const auto& [account, deficit] : bankrupt) {
     accounts.push_back(account);
     deficits.push_back(deficit);
   }
-  const std::vector<micro_usd> uncovered = cpu::pay_from_fund(deficits, scenario.insurance_fund, outcome);
+  const std::vector<micro_usd> uncovered = pay_from_fund(deficits, scenario.insurance_fund, outcome);
   const micro_usd total_uncovered = outcome.deficits - outcome.insurance_payout;
 
   if (total_uncovered > 0 && config.insurance_fund.auto_deleveraging) {
@@ -773,7 +782,8 @@ void Lane::settle_scenario(const TileView& tile, std::int64_t s,
 
 // ADL (docs/model.md section 8) for scenario s: the targets from the bankrupt accounts' notionals
 // by pair, then the opposite side of each pair with a target, in market order, long before short.
-micro_usd Lane::auto_deleverage(const TileView& tile, std::int64_t s, const std::vector<std::int32_t>& bankrupt_accounts,
+micro_usd Lane::auto_deleverage(const TileView& tile, std::int64_t s,
+                                const std::vector<std::int32_t>& bankrupt_accounts,
                                 const std::vector<micro_usd>& uncovered, double& adl_notional_usd) {
   const auto markets = static_cast<std::size_t>(context_.book->markets);
   const std::size_t count = bankrupt_accounts.size();
@@ -789,7 +799,7 @@ micro_usd Lane::auto_deleverage(const TileView& tile, std::int64_t s, const std:
   to_device(markets_.data() + s * context_.book->markets, host_markets_.data() + s * context_.book->markets, markets,
             stream_.get());
   wait_for_device("gathering the bankrupt accounts' notionals");
-  const std::vector<micro_usd> targets = cpu::adl_targets(uncovered, pair_notional_usd, markets);
+  const std::vector<micro_usd> targets = adl_targets(uncovered, pair_notional_usd, markets);
   micro_usd collected = 0;
   for (std::size_t m = 0; m < markets; ++m) {
     for (std::size_t side = 0; side < 2; ++side) {
@@ -805,7 +815,7 @@ micro_usd Lane::auto_deleverage(const TileView& tile, std::int64_t s, const std:
 micro_usd Lane::deleverage(const TileView& tile, std::int64_t s, std::size_t market, std::size_t side, micro_usd target,
                            double& adl_notional_usd) {
   const DeviceBook& device_book = *context_.device_book;
-  const cpu::Book& book = *context_.book;
+  const Book& book = *context_.book;
   HostScenario& scenario = scenarios_[static_cast<std::size_t>(s)];
   AdlQuery query;
   query.scenario = s;
@@ -829,11 +839,13 @@ micro_usd Lane::deleverage(const TileView& tile, std::int64_t s, std::size_t mar
   to_host(host_adl_totals_, adl_totals_.data(), adl_total_words, stream_.get());
   wait_for_device("auto-deleveraging");
   if (host_adl_totals_[adl_total_out_of_range] != 0) {
-    throw std::overflow_error("an ADL candidate's profit or equity, its close, or the closes' total is beyond the "
-                              "fixed-point range of +-4.6e12 USD (docs/model.md, section 1)");
+    throw std::overflow_error(
+        "an ADL candidate's profit or equity, its close, or the closes' total is beyond the "
+        "fixed-point range of +-4.6e12 USD (docs/model.md, section 1)");
   }
   const auto closed_lots = static_cast<std::int64_t>(host_adl_totals_[adl_total_closed_lots]);
-  scenario.lp_cash = add_checked(scenario.lp_cash, static_cast<micro_usd>(host_adl_totals_[adl_total_paid_to_lp]), "an ADL close");
+  scenario.lp_cash =
+      add_checked(scenario.lp_cash, static_cast<micro_usd>(host_adl_totals_[adl_total_paid_to_lp]), "an ADL close");
   scenario.lp_inventory[market] -= static_cast<std::int64_t>(host_adl_totals_[adl_total_traded_lots]);
   scenario.open_lots[market] -= closed_lots;
   scenario.long_lots[market] -= static_cast<std::int64_t>(host_adl_totals_[adl_total_long_lots_closed]);
@@ -853,13 +865,14 @@ class CudaEngine final : public Engine {
     check_scenario_paths(config, paths);
     const std::int64_t rounds_cap = config.liquidation.max_cascade_rounds;
     if ((paths.steps + 1) * (rounds_cap + 1) > std::numeric_limits<std::int32_t>::max()) {
-      throw std::invalid_argument("the CUDA engine needs (run.steps + 1) x (liquidation.max_cascade_rounds + 1) below 2^31");
+      throw std::invalid_argument(
+          "the CUDA engine needs (run.steps + 1) x (liquidation.max_cascade_rounds + 1) below 2^31");
     }
     if (static_cast<std::int64_t>(portfolio.account_count()) > std::numeric_limits<std::int32_t>::max()) {
       throw std::invalid_argument("the CUDA engine takes at most 2^31 - 1 accounts");
     }
     MARGIN_STRESS_CUDA_CHECK(cudaSetDevice(device_), "selecting the CUDA device");
-    const cpu::Book book = cpu::make_book(config, portfolio);
+    const Book book = make_book(config, portfolio);
     const DeviceBook device_book(book);
 
     BatchResults results;
@@ -873,7 +886,8 @@ class CudaEngine final : public Engine {
     context.paths = &paths;
     context.book = &book;
     context.device_book = &device_book;
-    context.has_margin_tiers = book.per_position_margins;
+    context.per_position_margins =
+        book.per_position_margins ? formulas::PerPositionMargins::present : formulas::PerPositionMargins::absent;
     context.blocks = launch_blocks(book.accounts, info_.multiprocessors);
     context.results = &results;
     try {
@@ -893,9 +907,10 @@ class CudaEngine final : public Engine {
     const std::size_t per_scenario = bytes_per_scenario(book, config.trader_response.enabled);
     const int lanes = paths.scenarios > 1 ? lane_count : 1;
     // Each lane also holds the settlement's search and ADL's scratch (bytes_per_lane).
-    const double usable = static_cast<double>(free_bytes) * 0.9 -
-                          static_cast<double>(lanes) * static_cast<double>(bytes_per_lane(
-                              book, device_book.longest_adl_list, config.insurance_fund.auto_deleveraging));
+    const double usable =
+        static_cast<double>(free_bytes) * 0.9 -
+        static_cast<double>(lanes) * static_cast<double>(bytes_per_lane(book, device_book.longest_adl_list,
+                                                                        config.insurance_fund.auto_deleveraging));
     std::int64_t capacity = static_cast<std::int64_t>(usable / static_cast<double>(per_scenario) / lanes);
     if (capacity < 1) {
       throw std::runtime_error("one scenario of this portfolio needs " + std::to_string(per_scenario >> 20) +
@@ -903,7 +918,8 @@ class CudaEngine final : public Engine {
                                std::to_string(free_bytes >> 20) + " MiB free; use --backend cpu");
     }
     capacity = std::min<std::int64_t>(capacity, (paths.scenarios + lanes - 1) / lanes);
-    if (max_in_flight_ > 0) capacity = std::min<std::int64_t>(capacity, std::max<std::int64_t>(max_in_flight_ / lanes, 1));
+    if (max_in_flight_ > 0)
+      capacity = std::min<std::int64_t>(capacity, std::max<std::int64_t>(max_in_flight_ / lanes, 1));
     capacity = std::min<std::int64_t>(capacity, 65535);  // a grid's y dimension indexes the tile's scenarios
 
     std::atomic<std::int64_t> next_first{0};
@@ -926,7 +942,8 @@ class CudaEngine final : public Engine {
           }
         }
         const std::int64_t tile = lane->capacity();
-        for (std::int64_t first = next_first.fetch_add(tile); first < paths.scenarios; first = next_first.fetch_add(tile)) {
+        for (std::int64_t first = next_first.fetch_add(tile); first < paths.scenarios;
+             first = next_first.fetch_add(tile)) {
           {
             // As in the CPU reference, no scenario above a failed one starts.
             const std::lock_guard<std::mutex> lock(lanes_mutex);

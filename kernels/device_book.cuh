@@ -6,8 +6,10 @@
 #include <cstdint>
 #include <vector>
 
-#include "host/engine/cpu/book.hpp"
+#include "host/engine/book.hpp"
+#include "host/engine/market_state.hpp"
 #include "host/model/config.hpp"
+#include "host/model/formulas/size_scaled_margins.hpp"
 #include "kernels/cascade_kernels.cuh"
 #include "kernels/cuda_check.cuh"
 #include "kernels/device_buffer.cuh"
@@ -23,7 +25,7 @@ inline void upload(DeviceBuffer<T>& buffer, const std::vector<T>& values) {
 }
 
 // Shared by the lanes of a run; the bracket table holds every tiered market's brackets in market
-// order, and a market's DeviceMarket row points into it.
+// order, and a tiered market's row of terms points into it.
 struct DeviceBook {
   DeviceBuffer<std::int64_t> position_offset;
   DeviceBuffer<std::int32_t> position_market;
@@ -31,22 +33,24 @@ struct DeviceBook {
   DeviceBuffer<double> entry_price_usd;
   DeviceBuffer<std::int64_t> initial_quantity;
   DeviceBuffer<micro_usd> initial_cash;
-  DeviceBuffer<cpu::MarginBracket> brackets;
+  DeviceBuffer<formulas::MarginBracket> brackets;
   std::vector<std::int32_t> bracket_offset;  // per market
   std::vector<std::int32_t> bracket_count;   // per market
-  // ADL's candidates by (market, side): cpu::Book::adl_positions, and the host's offsets into it.
+  // ADL's candidates by (market, side): Book::adl_positions, and the host's offsets into it.
   DeviceBuffer<std::int64_t> adl_positions;
   std::vector<std::int64_t> adl_offset;
   std::int64_t longest_adl_list = 0;
   BookView view;
 
-  // Market m's row of a scenario for the kernels, from its state on the host.
-  DeviceMarket market_row(const MarketSpec& spec, const cpu::MarketState& market, std::size_t m,
-                          double previous_margin_scale) const {
-    return device_market(spec, market, bracket_offset[m], bracket_count[m], previous_margin_scale);
+  // Market m's row of a scenario for the kernels: its terms on the host, its brackets here.
+  MarketTerms market_row(const MarketState& market, std::size_t m) const {
+    MarketTerms row = market;
+    row.margin_brackets = market.tiered ? brackets.data() + bracket_offset[m] : nullptr;
+    row.margin_bracket_count = bracket_count[m];
+    return row;
   }
 
-  explicit DeviceBook(const cpu::Book& book) {
+  explicit DeviceBook(const Book& book) {
     upload(position_offset, book.position_offset);
     upload(position_market, book.position_market);
     upload(entry_price_usd, book.entry_price_usd);
@@ -58,8 +62,8 @@ struct DeviceBook {
     for (std::size_t k = 0; k + 1 < adl_offset.size(); ++k) {
       longest_adl_list = std::max<std::int64_t>(longest_adl_list, adl_offset[k + 1] - adl_offset[k]);
     }
-    std::vector<cpu::MarginBracket> table;
-    for (const std::vector<cpu::MarginBracket>& market_brackets : book.margin_brackets) {
+    std::vector<formulas::MarginBracket> table;
+    for (const std::vector<formulas::MarginBracket>& market_brackets : book.margin_brackets) {
       bracket_offset.push_back(static_cast<std::int32_t>(table.size()));
       bracket_count.push_back(static_cast<std::int32_t>(market_brackets.size()));
       table.insert(table.end(), market_brackets.begin(), market_brackets.end());
@@ -77,7 +81,6 @@ struct DeviceBook {
     view.entry_price_usd = entry_price_usd.data();
     view.initial_quantity = initial_quantity.data();
     view.initial_cash = initial_cash.data();
-    view.brackets = brackets.data();
   }
 };
 

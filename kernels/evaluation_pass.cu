@@ -1,15 +1,15 @@
-#include "kernels/evaluation_pass.hpp"
-
 #include <algorithm>
 #include <vector>
 
-#include "host/engine/cpu/book.hpp"
-#include "host/engine/cpu/scenario_markets.hpp"
+#include "host/engine/book.hpp"
+#include "host/engine/scenario_markets.hpp"
+#include "host/model/formulas/liquidation.hpp"
 #include "kernels/cascade_kernels.cuh"
 #include "kernels/cuda_check.cuh"
 #include "kernels/cuda_engine.hpp"
 #include "kernels/device_book.cuh"
 #include "kernels/device_buffer.cuh"
+#include "kernels/evaluation_pass.hpp"
 
 namespace margin_stress {
 
@@ -18,33 +18,34 @@ EvaluationPassTiming time_evaluation_pass(const ModelConfig& config, const Portf
                                           int repetitions) {
   using namespace cuda;
   MARGIN_STRESS_CUDA_CHECK(cudaSetDevice(device), "selecting the CUDA device");
-  const cpu::Book book = cpu::make_book(config, portfolio);
+  const Book book = make_book(config, portfolio);
   const DeviceBook device_book(book);
   const auto accounts = static_cast<std::size_t>(book.accounts);
   const auto markets = static_cast<std::size_t>(book.markets);
   const auto tile_scenarios = static_cast<std::size_t>(scenarios);
 
   // Step 1's markets of each scenario, as the engine would stage them.
-  std::vector<DeviceMarket> rows(tile_scenarios * markets);
+  std::vector<MarketTerms> rows(tile_scenarios * markets);
   std::vector<double> collateral(tile_scenarios);
   std::vector<std::int64_t> long_lots(markets, 0);
   for (std::size_t p = 0; p < book.initial_quantity.size(); ++p) {
-    if (book.initial_quantity[p] > 0) long_lots[static_cast<std::size_t>(book.position_market[p])] += book.initial_quantity[p];
+    if (book.initial_quantity[p] > 0)
+      long_lots[static_cast<std::size_t>(book.position_market[p])] += book.initial_quantity[p];
   }
   bool depegged = false;
   for (std::size_t s = 0; s < tile_scenarios; ++s) {
-    cpu::ScenarioMarkets model(config, book);
-    std::vector<cpu::MarketState> states;
+    ScenarioMarkets model(config, book);
+    std::vector<MarketState> states;
     ScenarioMetrics metrics;
     model.start(paths, static_cast<std::int64_t>(s), states, metrics);
     model.open_step(paths, static_cast<std::int64_t>(s), 1, long_lots, states, metrics);
-    for (std::size_t m = 0; m < markets; ++m) rows[s * markets + m] = device_book.market_row(config.markets[m], states[m], m, states[m].margin_scale);
+    for (std::size_t m = 0; m < markets; ++m) rows[s * markets + m] = device_book.market_row(states[m], m);
     collateral[s] = model.collateral_value();
     depegged = depegged || collateral[s] != 1.0;
   }
 
   DeviceBuffer<std::uint8_t> touched(tile_scenarios * accounts);
-  DeviceBuffer<DeviceMarket> device_rows(rows.size());
+  DeviceBuffer<MarketTerms> device_rows(rows.size());
   DeviceBuffer<double> device_collateral(tile_scenarios);
   DeviceBuffer<std::uint8_t> active(tile_scenarios);
   DeviceBuffer<unsigned long long> counters(RoundCounters::words(scenarios, book.markets));
@@ -66,19 +67,20 @@ EvaluationPassTiming time_evaluation_pass(const ModelConfig& config, const Portf
   const CudaDeviceInfo info = cuda_device_info(device);
   LaunchShape shape;
   shape.threads = 256;
-  shape.blocks = static_cast<int>(std::clamp<std::int64_t>((book.accounts + 255) / 256, 1,
-                                                           std::int64_t{scan_blocks_per_multiprocessor(256)} *
-                                                               info.multiprocessors));
+  shape.blocks = static_cast<int>(std::clamp<std::int64_t>(
+      (book.accounts + 255) / 256, 1, std::int64_t{scan_blocks_per_multiprocessor(256)} * info.multiprocessors));
 
   cudaEvent_t start = nullptr;
   cudaEvent_t stop = nullptr;
   MARGIN_STRESS_CUDA_CHECK(cudaEventCreate(&start), "creating a timing event");
   MARGIN_STRESS_CUDA_CHECK(cudaEventCreate(&stop), "creating a timing event");
-  const cpu::LiquidationRule rule = cpu::liquidation_rule(config.liquidation);
-  launch_scan_accounts(shape, device_book.view, tile, 0, 1, ScanMode::count, rule);  // warm-up
+  const formulas::LiquidationRule rule = formulas::liquidation_rule(config.liquidation);
+  const formulas::PerPositionMargins per_position_margins =
+      book.per_position_margins ? formulas::PerPositionMargins::present : formulas::PerPositionMargins::absent;
+  launch_scan_accounts(shape, device_book.view, tile, 0, 1, ScanMode::count, per_position_margins, rule);  // warm-up
   MARGIN_STRESS_CUDA_CHECK(cudaEventRecord(start), "timing the pass");
   for (int r = 0; r < repetitions; ++r) {
-    launch_scan_accounts(shape, device_book.view, tile, 0, 1, ScanMode::count, rule);
+    launch_scan_accounts(shape, device_book.view, tile, 0, 1, ScanMode::count, per_position_margins, rule);
   }
   MARGIN_STRESS_CUDA_CHECK(cudaEventRecord(stop), "timing the pass");
   MARGIN_STRESS_CUDA_CHECK(cudaEventSynchronize(stop), "running the timed passes");
@@ -92,8 +94,10 @@ EvaluationPassTiming time_evaluation_pass(const ModelConfig& config, const Portf
   timing.seconds_per_pass = static_cast<double>(milliseconds) * 1e-3 / repetitions;
   const double positions = static_cast<double>(book.positions);
   const double position_bytes = 4.0 + 8.0 + (depegged ? 8.0 : 0.0);
-  timing.bytes_per_pass = static_cast<double>(accounts) * (16.0 + static_cast<double>(scenarios)) + positions * position_bytes;
-  timing.naive_bytes_per_pass = static_cast<double>(scenarios) * (static_cast<double>(accounts) * 16.0 + positions * position_bytes);
+  timing.bytes_per_pass =
+      static_cast<double>(accounts) * (16.0 + static_cast<double>(scenarios)) + positions * position_bytes;
+  timing.naive_bytes_per_pass =
+      static_cast<double>(scenarios) * (static_cast<double>(accounts) * 16.0 + positions * position_bytes);
   timing.position_evaluations_per_pass = positions * static_cast<double>(scenarios);
   return timing;
 }

@@ -8,9 +8,13 @@
 
 #include <cstdint>
 
+#include "host/engine/margin_call_draw.hpp"
+#include "host/model/formulas/auto_deleveraging.hpp"
+#include "host/model/formulas/liquidation.hpp"
+#include "host/model/formulas/margin_calls.hpp"
+#include "host/model/formulas/valuation.hpp"
 #include "host/model/host_device.hpp"
 #include "kernels/cascade_kernels.cuh"
-#include "host/engine/margin_call.hpp"
 #include "kernels/device_account.hpp"
 
 namespace margin_stress::cuda {
@@ -74,14 +78,13 @@ MARGIN_STRESS_HOST_DEVICE inline AccountView account_in(const BookView& book, co
 
 MARGIN_STRESS_HOST_DEVICE inline ScenarioMarketsView markets_of(const BookView& book, const TileView& tile,
                                                                 std::int64_t s) {
-  return {tile.markets + s * book.markets, book.brackets, tile.collateral_value[s]};
+  return {tile.markets + s * book.markets, tile.collateral_value[s]};
 }
 
 // Gives account a its rows in scenario s (a copy of `account`, its state in the book) the first
 // time the scenario changes it; returns its lots there.
-MARGIN_STRESS_HOST_DEVICE inline std::int64_t* touch_account(const BookView& book, const TileView& tile,
-                                                             std::int64_t s, std::int64_t a,
-                                                             const AccountView& account) {
+MARGIN_STRESS_HOST_DEVICE inline std::int64_t* touch_account(const BookView& book, const TileView& tile, std::int64_t s,
+                                                             std::int64_t a, const AccountView& account) {
   const std::int64_t sa = s * book.accounts + a;
   std::int64_t* quantity = tile.quantity + s * book.positions + (account.market - book.position_market);
   if (!tile.touched[sa]) {
@@ -96,7 +99,7 @@ MARGIN_STRESS_HOST_DEVICE inline std::int64_t* touch_account(const BookView& boo
 // section 7, `rule` set) or a called trader's selling down (section 7a, `rule` null).
 struct ClosingOrders {
   double fraction = 1.0;
-  const cpu::LiquidationRule* rule = nullptr;
+  const formulas::LiquidationRule* rule = nullptr;
   bool liquidated_earlier_in_step = false;
 };
 
@@ -106,7 +109,7 @@ MARGIN_STRESS_HOST_DEVICE inline std::int64_t place_closing_orders(const BookVie
                                                                    std::int64_t s, const AccountView& account,
                                                                    const std::int64_t* quantity,
                                                                    const ClosingOrders& closing) {
-  const DeviceMarket* markets = tile.markets + s * book.markets;
+  const MarketTerms* markets = tile.markets + s * book.markets;
   std::int64_t* order_lots = tile.order_lots + s * book.positions + (account.market - book.position_market);
   std::int64_t ordered = 0;
   for (std::int64_t p = 0; p < account.positions; ++p) {
@@ -114,15 +117,14 @@ MARGIN_STRESS_HOST_DEVICE inline std::int64_t place_closing_orders(const BookVie
     std::int64_t order = 0;
     std::int64_t lots = 0;
     if (held != 0) {
-      lots = closing.rule == nullptr
-                 ? lots_to_sell_down(held, closing.fraction)
-                 : cpu::liquidation_lots(*closing.rule, held, closing.fraction,
-                                         static_cast<double>(absolute_lots(held)) *
-                                             markets[account.market[p]].value_per_lot_usd,
-                                         closing.liquidated_earlier_in_step);
+      lots = closing.rule == nullptr ? formulas::lots_to_sell_down(held, closing.fraction)
+                                     : formulas::liquidation_lots(*closing.rule, held, closing.fraction,
+                                                                  static_cast<double>(formulas::absolute_lots(held)) *
+                                                                      markets[account.market[p]].value_per_lot_usd,
+                                                                  closing.liquidated_earlier_in_step);
     }
     if (lots != 0) {
-      order = held > 0 ? -lots : lots;
+      order = formulas::closing_trade(held, lots);
       const std::int64_t sm = s * book.markets + account.market[p];
       add_to_total(&tile.counters.flow_lots[sm], order);
       add_to_total(&tile.counters.traded_lots[sm], lots);
@@ -132,13 +134,6 @@ MARGIN_STRESS_HOST_DEVICE inline std::int64_t place_closing_orders(const BookVie
     order_lots[p] = order;
   }
   return ordered;
-}
-
-MARGIN_STRESS_HOST_DEVICE inline bool has_open_positions(const AccountView& account) {
-  for (std::int64_t p = 0; p < account.positions; ++p) {
-    if (account.quantity[p] != 0) return true;
-  }
-  return false;
 }
 
 // Account a's answer to margin calls in every active scenario (docs/model.md section 7a), as
@@ -154,7 +149,7 @@ MARGIN_STRESS_HOST_DEVICE inline void respond_account(const BookView& book, cons
     if (tile.deposit_due_step[sa] == response.step) {
       tile.deposit_due_step[sa] = 0;
       const AccountView account = account_in(book, tile, book_account, s, a);
-      if (has_open_positions(account)) {
+      if (formulas::has_open_positions(account)) {
         touch_account(book, tile, s, a, account);
         tile.cash[sa] = add_in_range(tile.cash[sa], tile.deposit_amount[sa], in_range);
         add_to_total(&tile.counters.deposits[s], tile.deposit_amount[sa]);
@@ -163,17 +158,18 @@ MARGIN_STRESS_HOST_DEVICE inline void respond_account(const BookView& book, cons
     }
     const ScenarioMarketsView view = markets_of(book, tile, s);
     bool raised = false;  // as ScenarioMarkets::any_scale_rose: without a raise no one is called
-    for (std::int64_t m = 0; m < book.markets; ++m) raised = raised || view.markets[m].margin_scale > view.markets[m].previous_margin_scale;
+    for (std::int64_t m = 0; m < book.markets; ++m)
+      raised = raised || view.markets[m].margin_scale > view.markets[m].previous_margin_scale;
     if (raised && tile.deposit_due_step[sa] == 0) {
       const AccountView account = account_in(book, tile, book_account, s, a);
-      const AccountSums sums = account.positions > 0 ? account_sums(account, view) : AccountSums{};
-      if (sums.has_positions && is_margin_called(sums.margin_equity_usd, sums.maintenance_margin_usd, sums.initial_margin_usd,
-                                                 initial_margin_before_raise_usd(account, view))) {
+      const AccountValuation valuation = account.positions > 0 ? value_account(account, view) : AccountValuation{};
+      if (valuation.has_positions &&
+          formulas::is_margin_called(valuation, formulas::initial_margin_before_raise_usd(account, view.markets))) {
         add_to_total(&tile.counters.margin_calls[s], 1);
         const double u = margin_call_uniform(response.seed, response.first_global_scenario + s, response.step, a);
         if (u < response.top_up_probability) {
-          const micro_usd deposit = to_micro_usd_in_range(
-              top_up_usd(sums.margin_equity_usd, sums.initial_margin_usd, view.collateral_value), in_range);
+          const micro_usd deposit =
+              to_micro_usd_in_range(formulas::top_up_usd(valuation, view.collateral_value), in_range);
           if (response.top_up_delay_steps == 0) {
             touch_account(book, tile, s, a, account);
             tile.cash[sa] = add_in_range(tile.cash[sa], deposit, in_range);
@@ -185,7 +181,7 @@ MARGIN_STRESS_HOST_DEVICE inline void respond_account(const BookView& book, cons
         } else {
           const std::int64_t* quantity = touch_account(book, tile, s, a, account);
           ClosingOrders selling_down;
-          selling_down.fraction = deleveraging_fraction(sums.margin_equity_usd, sums.initial_margin_usd);
+          selling_down.fraction = formulas::deleveraging_fraction(valuation);
           const std::int64_t ordered = place_closing_orders(book, tile, s, account, quantity, selling_down);
           if (ordered > 0) tile.liquidation_stamp[sa] = response.step_stamp;  // round 0: the traders' own selling
         }
@@ -196,7 +192,7 @@ MARGIN_STRESS_HOST_DEVICE inline void respond_account(const BookView& book, cons
 }
 
 // The backstop vault takes account a of scenario s over (docs/model.md section 7), as
-// cpu::back_stop: it buys every position at the opening mark, off the book, then takes the cash
+// the CPU reference's cascade: it buys every position at the opening mark, off the book, then takes the cash
 // left; the account ends flat at zero.
 MARGIN_STRESS_HOST_DEVICE inline void back_stop_account(const BookView& book, const TileView& tile, std::int64_t s,
                                                         std::int64_t a, const AccountView& account,
@@ -210,11 +206,12 @@ MARGIN_STRESS_HOST_DEVICE inline void back_stop_account(const BookView& book, co
     const std::int64_t held = quantity[p];
     if (held == 0) continue;
     const std::int64_t m = account.market[p];
-    const micro_usd value = to_micro_usd_in_range(static_cast<double>(held) * view.markets[m].value_per_lot_usd, in_range);
+    const micro_usd value =
+        to_micro_usd_in_range(formulas::position_value_usd(held, view.markets[m].value_per_lot_usd), in_range);
     vault_cash = add_in_range(vault_cash, -value, in_range);
     cash = add_in_range(cash, value, in_range);
     add_to_total(&tile.counters.vault_lots[s * book.markets + m], held);
-    add_to_total(&tile.counters.backstop_lots[s * book.markets + m], absolute_lots(held));
+    add_to_total(&tile.counters.backstop_lots[s * book.markets + m], formulas::absolute_lots(held));
     if (held > 0) add_to_total(&tile.counters.long_lots_closed[s * book.markets + m], held);
     quantity[p] = 0;
   }
@@ -230,12 +227,17 @@ MARGIN_STRESS_HOST_DEVICE inline void back_stop_account(const BookView& book, co
 // for decide_account. The account's book data is read once for all scenarios. This is the hot loop
 // of every round, and it writes nothing else, so that its kernel stays small (few registers, many
 // threads with loads in flight); the decisions, rarer, run in a second kernel.
+template <formulas::PerPositionMargins per_position_margins>
 MARGIN_STRESS_HOST_DEVICE inline void trigger_account(const BookView& book, const TileView& tile, std::int64_t a,
                                                       ScanMode mode) {
   const AccountView book_account = account_in_book(book, a);
   for (std::int64_t s = 0; s < tile.scenarios; ++s) {
     if (!tile.active[s]) continue;
-    if (!below_maintenance(account_in(book, tile, book_account, s, a), markets_of(book, tile, s))) continue;
+    const ScenarioMarketsView view = markets_of(book, tile, s);
+    if (!formulas::below_maintenance<per_position_margins>(account_in(book, tile, book_account, s, a), view.markets,
+                                                           view.collateral_value)) {
+      continue;
+    }
     add_to_total(&tile.counters.liquidated_accounts[s], 1);
     if (mode == ScanMode::decide) {
       tile.triggered[s * book.accounts + take_slot(&tile.triggered_count[s])] = static_cast<std::int32_t>(a);
@@ -248,20 +250,19 @@ MARGIN_STRESS_HOST_DEVICE inline void trigger_account(const BookView& book, cons
 // step, and added to the per-market flow; or the backstop vault's takeover.
 MARGIN_STRESS_HOST_DEVICE inline void decide_account(const BookView& book, const TileView& tile, std::int64_t s,
                                                      std::int64_t i, std::int32_t step_stamp, std::int32_t round,
-                                                     const cpu::LiquidationRule& rule) {
+                                                     const formulas::LiquidationRule& rule) {
   const std::int64_t a = tile.triggered[s * book.accounts + i];
   const AccountView book_account = account_in_book(book, a);
   const AccountView account = account_in(book, tile, book_account, s, a);
   const ScenarioMarketsView view = markets_of(book, tile, s);
-  const AccountSums sums = account_sums(account, view);
-  if (cpu::is_backstopped(rule, sums.margin_equity_usd, sums.maintenance_margin_usd)) {
+  const AccountValuation valuation = value_account(account, view);
+  if (formulas::is_backstopped(rule, valuation)) {
     back_stop_account(book, tile, s, a, account, view);
     return;
   }
   ClosingOrders liquidation;
   liquidation.rule = &rule;
-  liquidation.fraction = cpu::liquidation_fraction(rule.mode == LiquidationMode::full, sums.margin_equity_usd,
-                                                   sums.initial_margin_usd, sums.notional_usd, rule.fee_rate);
+  liquidation.fraction = formulas::liquidation_fraction(rule, valuation);
   const std::int64_t sa = s * book.accounts + a;
   const std::int64_t first = book_account.quantity - book.initial_quantity;
   const std::int64_t* quantity = touch_account(book, tile, s, a, account);
@@ -292,13 +293,12 @@ MARGIN_STRESS_HOST_DEVICE inline void fill_account_in(const BookView& book, cons
   micro_usd cash = tile.cash[sa];
   double account_fee_rate = fee_rate;
   if (fee_depends_on_health) {
-    const AccountSums before = account_sums(account_in(book, tile, s, a), markets_of(book, tile, s));
-    account_fee_rate = cpu::liquidation_fee_rate(fee_rate, true, before.margin_equity_usd, before.notional_usd);
+    account_fee_rate = formulas::liquidation_fee_rate(
+        fee_rate, true, value_account(account_in(book, tile, s, a), markets_of(book, tile, s)));
   }
-  const AccountFills fills = fill_account_orders(cash, tile.quantity + offset, tile.order_lots + offset,
-                                                 book.position_market + first, positions,
-                                                 tile.markets + s * book.markets, account_fee_rate,
-                                                 liquidation ? tile.step_notional_usd + offset : nullptr);
+  const AccountFills fills = fill_account_orders(
+      cash, tile.quantity + offset, tile.order_lots + offset, book.position_market + first, positions,
+      tile.markets + s * book.markets, account_fee_rate, liquidation ? tile.step_notional_usd + offset : nullptr);
   tile.cash[sa] = cash;
   add_to_total(&tile.counters.paid_to_liquidity_providers[s], fills.paid_to_liquidity_providers);
   add_to_total(&tile.counters.fees[s], fills.fee);
@@ -307,9 +307,9 @@ MARGIN_STRESS_HOST_DEVICE inline void fill_account_in(const BookView& book, cons
 
 // Entry i of scenario s's accounts liquidated this step: the account, and its deficit if bankrupt,
 // written at `offset` + i; a bankrupt account's cash is set to zero.
-MARGIN_STRESS_HOST_DEVICE inline void find_bankrupt_entry(const BookView& book, const TileView& tile, std::int64_t offset,
-                                                          std::int32_t* accounts, micro_usd* deficits, std::int64_t s,
-                                                          std::int64_t i) {
+MARGIN_STRESS_HOST_DEVICE inline void find_bankrupt_entry(const BookView& book, const TileView& tile,
+                                                          std::int64_t offset, std::int32_t* accounts,
+                                                          micro_usd* deficits, std::int64_t s, std::int64_t i) {
   const std::int64_t a = tile.step_liquidated[s * book.accounts + i];
   const micro_usd cash = tile.cash[s * book.accounts + a];
   const std::int64_t first = book.position_offset[a];
@@ -324,8 +324,8 @@ MARGIN_STRESS_HOST_DEVICE inline void find_bankrupt_entry(const BookView& book, 
 }
 
 // Auto-deleveraging on the device (docs/model.md sections 8 and 14). Entry i of a (market, side)
-// list in the query's scenario: its rank (cpu::adl_rank on the account's state there) and its
-// capacity min(round(u_p 1e6), max(round(E_a 1e6), 0)), added to the totals clipped to target + 1.
+// list in the query's scenario: its rank (formulas::adl_rank on the account's state there) and its
+// capacity (formulas::adl_capacity), added to the totals clipped to target + 1.
 // A position closed to zero is no candidate; positions never change side.
 MARGIN_STRESS_HOST_DEVICE inline void adl_entry(const BookView& book, const TileView& tile, const AdlQuery& query,
                                                 const std::int64_t* positions, const AdlWorkspace& workspace,
@@ -339,16 +339,17 @@ MARGIN_STRESS_HOST_DEVICE inline void adl_entry(const BookView& book, const Tile
   const std::int64_t quantity = account.quantity[position - book.position_offset[a]];
   if (quantity == 0) return;
   const double entry_price_usd = book.entry_price_usd[position];
-  const double unrealized_usd = cpu::adl_unrealized_usd(quantity, query.lot_size, query.mark_price_usd, entry_price_usd);
+  const double unrealized_usd =
+      formulas::adl_unrealized_usd(quantity, query.lot_size, query.mark_price_usd, entry_price_usd);
   if (unrealized_usd <= 0.0) return;
-  const AccountSums sums = account_sums(account, markets_of(book, tile, query.scenario));
-  const cpu::AdlRank rank =
-      cpu::adl_rank(quantity, query.lot_size, entry_price_usd, unrealized_usd, sums.equity_usd, sums.notional_usd);
+  const AccountValuation valuation = value_account(account, markets_of(book, tile, query.scenario));
+  const formulas::AdlRank rank =
+      formulas::adl_rank(quantity, query.lot_size, entry_price_usd, unrealized_usd, valuation);
   if (!rank.candidate) return;
   bool in_range = true;
   const micro_usd profit = to_micro_usd_in_range(unrealized_usd, in_range);
-  const micro_usd equity = to_micro_usd_in_range(sums.equity_usd, in_range);
-  const micro_usd capacity = profit < (equity > 0 ? equity : 0) ? profit : (equity > 0 ? equity : 0);
+  const micro_usd equity = to_micro_usd_in_range(valuation.equity_usd, in_range);
+  const micro_usd capacity = formulas::adl_capacity(profit, equity);
   workspace.scores[i] = rank.score;
   workspace.candidate[i] = 1;
   workspace.capacities[i] = in_range ? capacity : -1;
@@ -362,8 +363,8 @@ MARGIN_STRESS_HOST_DEVICE inline void adl_entry(const BookView& book, const Tile
   }
 }
 
-// `position` gives up `haircut` (adl_take on the device): it closes cpu::adl_closed_lots at the
-// mark against the LP and the haircut leaves its account's cash.
+// `position` gives up `haircut` (the CPU reference's adl_take): it closes formulas::adl_closed_lots
+// at the mark against the LP and the haircut leaves its account's cash.
 MARGIN_STRESS_HOST_DEVICE inline void adl_give_up(const BookView& book, const TileView& tile, const AdlQuery& query,
                                                   std::int64_t position, micro_usd haircut,
                                                   unsigned long long* totals) {
@@ -373,12 +374,12 @@ MARGIN_STRESS_HOST_DEVICE inline void adl_give_up(const BookView& book, const Ti
   const AccountView account = account_in(book, tile, s, a);
   const std::int64_t quantity = account.quantity[p];
   const double unrealized_usd =
-      cpu::adl_unrealized_usd(quantity, query.lot_size, query.mark_price_usd, book.entry_price_usd[position]);
-  const std::int64_t closed = cpu::adl_closed_lots(haircut, quantity, unrealized_usd);
-  const std::int64_t traded = cpu::adl_traded_lots(quantity, closed);
+      formulas::adl_unrealized_usd(quantity, query.lot_size, query.mark_price_usd, book.entry_price_usd[position]);
+  const std::int64_t closed = formulas::adl_closed_lots(haircut, quantity, unrealized_usd);
+  const std::int64_t traded = formulas::closing_trade(quantity, closed);
   bool in_range = true;
   const micro_usd cost =
-      to_micro_usd_in_range(cpu::adl_close_cost_usd(traded, query.lot_size, query.mark_price_usd), in_range);
+      to_micro_usd_in_range(formulas::fill_cost_usd(traded, query.lot_size, query.mark_price_usd), in_range);
   std::int64_t* rows = touch_account(book, tile, s, a, account);
   const std::int64_t sa = s * book.accounts + a;
   micro_usd cash = add_in_range(tile.cash[sa], -cost, in_range);
@@ -468,9 +469,10 @@ MARGIN_STRESS_HOST_DEVICE inline void add_tiered_initial_margin(const BookView& 
   const ScenarioMarketsView view = markets_of(book, tile, s);
   for (std::int64_t p = 0; p < account.positions; ++p) {
     const std::int64_t quantity = account.quantity[p];
-    const DeviceMarket& market = view.markets[account.market[p]];
+    const MarketTerms& market = view.markets[account.market[p]];
     if (quantity == 0 || !market.per_position) continue;
-    const double requirement_usd = per_position_initial_usd(market, view, static_cast<double>(absolute_lots(quantity)));
+    const double requirement_usd =
+        formulas::per_position_initial_usd(market, static_cast<double>(formulas::absolute_lots(quantity)));
     bool in_range = true;
     const micro_usd requirement = to_micro_usd_in_range(requirement_usd, in_range);
     if (in_range) {

@@ -6,14 +6,11 @@
 #include <stdexcept>
 #include <string>
 
-#include "host/engine/cpu/margin.hpp"
-#include "host/engine/cpu/regime_filter.hpp"
+#include "host/engine/margin_policy.hpp"
 #include "host/model/input_error.hpp"
 
 namespace margin_stress {
 namespace {
-
-constexpr double seconds_per_year = 365.0 * 86400.0;
 
 // The regime model restricted to one market: its volatility, drift and jumps in every regime and a
 // 1 x 1 correlation, so the platform's filter reads this market's returns alone, with the bar as
@@ -54,31 +51,14 @@ double in_sample_multiplier(const std::vector<double>& sorted_excess, double exp
 
 std::vector<double> margin_scale_history(const ModelConfig& config, std::size_t market_index,
                                          const std::vector<double>& price_usd, double bar_seconds) {
-  const MarginPolicyParams& policy = config.margin_policy;
-  const double reference_volatility = config.markets[market_index].reference_volatility;
-  const double dt_years = bar_seconds / seconds_per_year;
-  const bool regime_aware = policy.kind == MarginPolicyKind::regime_aware;
-  std::optional<cpu::RegimeFilter> filter;
-  std::vector<double> regime_probabilities;
-  if (regime_aware) {
-    filter.emplace(one_market_config(config, market_index, bar_seconds));
-    regime_probabilities = filter->prior();
-  }
-  double variance = cpu::initial_ewma_variance(reference_volatility, dt_years);
-  cpu::MarginScaleSchedule schedule(policy, bar_seconds);
-
-  // The engine's loop (docs/model.md, section 6) with the file's rows as steps: the scale of step
-  // t + 1 (our window starting at row t) is set before that step's return is observed.
+  // The engine's policy (docs/model.md, section 4) over this market alone, with the file's rows as
+  // steps: the scale of step t + 1 (our window starting at row t) is set before that step's return
+  // is observed.
+  MarginPolicy policy(one_market_config(config, market_index, bar_seconds));
   std::vector<double> scales(price_usd.size());
   for (std::size_t t = 0; t < price_usd.size(); ++t) {
-    if (t > 0) {
-      const double log_return = std::log(price_usd[t] / price_usd[t - 1]);
-      variance = cpu::update_policy_variance(policy, variance, log_return, reference_volatility, dt_years);
-      if (regime_aware) filter->update(regime_probabilities, {log_return});
-    }
-    const double target = regime_aware ? cpu::regime_margin_scale(policy, regime_probabilities)
-                                       : cpu::margin_scale(policy, variance, reference_volatility, dt_years);
-    scales[t] = schedule.apply(target);
+    if (t > 0) policy.observe({std::log(price_usd[t] / price_usd[t - 1])});
+    scales[t] = policy.next_scale(0);
   }
   return scales;
 }
@@ -116,8 +96,8 @@ CoverageBacktest run_coverage_backtest(const calibration::PriceSeries& prices, c
   result.mean_scale = scale_sum / static_cast<double>(scales.size());
 
   const std::int64_t horizon_seconds = horizon_bars * result.bar_seconds;
-  std::vector<bool> sequence;       // non-overlapping either-side exceedances, in time order
-  std::vector<double> excess;       // |ratio - 1| / m of each non-overlapping window
+  std::vector<bool> sequence;  // non-overlapping either-side exceedances, in time order
+  std::vector<double> excess;  // |ratio - 1| / m of each non-overlapping window
   for (std::size_t start = 0; start < times.size(); ++start) {
     const std::optional<std::size_t> end = row_at(times, start + 1, times[start] + horizon_seconds);
     if (!end) continue;
@@ -151,7 +131,8 @@ CoverageBacktest run_coverage_backtest(const calibration::PriceSeries& prices, c
     CoverageLevelTest test;
     test.confidence_level = level;
     test.expected_rate = 1.0 - level;
-    test.pof = kupiec_pof(result.non_overlapping.windows, result.non_overlapping.either_exceedances, test.expected_rate);
+    test.pof =
+        kupiec_pof(result.non_overlapping.windows, result.non_overlapping.either_exceedances, test.expected_rate);
     test.independence = independence;
     test.conditional = conditional_coverage(test.pof, independence);
     test.in_sample_multiplier = in_sample_multiplier(excess, test.expected_rate);

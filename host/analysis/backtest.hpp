@@ -5,7 +5,7 @@
 // The policy runs over the file's prices exactly as the engine runs it over simulated marks
 // (docs/model.md, section 4), with the file's bar as the step: the scale in effect over a window
 // that starts at row t uses the returns of rows 1..t only (the engine's one-step lag), through the
-// engine's own functions (host/engine/cpu/margin.hpp).
+// engine's own policy object (MarginPolicy, host/engine/margin_policy.hpp).
 #pragma once
 
 #include <cstddef>
@@ -43,8 +43,8 @@ struct CoverageExceedance {
 };
 
 struct CoverageLevelTest {
-  double confidence_level = 0.0;  // alpha
-  double expected_rate = 0.0;     // p = 1 - alpha
+  double confidence_level = 0.0;     // alpha
+  double expected_rate = 0.0;        // p = 1 - alpha
   LikelihoodRatioTest pof;           // Kupiec, on the non-overlapping either-side exceedances
   LikelihoodRatioTest independence;  // Christoffersen, on their sequence
   LikelihoodRatioTest conditional;   // LR_pof + LR_ind
@@ -59,11 +59,11 @@ struct CoverageBacktest {
   std::int64_t missing_bars = 0;  // bars absent from the file's time grid (exchange outages)
   std::int64_t horizon_bars = 0;
   double maintenance_margin_fraction = 0.0;  // mmf before the scale
-  double mean_scale = 0.0;        // over every row
+  double mean_scale = 0.0;                   // over every row
   double max_scale = 0.0;
-  CoverageCounts non_overlapping;  // windows starting every horizon_bars bars: the tests' sample
-  CoverageCounts overlapping;      // a window starting at every row, for information
-  TransitionCounts transitions;    // of the non-overlapping either-side exceedance sequence
+  CoverageCounts non_overlapping;               // windows starting every horizon_bars bars: the tests' sample
+  CoverageCounts overlapping;                   // a window starting at every row, for information
+  TransitionCounts transitions;                 // of the non-overlapping either-side exceedance sequence
   std::vector<CoverageExceedance> exceedances;  // the non-overlapping ones, in time order
   std::vector<CoverageLevelTest> levels;        // in the order of confidence_levels
 };

@@ -40,9 +40,28 @@ inline void transfer(micro_usd& from, micro_usd& to, micro_usd amount, const cha
   to = add_checked(to, amount, what);
 }
 
+// The same without exceptions, for device code: an amount or a sum outside +-2^62 micro-dollars
+// clears `in_range` (and the conversion gives 0), and the caller turns that into the error the
+// checked functions raise. In-range inputs cannot overflow the int64 sum itself.
+MARGIN_STRESS_HOST_DEVICE inline micro_usd to_micro_usd_in_range(double usd, bool& in_range) {
+  if (!(usd <= max_money_usd && usd >= -max_money_usd)) {
+    in_range = false;
+    return 0;
+  }
+  return to_micro_usd(usd);
+}
+
+MARGIN_STRESS_HOST_DEVICE inline micro_usd add_in_range(micro_usd a, micro_usd b, bool& in_range) {
+  const micro_usd sum = a + b;
+  if (sum > max_money || sum < -max_money) in_range = false;
+  return sum;
+}
+
 // Multiplies by the double nearest 1e-6 rather than dividing by 1e6: the engines' hot loop converts
 // every account's cash, and both engines must round the same way (docs/model.md, section 1).
 inline constexpr double usd_per_micro_usd = 1.0e-6;
-MARGIN_STRESS_HOST_DEVICE inline double to_usd(micro_usd amount) { return static_cast<double>(amount) * usd_per_micro_usd; }
+MARGIN_STRESS_HOST_DEVICE inline double to_usd(micro_usd amount) {
+  return static_cast<double>(amount) * usd_per_micro_usd;
+}
 
 }  // namespace margin_stress

@@ -1,8 +1,6 @@
 // The device's auto-deleveraging bodies (kernels/kernel_bodies.hpp; docs/model.md sections 8 and
 // 14) on a hand-computed case, run on the host: the ranks and capacities, the choice between the
 // walk and "everyone gives all", the walk as a prefix sum, and the closes.
-#include "tests/emulation/emulation_names.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -33,7 +31,7 @@ struct HandCase {
   std::vector<std::uint8_t> touched = std::vector<std::uint8_t>(3, 0);
   std::vector<micro_usd> cash = std::vector<micro_usd>(3, 0);
   std::vector<std::int64_t> quantity = std::vector<std::int64_t>(3, 0);
-  std::vector<DeviceMarket> markets = std::vector<DeviceMarket>(1);
+  std::vector<MarketTerms> markets = std::vector<MarketTerms>(1);
   std::vector<double> collateral_value{1.0};
   std::vector<std::uint8_t> active{1};
   std::vector<std::int64_t> positions{0, 1, 2};  // the market's short side
@@ -107,7 +105,8 @@ struct HandCase {
   }
 
   micro_usd cash_of(std::int64_t a) const {
-    return touched[static_cast<std::size_t>(a)] ? cash[static_cast<std::size_t>(a)] : initial_cash[static_cast<std::size_t>(a)];
+    return touched[static_cast<std::size_t>(a)] ? cash[static_cast<std::size_t>(a)]
+                                                : initial_cash[static_cast<std::size_t>(a)];
   }
   std::int64_t lots_of(std::int64_t a) const {
     return touched[static_cast<std::size_t>(a)] ? quantity[static_cast<std::size_t>(a)]
@@ -163,7 +162,8 @@ TEST(DeviceAdl, EveryoneGivesAllWhenTheCapacitiesFallShort) {
   // any order, which is what the walk would take.
   HandCase hand(250'000'000);
   EXPECT_EQ(hand.totals[adl_target_exceeded], 0u);
-  for (std::int64_t i = 2; i >= 0; --i) adl_take_entry(hand.book, hand.tile, hand.query, hand.positions.data(), hand.workspace, i);
+  for (std::int64_t i = 2; i >= 0; --i)
+    adl_take_entry(hand.book, hand.tile, hand.query, hand.positions.data(), hand.workspace, i);
   EXPECT_EQ(hand.totals[adl_total_collected], 250'000'000u);
   EXPECT_EQ(hand.cash_of(1), 2'000'000'000 - 1'800'000'000 - 100'000'000);
   EXPECT_EQ(hand.lots_of(0) + hand.lots_of(1) + hand.lots_of(2), 0);

@@ -1,7 +1,6 @@
 // The CUDA engine's host emulation (tests/emulation/emulated_engine.cpp) against the CPU
 // reference, with the same cases as the GPU tests: the engine's whole logic (tiles, rounds,
 // settlement, ADL write-back, chunking) runs here one thread at a time, on machines without a GPU.
-#include "tests/emulation/emulation_names.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,9 +15,7 @@ namespace {
 
 bool cuda_engine_available() { return true; }
 
-std::unique_ptr<Engine> make_candidate_engine(std::int64_t max_in_flight) {
-  return make_cuda_engine(0, max_in_flight);
-}
+std::unique_ptr<Engine> make_candidate_engine(std::int64_t max_in_flight) { return make_cuda_engine(0, max_in_flight); }
 
 TEST_F(CudaEngine, EmulationIsNamedAsTheDevice) {
   EXPECT_EQ(make_candidate_engine(0)->name(), "cuda (host emulation, device 0)");

@@ -1,8 +1,6 @@
 // The CUDA engine's host code (kernels/cuda_engine.cu) compiled as plain C++ against the stand-in
 // runtime, with each kernel launch replaced by a loop over the same per-thread bodies the kernels
 // run (kernels/kernel_bodies.hpp), one thread at a time.
-#include "tests/emulation/emulation_names.hpp"
-
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -19,11 +17,19 @@ namespace cuda {
 int scan_blocks_per_multiprocessor(int) { return 1; }
 
 void launch_scan_accounts(const LaunchShape&, const BookView& book, const TileView& tile, std::int32_t step_stamp,
-                          std::int32_t round, ScanMode mode, const cpu::LiquidationRule& rule) {
-  for (std::int64_t a = 0; a < book.accounts; ++a) trigger_account(book, tile, a, mode);
+                          std::int32_t round, ScanMode mode, formulas::PerPositionMargins per_position_margins,
+                          const formulas::LiquidationRule& rule) {
+  for (std::int64_t a = 0; a < book.accounts; ++a) {
+    if (per_position_margins == formulas::PerPositionMargins::present) {
+      trigger_account<formulas::PerPositionMargins::present>(book, tile, a, mode);
+    } else {
+      trigger_account<formulas::PerPositionMargins::absent>(book, tile, a, mode);
+    }
+  }
   if (mode == ScanMode::count) return;
   for (std::int64_t s = 0; s < tile.scenarios; ++s) {
-    for (std::int64_t i = 0; i < tile.triggered_count[s]; ++i) decide_account(book, tile, s, i, step_stamp, round, rule);
+    for (std::int64_t i = 0; i < tile.triggered_count[s]; ++i)
+      decide_account(book, tile, s, i, step_stamp, round, rule);
   }
 }
 

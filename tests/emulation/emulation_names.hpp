@@ -1,6 +1,6 @@
-// Included first by every translation unit of the host emulation of the CUDA engine: the
-// engine's code compiles under other names, so that the emulation can link beside the real CUDA
-// engine of a CUDA build without a clash, and it sees one emulated device.
+// Included first by every translation unit of the host emulation (tests/CMakeLists.txt force-includes it) of the CUDA
+// engine: the engine's code compiles under other names, so that the emulation can link beside the real CUDA engine of a
+// CUDA build without a clash, and it sees one emulated device.
 #pragma once
 
 #define cuda cuda_emulated

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "host/engine/cpu/book.hpp"
+#include "host/engine/book.hpp"
 #include "host/engine/cpu/cpu_engine.hpp"
 #include "host/engine/cpu/scenario_run.hpp"
 #include "host/engine/cpu/scenario_state.hpp"
@@ -120,7 +120,7 @@ inline BatchResults run_cpu(const ModelConfig& config, const Portfolio& portfoli
 // tests that follow single accounts (cash K_a in micro-dollars, lots q_p per position) and not
 // only the aggregate metrics. The paths are not checked here, as the engine's run() checks them.
 struct ScenarioRun {
-  cpu::Book book;
+  Book book;
   cpu::ScenarioState state;
   ScenarioMetrics metrics;
   StepSeries series;
@@ -128,7 +128,7 @@ struct ScenarioRun {
 
 inline ScenarioRun run_cpu_scenario(const ModelConfig& config, const Portfolio& portfolio, const ScenarioPaths& paths) {
   ScenarioRun run;
-  run.book = cpu::make_book(config, portfolio);
+  run.book = make_book(config, portfolio);
   run.series.resize(paths.scenarios, paths.steps, paths.markets);
   cpu::run_scenario(run.book, config, paths, 0, run.state, run.metrics, run.series);
   return run;

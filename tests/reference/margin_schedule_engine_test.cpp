@@ -7,14 +7,15 @@
 #include <gtest/gtest.h>
 
 #include <cinttypes>
-#include <ios>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <ios>
 #include <vector>
 
 #include "host/engine/cpu/cpu_engine.hpp"
 #include "host/io/config_file.hpp"
+#include "host/model/formulas/size_scaled_margins.hpp"
 #include "host/model/validate_config.hpp"
 #include "host/portfolio/generator.hpp"
 #include "scenarios/scenario_builder.hpp"
@@ -306,11 +307,11 @@ TEST(SizePremium, RequirementsGrowWithTheSquareRootOfSize) {
 }
 
 TEST(SizePremium, FractionIsTheLargerOfTheFlatAndThePremium) {
-  EXPECT_EQ(cpu::size_premium_fraction(0.1, 0.001, 100.0), 0.1);  // 0.08 + 0.01 < 0.1
-  EXPECT_DOUBLE_EQ(cpu::size_premium_fraction(0.1, 0.001, 10000.0), 0.18);
-  EXPECT_EQ(cpu::size_premium_fraction(0.05, 0.0, 1e12), 0.05);
-  EXPECT_EQ(cpu::size_premium_fraction(0.5, 1.0, 100.0), 1.0);  // capped: never more than the notional
-  EXPECT_DOUBLE_EQ(cpu::size_premium_margin_usd(99000.0, 0.1, 0.001, 10000.0, 2.0), 2.0 * (99000.0 * 0.18));
+  EXPECT_EQ(formulas::size_premium_fraction(0.1, 0.001, 100.0), 0.1);  // 0.08 + 0.01 < 0.1
+  EXPECT_DOUBLE_EQ(formulas::size_premium_fraction(0.1, 0.001, 10000.0), 0.18);
+  EXPECT_EQ(formulas::size_premium_fraction(0.05, 0.0, 1e12), 0.05);
+  EXPECT_EQ(formulas::size_premium_fraction(0.5, 1.0, 100.0), 1.0);  // capped: never more than the notional
+  EXPECT_DOUBLE_EQ(formulas::size_premium_margin_usd(99000.0, 0.1, 0.001, 10000.0, 2.0), 2.0 * (99000.0 * 0.18));
 }
 
 }  // namespace

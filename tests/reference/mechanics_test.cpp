@@ -15,7 +15,7 @@
 #include <cmath>
 #include <limits>
 
-#include "host/engine/cpu/mark_to_market.hpp"
+#include "host/engine/cpu/account.hpp"
 #include "host/model/money.hpp"
 #include "tests/reference/engine_fixture.hpp"
 
@@ -69,10 +69,9 @@ void expect_within_ulps(double actual, double expected, int ulps, const char* wh
 // K = 1200 - 4 * 92 - 30 = 802, q = -6. ADL notional 4 * 92 = 368.
 TEST(MechanicsAdl, TheHighestScoreIsDeleveragedFirst) {
   const ModelConfig config = adl_config(1);
-  const Portfolio book = hand_portfolio(config, {{50.0, {{0, 10, 100.0}}},
-                                                 {1000.0, {{0, -10, 100.0}}},
-                                                 {200.0, {{0, -10, 100.0}}},
-                                                 {200.0, {{0, -10, 96.0}}}});
+  const Portfolio book = hand_portfolio(
+      config,
+      {{50.0, {{0, 10, 100.0}}}, {1000.0, {{0, -10, 100.0}}}, {200.0, {{0, -10, 100.0}}}, {200.0, {{0, -10, 96.0}}}});
   const ScenarioRun run = run_cpu_scenario(config, book, hand_paths({{{100.0}, {92.0}}}));
   const ScenarioMetrics& metrics = run.metrics;
 
@@ -106,8 +105,8 @@ TEST(MechanicsAdl, TheHighestScoreIsDeleveragedFirst) {
 // ADL notional 8 * 80 = 640, haircut 150, no bad debt.
 TEST(MechanicsAdl, TheHaircutIsCappedByTheProfitAndTheRestGoesToTheNext) {
   const ModelConfig config = adl_config(1);
-  const Portfolio book = hand_portfolio(
-      config, {{50.0, {{0, 10, 100.0}}}, {100.0, {{0, -5, 100.0}}}, {1000.0, {{0, -10, 100.0}}}});
+  const Portfolio book =
+      hand_portfolio(config, {{50.0, {{0, 10, 100.0}}}, {100.0, {{0, -5, 100.0}}}, {1000.0, {{0, -10, 100.0}}}});
   const ScenarioRun run = run_cpu_scenario(config, book, hand_paths({{{100.0}, {80.0}}}));
 
   ASSERT_EQ(run.metrics.liquidation_count[0], 1);
@@ -134,8 +133,7 @@ TEST(MechanicsAdl, TheHaircutIsCappedByTheProfitAndTheRestGoesToTheNext) {
 // market-0 short, so 150 - 100 = 50 is bad debt. ADL notional 5 * 80 = 400.
 TEST(MechanicsAdl, TheHaircutIsCappedByTheAccountsEquity) {
   const ModelConfig config = adl_config(2);
-  const Portfolio book =
-      hand_portfolio(config, {{50.0, {{0, 10, 100.0}}}, {50.0, {{0, -10, 100.0}, {1, 10, 100.0}}}});
+  const Portfolio book = hand_portfolio(config, {{50.0, {{0, 10, 100.0}}}, {50.0, {{0, -10, 100.0}, {1, 10, 100.0}}}});
   const ScenarioRun run = run_cpu_scenario(config, book, hand_paths({{{100.0, 100.0}, {80.0, 85.0}}}));
 
   ASSERT_EQ(run.metrics.liquidation_count[0], 1);
@@ -199,9 +197,8 @@ TEST(MechanicsAdl, TheCloseIsAtTheMarkAndMovesNoMoneyToTheLiquidityProviders) {
 // ADL notional 560 + 728 = 1288, haircut 195e6, no bad debt.
 TEST(MechanicsAdl, TheDeficitIsSplitOverMarketsByLiquidatedNotional) {
   const ModelConfig config = adl_config(2);
-  const Portfolio book = hand_portfolio(config, {{50.0, {{0, 10, 100.0}, {1, 5, 100.0}}},
-                                                 {1000.0, {{0, -10, 100.0}}},
-                                                 {1000.0, {{1, -10, 100.0}}}});
+  const Portfolio book = hand_portfolio(
+      config, {{50.0, {{0, 10, 100.0}, {1, 5, 100.0}}}, {1000.0, {{0, -10, 100.0}}}, {1000.0, {{1, -10, 100.0}}}});
   const ScenarioRun run = run_cpu_scenario(config, book, hand_paths({{{100.0, 100.0}, {80.0, 91.0}}}));
 
   ASSERT_EQ(run.metrics.liquidation_count[0], 1);
@@ -245,8 +242,7 @@ TEST(MechanicsAdl, AnAccountWithoutPositiveEquityIsNotDeleveraged) {
   const Portfolio book = hand_portfolio(config, {{50.0, {{0, 10, 100.0}, {2, 10, 100.0}}},
                                                  {70.0, {{0, -10, 100.0}, {1, 20, 100.0}, {2, -10, 100.0}}},
                                                  {1000.0, {{2, -10, 100.0}}}});
-  const ScenarioRun run =
-      run_cpu_scenario(config, book, hand_paths({{{100.0, 100.0, 100.0}, {80.0, 85.0, 80.0}}}));
+  const ScenarioRun run = run_cpu_scenario(config, book, hand_paths({{{100.0, 100.0, 100.0}, {80.0, 85.0, 80.0}}}));
 
   ASSERT_EQ(run.metrics.liquidation_count[0], 1);
   ASSERT_EQ(run.metrics.liquidation_count[1], 0);  // C was healthy

@@ -11,16 +11,16 @@
 #include <cmath>
 #include <vector>
 
-#include "host/engine/margin_call.hpp"
+#include "host/engine/margin_call_draw.hpp"
 #include "tests/reference/engine_fixture.hpp"
 
 namespace margin_stress {
 namespace {
 
-using testing::HandAccount;
 using testing::hand_config;
 using testing::hand_paths;
 using testing::hand_portfolio;
+using testing::HandAccount;
 
 using testing::raising_margin_config;
 
@@ -118,8 +118,8 @@ TEST(TraderResponse, TheShareThatTopsUpIsTheProbability) {
   // up is Binomial(2000, 0.3), mean 600 and standard deviation 20.5.
   const ModelConfig config = raising_margin_config(0.3, 0);
   const std::vector<HandAccount> accounts(2000, HandAccount{220.0, {{0, 10, 100.0}}});
-  const testing::ScenarioRun run = testing::run_cpu_scenario(config, hand_portfolio(config, accounts),
-                                                             hand_paths({{{100.0}, {90.0}, {90.0}}}));
+  const testing::ScenarioRun run =
+      testing::run_cpu_scenario(config, hand_portfolio(config, accounts), hand_paths({{{100.0}, {90.0}, {90.0}}}));
   EXPECT_EQ(run.metrics.margin_calls, 2000);
   const std::int64_t topped_up = run.metrics.ledger.deposits / 60000000;
   EXPECT_EQ(run.metrics.ledger.deposits, topped_up * 60000000);

@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "host/engine/cpu/margin.hpp"
+#include "host/engine/margin_policy.hpp"
 #include "host/io/config_file.hpp"
 #include "host/model/input_error.hpp"
 
@@ -110,8 +110,7 @@ TEST(CoverageBacktest, CountsExactlyThePlantedExceedancesOverOneBar) {
   EXPECT_NEAR(r.levels[0].pof.statistic, 5.244159266483074, 1e-9);
   EXPECT_LT(r.levels[0].pof.p_value, 0.05);
   EXPECT_EQ(r.levels[0].independence.statistic, r.levels[1].independence.statistic);
-  EXPECT_NEAR(r.levels[0].conditional.statistic, r.levels[0].pof.statistic + r.levels[0].independence.statistic,
-              1e-12);
+  EXPECT_NEAR(r.levels[0].conditional.statistic, r.levels[0].pof.statistic + r.levels[0].independence.statistic, 1e-12);
   // 99 %: floor(0.99) = 0 exceedances allowed, so the largest |ratio - 1| / m: 0.015 / 0.005 = 3.
   // 95 %: floor(4.95) = 4 allowed, so the fifth largest, a small move: 0.001 / 0.005 = 0.2.
   EXPECT_NEAR(r.levels[0].in_sample_multiplier, 3.0, 1e-9);
@@ -125,8 +124,7 @@ TEST(CoverageBacktest, CountsExactlyThePlantedExceedancesOverOneBar) {
 // 77, 78, 79 (3 long), 50 gives 47, 48, 49 (3 short). Two small moves never offset a planted one
 // below 0.5 % (0.99 x 1.001^2 = 0.992; 1.011 / 1.001^2 = 1.009).
 TEST(CoverageBacktest, NonOverlappingWindowsStepByTheHorizon) {
-  const CoverageBacktest r =
-      run_coverage_backtest(planted_series(planted), config_with(static_policy()), 0, 3, {0.99});
+  const CoverageBacktest r = run_coverage_backtest(planted_series(planted), config_with(static_policy()), 0, 3, {0.99});
   EXPECT_EQ(r.horizon_bars, 3);
   EXPECT_EQ(r.non_overlapping.windows, 33);
   EXPECT_EQ(r.non_overlapping.long_exceedances, 2);
@@ -176,17 +174,17 @@ TEST(MarginScaleHistory, MatchesTheEwmaWorkedByHand) {
 
   const double dt = 3600.0 / seconds_per_year;
   double variance = 0.25 * dt;
-  double engine_variance = cpu::initial_ewma_variance(0.5, dt);
+  double engine_variance = initial_ewma_variance(0.5, dt);
   bool at_cap = false, at_floor = false, inside = false;
   for (std::size_t t = 0; t < prices.size(); ++t) {
     if (t > 0) {
       const double r = std::log(prices[t] / prices[t - 1]);
       variance = 0.5 * variance + 0.5 * r * r;
-      engine_variance = cpu::update_ewma_variance(engine_variance, r, 0.5);
+      engine_variance = update_ewma_variance(engine_variance, r, 0.5);
     }
     const double by_hand = std::min(std::max(std::sqrt(variance / dt) / 0.5, 1.0), 3.0);
     EXPECT_NEAR(scales[t], by_hand, 1e-12 * by_hand) << "row " << t;
-    EXPECT_EQ(scales[t], cpu::margin_scale(policy, engine_variance, 0.5, dt)) << "row " << t;
+    EXPECT_EQ(scales[t], margin_scale(policy, engine_variance, 0.5, dt)) << "row " << t;
     at_cap = at_cap || scales[t] == 3.0;
     at_floor = at_floor || (t > 0 && scales[t] == 1.0);
     inside = inside || (scales[t] > 1.0 && scales[t] < 3.0);
@@ -217,10 +215,9 @@ TEST(MarginScaleHistory, ConvertsTimeUnitsWithTheBar) {
   ASSERT_NE(config.run.step_seconds, 3600.0);
   const std::vector<double> scales = margin_scale_history(config, 0, {100, 102, 90}, static_cast<double>(hour));
   EXPECT_EQ(scales[0], 1.0);
-  EXPECT_NEAR(scales[1], 1.5, 1e-12);  // unlimited it would be 2.71
+  EXPECT_NEAR(scales[1], 1.5, 1e-12);        // unlimited it would be 2.71
   EXPECT_NEAR(scales[2], 1.5 * 1.5, 1e-12);  // limited again from the limited 1.5, below the cap 3
-  EXPECT_EQ(margin_scale_history(config_with(static_policy()), 0, {100, 102, 90}, 3600.0),
-            std::vector<double>(3, 1.0));
+  EXPECT_EQ(margin_scale_history(config_with(static_policy()), 0, {100, 102, 90}, 3600.0), std::vector<double>(3, 1.0));
 }
 
 // mmf = 1 %, lambda = 0: after flat prices the scale sits at the floor; a -1.5 % hour breaks the 1 %

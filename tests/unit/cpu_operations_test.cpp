@@ -1,12 +1,11 @@
-// The CPU reference's small operations against closed forms (docs/model.md, sections 4, 5, 7, 8).
+// The margin policy's scale (docs/model.md section 4) and the CPU reference's ADL take (section 8)
+// against closed forms and values worked by hand.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "host/engine/cpu/auto_deleveraging.hpp"
-#include "host/engine/cpu/impact.hpp"
-#include "host/engine/cpu/liquidation.hpp"
-#include "host/engine/cpu/margin.hpp"
+#include "host/engine/margin_policy.hpp"
 
 namespace margin_stress::cpu {
 namespace {
@@ -42,75 +41,6 @@ TEST(MarginScale, EwmaRecursion) {
   double v = 0.0;
   for (int i = 0; i < 2000; ++i) v = update_ewma_variance(v, 0.02, 0.98);
   EXPECT_NEAR(v, 4e-4, 1e-12);
-}
-
-TEST(Impact, LinearAndSquareRootLaws) {
-  EXPECT_DOUBLE_EQ(log_impact(ImpactLaw::linear, -1.0e6, 1.0e8), -0.01);
-  EXPECT_DOUBLE_EQ(log_impact(ImpactLaw::linear, 2.0e6, 1.0e8), 0.02);
-  EXPECT_DOUBLE_EQ(log_impact(ImpactLaw::square_root, -1.0e6, 1.0e8), -0.1);
-  EXPECT_DOUBLE_EQ(log_impact(ImpactLaw::square_root, 4.0e6, 1.0e8), 0.2);
-  EXPECT_EQ(log_impact(ImpactLaw::square_root, 0.0, 1.0e8), 0.0);
-}
-
-TEST(Impact, TemporaryDecayHalvesPerHalfLife) {
-  EXPECT_DOUBLE_EQ(temporary_decay_factor(300.0, 300.0), 0.5);
-  EXPECT_DOUBLE_EQ(temporary_decay_factor(600.0, 300.0), std::sqrt(0.5));
-  EXPECT_EQ(temporary_decay_factor(0.0, 300.0), 0.0);
-}
-
-TEST(Liquidation, FullModeClosesEverything) {
-  AccountValuation valuation{50.0, 50.0, 60.0, 120.0, 1200.0, true};
-  EXPECT_EQ(liquidation_fraction(LiquidationMode::full, valuation, 0.005), 1.0);
-  EXPECT_EQ(lots_to_close(-37, 1.0), 37);
-}
-
-TEST(Liquidation, PartialFractionRestoresInitialMargin) {
-  // E 400, MM 445, IM 890, N 8900, fee 0.5 %: f = 490 / 845.5.
-  AccountValuation valuation{400.0, 400.0, 445.0, 890.0, 8900.0, true};
-  const double f = liquidation_fraction(LiquidationMode::partial, valuation, 0.005);
-  EXPECT_DOUBLE_EQ(f, 490.0 / 845.5);
-  EXPECT_EQ(lots_to_close(100, f), 58);
-  EXPECT_EQ(lots_to_close(-100, f), 58);
-  // Never less than one lot, never more than held.
-  EXPECT_EQ(lots_to_close(100, 1e-9), 1);
-  EXPECT_EQ(lots_to_close(3, 0.99), 3);
-}
-
-TEST(Liquidation, PartialUsesMarginEquity) {
-  // Worth 600 but counted as 400 (a collateral haircut): f = (890 - 400) / 845.5, as above.
-  AccountValuation valuation{600.0, 400.0, 445.0, 890.0, 8900.0, true};
-  EXPECT_DOUBLE_EQ(liquidation_fraction(LiquidationMode::partial, valuation, 0.005), 490.0 / 845.5);
-}
-
-TEST(Liquidation, PartialBecomesFullWhenBankruptOrFeeDominates) {
-  AccountValuation bankrupt{-5.0, -5.0, 445.0, 890.0, 8900.0, true};
-  EXPECT_EQ(liquidation_fraction(LiquidationMode::partial, bankrupt, 0.005), 1.0);
-  AccountValuation fee_heavy{10.0, 10.0, 40.0, 80.0, 8000.0, true};  // IM 80 <= 1 % of 8000
-  EXPECT_EQ(liquidation_fraction(LiquidationMode::partial, fee_heavy, 0.01), 1.0);
-}
-
-TEST(Liquidation, HealthDependentFeeRate) {
-  // Margin ratio E'/N: 300 / 10,000 = 3 % is above a 1 % fee (unchanged), 30 / 10,000 = 0.3 % is
-  // below it (the fee rate falls to the ratio), a negative equity pays nothing.
-  EXPECT_EQ(liquidation_fee_rate(0.01, true, 300.0, 10000.0), 0.01);
-  EXPECT_DOUBLE_EQ(liquidation_fee_rate(0.01, true, 30.0, 10000.0), 0.003);
-  EXPECT_EQ(liquidation_fee_rate(0.01, true, -5.0, 10000.0), 0.0);
-  EXPECT_EQ(liquidation_fee_rate(0.01, false, 30.0, 10000.0), 0.01);
-  EXPECT_EQ(liquidation_fee_rate(0.01, true, 30.0, 0.0), 0.01);
-}
-
-TEST(AutoDeleveraging, RankIsProfitRatioTimesEffectiveLeverage) {
-  // Short 20 lots of 0.5 entered at 100, mark 90: u = -20 x 0.5 x (90 - 100) = 100 USD on a cost of
-  // 20 x 0.5 x 100 = 1,000 (profit ratio 0.1); the account's notional 3,000 on equity 600
-  // (leverage 5): score 0.5.
-  const double unrealized = adl_unrealized_usd(-20, 0.5, 90.0, 100.0);
-  EXPECT_DOUBLE_EQ(unrealized, 100.0);
-  const AdlRank rank = adl_rank(-20, 0.5, 100.0, unrealized, 600.0, 3000.0);
-  EXPECT_TRUE(rank.candidate);
-  EXPECT_DOUBLE_EQ(rank.score, 0.5);
-  // A loss, or an account without equity, is no candidate.
-  EXPECT_FALSE(adl_rank(-20, 0.5, 100.0, adl_unrealized_usd(-20, 0.5, 110.0, 100.0), 600.0, 3000.0).candidate);
-  EXPECT_FALSE(adl_rank(-20, 0.5, 100.0, unrealized, 0.0, 3000.0).candidate);
 }
 
 TEST(AutoDeleveraging, TakeIsCappedByNeedProfitAndEquityAndClosesTheMatchingShare) {

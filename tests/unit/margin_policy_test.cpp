@@ -1,13 +1,14 @@
 // The margin policy library (docs/model.md, section 4): estimators, the anti-procyclicality tools
 // and the platform's regime filter, each against hand-computed values.
+#include "host/engine/margin_policy.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "host/engine/cpu/margin.hpp"
-#include "host/engine/cpu/regime_filter.hpp"
+#include "host/engine/regime_filter.hpp"
 
-namespace margin_stress::cpu {
+namespace margin_stress {
 namespace {
 
 MarginPolicyParams policy_with_defaults() {
@@ -62,7 +63,7 @@ TEST(MarginPolicy, SpeedLimitPerHour) {
   double scale = up * up;
   for (int i = 0; i < 4; ++i) scale = schedule.apply(3.0);
   EXPECT_DOUBLE_EQ(scale, std::pow(2.0, 1.5));  // 2^(6/4) = 2.83 after six steps of 2^(1/4)
-  EXPECT_DOUBLE_EQ(schedule.apply(3.0), 3.0);    // the seventh reaches the target
+  EXPECT_DOUBLE_EQ(schedule.apply(3.0), 3.0);   // the seventh reaches the target
   EXPECT_DOUBLE_EQ(schedule.apply(1.0), 3.0 * std::pow(0.5, 0.25));
 }
 
@@ -122,4 +123,4 @@ TEST(RegimeFilterTest, OneObservationByHand) {
 }
 
 }  // namespace
-}  // namespace margin_stress::cpu
+}  // namespace margin_stress

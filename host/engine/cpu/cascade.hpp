@@ -7,10 +7,10 @@
 #include <cstdint>
 #include <vector>
 
-#include "host/engine/cpu/book.hpp"
-#include "host/engine/cpu/scenario_markets.hpp"
-#include "host/engine/cpu/step_record.hpp"
+#include "host/engine/book.hpp"
 #include "host/engine/cpu/scenario_state.hpp"
+#include "host/engine/scenario_markets.hpp"
+#include "host/engine/step_record.hpp"
 #include "host/model/config.hpp"
 #include "host/model/results.hpp"
 
@@ -21,8 +21,8 @@ namespace margin_stress::cpu {
 struct LiquidationFill {
   std::int64_t account = 0;
   std::int64_t position = 0;
-  std::int64_t traded_lots = 0;   // signed trade of the account: -q direction, closing
-  double price_usd = 0.0;         // the round's execution price (the moved mark)
+  std::int64_t traded_lots = 0;  // signed trade of the account: -q direction, closing
+  double price_usd = 0.0;        // the round's execution price (the moved mark)
 };
 
 // Runs the cascade of the current step on `state`, appending every fill to `fills` and counting

@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "host/engine/cpu/book.hpp"
+#include "host/engine/book.hpp"
 #include "host/engine/cpu/scenario_run.hpp"
 
 namespace margin_stress {
@@ -22,7 +22,7 @@ class CpuEngine final : public Engine {
   BatchResults run(const ModelConfig& config, const Portfolio& portfolio, const ScenarioPaths& paths,
                    const ProgressCallback& progress) override {
     check_scenario_paths(config, paths);
-    const cpu::Book book = cpu::make_book(config, portfolio);
+    const Book book = make_book(config, portfolio);
     BatchResults results;
     results.first_scenario = paths.first_scenario;
     results.scenarios.resize(static_cast<std::size_t>(paths.scenarios));
@@ -42,7 +42,8 @@ class CpuEngine final : public Engine {
       cpu::ScenarioState state;
       for (std::int64_t s = next_scenario++; s < paths.scenarios; s = next_scenario++) {
         try {
-          cpu::run_scenario(book, config, paths, s, state, results.scenarios[static_cast<std::size_t>(s)], results.series);
+          cpu::run_scenario(book, config, paths, s, state, results.scenarios[static_cast<std::size_t>(s)],
+                            results.series);
         } catch (...) {
           const std::lock_guard<std::mutex> lock(failure_mutex);
           if (s < failed_scenario) {

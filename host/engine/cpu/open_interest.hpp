@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "host/engine/cpu/book.hpp"
+#include "host/engine/book.hpp"
 #include "host/engine/cpu/scenario_state.hpp"
 #include "host/model/config.hpp"
 

@@ -5,13 +5,13 @@
 #include <stdexcept>
 #include <string>
 
+#include "host/engine/cpu/account.hpp"
 #include "host/engine/cpu/cascade.hpp"
-#include "host/engine/cpu/mark_to_market.hpp"
 #include "host/engine/cpu/open_interest.hpp"
-#include "host/engine/cpu/scenario_markets.hpp"
 #include "host/engine/cpu/settlement.hpp"
-#include "host/engine/cpu/step_record.hpp"
 #include "host/engine/cpu/trader_response.hpp"
+#include "host/engine/scenario_markets.hpp"
+#include "host/engine/step_record.hpp"
 
 namespace margin_stress::cpu {
 namespace {
@@ -50,7 +50,7 @@ void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths&
     record.open_lots.assign(markets, 0);
     for (std::int64_t p = 0; p < book.positions; ++p) {
       record.open_lots[static_cast<std::size_t>(book.position_market[static_cast<std::size_t>(p)])] +=
-          std::llabs(state.quantity[static_cast<std::size_t>(p)]);
+          formulas::absolute_lots(state.quantity[static_cast<std::size_t>(p)]);
     }
   };
   count_open_lots();
@@ -81,7 +81,7 @@ void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths&
     const bool positions_changed = !fills.empty() || record.deleveraged || record.backstopped_accounts > 0;
     if (positions_changed) count_open_lots();
     if (positions_changed && book.scales_with_open_interest) count_long_lots(book, state, long_lots);
-    if (state.has_margin_tiers) tiered_initial_margin_by_market(book, state, record.tiered_initial_margin_usd);
+    if (state.has_per_position_margins) tiered_initial_margin_by_market(book, state, record.tiered_initial_margin_usd);
     record_step(record, state.markets, state.insurance_fund, scenario, t, metrics, series);
   }
   step = paths.steps + 1;
@@ -97,7 +97,9 @@ void run_scenario(const Book& book, const ModelConfig& config, const ScenarioPat
   try {
     run_steps(book, config, paths, scenario, state, metrics, series, step);
   } catch (const std::overflow_error& error) {
-    const std::string where = step == 0 ? "at the start" : step > paths.steps ? "at the end" : "step " + std::to_string(step);
+    const std::string where = step == 0            ? "at the start"
+                              : step > paths.steps ? "at the end"
+                                                   : "step " + std::to_string(step);
     throw std::overflow_error("scenario " + std::to_string(paths.first_scenario + scenario) + " " + where + ": " +
                               error.what());
   }

@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "host/engine/cpu/book.hpp"
+#include "host/engine/book.hpp"
 #include "host/engine/cpu/scenario_state.hpp"
 #include "host/model/config.hpp"
 #include "host/model/results.hpp"

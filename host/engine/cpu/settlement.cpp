@@ -4,8 +4,10 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "host/engine/cpu/account.hpp"
 #include "host/engine/cpu/auto_deleveraging.hpp"
-#include "host/engine/cpu/mark_to_market.hpp"
+#include "host/engine/settlement.hpp"
+#include "host/model/formulas/auto_deleveraging.hpp"
 
 namespace margin_stress::cpu {
 namespace {
@@ -18,15 +20,12 @@ bool is_flat(const Book& book, const ScenarioState& state, std::int64_t account)
   return true;
 }
 
-// Exact pro-rata shares of micro-dollar amounts need 128-bit products (GCC, Clang and nvcc have it).
-__extension__ using wide_int = __int128;
-
 // Side index of a position: 0 long, 1 short.
 std::size_t side_index(std::int64_t quantity) { return quantity > 0 ? 0 : 1; }
 
 // ADL in one market against positions on one side (docs/model.md section 8): rank the profitable
-// positions (adl_rank), highest score first, ties by position, and take from them in rank order
-// (adl_take) until `target` is met. Returns the amount collected.
+// positions (formulas::adl_rank, in formulas::adl_ranks_before's order) and take from them in rank
+// order (adl_take) until `target` is met. Returns the amount collected.
 micro_usd deleverage(const Book& book, ScenarioState& state, std::size_t market, int side, micro_usd target,
                      const std::vector<char>& is_bankrupt, double& adl_notional_usd) {
   struct Candidate {
@@ -46,15 +45,14 @@ micro_usd deleverage(const Book& book, ScenarioState& state, std::size_t market,
     const std::int64_t account = book.position_account[position];
     if (is_bankrupt[static_cast<std::size_t>(account)]) continue;
     const double unrealized_usd =
-        adl_unrealized_usd(quantity, lot_size, market_state.mark_price_usd, book.entry_price_usd[position]);
+        formulas::adl_unrealized_usd(quantity, lot_size, market_state.mark_price_usd, book.entry_price_usd[position]);
     if (unrealized_usd <= 0.0) continue;
-    const AccountValuation valuation = value_account(book, state, account);
-    const AdlRank rank = adl_rank(quantity, lot_size, book.entry_price_usd[position], unrealized_usd,
-                                  valuation.equity_usd, valuation.notional_usd);
+    const formulas::AdlRank rank = formulas::adl_rank(quantity, lot_size, book.entry_price_usd[position],
+                                                      unrealized_usd, value_account(book, state, account));
     if (rank.candidate) candidates.push_back({p, rank.score});
   }
   std::sort(candidates.begin(), candidates.end(), [](const Candidate& x, const Candidate& y) {
-    return x.score != y.score ? x.score > y.score : x.position < y.position;
+    return formulas::adl_ranks_before(x.score, x.position, y.score, y.position);
   });
 
   micro_usd collected = 0;
@@ -64,11 +62,12 @@ micro_usd deleverage(const Book& book, ScenarioState& state, std::size_t market,
     const auto position = static_cast<std::size_t>(candidate.position);
     const auto account = static_cast<std::size_t>(book.position_account[position]);
     // One position per market and account, so no earlier take of this walk changed this account.
-    const AccountValuation valuation = value_account(book, state, book.position_account[position]);
-    const AdlTake take = adl_take(target - collected, state.quantity[position], lot_size, market_state.mark_price_usd,
-                                  adl_unrealized_usd(state.quantity[position], lot_size, market_state.mark_price_usd,
-                                                     book.entry_price_usd[position]),
-                                  valuation.equity_usd);
+    const formulas::AccountValuation valuation = value_account(book, state, book.position_account[position]);
+    const AdlTake take =
+        adl_take(target - collected, state.quantity[position], lot_size, market_state.mark_price_usd,
+                 formulas::adl_unrealized_usd(state.quantity[position], lot_size, market_state.mark_price_usd,
+                                              book.entry_price_usd[position]),
+                 valuation.equity_usd);
     if (take.haircut <= 0) continue;
     apply_adl_take(take, state.cash[account], state.quantity[position], state.lp_cash, state.lp_inventory[market]);
     collected += take.haircut;
@@ -81,55 +80,6 @@ micro_usd deleverage(const Book& book, ScenarioState& state, std::size_t market,
 }
 
 }  // namespace
-
-std::vector<micro_usd> pay_from_fund(const std::vector<micro_usd>& deficits, micro_usd& insurance_fund,
-                                     SettlementOutcome& outcome) {
-  for (const micro_usd deficit : deficits) outcome.deficits = add_checked(outcome.deficits, deficit, "the step's deficits");
-  // The fund pays in full when it can, otherwise pro rata (floored to the micro-dollar, so it
-  // never pays more than it holds).
-  const micro_usd fund = insurance_fund;
-  outcome.fund_exhausted = outcome.deficits > fund;
-  std::vector<micro_usd> uncovered(deficits.size());
-  for (std::size_t i = 0; i < deficits.size(); ++i) {
-    const micro_usd paid = outcome.fund_exhausted
-                               ? static_cast<micro_usd>(static_cast<wide_int>(deficits[i]) * fund / outcome.deficits)
-                               : deficits[i];
-    outcome.insurance_payout += paid;
-    uncovered[i] = deficits[i] - paid;
-  }
-  insurance_fund -= outcome.insurance_payout;
-  return uncovered;
-}
-
-std::vector<micro_usd> adl_targets(const std::vector<micro_usd>& uncovered, const std::vector<double>& pair_notional_usd,
-                                   std::size_t markets) {
-  const std::size_t pairs = markets * 2;
-  std::vector<micro_usd> target(pairs, 0);
-  for (std::size_t i = 0; i < uncovered.size(); ++i) {
-    if (uncovered[i] == 0) continue;
-    const double* notional = &pair_notional_usd[i * pairs];
-    double total = 0.0;
-    std::size_t last_pair = 0;
-    for (std::size_t pair = 0; pair < pairs; ++pair) {
-      total += notional[pair];
-      if (notional[pair] != 0.0) last_pair = pair;
-    }
-    // Floored shares floor(U n_k / N), the last pair taking the remainder: the targets add up to
-    // U_a exactly.
-    micro_usd assigned = 0;
-    for (std::size_t pair = 0; pair <= last_pair; ++pair) {
-      if (notional[pair] == 0.0) continue;
-      const micro_usd share =
-          pair == last_pair
-              ? uncovered[i] - assigned
-              : std::clamp<micro_usd>(static_cast<micro_usd>(std::floor(static_cast<double>(uncovered[i]) * notional[pair] / total)),
-                                      0, uncovered[i] - assigned);
-      target[pair] += share;
-      assigned += share;
-    }
-  }
-  return target;
-}
 
 micro_usd auto_deleverage(const Book& book, ScenarioState& state, const std::vector<micro_usd>& targets,
                           const std::vector<char>& is_bankrupt, double& adl_notional_usd) {
@@ -151,7 +101,8 @@ SettlementOutcome settle_deficits(const Book& book, const ModelConfig& config, S
   std::vector<std::int64_t> liquidated_accounts;
   for (const LiquidationFill& fill : fills) liquidated_accounts.push_back(fill.account);
   std::sort(liquidated_accounts.begin(), liquidated_accounts.end());
-  liquidated_accounts.erase(std::unique(liquidated_accounts.begin(), liquidated_accounts.end()), liquidated_accounts.end());
+  liquidated_accounts.erase(std::unique(liquidated_accounts.begin(), liquidated_accounts.end()),
+                            liquidated_accounts.end());
   std::vector<std::int64_t> bankrupt_accounts;
   std::vector<micro_usd> deficits;
   for (const std::int64_t account : liquidated_accounts) {
@@ -182,7 +133,7 @@ SettlementOutcome settle_deficits(const Book& book, const ModelConfig& config, S
       const auto m = static_cast<std::size_t>(book.position_market[static_cast<std::size_t>(fill.position)]);
       // A closing trade's sign is opposite to the position it closed.
       pair_notional_usd[row[account] * markets * 2 + m * 2 + side_index(-fill.traded_lots)] +=
-          static_cast<double>(std::llabs(fill.traded_lots)) * book.lot_size[m] * fill.price_usd;
+          formulas::fill_notional_usd(fill.traded_lots, book.lot_size[m], fill.price_usd);
     }
     outcome.adl_haircut = auto_deleverage(book, state, adl_targets(uncovered, pair_notional_usd, markets), is_bankrupt,
                                           outcome.adl_notional_usd);

@@ -7,10 +7,10 @@
 
 #include <cstdint>
 
-#include "host/engine/cpu/book.hpp"
-#include "host/engine/cpu/scenario_markets.hpp"
+#include "host/engine/book.hpp"
 #include "host/engine/cpu/scenario_state.hpp"
-#include "host/engine/cpu/step_record.hpp"
+#include "host/engine/scenario_markets.hpp"
+#include "host/engine/step_record.hpp"
 #include "host/model/config.hpp"
 #include "host/model/results.hpp"
 

@@ -6,18 +6,16 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <vector>
 
-#include "host/engine/cpu/book.hpp"
-#include "host/engine/cpu/margin.hpp"
-#include "host/engine/cpu/regime_filter.hpp"
-#include "host/engine/cpu/scenario_state.hpp"
+#include "host/engine/book.hpp"
+#include "host/engine/margin_policy.hpp"
+#include "host/engine/market_state.hpp"
 #include "host/model/config.hpp"
 #include "host/model/results.hpp"
 #include "host/model/scenario_paths.hpp"
 
-namespace margin_stress::cpu {
+namespace margin_stress {
 
 class ScenarioMarkets {
  public:
@@ -30,8 +28,10 @@ class ScenarioMarkets {
              ScenarioMetrics& metrics);
 
   // The opening of step t (docs/model.md section 6, item 1): the path's new fundamental price and
-  // oracle, decayed temporary impact, the policy's scale for the step, and the open-interest-scaled
-  // imf from `long_lots` (the traders' long lots per market; read only where a market has caps).
+  // oracle, decayed temporary impact, the policy's scale for the step (and the previous step's:
+  // at step 1, the step's own, since the policy's first scale is not a raise), and the
+  // open-interest-scaled imf from `long_lots` (the traders' long lots per market; read only where a
+  // market has caps).
   void open_step(const ScenarioPaths& paths, std::int64_t scenario, std::int64_t t,
                  const std::vector<std::int64_t>& long_lots, std::vector<MarketState>& markets,
                  ScenarioMetrics& metrics);
@@ -43,31 +43,25 @@ class ScenarioMarkets {
 
   // The end of the step: the platform observes each market's mark log return over the step and
   // updates its estimates (EWMA or GARCH variance, or the regime filter).
-  void close_step(std::vector<MarketState>& markets);
+  void close_step(const std::vector<MarketState>& markets);
 
   // The step's collateral value c(t) and per-market effective depth D_m d_m(t), set by open_step.
   double collateral_value() const { return collateral_value_; }
   double effective_depth_usd(std::size_t market) const { return effective_depth_usd_[market]; }
-  // The market's scale in the step before, s_m(t - 1); at step 1, the step's own (the policy's first
-  // scale is not a raise). A margin call follows a raise (docs/model.md section 7a).
-  double previous_scale(std::size_t market) const { return previous_scale_[market]; }
-  // Whether open_step raised some market's scale: s_m(t) > s_m(t - 1).
+  // Whether open_step raised some market's scale: s_m(t) > s_m(t - 1). A margin call follows a
+  // raise (docs/model.md section 7a).
   bool any_scale_rose() const { return any_scale_rose_; }
 
  private:
   const ModelConfig* config_;
-  double dt_years_;
   double decay_;
   std::vector<MarketState> opening_;  // step 0's markets, tiered pointers set, before the path
   std::vector<double> effective_depth_usd_;
   std::vector<double> previous_mark_;
   std::vector<double> observed_returns_;
-  std::vector<double> previous_scale_;
   bool any_scale_rose_ = false;
-  std::vector<MarginScaleSchedule> schedules_;
-  std::optional<RegimeFilter> filter_;
-  std::vector<double> regime_probabilities_;
+  MarginPolicy policy_;
   double collateral_value_ = 1.0;
 };
 
-}  // namespace margin_stress::cpu
+}  // namespace margin_stress

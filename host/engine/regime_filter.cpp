@@ -1,11 +1,11 @@
-#include "host/engine/cpu/regime_filter.hpp"
+#include "host/engine/regime_filter.hpp"
 
 #include <algorithm>
 #include <cmath>
 
 #include "scenarios/regime_chain.hpp"
 
-namespace margin_stress::cpu {
+namespace margin_stress {
 
 RegimeFilter::RegimeFilter(const ModelConfig& config)
     : regimes_(config.regime_count()), markets_(config.market_count()), transition_(config.regimes.transition) {
@@ -56,4 +56,4 @@ void RegimeFilter::update(std::vector<double>& probabilities, const std::vector<
   for (double& probability : probabilities) probability /= total;
 }
 
-}  // namespace margin_stress::cpu
+}  // namespace margin_stress

@@ -1,9 +1,9 @@
-#include "host/engine/cpu/margin.hpp"
+#include "host/engine/margin_policy.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-namespace margin_stress::cpu {
+namespace margin_stress {
 
 double initial_ewma_variance(double reference_volatility, double dt_years) {
   return reference_volatility * reference_volatility * dt_years;
@@ -42,7 +42,8 @@ double margin_scale(const MarginPolicyParams& policy, double variance, double re
 
 double regime_margin_scale(const MarginPolicyParams& policy, const std::vector<double>& regime_probabilities) {
   double raw = 0.0;
-  for (std::size_t k = 0; k < regime_probabilities.size(); ++k) raw += regime_probabilities[k] * policy.regime_scales[k];
+  for (std::size_t k = 0; k < regime_probabilities.size(); ++k)
+    raw += regime_probabilities[k] * policy.regime_scales[k];
   return clamp_and_buffer(policy, raw);
 }
 
@@ -66,4 +67,34 @@ double MarginScaleSchedule::apply(double target) {
   return *std::min_element(recent_targets_.begin(), recent_targets_.end());
 }
 
-}  // namespace margin_stress::cpu
+MarginPolicy::MarginPolicy(const ModelConfig& config)
+    : params_(&config.margin_policy),
+      step_seconds_(config.run.step_seconds),
+      dt_years_(config.run.step_seconds / (365.0 * 86400.0)) {
+  for (const MarketSpec& market : config.markets) reference_volatility_.push_back(market.reference_volatility);
+  if (params_->kind == MarginPolicyKind::regime_aware) filter_.emplace(config);
+  reset();
+}
+
+void MarginPolicy::reset() {
+  variance_.clear();
+  for (const double volatility : reference_volatility_)
+    variance_.push_back(initial_ewma_variance(volatility, dt_years_));
+  schedules_.assign(reference_volatility_.size(), MarginScaleSchedule(*params_, step_seconds_));
+  if (filter_) regime_probabilities_ = filter_->prior();
+}
+
+double MarginPolicy::next_scale(std::size_t market) {
+  const double target = filter_ ? regime_margin_scale(*params_, regime_probabilities_)
+                                : margin_scale(*params_, variance_[market], reference_volatility_[market], dt_years_);
+  return schedules_[market].apply(target);
+}
+
+void MarginPolicy::observe(const std::vector<double>& log_returns) {
+  for (std::size_t m = 0; m < variance_.size(); ++m) {
+    variance_[m] = update_policy_variance(*params_, variance_[m], log_returns[m], reference_volatility_[m], dt_years_);
+  }
+  if (filter_) filter_->update(regime_probabilities_, log_returns);
+}
+
+}  // namespace margin_stress

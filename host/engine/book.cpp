@@ -1,6 +1,6 @@
-#include "host/engine/cpu/book.hpp"
+#include "host/engine/book.hpp"
 
-namespace margin_stress::cpu {
+namespace margin_stress {
 
 Book make_book(const ModelConfig& config, const Portfolio& portfolio) {
   Book book;
@@ -13,7 +13,7 @@ Book make_book(const ModelConfig& config, const Portfolio& portfolio) {
   book.initial_quantity = portfolio.quantity_lots;
   for (const MarketSpec& market : config.markets) {
     book.lot_size.push_back(market.lot_size);
-    book.margin_brackets.push_back(make_margin_brackets(market.margin_tiers));
+    book.margin_brackets.push_back(formulas::make_margin_brackets(market.margin_tiers));
     book.scales_with_open_interest = book.scales_with_open_interest || market.open_interest_upper_cap_usd > 0.0;
     book.per_position_margins =
         book.per_position_margins || !market.margin_tiers.empty() || market.size_premium_imf_factor > 0.0;
@@ -49,9 +49,10 @@ Book make_book(const ModelConfig& config, const Portfolio& portfolio) {
   book.adl_positions.resize(static_cast<std::size_t>(book.adl_offset[pairs]));
   std::vector<std::int64_t> next(book.adl_offset.begin(), book.adl_offset.end() - 1);
   for (std::size_t p = 0; p < book.initial_quantity.size(); ++p) {
-    if (book.initial_quantity[p] != 0) book.adl_positions[static_cast<std::size_t>(next[pair_of(p)]++)] = static_cast<std::int64_t>(p);
+    if (book.initial_quantity[p] != 0)
+      book.adl_positions[static_cast<std::size_t>(next[pair_of(p)]++)] = static_cast<std::int64_t>(p);
   }
   return book;
 }
 
-}  // namespace margin_stress::cpu
+}  // namespace margin_stress

@@ -6,11 +6,11 @@
 #include <cstdint>
 #include <vector>
 
-#include "host/engine/cpu/scenario_state.hpp"
+#include "host/engine/market_state.hpp"
 #include "host/model/money.hpp"
 #include "host/model/results.hpp"
 
-namespace margin_stress::cpu {
+namespace margin_stress {
 
 // What a step's settlement did (docs/model.md section 8).
 struct SettlementOutcome {
@@ -35,12 +35,12 @@ struct StepRecord {
   std::int64_t margin_calls = 0;
   micro_usd deposits = 0;
   std::vector<double> deleveraged_notional_usd;  // per market, one product per market as above
-  bool deleveraged = false;                       // some called trader sold (positions changed)
+  bool deleveraged = false;                      // some called trader sold (positions changed)
   // Accounts the backstop vault took over in the cascade, and the notional at the takeover marks
   // (one product per market and round).
   std::int64_t backstopped_accounts = 0;
   double backstop_notional_usd = 0.0;
-  std::vector<std::int64_t> open_lots;     // per market, sum |q| at the end of the step
+  std::vector<std::int64_t> open_lots;  // per market, sum |q| at the end of the step
   // Per market with notional brackets, the initial margin of its open positions (the others'
   // is open lots times the per-lot initial margin).
   std::vector<double> tiered_initial_margin_usd;
@@ -87,4 +87,4 @@ Valuations value_everyone(micro_usd trader_cash, const std::vector<std::int64_t>
 void close_ledger(const Valuations& initial, const Valuations& final_values, micro_usd initial_fund,
                   micro_usd insurance_fund, ScenarioMetrics& metrics);
 
-}  // namespace margin_stress::cpu
+}  // namespace margin_stress

@@ -5,33 +5,33 @@
 #include <cstdint>
 #include <vector>
 
-#include "host/engine/cpu/margin_schedule.hpp"
 #include "host/model/config.hpp"
+#include "host/model/formulas/size_scaled_margins.hpp"
 #include "host/model/money.hpp"
 #include "host/model/portfolio.hpp"
 
-namespace margin_stress::cpu {
+namespace margin_stress {
 
 struct Book {
   std::int64_t accounts = 0;
   std::int64_t positions = 0;
   std::int64_t markets = 0;
-  std::vector<std::int64_t> position_offset;  // accounts + 1
-  std::vector<std::int32_t> position_market;  // per position
-  std::vector<std::int64_t> position_account; // per position, the owning account
-  std::vector<double> entry_price_usd;        // per position
-  std::vector<double> lot_size;               // per market
+  std::vector<std::int64_t> position_offset;   // accounts + 1
+  std::vector<std::int32_t> position_market;   // per position
+  std::vector<std::int64_t> position_account;  // per position, the owning account
+  std::vector<double> entry_price_usd;         // per position
+  std::vector<double> lot_size;                // per market
   // Initial state of every scenario: K_a = round((C_a - sum_p q_p * lot * e_p) * 1e6) and q_p.
-  std::vector<micro_usd> initial_cash;        // per account
-  std::vector<std::int64_t> initial_quantity; // per position
+  std::vector<micro_usd> initial_cash;         // per account
+  std::vector<std::int64_t> initial_quantity;  // per position
   // The outside liquidity providers hold the other side of the book's net position per market.
   std::vector<std::int64_t> initial_lp_inventory;  // per market, = -sum of q over the market
   // Size-scaled margins (docs/model.md, "Equity and margin"): per market, its notional brackets
   // (empty: the linear fractions), and whether any market's imf scales with open interest.
-  std::vector<std::vector<MarginBracket>> margin_brackets;
+  std::vector<std::vector<formulas::MarginBracket>> margin_brackets;
   bool scales_with_open_interest = false;
   // Some market's requirement is per position (brackets or Drift's size premium): scans then take
-  // the per-position path (cpu::MarginTiers::present).
+  // the per-position path (formulas::PerPositionMargins::present).
   bool per_position_margins = false;
   // Auto-deleveraging's candidates by (market, side), pair m * 2 + side (0 long, 1 short): the
   // positions opened on that side, ascending. Positions never change side (fills and ADL only
@@ -43,4 +43,4 @@ struct Book {
 
 Book make_book(const ModelConfig& config, const Portfolio& portfolio);
 
-}  // namespace margin_stress::cpu
+}  // namespace margin_stress

@@ -1,15 +1,18 @@
 // Margin policy (docs/model.md, section 4): the scale s_m(t) that multiplies every market's
 // initial and maintenance fractions in step t. The platform sees only mark prices, never the
-// hidden regime. The stateless part (raw scale, clamp, buffer) is here; the speed limit and the
-// announcement lag, which remember earlier steps, are applied by MarginScaleSchedule.
+// hidden regime. MarginPolicy is the policy of a run's markets as both engines and `backtest` run
+// it; the stateless parts (raw scale, clamp, buffer) and the speed limit and announcement lag
+// (MarginScaleSchedule, which remembers earlier steps) are its pieces.
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <vector>
 
+#include "host/engine/regime_filter.hpp"
 #include "host/model/config.hpp"
 
-namespace margin_stress::cpu {
+namespace margin_stress {
 
 // Per-step variance the estimate starts from: sigma_ref^2 * dt_years (so the scale starts at 1).
 double initial_ewma_variance(double reference_volatility, double dt_years);
@@ -50,4 +53,33 @@ class MarginScaleSchedule {
   std::vector<double> recent_targets_;  // the last lag + 1 targets, oldest first
 };
 
-}  // namespace margin_stress::cpu
+// The policy of every market of `config`, step by step: before each step the scale it applies to
+// each market, after it the mark log returns it observed. Markets, reference volatilities, the
+// regime model and the step length (run.step_seconds) are the config's.
+class MarginPolicy {
+ public:
+  explicit MarginPolicy(const ModelConfig& config);
+
+  // Back to the start of a scenario: the estimates at their starting values (the scale is 1), no
+  // earlier targets, the regime filter at its prior.
+  void reset();
+
+  // The scale market m is held to in the coming step: the target from the current estimates,
+  // through the market's speed limit and announcement lag. Called once per market and step.
+  double next_scale(std::size_t market);
+
+  // The step's observed mark log returns, one per market: the estimates move.
+  void observe(const std::vector<double>& log_returns);
+
+ private:
+  const MarginPolicyParams* params_;
+  std::vector<double> reference_volatility_;  // per market
+  double step_seconds_;
+  double dt_years_;
+  std::vector<double> variance_;  // per market, the per-step variance estimate
+  std::vector<MarginScaleSchedule> schedules_;
+  std::optional<RegimeFilter> filter_;  // regime_aware only
+  std::vector<double> regime_probabilities_;
+};
+
+}  // namespace margin_stress

@@ -7,7 +7,7 @@
 
 #include "host/model/config.hpp"
 
-namespace margin_stress::cpu {
+namespace margin_stress {
 
 class RegimeFilter {
  public:
@@ -29,4 +29,4 @@ class RegimeFilter {
   std::vector<double> log_normaliser_;         // per regime: -(M ln 2 pi + ln det) / 2
 };
 
-}  // namespace margin_stress::cpu
+}  // namespace margin_stress

@@ -1,8 +1,8 @@
-#include "host/engine/cpu/step_record.hpp"
+#include "host/engine/step_record.hpp"
 
 #include <algorithm>
 
-namespace margin_stress::cpu {
+namespace margin_stress {
 
 ScenarioMetrics fresh_metrics(std::size_t markets) {
   ScenarioMetrics metrics;
@@ -19,8 +19,9 @@ void record_step(const StepRecord& record, const std::vector<MarketState>& marke
   for (std::size_t m = 0; m < markets.size(); ++m) {
     const MarketState& market = markets[m];
     const auto mi = series.market_index(scenario, row, static_cast<std::int64_t>(m));
-    series.initial_margin_usd[mi] = market.per_position ? record.tiered_initial_margin_usd[m]
-                                                  : static_cast<double>(record.open_lots[m]) * market.initial_per_lot_usd;
+    series.initial_margin_usd[mi] = market.per_position
+                                        ? record.tiered_initial_margin_usd[m]
+                                        : static_cast<double>(record.open_lots[m]) * market.initial_per_lot_usd;
     series.open_notional_usd[mi] = static_cast<double>(record.open_lots[m]) * market.value_per_lot_usd;
     series.fundamental_price_usd[mi] = market.fundamental_price_usd;
     series.mark_price_usd[mi] = market.mark_price_usd;
@@ -95,4 +96,4 @@ void close_ledger(const Valuations& initial, const Valuations& final_values, mic
                                  ledger.liquidity_provider_pnl + ledger.vault_pnl - ledger.bad_debt - ledger.deposits;
 }
 
-}  // namespace margin_stress::cpu
+}  // namespace margin_stress

@@ -10,9 +10,9 @@
 #include "host/engine/market_state.hpp"
 #include "host/model/config.hpp"
 #include "host/model/formulas/size_scaled_margins.hpp"
-#include "kernels/cascade_kernels.cuh"
 #include "kernels/cuda_check.cuh"
 #include "kernels/device_buffer.cuh"
+#include "kernels/tile.hpp"
 
 namespace margin_stress::cuda {
 

@@ -99,7 +99,9 @@ class PinnedBuffer {
 // A stream owned for the duration of a run.
 class Stream {
  public:
-  Stream() { MARGIN_STRESS_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "creating a stream"); }
+  Stream() {
+    MARGIN_STRESS_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "creating a stream");
+  }
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
   ~Stream() { cudaStreamDestroy(stream_); }

@@ -4,7 +4,7 @@
 #include "host/engine/book.hpp"
 #include "host/engine/scenario_markets.hpp"
 #include "host/model/formulas/liquidation.hpp"
-#include "kernels/cascade_kernels.cuh"
+#include "kernels/cascade.hpp"
 #include "kernels/cuda_check.cuh"
 #include "kernels/cuda_engine.hpp"
 #include "kernels/device_book.cuh"
@@ -66,9 +66,9 @@ EvaluationPassTiming time_evaluation_pass(const ModelConfig& config, const Portf
   tile.counters = RoundCounters::in(counters.data(), scenarios, book.markets);
   const CudaDeviceInfo info = cuda_device_info(device);
   LaunchShape shape;
-  shape.threads = 256;
-  shape.blocks = static_cast<int>(std::clamp<std::int64_t>(
-      (book.accounts + 255) / 256, 1, std::int64_t{scan_blocks_per_multiprocessor(256)} * info.multiprocessors));
+  shape.blocks =
+      static_cast<int>(std::clamp<std::int64_t>((book.accounts + threads_per_block - 1) / threads_per_block, 1,
+                                                std::int64_t{scan_blocks_per_multiprocessor()} * info.multiprocessors));
 
   cudaEvent_t start = nullptr;
   cudaEvent_t stop = nullptr;

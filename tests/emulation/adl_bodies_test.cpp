@@ -1,4 +1,4 @@
-// The device's auto-deleveraging bodies (kernels/kernel_bodies.hpp; docs/model.md sections 8 and
+// The device's auto-deleveraging bodies (kernels/auto_deleveraging.hpp; docs/model.md sections 8 and
 // 14) on a hand-computed case, run on the host: the ranks and capacities, the choice between the
 // walk and "everyone gives all", the walk as a prefix sum, and the closes.
 #include <gtest/gtest.h>
@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "kernels/kernel_bodies.hpp"
+#include "kernels/auto_deleveraging.hpp"
 
 namespace margin_stress::cuda {
 namespace {

@@ -1,6 +1,6 @@
-// The CUDA engine's host emulation (tests/emulation/emulated_engine.cpp) against the CPU
-// reference, with the same cases as the GPU tests: the engine's whole logic (tiles, rounds,
-// settlement, ADL write-back, chunking) runs here one thread at a time, on machines without a GPU.
+// The CUDA engine's host emulation (the engine's own sources built with the host launcher, kernels/launch.hpp) against
+// the CPU reference, with the same cases as the GPU tests: the engine's whole logic (tiles, rounds, settlement, ADL
+// write-back, chunking) runs here one thread at a time, on machines without a GPU.
 
 #include <gtest/gtest.h>
 

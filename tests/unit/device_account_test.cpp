@@ -1,8 +1,8 @@
-// The CUDA engine's own __host__ __device__ account functions (kernels/device_account.hpp), run on
+// The CUDA engine's own __host__ __device__ account functions (kernels/account.hpp), run on
 // the host against hand-computed fills: the fills of a liquidated account with money that flags
 // instead of throwing. CI has no GPU, so this is where the kernels' arithmetic is exercised there;
 // the formulas they call have their own tests (formulas_*_test.cpp).
-#include "kernels/device_account.hpp"
+#include "kernels/account.hpp"
 
 #include <gtest/gtest.h>
 

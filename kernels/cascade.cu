@@ -45,21 +45,19 @@ struct FillLiquidations {
   double fee_rate;
   bool fee_depends_on_health;
   MARGIN_STRESS_HOST_DEVICE void operator()(std::int64_t s, std::int64_t i) const {
-    fill_account_in(book, tile, s, tile.triggered[s * book.accounts + i], stamp, fee_rate, fee_depends_on_health, true);
+    fill_account_in<Orders::liquidation>(book, tile, s, tile.triggered[s * book.accounts + i], stamp, fee_rate,
+                                         fee_depends_on_health);
   }
 };
 
-// The traders' own selling (round 0): account a in every scenario.
+// The traders' own selling (round 0): account a in every scenario, without a fee.
 struct FillSelling {
   BookView book;
   TileView tile;
   std::int32_t stamp;
-  double fee_rate;
-  bool fee_depends_on_health;
   MARGIN_STRESS_HOST_DEVICE void operator()(std::int64_t a) const {
-    for (std::int64_t s = 0; s < tile.scenarios; ++s) {
-      fill_account_in(book, tile, s, a, stamp, fee_rate, fee_depends_on_health, false);
-    }
+    for (std::int64_t s = 0; s < tile.scenarios; ++s)
+      fill_account_in<Orders::selling_down>(book, tile, s, a, stamp, 0.0, false);
   }
 };
 
@@ -94,17 +92,16 @@ void launch_scan_accounts(const LaunchShape& shape, const BookView& book, const 
       cascade_kernels::DecideAccounts{book, tile, step_stamp, round, rule}, "launching the liquidation decisions");
 }
 
-void launch_fill_orders(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t stamp,
-                        double fee_rate, bool fee_depends_on_health, bool liquidation) {
-  if (liquidation) {
-    launch_over_scenarios(
-        cascade_kernels::share_per_scenario(shape), tile.scenarios, cascade_kernels::TriggeredCount{tile},
-        cascade_kernels::FillLiquidations{book, tile, stamp, fee_rate, fee_depends_on_health}, "launching the fills");
-  } else {
-    launch_over_range(shape, book.accounts,
-                      cascade_kernels::FillSelling{book, tile, stamp, fee_rate, fee_depends_on_health},
-                      "launching the fills");
-  }
+void launch_fill_liquidations(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t stamp,
+                              double fee_rate, bool fee_depends_on_health) {
+  launch_over_scenarios(
+      cascade_kernels::share_per_scenario(shape), tile.scenarios, cascade_kernels::TriggeredCount{tile},
+      cascade_kernels::FillLiquidations{book, tile, stamp, fee_rate, fee_depends_on_health}, "launching the fills");
+}
+
+void launch_fill_selling(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t stamp) {
+  launch_over_range(shape, book.accounts, cascade_kernels::FillSelling{book, tile, stamp},
+                    "launching the traders' selling");
 }
 
 void Lane::run_round_scan(const TileView& tile, std::int32_t step_stamp, std::int32_t round, ScanMode mode) {
@@ -146,8 +143,8 @@ void Lane::run_cascade(const TileView& tile, std::int64_t first, std::int64_t t,
     if (!any) break;
     send_round_inputs(count);
     zero(counters_.data(), RoundCounters::words(count, markets), stream_.get());
-    launch_fill_orders(shape(), context_.device_book->view, tile, step_stamp + round, config.liquidation.fee_rate,
-                       config.liquidation.fee_depends_on_health, true);
+    launch_fill_liquidations(shape(), context_.device_book->view, tile, step_stamp + round, config.liquidation.fee_rate,
+                             config.liquidation.fee_depends_on_health);
     to_host(host_counters_.data(), counters_.data(), RoundCounters::words(count, markets), stream_.get());
     wait_for_device("filling a cascade round's orders");
     apply_fill_totals(first, count, t, totals);

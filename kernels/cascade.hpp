@@ -148,10 +148,16 @@ MARGIN_STRESS_HOST_DEVICE inline void decide_account(const BookView& book, const
   }
 }
 
-// Account a's fills in scenario s if it was liquidated in the round `stamp`.
+// Whose orders a fill executes: a liquidation round's, whose fills count toward the step's
+// liquidated notional per position (settlement), or the called traders' own selling (round 0),
+// which is no liquidation.
+enum class Orders { liquidation, selling_down };
+
+// Account a's fills in scenario s if its orders were stamped `stamp`.
+template <Orders orders>
 MARGIN_STRESS_HOST_DEVICE inline void fill_account_in(const BookView& book, const TileView& tile, std::int64_t s,
                                                       std::int64_t a, std::int32_t stamp, double fee_rate,
-                                                      bool fee_depends_on_health, bool liquidation) {
+                                                      bool fee_depends_on_health) {
   const std::int64_t sa = s * book.accounts + a;
   if (!tile.active[s] || tile.liquidation_stamp[sa] != stamp) return;
   const std::int64_t first = book.position_offset[a];
@@ -163,9 +169,10 @@ MARGIN_STRESS_HOST_DEVICE inline void fill_account_in(const BookView& book, cons
     account_fee_rate = formulas::liquidation_fee_rate(
         fee_rate, true, value_account(account_in(book, tile, s, a), markets_of(book, tile, s)));
   }
-  const AccountFills fills = fill_account_orders(
-      cash, tile.quantity + offset, tile.order_lots + offset, book.position_market + first, positions,
-      tile.markets + s * book.markets, account_fee_rate, liquidation ? tile.step_notional_usd + offset : nullptr);
+  const AccountFills fills =
+      fill_account_orders(cash, tile.quantity + offset, tile.order_lots + offset, book.position_market + first,
+                          positions, tile.markets + s * book.markets, account_fee_rate,
+                          orders == Orders::liquidation ? tile.step_notional_usd + offset : nullptr);
   tile.cash[sa] = cash;
   add_to_total(&tile.counters.paid_to_liquidity_providers[s], fills.paid_to_liquidity_providers);
   add_to_total(&tile.counters.fees[s], fills.fee);
@@ -186,11 +193,14 @@ void launch_scan_accounts(const LaunchShape& shape, const BookView& book, const 
                           std::int32_t round, ScanMode mode, formulas::PerPositionMargins per_position_margins,
                           const formulas::LiquidationRule& rule);
 
-// Fills the orders of the accounts stamped `stamp` at the moved prices, and charges fees. A
-// liquidation round's fills count toward the step's liquidated notional per position (settlement),
-// and its accounts are among those its scan listed (tile.triggered), so only those are visited;
-// round 0's, the called traders' own selling, do not count, and every account is visited.
-void launch_fill_orders(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t stamp,
-                        double fee_rate, bool fee_depends_on_health, bool liquidation);
+// Fills a liquidation round's orders (those of the accounts stamped `stamp`) at the moved prices,
+// and charges fees; the accounts are among those the round's scan listed (tile.triggered), so only
+// those are visited.
+void launch_fill_liquidations(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t stamp,
+                              double fee_rate, bool fee_depends_on_health);
+
+// Fills the called traders' selling (round 0, stamped `stamp`) at the moved prices, without a fee;
+// every account is visited.
+void launch_fill_selling(const LaunchShape& shape, const BookView& book, const TileView& tile, std::int32_t stamp);
 
 }  // namespace margin_stress::cuda

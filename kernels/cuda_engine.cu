@@ -36,35 +36,6 @@ int launch_blocks(std::int64_t accounts, int multiprocessors) {
   return static_cast<int>(std::clamp<std::int64_t>((accounts + threads_per_block - 1) / threads_per_block, 1, wave));
 }
 
-// Device bytes one scenario in flight needs (TileView's rows).
-std::size_t bytes_per_scenario(const Book& book, bool trader_response) {
-  const auto accounts = static_cast<std::size_t>(book.accounts);
-  const auto positions = static_cast<std::size_t>(book.positions);
-  const auto markets = static_cast<std::size_t>(book.markets);
-  const std::size_t deposits = trader_response ? sizeof(std::int32_t) + sizeof(micro_usd) : 0;
-  return accounts * (sizeof(std::uint8_t) + sizeof(micro_usd) + 3 * sizeof(std::int32_t) + deposits) +
-         positions * (2 * sizeof(std::int64_t) + sizeof(double)) +
-         // Per market: its row, four round counters and a total; per scenario: six round counters,
-         // the collateral value, the active flag, the count and offset of the step's liquidated, a total,
-         // the count of the round's triggered.
-         markets * (sizeof(MarketTerms) + 4 * 8 + 8) + 6 * 8 + 8 + 1 + 4 + 8 + 8 + 4;
-}
-
-// Device bytes a lane needs whatever its tile: the settlement's search output, and with ADL the
-// ranking's scratch for the longest (market, side) list of the book with CUB's own. (A step's
-// bankrupt accounts and their notionals by pair, a few bytes per bankrupt account, are left to the
-// memory kept back.)
-std::size_t bytes_per_lane(const Book& book, std::int64_t longest_adl_list, bool auto_deleveraging) {
-  const std::size_t search = static_cast<std::size_t>(book.accounts) * (sizeof(std::int32_t) + sizeof(micro_usd));
-  if (!auto_deleveraging) return search;
-  const std::size_t cub_scratch = adl_workspace_temporary_bytes(longest_adl_list);
-  // Per list entry: scores (three), candidate flag, capacity, entry index, selected and ranked
-  // entries, ranked capacity and the prefix before it.
-  return search + cub_scratch +
-         static_cast<std::size_t>(longest_adl_list) *
-             (3 * sizeof(double) + sizeof(std::uint8_t) + 4 * sizeof(std::int64_t) + 2 * sizeof(std::uint64_t));
-}
-
 class CudaEngine final : public Engine {
  public:
   CudaEngine(int device, std::int64_t max_scenarios_in_flight, CudaRunProfile* profile)
@@ -75,14 +46,7 @@ class CudaEngine final : public Engine {
   BatchResults run(const ModelConfig& config, const Portfolio& portfolio, const ScenarioPaths& paths,
                    const ProgressCallback& progress) override {
     check_scenario_paths(config, paths);
-    const std::int64_t rounds_cap = config.liquidation.max_cascade_rounds;
-    if ((paths.steps + 1) * (rounds_cap + 1) > std::numeric_limits<std::int32_t>::max()) {
-      throw std::invalid_argument(
-          "the CUDA engine needs (run.steps + 1) x (liquidation.max_cascade_rounds + 1) below 2^31");
-    }
-    if (static_cast<std::int64_t>(portfolio.account_count()) > std::numeric_limits<std::int32_t>::max()) {
-      throw std::invalid_argument("the CUDA engine takes at most 2^31 - 1 accounts");
-    }
+    check_int32_limits(config, portfolio, paths);
     MARGIN_STRESS_CUDA_CHECK(cudaSetDevice(device_), "selecting the CUDA device");
     const Book book = make_book(config, portfolio);
     const DeviceBook device_book(book);
@@ -110,29 +74,8 @@ class CudaEngine final : public Engine {
       throw std::overflow_error("scenario " + std::to_string(paths.first_scenario) + " at the start: " + error.what());
     }
 
-    // Scenarios in flight per lane: what the free device memory holds (with a tenth kept back for
-    // the runtime and the settlement's scratch), at most the caller's cap, and no more than the
-    // batch needs.
-    std::size_t free_bytes = 0;
-    std::size_t total_bytes = 0;
-    MARGIN_STRESS_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes), "reading the device's free memory");
-    const std::size_t per_scenario = bytes_per_scenario(book, config.trader_response.enabled);
     const int lanes = paths.scenarios > 1 ? lane_count : 1;
-    // Each lane also holds the settlement's search and ADL's scratch (bytes_per_lane).
-    const double usable =
-        static_cast<double>(free_bytes) * 0.9 -
-        static_cast<double>(lanes) * static_cast<double>(bytes_per_lane(book, device_book.longest_adl_list,
-                                                                        config.insurance_fund.auto_deleveraging));
-    std::int64_t capacity = static_cast<std::int64_t>(usable / static_cast<double>(per_scenario) / lanes);
-    if (capacity < 1) {
-      throw std::runtime_error("one scenario of this portfolio needs " + std::to_string(per_scenario >> 20) +
-                               " MiB of device memory and device " + std::to_string(device_) + " has " +
-                               std::to_string(free_bytes >> 20) + " MiB free; use --backend cpu");
-    }
-    capacity = std::min<std::int64_t>(capacity, (paths.scenarios + lanes - 1) / lanes);
-    if (max_in_flight_ > 0)
-      capacity = std::min<std::int64_t>(capacity, std::max<std::int64_t>(max_in_flight_ / lanes, 1));
-    capacity = std::min<std::int64_t>(capacity, 65535);  // a grid's y dimension indexes the tile's scenarios
+    const std::int64_t capacity = tile_capacity(config, book, device_book, paths.scenarios, lanes);
 
     std::atomic<std::int64_t> next_first{0};
     std::atomic<std::int64_t> done{0};
@@ -195,6 +138,48 @@ class CudaEngine final : public Engine {
   }
 
  private:
+  // The CUDA engine counts steps x rounds and accounts in 32-bit integers.
+  static void check_int32_limits(const ModelConfig& config, const Portfolio& portfolio, const ScenarioPaths& paths) {
+    const std::int64_t rounds_cap = config.liquidation.max_cascade_rounds;
+    if ((paths.steps + 1) * (rounds_cap + 1) > std::numeric_limits<std::int32_t>::max()) {
+      throw std::invalid_argument(
+          "the CUDA engine needs (run.steps + 1) x (liquidation.max_cascade_rounds + 1) below 2^31");
+    }
+    if (static_cast<std::int64_t>(portfolio.account_count()) > std::numeric_limits<std::int32_t>::max()) {
+      throw std::invalid_argument("the CUDA engine takes at most 2^31 - 1 accounts");
+    }
+  }
+
+  std::int64_t tile_capacity(const ModelConfig& config, const Book& book, const DeviceBook& device_book,
+                             std::int64_t scenarios, int lanes) const {
+    // Scenarios in flight per lane: what the free device memory holds (with a tenth kept back for
+    // the runtime and the settlement's scratch), at most the caller's cap, and no more than the
+    // batch needs.
+    std::size_t free_bytes = 0;
+    std::size_t total_bytes = 0;
+    MARGIN_STRESS_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes), "reading the device's free memory");
+    const std::size_t per_scenario = Lane::device_bytes_per_scenario(book, config);
+    // Each lane also holds the settlement's search and ADL's scratch with CUB's.
+    const double usable =
+        static_cast<double>(free_bytes) * 0.9 -
+        static_cast<double>(lanes) *
+            static_cast<double>(Lane::device_bytes_per_lane(book, device_book.longest_adl_list, config) +
+                                (config.insurance_fund.auto_deleveraging
+                                     ? adl_workspace_temporary_bytes(device_book.longest_adl_list)
+                                     : 0));
+    std::int64_t capacity = static_cast<std::int64_t>(usable / static_cast<double>(per_scenario) / lanes);
+    if (capacity < 1) {
+      throw std::runtime_error("one scenario of this portfolio needs " + std::to_string(per_scenario >> 20) +
+                               " MiB of device memory and device " + std::to_string(device_) + " has " +
+                               std::to_string(free_bytes >> 20) + " MiB free; use --backend cpu");
+    }
+    capacity = std::min<std::int64_t>(capacity, (scenarios + lanes - 1) / lanes);
+    if (max_in_flight_ > 0)
+      capacity = std::min<std::int64_t>(capacity, std::max<std::int64_t>(max_in_flight_ / lanes, 1));
+    capacity = std::min<std::int64_t>(capacity, 65535);  // a grid's y dimension indexes the tile's scenarios
+    return capacity;
+  }
+
   int device_;
   std::int64_t max_in_flight_;
   CudaRunProfile* profile_;

@@ -15,6 +15,7 @@ namespace margin_stress::cuda {
 template <typename T>
 class DeviceBuffer {
  public:
+  using value_type = T;
   DeviceBuffer() = default;
   explicit DeviceBuffer(std::size_t count) { resize(count); }
   DeviceBuffer(const DeviceBuffer&) = delete;

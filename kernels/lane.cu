@@ -9,50 +9,94 @@
 
 namespace margin_stress::cuda {
 
-Lane::Lane(const RunContext& context, std::int64_t capacity) : context_(context), capacity_(capacity) {
-  const Book& book = *context.book;
-  const auto scenarios = static_cast<std::size_t>(capacity);
+template <typename Visit>
+void Lane::visit_tile_buffers(const Book& book, const ModelConfig& config, Visit&& visit) {
   const auto accounts = static_cast<std::size_t>(book.accounts);
   const auto positions = static_cast<std::size_t>(book.positions);
   const auto markets = static_cast<std::size_t>(book.markets);
-  touched_.resize(scenarios * accounts);
-  cash_.resize(scenarios * accounts);
-  liquidation_stamp_.resize(scenarios * accounts);
-  step_liquidated_.resize(scenarios * accounts);
-  triggered_.resize(scenarios * accounts);
-  triggered_count_.resize(scenarios);
-  quantity_.resize(scenarios * positions);
-  order_lots_.resize(scenarios * positions);
-  step_notional_.resize(scenarios * positions);
-  markets_.resize(scenarios * markets);
-  collateral_.resize(scenarios);
-  active_.resize(scenarios);
-  counters_.resize(RoundCounters::words(capacity, book.markets));
-  step_liquidated_count_.resize(scenarios);
-  if (context.config->trader_response.enabled) {
-    deposit_due_step_.resize(scenarios * accounts);
-    deposit_amount_.resize(scenarios * accounts);
+  visit(&Lane::touched_, accounts);
+  visit(&Lane::cash_, accounts);
+  visit(&Lane::liquidation_stamp_, accounts);
+  visit(&Lane::step_liquidated_, accounts);
+  visit(&Lane::triggered_, accounts);
+  visit(&Lane::triggered_count_, 1);
+  visit(&Lane::quantity_, positions);
+  visit(&Lane::order_lots_, positions);
+  visit(&Lane::step_notional_, positions);
+  visit(&Lane::markets_, markets);
+  visit(&Lane::collateral_, 1);
+  visit(&Lane::active_, 1);
+  visit(&Lane::counters_, RoundCounters::words(1, book.markets));
+  visit(&Lane::step_liquidated_count_, 1);
+  if (config.trader_response.enabled) {
+    visit(&Lane::deposit_due_step_, accounts);
+    visit(&Lane::deposit_amount_, accounts);
   }
-  offsets_.resize(scenarios);
-  totals_.resize(scenarios * (markets + 1));
-  found_accounts_.resize(accounts);
-  found_deficits_.resize(accounts);
-  if (context.config->insurance_fund.auto_deleveraging) {
-    const std::int64_t longest = context.device_book->longest_adl_list;
-    const auto list = static_cast<std::size_t>(std::max<std::int64_t>(longest, 1));
-    adl_scores_.resize(list);
-    adl_candidate_.resize(list);
-    adl_capacities_.resize(list);
-    adl_entries_.resize(list);
-    adl_selected_scores_.resize(list);
-    adl_selected_.resize(list);
-    adl_sorted_scores_.resize(list);
-    adl_ranked_.resize(list);
-    adl_ranked_capacity_.resize(list);
-    adl_before_.resize(list);
-    adl_selected_count_.resize(1);
-    adl_totals_.resize(adl_total_words);
+  visit(&Lane::offsets_, 1);
+  visit(&Lane::totals_, markets + 1);
+}
+
+template <typename Visit>
+void Lane::visit_lane_buffers(const Book& book, std::int64_t longest_adl_list, const ModelConfig& config,
+                              Visit&& visit) {
+  const auto accounts = static_cast<std::size_t>(book.accounts);
+  visit(&Lane::found_accounts_, accounts);
+  visit(&Lane::found_deficits_, accounts);
+  if (!config.insurance_fund.auto_deleveraging) return;
+  const auto list = static_cast<std::size_t>(std::max<std::int64_t>(longest_adl_list, 1));
+  visit(&Lane::adl_scores_, list);
+  visit(&Lane::adl_candidate_, list);
+  visit(&Lane::adl_capacities_, list);
+  visit(&Lane::adl_entries_, list);
+  visit(&Lane::adl_selected_scores_, list);
+  visit(&Lane::adl_selected_, list);
+  visit(&Lane::adl_sorted_scores_, list);
+  visit(&Lane::adl_ranked_, list);
+  visit(&Lane::adl_ranked_capacity_, list);
+  visit(&Lane::adl_before_, list);
+  visit(&Lane::adl_selected_count_, 1);
+  visit(&Lane::adl_totals_, adl_total_words);
+}
+
+namespace {
+
+// Adds a buffer's bytes, elements times its element type's size, to `bytes`.
+struct AddBufferBytes {
+  std::size_t& bytes;
+  template <typename Buffer>
+  void operator()(Buffer Lane::*, std::size_t elements) const {
+    bytes += elements * sizeof(typename Buffer::value_type);
+  }
+};
+
+}  // namespace
+
+std::size_t Lane::device_bytes_per_scenario(const Book& book, const ModelConfig& config) {
+  std::size_t bytes = 0;
+  visit_tile_buffers(book, config, AddBufferBytes{bytes});
+  return bytes;
+}
+
+std::size_t Lane::device_bytes_per_lane(const Book& book, std::int64_t longest_adl_list, const ModelConfig& config) {
+  std::size_t bytes = 0;
+  visit_lane_buffers(book, longest_adl_list, config, AddBufferBytes{bytes});
+  return bytes;
+}
+
+Lane::Lane(const RunContext& context, std::int64_t capacity) : context_(context), capacity_(capacity) {
+  const Book& book = *context.book;
+  const ModelConfig& config = *context.config;
+  const auto scenarios = static_cast<std::size_t>(capacity);
+  const auto accounts = static_cast<std::size_t>(book.accounts);
+  const auto markets = static_cast<std::size_t>(book.markets);
+  visit_tile_buffers(book, config,
+                     [&](auto buffer, std::size_t elements) { (this->*buffer).resize(elements * scenarios); });
+  const std::int64_t longest = context.device_book->longest_adl_list;
+  visit_lane_buffers(book, longest, config,
+                     [&](auto buffer, std::size_t elements) { (this->*buffer).resize(elements); });
+  if (config.insurance_fund.auto_deleveraging) {
     adl_temporary_.resize(adl_workspace_temporary_bytes(longest));
+    const auto list = static_cast<std::size_t>(std::max<std::int64_t>(longest, 1));
     std::vector<std::int64_t> entries(list);
     for (std::size_t i = 0; i < list; ++i) entries[i] = static_cast<std::int64_t>(i);
     MARGIN_STRESS_CUDA_CHECK(

@@ -130,7 +130,21 @@ class Lane {
   std::pair<std::int64_t, std::exception_ptr> failure() const { return failure_; }
   std::int64_t capacity() const { return capacity_; }
 
+  // Device bytes a lane's tile needs per scenario, and a lane needs whatever its tile (besides
+  // CUB's scratch, adl_workspace_temporary_bytes): the sizes of the buffers the constructor
+  // allocates, from their element types.
+  static std::size_t device_bytes_per_scenario(const Book& book, const ModelConfig& config);
+  static std::size_t device_bytes_per_lane(const Book& book, std::int64_t longest_adl_list, const ModelConfig& config);
+
  private:
+  // Calls visit(&Lane::buffer, elements) for each device buffer: per scenario of the tile, and per
+  // lane. One list for the allocation and for the memory estimate.
+  template <typename Visit>
+  static void visit_tile_buffers(const Book& book, const ModelConfig& config, Visit&& visit);
+  template <typename Visit>
+  static void visit_lane_buffers(const Book& book, std::int64_t longest_adl_list, const ModelConfig& config,
+                                 Visit&& visit);
+
   TileView view(std::int64_t scenarios);
   LaunchShape shape() const { return {context_.blocks, stream_.get()}; }
   // ADL's scratch as the kernels see it (allocated with the lane when ADL is on).

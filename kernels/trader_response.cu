@@ -86,7 +86,7 @@ void Lane::respond_to_margin_calls(const TileView& tile, std::int64_t first, std
   if (selling) {
     send_round_inputs(count);
     zero(counters_.data(), words, stream_.get());
-    launch_fill_orders(shape(), context_.device_book->view, tile, step_stamp, 0.0, false, false);
+    launch_fill_selling(shape(), context_.device_book->view, tile, step_stamp);
     to_host(host_counters_.data(), counters_.data(), words, stream_.get());
     wait_for_device("filling the traders' own selling");
     for (std::int64_t s = 0; s < count; ++s) {

@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <string>
 
-#include "host/analysis/summary.hpp"
 #include "host/model/config.hpp"
 #include "host/model/results.hpp"
 

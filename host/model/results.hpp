@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "host/model/money.hpp"
@@ -92,6 +93,29 @@ struct BatchResults {
   std::int64_t first_scenario = 0;
   std::vector<ScenarioMetrics> scenarios;
   StepSeries series;
+};
+
+// Cross-scenario statistics of a run (docs/model.md, "Metrics across scenarios"; computed by
+// host/analysis/summary). Losses are positive.
+struct DistributionSummary {
+  std::string metric;  // e.g. "bad_debt_usd"
+  double mean = 0.0;
+  double stddev = 0.0;
+  double min = 0.0;
+  double p50 = 0.0, p90 = 0.0, p99 = 0.0, p999 = 0.0;
+  double max = 0.0;
+  double var_99 = 0.0, es_99 = 0.0, var_999 = 0.0, es_999 = 0.0;
+};
+
+struct RunSummary {
+  std::int64_t scenarios = 0;
+  // In this order: bad_debt_usd, insurance_fund_loss_usd, liquidated_notional_usd,
+  // adl_notional_usd, deleveraged_notional_usd, cascade_rounds_max, peak_margin_scale.
+  std::vector<DistributionSummary> distributions;
+  std::int64_t fund_exhausted_scenarios = 0;
+  double fund_exhaustion_probability = 0.0;
+  std::int64_t round_cap_hits = 0;
+  double max_abs_conservation_residual_usd = 0.0;
 };
 
 }  // namespace margin_stress

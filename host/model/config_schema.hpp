@@ -10,6 +10,11 @@
 // omitted from an element of an array of tables ([[markets]], [[regimes.states]], ...) fall back to
 // a default, their struct's member initializer in host/model/config.hpp.
 //
+// Adding a key: the member in host/model/config.hpp, one key(...) line in the table's declaration
+// in config_schema.cpp, its value in scenarios/presets/default.toml (a key of a [table]; an
+// optional key of an array element takes its member's initializer instead), and its row in
+// docs/config.md. Reading, writing, the range check, compare's notes and the tests follow.
+//
 // What is structure rather than keys stays code: which keys a [[scenario.shocks]] entry takes
 // (shock_takes, by its kind), the margin-tier rows' columns, and every cross-field condition
 // (mmf <= imf, floor <= cap, rows summing to 1, ...), which validate_config and the regime and

@@ -20,10 +20,11 @@
 #include "host/cli/progress.hpp"
 #include "host/engine/engine.hpp"
 #include "host/io/atomic_output.hpp"
-#include "host/io/csv_number.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/config_writer.hpp"
+#include "host/io/csv_number.hpp"
 #include "host/io/portfolio_file.hpp"
+#include "host/model/config_schema.hpp"
 #include "host/model/input_error.hpp"
 #include "host/model/validate_config.hpp"
 #include "host/portfolio/generator.hpp"
@@ -50,25 +51,29 @@ std::string read_policy_text(const std::string& path) {
   return text.str();
 }
 
-// The market keys a policy may set: how much margin a position needs, not what the market is.
-constexpr const char* policy_market_keys =
-    "initial_margin_fraction, maintenance_margin_fraction, reference_volatility, margin_tiers, "
-    "open_interest_lower_cap_usd, open_interest_upper_cap_usd and size_premium_imf_factor";
+// The market keys a policy may set (declared so in host/model/config_schema.cpp): how much margin a
+// position needs, not what the market is. "a, b and c".
+std::string policy_market_keys() {
+  std::vector<std::string_view> names;
+  for (const ConfigKey& key : config_table("markets").keys) {
+    if (key.policy) names.push_back(key.name);
+  }
+  std::string text;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    text += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + std::string(names[i]);
+  }
+  return text;
+}
 
-// The configuration's fields a policy may change, set to the base's, so that what is left to
-// compare is everything the scenarios, the market and the book are made of.
+// The keys a policy may set, set to the base's, so that what is left to compare is everything the
+// scenarios, the market and the book are made of.
 ModelConfig without_policy_fields(const ModelConfig& base, ModelConfig config) {
-  config.margin_policy = base.margin_policy;
-  config.liquidation = base.liquidation;
-  config.insurance_fund = base.insurance_fund;
-  for (std::size_t m = 0; m < std::min(config.markets.size(), base.markets.size()); ++m) {
-    config.markets[m].initial_margin_fraction = base.markets[m].initial_margin_fraction;
-    config.markets[m].maintenance_margin_fraction = base.markets[m].maintenance_margin_fraction;
-    config.markets[m].reference_volatility = base.markets[m].reference_volatility;
-    config.markets[m].margin_tiers = base.markets[m].margin_tiers;
-    config.markets[m].open_interest_lower_cap_usd = base.markets[m].open_interest_lower_cap_usd;
-    config.markets[m].open_interest_upper_cap_usd = base.markets[m].open_interest_upper_cap_usd;
-    config.markets[m].size_premium_imf_factor = base.markets[m].size_premium_imf_factor;
+  for (const ConfigTable& table : config_tables()) {
+    const std::size_t elements = std::min(table.size(config), table.size(base));
+    for (const ConfigKey& key : table.keys) {
+      if (!key.policy) continue;
+      for (std::size_t element = 0; element < elements; ++element) key.set(config, element, key.get(base, element));
+    }
   }
   return config;
 }
@@ -209,42 +214,6 @@ std::string describe_policy(const MarginPolicyParams& policy) {
   if (policy.max_decrease_per_hour > 0.0) text += format(", cuts <= %g/h", policy.max_decrease_per_hour);
   if (policy.announcement_lag_seconds > 0.0)
     text += format(", raises announced %g s ahead", policy.announcement_lag_seconds);
-  return text;
-}
-
-// What else than [margin_policy] the policy changes, for the report.
-std::string other_changes(const ModelConfig& base, const ModelConfig& policy) {
-  std::vector<std::string> changed;
-  bool margins = false;
-  for (std::size_t m = 0; m < base.markets.size(); ++m) {
-    const MarketSpec& a = base.markets[m];
-    const MarketSpec& b = policy.markets[m];
-    margins = margins || a.initial_margin_fraction != b.initial_margin_fraction ||
-              a.maintenance_margin_fraction != b.maintenance_margin_fraction ||
-              a.reference_volatility != b.reference_volatility || a.margin_tiers.size() != b.margin_tiers.size() ||
-              a.open_interest_lower_cap_usd != b.open_interest_lower_cap_usd ||
-              a.open_interest_upper_cap_usd != b.open_interest_upper_cap_usd ||
-              a.size_premium_imf_factor != b.size_premium_imf_factor;
-    for (std::size_t k = 0; k < std::min(a.margin_tiers.size(), b.margin_tiers.size()); ++k) {
-      margins = margins || a.margin_tiers[k].notional_cap_usd != b.margin_tiers[k].notional_cap_usd ||
-                a.margin_tiers[k].maintenance_rate != b.margin_tiers[k].maintenance_rate ||
-                a.margin_tiers[k].max_leverage != b.margin_tiers[k].max_leverage;
-    }
-  }
-  if (margins) changed.emplace_back("market margins");
-  const LiquidationParams& l = policy.liquidation;
-  if (l.mode != base.liquidation.mode || l.fee_rate != base.liquidation.fee_rate ||
-      l.max_cascade_rounds != base.liquidation.max_cascade_rounds || l.fixed_fraction != base.liquidation.fixed_fraction ||
-      l.fixed_fraction_threshold_usd != base.liquidation.fixed_fraction_threshold_usd ||
-      l.fee_depends_on_health != base.liquidation.fee_depends_on_health) {
-    changed.emplace_back("[liquidation]");
-  }
-  if (policy.insurance_fund.initial_balance_usd != base.insurance_fund.initial_balance_usd ||
-      policy.insurance_fund.auto_deleveraging != base.insurance_fund.auto_deleveraging) {
-    changed.emplace_back("[insurance_fund]");
-  }
-  std::string text;
-  for (const std::string& item : changed) text += (text.empty() ? "; also " : ", ") + item;
   return text;
 }
 
@@ -493,6 +462,29 @@ std::string report_csv(const ModelConfig& base, const std::vector<ComparedPolicy
 
 }  // namespace
 
+bool table_differs(const ConfigTable& table, const ModelConfig& a, const ModelConfig& b) {
+  if (table.size(a) != table.size(b)) return true;
+  for (std::size_t element = 0; element < table.size(a); ++element) {
+    for (const ConfigKey& key : table.keys) {
+      if (key.get(a, element) != key.get(b, element)) return true;
+    }
+  }
+  return false;
+}
+
+std::string other_changes(const ModelConfig& base, const ModelConfig& policy) {
+  std::string text;
+  for (const ConfigTable& table : config_tables()) {
+    if (table.path == "margin_policy" || !table_differs(table, base, policy)) continue;
+    // A policy may change only the markets' margin settings (require_common_scenarios).
+    const std::string item = table.path == "markets" ? "market margins"
+                             : table.array           ? "[[" + std::string(table.path) + "]]"
+                                                     : "[" + std::string(table.path) + "]";
+    text += (text.empty() ? "; also " : ", ") + item;
+  }
+  return text;
+}
+
 ModelConfig load_policy_config(const ModelConfig& base, const std::string& policy_path) {
   const std::string text = read_policy_text(policy_path);
   // The file alone, over the built-in default: malformed TOML, unknown keys and mistyped values
@@ -517,7 +509,7 @@ void require_common_scenarios(const ModelConfig& base, const ModelConfig& policy
                      " [[markets]] and the base " + base.source_name + " " + std::to_string(base.markets.size()) +
                      "; a policy's [[markets]] replaces the base's whole, so it must list every market of the base, in "
                      "order, with the same name, initial_price_usd, lot_size and depth_usd (only " +
-                     std::string(policy_market_keys) + " may differ)");
+                     policy_market_keys() + " may differ)");
   }
   // Compared as config_to_toml text, which writes every field exactly (doubles bit for bit), so no
   // field can be forgotten here when the configuration grows.
@@ -539,7 +531,7 @@ void require_common_scenarios(const ModelConfig& base, const ModelConfig& policy
     throw InputError(policy.source_name + ": changes " + position.field() + " (base " + base.source_name + " has " +
                      shown(base_line) + ", the policy " + shown(policy_line) +
                      "); a policy may set only [margin_policy], [liquidation], [insurance_fund] and the markets' " +
-                     std::string(policy_market_keys) +
+                     policy_market_keys() +
                      ": everything else shapes the market, the scenarios or the book, which every compared policy "
                      "must share (common random numbers); put it in --config instead");
   }

@@ -38,11 +38,16 @@ int compare_command(const CompareOptions& options);
 ModelConfig load_policy_config(const ModelConfig& base, const std::string& policy_path);
 
 // InputError, naming policy.source_name and the first differing field with both values, unless
-// `policy` equals `base` in every field except [margin_policy], [liquidation], [insurance_fund]
-// and the markets' margin settings (initial_margin_fraction, maintenance_margin_fraction,
-// reference_volatility, margin_tiers and the open-interest caps): everything else shapes the
-// market, the scenarios or the book, which every policy must share.
+// `policy` equals `base` in every field except the keys declared as a policy's
+// (host/model/config_schema.cpp): [margin_policy], [liquidation], [insurance_fund] and the
+// markets' margin settings (initial_margin_fraction, maintenance_margin_fraction,
+// reference_volatility, margin_tiers, the open-interest caps and the size premium): everything
+// else shapes the market, the scenarios or the book, which every policy must share.
 void require_common_scenarios(const ModelConfig& base, const ModelConfig& policy);
+
+// What else than [margin_policy] `policy` changes, for the report: "; also market margins,
+// [liquidation]", naming each table in which a declared key differs from `base`; "" if none.
+std::string other_changes(const ModelConfig& base, const ModelConfig& policy);
 
 // Scenarios per engine call for commands that keep only per-scenario metrics (compare, optimize):
 // paths (three doubles per market, regime and collateral per step) and series (six doubles per

@@ -1,18 +1,21 @@
 #include "host/io/config_file.hpp"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <utility>
+#include <variant>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "host/io/config_writer.hpp"
 #include "host/io/toml_reader.hpp"
+#include "host/model/config_schema.hpp"
 #include "host/model/input_error.hpp"
 
 namespace margin_stress {
@@ -53,269 +56,105 @@ void layer(toml::table& base, toml::table&& overlay) {
   }
 }
 
-template <typename Enum>
-Enum read_choice(const TomlTableReader& table, std::string_view key, std::initializer_list<Enum> options) {
+// One key of element `element` of its table, from `reader` (that element's TOML table).
+void read_key(const TomlTableReader& reader, const ConfigKey& key, ModelConfig& config, std::size_t element) {
+  const std::string_view name = key.name;
+  ConfigValue value;
+  switch (key.type) {
+    case ConfigType::integer:
+      value = reader.integer(name);
+      break;
+    case ConfigType::int32:
+      value = std::int64_t{reader.int32(name)};
+      break;
+    case ConfigType::seed:
+      value = reader.seed(name);
+      break;
+    case ConfigType::number:
+      value = reader.number(name);
+      break;
+    case ConfigType::boolean:
+      value = reader.boolean(name);
+      break;
+    case ConfigType::string:
+      value = reader.string(name);
+      break;
+    case ConfigType::choice:
+      value = std::string(key.names[reader.choice_index(name, key.names)]);
+      break;
+    case ConfigType::numbers:
+      value = reader.numbers(name);
+      break;
+    case ConfigType::strings:
+      value = reader.strings(name);
+      break;
+    case ConfigType::square_matrix:
+      value = reader.square_matrix(name);
+      break;
+    case ConfigType::rows:
+      value = reader.rows(name, key.names);
+      break;
+  }
+  key.set(config, element, value);
+}
+
+// Every key an element takes. A key that may be omitted keeps its struct's default when it is:
+// an array of tables replaces the default's array whole, so its elements' keys cannot come from
+// the built-in default.
+void read_element(const TomlTableReader& reader, const ConfigTable& table, ModelConfig& config, std::size_t element) {
+  if (!table.selector.empty()) {
+    // The keys of a [[scenario.shocks]] entry depend on its kind: read that first, then refuse any
+    // key the kind does not take.
+    const ConfigKey& selector = table.key(table.selector);
+    read_key(reader, selector, config, element);
+    std::vector<std::string_view> taken;
+    for (const ConfigKey& key : table.keys) {
+      if (table.element_takes(config, element, key)) taken.push_back(key.name);
+    }
+    reader.require_only(taken, "a " + std::string(table.element_noun) + " of " + std::string(table.selector) + " \"" +
+                                   std::get<std::string>(selector.get(config, element)) + "\"");
+  }
+  for (const ConfigKey& key : table.keys) {
+    if (key.name == table.selector || !table.element_takes(config, element, key)) continue;
+    if (key.presence != Presence::required && !reader.contains(key.name)) continue;
+    read_key(reader, key, config, element);
+  }
+}
+
+// The keys a table may hold: its own and the arrays of tables inside it.
+std::vector<std::string_view> allowed_keys(const ConfigTable& table) {
   std::vector<std::string_view> names;
-  for (const Enum option : options) names.push_back(toml_name(option));
-  return options.begin()[table.choice_index(key, names)];
-}
-
-RunParams read_run(const TomlTableReader& document) {
-  const TomlTableReader table = document.table("run", {"scenarios", "steps", "step_seconds", "seed", "threads"});
-  RunParams run;
-  run.scenarios = table.integer("scenarios");
-  run.steps = table.integer("steps");
-  run.step_seconds = table.number("step_seconds");
-  run.seed = table.seed("seed");
-  run.threads = table.int32("threads");
-  return run;
-}
-
-std::vector<MarketSpec> read_markets(const TomlTableReader& document) {
-  std::vector<MarketSpec> markets;
-  for (const TomlTableReader& table :
-       document.tables("markets", {"name", "initial_price_usd", "lot_size", "depth_usd", "initial_margin_fraction",
-                                   "maintenance_margin_fraction", "reference_volatility", "margin_tiers",
-                                   "open_interest_lower_cap_usd", "open_interest_upper_cap_usd",
-                                   "size_premium_imf_factor"})) {
-    MarketSpec market;
-    market.name = table.string("name");
-    market.initial_price_usd = table.number("initial_price_usd");
-    market.lot_size = table.number("lot_size");
-    market.depth_usd = table.number("depth_usd");
-    market.initial_margin_fraction = table.number("initial_margin_fraction");
-    market.maintenance_margin_fraction = table.number("maintenance_margin_fraction");
-    market.reference_volatility = table.number("reference_volatility");
-    // Optional, off by default: [[markets]] replaces the default's array whole, so a market's
-    // missing key cannot come from the built-in default.
-    if (table.contains("margin_tiers")) {
-      for (const std::vector<double>& row :
-           table.rows("margin_tiers", {"notional_cap_usd", "maintenance_rate", "max_leverage"})) {
-        market.margin_tiers.push_back({row[0], row[1], row[2]});
-      }
-    }
-    if (table.contains("open_interest_lower_cap_usd")) {
-      market.open_interest_lower_cap_usd = table.number("open_interest_lower_cap_usd");
-    }
-    if (table.contains("open_interest_upper_cap_usd")) {
-      market.open_interest_upper_cap_usd = table.number("open_interest_upper_cap_usd");
-    }
-    if (table.contains("size_premium_imf_factor")) {
-      market.size_premium_imf_factor = table.number("size_premium_imf_factor");
-    }
-    markets.push_back(std::move(market));
+  for (const ConfigKey& key : table.keys) names.push_back(key.name);
+  for (const ConfigTable& nested : config_tables()) {
+    if (nested.parent() == table.path) names.push_back(nested.leaf());
   }
-  return markets;
+  return names;
 }
 
-ImpactParams read_impact(const TomlTableReader& document) {
-  const TomlTableReader table = document.table("impact", {"law", "permanent_fraction", "temporary_half_life_seconds", "max_log_deviation"});
-  ImpactParams impact;
-  impact.law = read_choice(table, "law", {ImpactLaw::linear, ImpactLaw::square_root});
-  impact.permanent_fraction = table.number("permanent_fraction");
-  impact.temporary_half_life_seconds = table.number("temporary_half_life_seconds");
-  impact.max_log_deviation = table.number("max_log_deviation");
-  return impact;
-}
-
-LiquidationParams read_liquidation(const TomlTableReader& document) {
-  const TomlTableReader table = document.table(
-      "liquidation",
-      {"mode", "fee_rate", "max_cascade_rounds", "fixed_fraction", "fixed_fraction_threshold_usd", "fee_depends_on_health",
-       "backstop_fraction"});
-  LiquidationParams liquidation;
-  liquidation.mode =
-      read_choice(table, "mode", {LiquidationMode::full, LiquidationMode::partial, LiquidationMode::fixed_fraction});
-  liquidation.fixed_fraction = table.number("fixed_fraction");
-  liquidation.fixed_fraction_threshold_usd = table.number("fixed_fraction_threshold_usd");
-  liquidation.fee_depends_on_health = table.boolean("fee_depends_on_health");
-  liquidation.backstop_fraction = table.number("backstop_fraction");
-  liquidation.fee_rate = table.number("fee_rate");
-  liquidation.max_cascade_rounds = table.int32("max_cascade_rounds");
-  return liquidation;
-}
-
-InsuranceFundParams read_insurance_fund(const TomlTableReader& document) {
-  const TomlTableReader table = document.table("insurance_fund", {"initial_balance_usd", "auto_deleveraging"});
-  InsuranceFundParams fund;
-  fund.initial_balance_usd = table.number("initial_balance_usd");
-  fund.auto_deleveraging = table.boolean("auto_deleveraging");
-  return fund;
-}
-
-TraderResponseParams read_trader_response(const TomlTableReader& document) {
-  const TomlTableReader table =
-      document.table("trader_response", {"enabled", "top_up_probability", "top_up_delay_steps"});
-  TraderResponseParams response;
-  response.enabled = table.boolean("enabled");
-  response.top_up_probability = table.number("top_up_probability");
-  response.top_up_delay_steps = table.integer("top_up_delay_steps");
-  return response;
-}
-
-MarginPolicyParams read_margin_policy(const TomlTableReader& document) {
-  const TomlTableReader table = document.table(
-      "margin_policy", {"kind", "volatility_estimator", "ewma_lambda", "garch_alpha", "garch_beta", "regime_scales",
-                        "scale_floor", "scale_cap", "stressed_weight", "stressed_volatility_ratio", "buffer",
-                        "buffer_release_scale", "max_increase_per_hour", "max_decrease_per_hour",
-                        "announcement_lag_seconds"});
-  MarginPolicyParams policy;
-  policy.kind = read_choice(table, "kind",
-                            {MarginPolicyKind::static_margin, MarginPolicyKind::volatility_scaled,
-                             MarginPolicyKind::regime_aware});
-  policy.volatility_estimator =
-      read_choice(table, "volatility_estimator", {VolatilityEstimator::ewma, VolatilityEstimator::garch});
-  policy.ewma_lambda = table.number("ewma_lambda");
-  policy.garch_alpha = table.number("garch_alpha");
-  policy.garch_beta = table.number("garch_beta");
-  policy.regime_scales = table.numbers("regime_scales");
-  policy.scale_floor = table.number("scale_floor");
-  policy.scale_cap = table.number("scale_cap");
-  policy.stressed_weight = table.number("stressed_weight");
-  policy.stressed_volatility_ratio = table.number("stressed_volatility_ratio");
-  policy.buffer = table.number("buffer");
-  policy.buffer_release_scale = table.number("buffer_release_scale");
-  policy.max_increase_per_hour = table.number("max_increase_per_hour");
-  policy.max_decrease_per_hour = table.number("max_decrease_per_hour");
-  policy.announcement_lag_seconds = table.number("announcement_lag_seconds");
-  return policy;
-}
-
-RegimeModel read_regimes(const TomlTableReader& document) {
-  const TomlTableReader table = document.table("regimes", {"transition", "initial_distribution", "states"});
-  RegimeModel regimes;
-  regimes.transition = table.square_matrix("transition");
-  // Optional: without it the chain starts from its stationary distribution.
-  if (table.contains("initial_distribution")) regimes.initial_distribution = table.numbers("initial_distribution");
-  for (const TomlTableReader& state_table :
-       table.tables("states", {"name", "volatility", "drift", "jump_intensity_per_day", "jump_mean", "jump_stddev",
-                               "depth_multiplier", "correlation", "garch_alpha", "garch_beta", "student_t_dof"})) {
-    RegimeState state;
-    state.name = state_table.string("name");
-    state.volatility = state_table.numbers("volatility");
-    state.drift = state_table.numbers("drift");
-    state.jump_intensity_per_day = state_table.number("jump_intensity_per_day");
-    state.jump_mean = state_table.numbers("jump_mean");
-    state.jump_stddev = state_table.numbers("jump_stddev");
-    state.depth_multiplier = state_table.number("depth_multiplier");
-    state.correlation = state_table.square_matrix("correlation");
-    // Optional, default 0 (constant volatility, normal shocks): [[regimes.states]] replaces the
-    // default's array whole, so a state's missing key cannot come from the built-in default.
-    if (state_table.contains("garch_alpha")) state.garch_alpha = state_table.number("garch_alpha");
-    if (state_table.contains("garch_beta")) state.garch_beta = state_table.number("garch_beta");
-    if (state_table.contains("student_t_dof")) state.student_t_dof = state_table.number("student_t_dof");
-    regimes.states.push_back(std::move(state));
-  }
-  return regimes;
-}
-
-// The keys each kind of shock takes besides name, kind, markets and start_step; any other key is
-// an error, so that a setting that would be ignored is never silently accepted.
-std::vector<std::string_view> shock_keys(ShockKind kind) {
-  switch (kind) {
-    case ShockKind::gap: return {"size"};
-    case ShockKind::crash: return {"size", "duration_steps", "shape"};
-    case ShockKind::v_shape: return {"size", "duration_steps", "recovery_steps", "shape"};
-    case ShockKind::volatility:
-    case ShockKind::depth: return {"multiplier", "duration_steps"};
-    case ShockKind::correlation: return {"weight", "duration_steps"};
-    case ShockKind::oracle_deviation: return {"deviation", "duration_steps"};
-    case ShockKind::oracle_stale: return {"duration_steps"};
-    case ShockKind::collateral_depeg: return {"duration_steps", "value"};
-  }
-  return {};
-}
-
-ShockSpec read_shock(const TomlTableReader& table) {
-  ShockSpec shock;
-  shock.kind = read_choice(table, "kind",
-                           {ShockKind::gap, ShockKind::crash, ShockKind::v_shape, ShockKind::volatility, ShockKind::depth,
-                            ShockKind::correlation, ShockKind::oracle_deviation, ShockKind::oracle_stale,
-                            ShockKind::collateral_depeg});
-  const std::vector<std::string_view> keys = shock_keys(shock.kind);
-  std::vector<std::string_view> allowed = {"name", "kind", "start_step"};
-  if (shock.kind != ShockKind::collateral_depeg) allowed.push_back("markets");  // the collateral is not a market's
-  allowed.insert(allowed.end(), keys.begin(), keys.end());
-  table.require_only(allowed, "a shock of kind \"" + std::string(toml_name(shock.kind)) + "\"");
-  if (table.contains("name")) shock.name = table.string("name");
-  if (table.contains("markets")) shock.markets = table.strings("markets");
-  shock.start_step = table.integer("start_step");
-  const auto takes = [&](std::string_view key) { return std::find(keys.begin(), keys.end(), key) != keys.end(); };
-  if (takes("duration_steps")) shock.duration_steps = table.integer("duration_steps");
-  if (takes("recovery_steps")) shock.recovery_steps = table.integer("recovery_steps");
-  if (takes("size")) shock.size = table.number("size");
-  if (takes("shape") && table.contains("shape")) {
-    shock.shape = read_choice(table, "shape", {ShockShape::linear, ShockShape::exponential});
-  }
-  if (takes("multiplier")) shock.multiplier = table.number("multiplier");
-  if (takes("weight")) shock.weight = table.number("weight");
-  if (takes("deviation")) shock.deviation = table.number("deviation");
-  if (takes("value")) shock.value = table.number("value");
-  return shock;
-}
-
-ScenarioSpec read_scenario(const TomlTableReader& document) {
-  const TomlTableReader table = document.table("scenario", {"base", "flat_regime", "replays", "shocks"});
-  ScenarioSpec scenario;
-  scenario.base = read_choice(table, "base", {ScenarioBase::monte_carlo, ScenarioBase::flat});
-  scenario.flat_regime = table.string("flat_regime");
-  if (table.contains("replays")) {
-    for (const TomlTableReader& replay : table.tables("replays", {"market", "file", "column", "start_utc", "rebase"})) {
-      ReplaySeries series;
-      series.market = replay.string("market");
-      series.file = replay.string("file");
-      series.column = replay.contains("column") ? replay.string("column") : "close";
-      series.start_utc = replay.string("start_utc");
-      series.rebase = replay.contains("rebase") ? replay.boolean("rebase") : true;
-      scenario.replays.push_back(std::move(series));
-    }
-  }
-  if (table.contains("shocks")) {
-    for (const TomlTableReader& shock :
-         table.tables("shocks", {"name", "kind", "markets", "start_step", "duration_steps", "recovery_steps", "size",
-                                 "shape", "multiplier", "weight", "deviation", "value"})) {
-      scenario.shocks.push_back(read_shock(shock));
-    }
-  }
-  return scenario;
-}
-
-PortfolioGeneratorParams read_portfolio(const TomlTableReader& document) {
-  const TomlTableReader table =
-      document.table("portfolio", {"accounts", "seed", "pareto_alpha", "min_notional_usd", "max_notional_usd",
-                                   "multi_market_fraction", "open_interest_share", "long_fraction", "leverage_bounds",
-                                   "leverage_weights", "entry_price_spread"});
-  PortfolioGeneratorParams portfolio;
-  portfolio.accounts = table.integer("accounts");
-  portfolio.seed = table.seed("seed");
-  portfolio.pareto_alpha = table.number("pareto_alpha");
-  portfolio.min_notional_usd = table.number("min_notional_usd");
-  portfolio.max_notional_usd = table.number("max_notional_usd");
-  portfolio.multi_market_fraction = table.number("multi_market_fraction");
-  portfolio.open_interest_share = table.numbers("open_interest_share");
-  portfolio.long_fraction = table.numbers("long_fraction");
-  portfolio.leverage_bounds = table.numbers("leverage_bounds");
-  portfolio.leverage_weights = table.numbers("leverage_weights");
-  portfolio.entry_price_spread = table.number("entry_price_spread");
-  return portfolio;
-}
-
+// Table by table in the schema's order (host/model/config_schema.hpp), each inside its parent.
 ModelConfig read_config(const toml::table& root, const std::string& source_name) {
-  const TomlTableReader document(
-      root, "", source_name,
-      {"run", "markets", "impact", "liquidation", "insurance_fund", "trader_response", "margin_policy", "regimes",
-       "scenario", "portfolio"});
+  std::vector<std::string_view> top_level;
+  for (const ConfigTable& table : config_tables()) {
+    if (table.parent().empty()) top_level.push_back(table.path);
+  }
+  std::map<std::string_view, TomlTableReader> readers;  // the [table]s read so far, and the document
+  readers.emplace("", TomlTableReader(root, "", source_name, top_level));
   ModelConfig config;
-  config.run = read_run(document);
-  config.markets = read_markets(document);
-  config.impact = read_impact(document);
-  config.liquidation = read_liquidation(document);
-  config.insurance_fund = read_insurance_fund(document);
-  config.trader_response = read_trader_response(document);
-  config.margin_policy = read_margin_policy(document);
-  config.regimes = read_regimes(document);
-  config.scenario = read_scenario(document);
-  config.portfolio = read_portfolio(document);
+  for (const ConfigTable& table : config_tables()) {
+    const TomlTableReader& parent = readers.at(table.parent());
+    if (!table.array) {
+      const TomlTableReader& reader =
+          readers.emplace(table.path, parent.table(table.leaf(), allowed_keys(table))).first->second;
+      read_element(reader, table, config, 0);
+      continue;
+    }
+    if (table.optional && !parent.contains(table.leaf())) continue;
+    const std::vector<TomlTableReader> elements = parent.tables(table.leaf(), allowed_keys(table));
+    table.resize(config, elements.size());
+    for (std::size_t element = 0; element < elements.size(); ++element) {
+      read_element(elements[element], table, config, element);
+    }
+  }
   return config;
 }
 

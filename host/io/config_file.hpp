@@ -3,9 +3,10 @@
 // A user config is layered on the built-in default (scenarios/presets/default.toml, compiled into
 // the library): tables merge key by key, arrays (including the arrays of tables [[markets]] and
 // [[regimes.states]]) replace the default's array whole. Every key is checked against the schema
-// (an unknown key is an error, to catch typos) and every value's type is checked; errors are
-// InputError naming the file, the key, the value and the line. Ranges and cross-field consistency
-// are checked separately, by validate_config (host/model/validate_config.hpp).
+// (host/model/config_schema.hpp; an unknown key is an error, to catch typos) and every value's
+// type is checked; errors are InputError naming the file, the key, the value and the line. Ranges
+// and cross-field consistency are checked separately, by validate_config
+// (host/model/validate_config.hpp).
 #pragma once
 
 #include <string>

@@ -56,7 +56,7 @@ std::string describe_toml_value(const toml::node& node) {
 }
 
 TomlTableReader::TomlTableReader(const toml::table& table, std::string path, std::string source_name,
-                                 std::initializer_list<std::string_view> allowed_keys)
+                                 const std::vector<std::string_view>& allowed_keys)
     : table_(&table), path_(std::move(path)), source_name_(std::move(source_name)) {
   const toml::key* unknown = nullptr;
   const toml::node* unknown_node = nullptr;
@@ -229,7 +229,7 @@ std::vector<double> TomlTableReader::square_matrix(std::string_view key) const {
 }
 
 std::vector<std::vector<double>> TomlTableReader::rows(std::string_view key,
-                                                       std::initializer_list<std::string_view> columns) const {
+                                                       const std::vector<std::string_view>& columns) const {
   const toml::node& node = required(key);
   const std::string path = key_path(key);
   const auto* array = node.as_array();
@@ -249,15 +249,14 @@ std::vector<std::vector<double>> TomlTableReader::rows(std::string_view key,
     }
     std::vector<double> entries;
     for (std::size_t j = 0; j < row->size(); ++j) {
-      entries.push_back(element_number((*row)[j], row_path + ", " + std::string(columns.begin()[j])));
+      entries.push_back(element_number((*row)[j], row_path + ", " + std::string(columns[j])));
     }
     values.push_back(std::move(entries));
   }
   return values;
 }
 
-TomlTableReader TomlTableReader::table(std::string_view key,
-                                       std::initializer_list<std::string_view> allowed_keys) const {
+TomlTableReader TomlTableReader::table(std::string_view key, const std::vector<std::string_view>& allowed_keys) const {
   const toml::node& node = required(key);
   const auto* table = node.as_table();
   if (table == nullptr) fail_type(node, key_path(key), "a table");
@@ -265,7 +264,7 @@ TomlTableReader TomlTableReader::table(std::string_view key,
 }
 
 std::vector<TomlTableReader> TomlTableReader::tables(std::string_view key,
-                                                     std::initializer_list<std::string_view> allowed_keys) const {
+                                                     const std::vector<std::string_view>& allowed_keys) const {
   const toml::node& node = required(key);
   const std::string path = key_path(key);
   const auto* array = node.as_array();

@@ -6,7 +6,6 @@
 #include <toml++/toml.h>
 
 #include <cstdint>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,7 +18,7 @@ class TomlTableReader {
   // "margin_policy", "markets[1]"). Throws if `table` holds a key not in `allowed_keys` (the one
   // earliest in the file), suggesting the allowed key it most resembles.
   TomlTableReader(const toml::table& table, std::string path, std::string source_name,
-                  std::initializer_list<std::string_view> allowed_keys);
+                  const std::vector<std::string_view>& allowed_keys);
 
   bool contains(std::string_view key) const;
   // Throws, naming the key and `what` ("a shock of kind \"gap\""), if the table holds a key that
@@ -44,11 +43,11 @@ class TomlTableReader {
   std::vector<double> square_matrix(std::string_view key) const;
   // An array of rows, each an array of one number per entry of `columns` (the column names, for
   // messages: "markets[0].margin_tiers row 2: 2 entries, expected 3 (cap, rate, leverage)").
-  std::vector<std::vector<double>> rows(std::string_view key, std::initializer_list<std::string_view> columns) const;
+  std::vector<std::vector<double>> rows(std::string_view key, const std::vector<std::string_view>& columns) const;
 
-  TomlTableReader table(std::string_view key, std::initializer_list<std::string_view> allowed_keys) const;
+  TomlTableReader table(std::string_view key, const std::vector<std::string_view>& allowed_keys) const;
   // An array of tables ([[key]] in TOML), one reader per element, in order.
-  std::vector<TomlTableReader> tables(std::string_view key, std::initializer_list<std::string_view> allowed_keys) const;
+  std::vector<TomlTableReader> tables(std::string_view key, const std::vector<std::string_view>& allowed_keys) const;
 
  private:
   const toml::node& required(std::string_view key) const;

@@ -7,8 +7,8 @@
 #include <limits>
 #include <string>
 
+#include "host/model/config_schema.hpp"
 #include "host/model/input_error.hpp"
-#include "host/model/money.hpp"
 #include "host/portfolio/generator.hpp"
 #include "scenarios/regime_chain.hpp"
 
@@ -16,15 +16,7 @@ namespace margin_stress {
 
 namespace {
 
-constexpr std::int64_t max_scenarios = std::int64_t{1} << 31;  // scenario indices fit an int32
-constexpr std::int64_t max_steps = 1000000;
 constexpr std::size_t max_markets = 64;
-constexpr int max_cascade_rounds_limit = 10000;
-constexpr double max_fee_rate = 0.5;
-// e^10 (about 22,000x) is far beyond any price band a venue uses; it also keeps marks finite.
-constexpr double max_log_deviation_limit = 10.0;
-constexpr double max_insurance_fund_usd = 1.0e12;
-constexpr double max_scale_cap = 100.0;
 // Expected market-wide jumps per step. Far more than this is a diffusion in disguise and usually a
 // unit mistake (an intensity per step or per year written as per day); it also bounds the work of
 // the per-step Poisson draw.
@@ -59,18 +51,9 @@ class ConfigChecker {
   void positive_finite(const std::string& field, double value) const {
     if (!(std::isfinite(value) && value > 0.0)) fail(field + ": " + text(value) + " is not a finite number > 0");
   }
-  void non_negative_finite(const std::string& field, double value) const {
-    if (!(std::isfinite(value) && value >= 0.0)) fail(field + ": " + text(value) + " is not a finite number >= 0");
-  }
   void seed(const std::string& field, std::uint64_t value) const {
     if (value > max_seed) {
       fail(field + ": " + std::to_string(value) + " is not in [0, 2^63 - 1] (TOML integers are signed 64-bit)");
-    }
-  }
-  // low <= value <= high; NaN fails.
-  void closed(const std::string& field, double value, double low, double high) const {
-    if (!(value >= low && value <= high)) {
-      fail(field + ": " + text(value) + " is not in [" + text(low) + ", " + text(high) + "]");
     }
   }
 
@@ -78,13 +61,31 @@ class ConfigChecker {
   std::string source_;
 };
 
-void check_run(const ConfigChecker& check, const RunParams& run) {
-  check.integer_in("run.scenarios", run.scenarios, 1, max_scenarios - 1, "[1, 2^31)");
-  check.integer_in("run.steps", run.steps, 1, max_steps, "[1, 1000000]");
-  check.positive_finite("run.step_seconds", run.step_seconds);
-  check.seed("run.seed", run.seed);
-  if (run.threads < 0)
-    check.fail("run.threads: " + std::to_string(run.threads) + " is not >= 0 (0: all hardware threads)");
+// The declared range of every key that each element of `table` takes (host/model/config_schema.hpp),
+// and that every seed fits a TOML integer.
+void check_declared_ranges(const ConfigChecker& check, const ModelConfig& config, const ConfigTable& table) {
+  for (std::size_t element = 0; element < table.size(config); ++element) {
+    for (const ConfigKey& key : table.keys) {
+      if (!table.element_takes(config, element, key)) continue;
+      const std::string field = table.key_path(element, key.name);
+      const ConfigValue value = key.get(config, element);
+      if (const auto* seed = std::get_if<std::uint64_t>(&value)) check.seed(field, *seed);
+      if (!key.range.checked()) continue;
+      if (const auto* integer = std::get_if<std::int64_t>(&value)) {
+        if (!key.range.admits(static_cast<double>(*integer))) {
+          check.fail(field + ": " + std::to_string(*integer) + " " + key.range.violation(true));
+        }
+      } else if (const auto* number = std::get_if<double>(&value)) {
+        if (!key.range.admits(*number)) check.fail(field + ": " + text(*number) + " " + key.range.violation(false));
+      }
+    }
+  }
+}
+
+// The tables whose modules check them first (validate_regime_model, validate_generator_params):
+// their messages name the regime, and their checks are those modules' own contract.
+bool checked_by_module(const ConfigTable& table) {
+  return table.path == "regimes" || table.path == "regimes.states" || table.path == "portfolio";
 }
 
 // Notional brackets (docs/model.md, "Equity and margin"). Besides the order of the rows, maintenance
@@ -133,11 +134,9 @@ void check_margin_tiers(const ConfigChecker& check, const std::string& field, co
   }
 }
 
-// Drift's size premium (docs/model.md, "Size- and open-interest-scaled margins"): f >= 0, and not
-// with brackets, which
-// set their own size dependence.
+// Drift's size premium (docs/model.md, "Size- and open-interest-scaled margins"): not with
+// brackets, which set their own size dependence.
 void check_size_premium(const ConfigChecker& check, const std::string& field, const MarketSpec& market) {
-  check.non_negative_finite(field + "size_premium_imf_factor", market.size_premium_imf_factor);
   if (market.size_premium_imf_factor > 0.0 && !market.margin_tiers.empty()) {
     check.fail(field + "size_premium_imf_factor: " + text(market.size_premium_imf_factor) +
                " with margin_tiers: a market takes margin_tiers or a size premium, not both");
@@ -148,8 +147,6 @@ void check_size_premium(const ConfigChecker& check, const std::string& field, co
 void check_open_interest_caps(const ConfigChecker& check, const std::string& field, const MarketSpec& market) {
   const double lower = market.open_interest_lower_cap_usd;
   const double upper = market.open_interest_upper_cap_usd;
-  check.non_negative_finite(field + "open_interest_lower_cap_usd", lower);
-  check.non_negative_finite(field + "open_interest_upper_cap_usd", upper);
   if (lower == 0.0 && upper == 0.0) return;
   if (!(upper > lower)) {
     check.fail(field + "open_interest_upper_cap_usd: " + text(upper) + " is not above open_interest_lower_cap_usd = " +
@@ -176,52 +173,22 @@ void check_markets(const ConfigChecker& check, const std::vector<MarketSpec>& ma
                    "]; market names must be unique");
       }
     }
-    check.positive_finite(field + "initial_price_usd", market.initial_price_usd);
-    check.positive_finite(field + "lot_size", market.lot_size);
-    check.positive_finite(field + "depth_usd", market.depth_usd);
     const double imf = market.initial_margin_fraction;
     const double mmf = market.maintenance_margin_fraction;
-    if (!(imf > 0.0 && imf <= 1.0)) check.fail(field + "initial_margin_fraction: " + text(imf) + " is not in (0, 1]");
     if (!(mmf > 0.0 && mmf <= imf)) {
       check.fail(field + "maintenance_margin_fraction: " + text(mmf) +
                  " is not in (0, initial_margin_fraction = " + text(imf) + "]");
     }
-    check.positive_finite(field + "reference_volatility", market.reference_volatility);
     check_margin_tiers(check, field + "margin_tiers", market.margin_tiers);
     check_open_interest_caps(check, field, market);
     check_size_premium(check, field, market);
   }
 }
 
-void check_mechanics(const ConfigChecker& check, const ModelConfig& config) {
-  check.closed("impact.permanent_fraction", config.impact.permanent_fraction, 0.0, 1.0);
-  check.non_negative_finite("impact.temporary_half_life_seconds", config.impact.temporary_half_life_seconds);
-  check.closed("impact.max_log_deviation", config.impact.max_log_deviation, 0.0, max_log_deviation_limit);
-  check.closed("liquidation.fee_rate", config.liquidation.fee_rate, 0.0, max_fee_rate);
-  check.integer_in("liquidation.max_cascade_rounds", config.liquidation.max_cascade_rounds, 1, max_cascade_rounds_limit,
-                   "[1, " + std::to_string(max_cascade_rounds_limit) + "]");
-  check.closed("insurance_fund.initial_balance_usd", config.insurance_fund.initial_balance_usd, 0.0,
-               max_insurance_fund_usd);
-  if (!(config.liquidation.fixed_fraction > 0.0 && config.liquidation.fixed_fraction <= 1.0)) {
-    check.fail("liquidation.fixed_fraction: " + text(config.liquidation.fixed_fraction) + " is not in (0, 1]");
-  }
-  if (!(config.liquidation.backstop_fraction >= 0.0 && config.liquidation.backstop_fraction < 1.0)) {
-    check.fail("liquidation.backstop_fraction: " + text(config.liquidation.backstop_fraction) + " is not in [0, 1)");
-  }
-  check.closed("liquidation.fixed_fraction_threshold_usd", config.liquidation.fixed_fraction_threshold_usd, 0.0,
-               max_money_usd);
-  check.closed("trader_response.top_up_probability", config.trader_response.top_up_probability, 0.0, 1.0);
-  check.integer_in("trader_response.top_up_delay_steps", config.trader_response.top_up_delay_steps, 0, 1000000,
-                   "[0, 1000000]");
-
+// [margin_policy]'s conditions across keys; each key's own range is declared.
+void check_margin_policy(const ConfigChecker& check, const ModelConfig& config) {
   const MarginPolicyParams& policy = config.margin_policy;
-  if (!(policy.ewma_lambda >= 0.0 && policy.ewma_lambda < 1.0)) {
-    check.fail("margin_policy.ewma_lambda: " + text(policy.ewma_lambda) + " is not in [0, 1)");
-  }
-  if (!(policy.scale_floor > 0.0 && policy.scale_floor <= max_scale_cap)) {
-    check.fail("margin_policy.scale_floor: " + text(policy.scale_floor) + " is not in (0, " + text(max_scale_cap) +
-               "]");
-  }
+  const double max_scale_cap = config_table("margin_policy").key("scale_cap").range.high;
   if (!(policy.scale_cap >= policy.scale_floor && policy.scale_cap <= max_scale_cap)) {
     check.fail("margin_policy.scale_cap: " + text(policy.scale_cap) +
                " is not in [scale_floor = " + text(policy.scale_floor) + ", " + text(max_scale_cap) + "]");
@@ -247,15 +214,6 @@ void check_mechanics(const ConfigChecker& check, const ModelConfig& config) {
       }
     }
   }
-  check.closed("margin_policy.stressed_weight", policy.stressed_weight, 0.0, 1.0);
-  check.positive_finite("margin_policy.stressed_volatility_ratio", policy.stressed_volatility_ratio);
-  check.closed("margin_policy.buffer", policy.buffer, 0.0, 10.0);
-  check.positive_finite("margin_policy.buffer_release_scale", policy.buffer_release_scale);
-  check.non_negative_finite("margin_policy.max_increase_per_hour", policy.max_increase_per_hour);
-  if (!(policy.max_decrease_per_hour >= 0.0 && policy.max_decrease_per_hour < 1.0)) {
-    check.fail("margin_policy.max_decrease_per_hour: " + text(policy.max_decrease_per_hour) + " is not in [0, 1)");
-  }
-  check.non_negative_finite("margin_policy.announcement_lag_seconds", policy.announcement_lag_seconds);
 }
 
 // Needs run.step_seconds, which validate_regime_model does not see.
@@ -300,8 +258,9 @@ bool is_market(const ModelConfig& config, const std::string& name) {
   return false;
 }
 
-// [scenario] (docs/model.md, section 10; docs/config.md): names that exist, windows inside the
-// run, and shock sizes that keep every price, depth, oracle and collateral value positive.
+// [scenario] (docs/model.md, section 10; docs/config.md): names that exist and windows inside the
+// run. The shocks' sizes, which keep every price, depth, oracle and collateral value positive, are
+// declared ranges.
 void check_scenario(const ConfigChecker& check, const ModelConfig& config) {
   const ScenarioSpec& scenario = config.scenario;
   bool known_regime = false;
@@ -323,43 +282,9 @@ void check_scenario(const ConfigChecker& check, const ModelConfig& config) {
     for (const std::string& market : shock.markets) {
       if (!is_market(config, market)) check.fail(field + "markets: \"" + market + "\" is not a market of [[markets]]");
     }
+    // The other keys' ranges are declared, and checked for the keys of the shock's kind.
     check.integer_in(field + "start_step", shock.start_step, 1, config.run.steps,
                      "[1, run.steps = " + std::to_string(config.run.steps) + "]");
-    check.integer_in(field + "duration_steps", shock.duration_steps, 1, max_steps, "[1, 1000000]");
-    switch (shock.kind) {
-      case ShockKind::v_shape:
-        check.integer_in(field + "recovery_steps", shock.recovery_steps, 1, max_steps, "[1, 1000000]");
-        [[fallthrough]];
-      case ShockKind::gap:
-      case ShockKind::crash:
-        if (!(shock.size > -1.0 && shock.size <= 100.0)) {
-          check.fail(field + "size: " + text(shock.size) + " is not a fractional move in (-1, 100]");
-        }
-        break;
-      case ShockKind::volatility:
-      case ShockKind::depth:
-        if (!(shock.multiplier > 0.0 && shock.multiplier <= 1000.0)) {
-          check.fail(field + "multiplier: " + text(shock.multiplier) + " is not in (0, 1000]");
-        }
-        break;
-      case ShockKind::correlation:
-        // A weight of 1 would make the correlations exactly 1: a singular matrix.
-        if (!(shock.weight >= 0.0 && shock.weight < 1.0)) {
-          check.fail(field + "weight: " + text(shock.weight) + " is not in [0, 1)");
-        }
-        break;
-      case ShockKind::oracle_deviation:
-        if (!(shock.deviation > -1.0 && shock.deviation <= 100.0)) {
-          check.fail(field + "deviation: " + text(shock.deviation) + " is not a fractional deviation in (-1, 100]");
-        }
-        break;
-      case ShockKind::oracle_stale: break;
-      case ShockKind::collateral_depeg:
-        if (!(shock.value > 0.0 && shock.value <= 1.0)) {
-          check.fail(field + "value: " + text(shock.value) + " is not a value per dollar in (0, 1]");
-        }
-        break;
-    }
     const bool needs_monte_carlo = shock.kind == ShockKind::volatility || shock.kind == ShockKind::correlation;
     // A replay replaces the market's whole Monte Carlo path, noise shocks included.
     for (const ReplaySeries& replay : scenario.replays) {
@@ -380,13 +305,20 @@ void check_scenario(const ConfigChecker& check, const ModelConfig& config) {
 
 void validate_config(const ModelConfig& config) {
   const ConfigChecker check(config);
-  check_run(check, config.run);
+  // Every key's own range first, so that the checks across keys below see values in range.
+  for (const ConfigTable& table : config_tables()) {
+    if (!checked_by_module(table)) check_declared_ranges(check, config, table);
+  }
   check_markets(check, config.markets);
-  check_mechanics(check, config);
-  check.seed("portfolio.seed", config.portfolio.seed);
+  check_margin_policy(check, config);
   check_jumps_per_step(check, config);
   validate_regime_model(config.regimes, config.market_count(), config.source_name);
   validate_generator_params(config.portfolio, config.market_count(), config.source_name);
+  // After the modules, which check these keys themselves: this catches a declared range that no
+  // module checks (a key added since).
+  for (const ConfigTable& table : config_tables()) {
+    if (checked_by_module(table)) check_declared_ranges(check, config, table);
+  }
   check_position_sizes(check, config);
   check_scenario(check, config);
 }

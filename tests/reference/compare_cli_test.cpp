@@ -18,9 +18,11 @@
 #include "host/cli/compare_command.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/config_writer.hpp"
+#include "host/model/config_schema.hpp"
 #include "host/model/input_error.hpp"
 #include "tests/reference/cli_runner.hpp"
 #include "tests/reference/engine_fixture.hpp"
+#include "tests/unit/config_schema_testing.hpp"
 
 namespace margin_stress {
 namespace {
@@ -179,6 +181,34 @@ TEST_F(CompareTest, APolicyKeepsTheBaseScenariosAndMayChangeItsFractionsLiquidat
   ASSERT_EQ(layered.scenario.shocks.size(), base.scenario.shocks.size());
   EXPECT_EQ(layered.scenario.shocks[0].size, -0.30);
   EXPECT_EQ(layered.liquidation.fee_rate, base.liquidation.fee_rate);  // untouched keys keep the base's
+}
+
+TEST(CompareNotes, NameEveryTableAPolicyChangesBesidesTheMarginPolicy) {
+  const ModelConfig base = default_config();
+  EXPECT_EQ(other_changes(base, base), "");
+  // Every key a policy may set outside [margin_policy] (as declared in the schema), changed alone.
+  int keys = 0;
+  for (const ConfigTable& table : config_tables()) {
+    for (const ConfigKey& key : table.keys) {
+      if (!key.policy) continue;
+      ModelConfig policy = base;
+      key.set(policy, 0, testing::changed_value(key, key.get(base, 0)));
+      const std::string expected = table.path == "margin_policy" ? ""
+                                   : table.path == "markets"     ? "; also market margins"
+                                                                 : "; also [" + std::string(table.path) + "]";
+      EXPECT_EQ(other_changes(base, policy), expected) << table.key_path(0, key.name);
+      ++keys;
+    }
+  }
+  EXPECT_GT(keys, 25);
+  // The key once missed, and several tables at once, in the order of a config file.
+  ModelConfig policy = base;
+  policy.liquidation.backstop_fraction = 2.0 / 3.0;
+  EXPECT_EQ(other_changes(base, policy), "; also [liquidation]");
+  policy.insurance_fund.auto_deleveraging = false;
+  policy.markets[3].margin_tiers = {{1.0e5, 0.01, 50.0}};
+  policy.margin_policy.scale_cap = 2.5;
+  EXPECT_EQ(other_changes(base, policy), "; also market margins, [liquidation], [insurance_fund]");
 }
 
 TEST_F(CompareTest, RefusesAPolicyThatChangesTheScenariosOrTheBook) {

@@ -15,16 +15,19 @@
 #include <string>
 
 #include "host/io/config_writer.hpp"
+#include "host/model/config_schema.hpp"
 #include "host/model/input_error.hpp"
 #include "host/model/validate_config.hpp"
-
+#include "tests/unit/config_schema_testing.hpp"
 #include "tests/unit/input_error_matchers.hpp"
 
 namespace margin_stress {
 namespace {
 
+using testing::changed_value;
 using testing::expect_contains;
 using testing::input_error_of;
+using testing::value_text;
 
 std::string parse_error(const std::string& toml) {
   return input_error_of([&] { parse_config(toml, "my.toml"); });
@@ -34,85 +37,19 @@ std::string validation_error(const std::string& toml) {
   return input_error_of([&] { validate_config(parse_config(toml, "my.toml")); });
 }
 
-// Field by field, doubles bit for bit (EXPECT_EQ), so that the round trip is exact.
+// Every declared key of every element (host/model/config_schema.hpp), doubles bit for bit (==), so
+// that the round trip is exact and no key can be left out of the comparison.
 void expect_same_config(const ModelConfig& a, const ModelConfig& b) {
-  EXPECT_EQ(a.run.scenarios, b.run.scenarios);
-  EXPECT_EQ(a.run.steps, b.run.steps);
-  EXPECT_EQ(a.run.step_seconds, b.run.step_seconds);
-  EXPECT_EQ(a.run.seed, b.run.seed);
-  EXPECT_EQ(a.run.threads, b.run.threads);
-  ASSERT_EQ(a.markets.size(), b.markets.size());
-  for (std::size_t m = 0; m < a.markets.size(); ++m) {
-    SCOPED_TRACE("market " + std::to_string(m));
-    EXPECT_EQ(a.markets[m].name, b.markets[m].name);
-    EXPECT_EQ(a.markets[m].initial_price_usd, b.markets[m].initial_price_usd);
-    EXPECT_EQ(a.markets[m].lot_size, b.markets[m].lot_size);
-    EXPECT_EQ(a.markets[m].depth_usd, b.markets[m].depth_usd);
-    EXPECT_EQ(a.markets[m].initial_margin_fraction, b.markets[m].initial_margin_fraction);
-    EXPECT_EQ(a.markets[m].maintenance_margin_fraction, b.markets[m].maintenance_margin_fraction);
-    EXPECT_EQ(a.markets[m].reference_volatility, b.markets[m].reference_volatility);
-    EXPECT_EQ(a.markets[m].size_premium_imf_factor, b.markets[m].size_premium_imf_factor);
+  for (const ConfigTable& table : config_tables()) {
+    ASSERT_EQ(table.size(a), table.size(b)) << table.path;
+    for (std::size_t element = 0; element < table.size(a); ++element) {
+      for (const ConfigKey& key : table.keys) {
+        const ConfigValue x = key.get(a, element);
+        const ConfigValue y = key.get(b, element);
+        EXPECT_TRUE(x == y) << table.key_path(element, key.name) << ": " << value_text(x) << " and " << value_text(y);
+      }
+    }
   }
-  EXPECT_EQ(a.impact.law, b.impact.law);
-  EXPECT_EQ(a.impact.permanent_fraction, b.impact.permanent_fraction);
-  EXPECT_EQ(a.impact.temporary_half_life_seconds, b.impact.temporary_half_life_seconds);
-  EXPECT_EQ(a.impact.max_log_deviation, b.impact.max_log_deviation);
-  EXPECT_EQ(a.liquidation.mode, b.liquidation.mode);
-  EXPECT_EQ(a.liquidation.fee_rate, b.liquidation.fee_rate);
-  EXPECT_EQ(a.liquidation.max_cascade_rounds, b.liquidation.max_cascade_rounds);
-  EXPECT_EQ(a.liquidation.fixed_fraction, b.liquidation.fixed_fraction);
-  EXPECT_EQ(a.liquidation.fixed_fraction_threshold_usd, b.liquidation.fixed_fraction_threshold_usd);
-  EXPECT_EQ(a.liquidation.fee_depends_on_health, b.liquidation.fee_depends_on_health);
-  EXPECT_EQ(a.trader_response.enabled, b.trader_response.enabled);
-  EXPECT_EQ(a.trader_response.top_up_probability, b.trader_response.top_up_probability);
-  EXPECT_EQ(a.trader_response.top_up_delay_steps, b.trader_response.top_up_delay_steps);
-  EXPECT_EQ(a.insurance_fund.initial_balance_usd, b.insurance_fund.initial_balance_usd);
-  EXPECT_EQ(a.insurance_fund.auto_deleveraging, b.insurance_fund.auto_deleveraging);
-  EXPECT_EQ(a.margin_policy.kind, b.margin_policy.kind);
-  EXPECT_EQ(a.margin_policy.ewma_lambda, b.margin_policy.ewma_lambda);
-  EXPECT_EQ(a.margin_policy.scale_floor, b.margin_policy.scale_floor);
-  EXPECT_EQ(a.margin_policy.scale_cap, b.margin_policy.scale_cap);
-  EXPECT_EQ(a.margin_policy.volatility_estimator, b.margin_policy.volatility_estimator);
-  EXPECT_EQ(a.margin_policy.garch_alpha, b.margin_policy.garch_alpha);
-  EXPECT_EQ(a.margin_policy.garch_beta, b.margin_policy.garch_beta);
-  EXPECT_EQ(a.margin_policy.regime_scales, b.margin_policy.regime_scales);
-  EXPECT_EQ(a.margin_policy.stressed_weight, b.margin_policy.stressed_weight);
-  EXPECT_EQ(a.margin_policy.stressed_volatility_ratio, b.margin_policy.stressed_volatility_ratio);
-  EXPECT_EQ(a.margin_policy.buffer, b.margin_policy.buffer);
-  EXPECT_EQ(a.margin_policy.buffer_release_scale, b.margin_policy.buffer_release_scale);
-  EXPECT_EQ(a.margin_policy.max_increase_per_hour, b.margin_policy.max_increase_per_hour);
-  EXPECT_EQ(a.margin_policy.max_decrease_per_hour, b.margin_policy.max_decrease_per_hour);
-  EXPECT_EQ(a.margin_policy.announcement_lag_seconds, b.margin_policy.announcement_lag_seconds);
-  EXPECT_EQ(a.regimes.transition, b.regimes.transition);
-  EXPECT_EQ(a.regimes.initial_distribution, b.regimes.initial_distribution);
-  ASSERT_EQ(a.regimes.states.size(), b.regimes.states.size());
-  for (std::size_t k = 0; k < a.regimes.states.size(); ++k) {
-    SCOPED_TRACE("regime " + std::to_string(k));
-    const RegimeState& x = a.regimes.states[k];
-    const RegimeState& y = b.regimes.states[k];
-    EXPECT_EQ(x.name, y.name);
-    EXPECT_EQ(x.volatility, y.volatility);
-    EXPECT_EQ(x.drift, y.drift);
-    EXPECT_EQ(x.jump_mean, y.jump_mean);
-    EXPECT_EQ(x.jump_stddev, y.jump_stddev);
-    EXPECT_EQ(x.jump_intensity_per_day, y.jump_intensity_per_day);
-    EXPECT_EQ(x.depth_multiplier, y.depth_multiplier);
-    EXPECT_EQ(x.correlation, y.correlation);
-    EXPECT_EQ(x.garch_alpha, y.garch_alpha);
-    EXPECT_EQ(x.garch_beta, y.garch_beta);
-    EXPECT_EQ(x.student_t_dof, y.student_t_dof);
-  }
-  EXPECT_EQ(a.portfolio.accounts, b.portfolio.accounts);
-  EXPECT_EQ(a.portfolio.seed, b.portfolio.seed);
-  EXPECT_EQ(a.portfolio.pareto_alpha, b.portfolio.pareto_alpha);
-  EXPECT_EQ(a.portfolio.min_notional_usd, b.portfolio.min_notional_usd);
-  EXPECT_EQ(a.portfolio.max_notional_usd, b.portfolio.max_notional_usd);
-  EXPECT_EQ(a.portfolio.multi_market_fraction, b.portfolio.multi_market_fraction);
-  EXPECT_EQ(a.portfolio.open_interest_share, b.portfolio.open_interest_share);
-  EXPECT_EQ(a.portfolio.long_fraction, b.portfolio.long_fraction);
-  EXPECT_EQ(a.portfolio.leverage_weights, b.portfolio.leverage_weights);
-  EXPECT_EQ(a.portfolio.leverage_bounds, b.portfolio.leverage_bounds);
-  EXPECT_EQ(a.portfolio.entry_price_spread, b.portfolio.entry_price_spread);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,8 +115,11 @@ ModelConfig every_field_changed() {
   c.markets.resize(2);
   c.markets[0] = {"BTC \"perp\" \\ ü", 61234.5, 1e-8, 3.3e9, 0.05, 0.025, 0.45, {}, 0.0, 0.0};
   c.markets[1] = {"Ξ-2", 1.7976931348623157e308, 1e-300, 1e15, 1.0, 1.0, 1.0 / 3.0, {}, 0.0, 0.0};
+  c.markets[0].margin_tiers = {{50000.0, 0.004, 125.0}, {2.5e5, 0.1 + 0.2 - 0.295, 100.0}};
+  c.markets[1].open_interest_lower_cap_usd = 1.0e6;
+  c.markets[1].open_interest_upper_cap_usd = 5.5e6;
   c.impact = {ImpactLaw::square_root, 0.25, 0.0, 0.75};
-  c.liquidation = {LiquidationMode::partial, 0.0125, 9999, 0.3, 2.5e5, true};
+  c.liquidation = {LiquidationMode::partial, 0.0125, 9999, 0.3, 2.5e5, true, 2.0 / 3.0};
   c.markets[1].size_premium_imf_factor = 0.00025;
   c.trader_response = {true, 0.375, 3};
   c.insurance_fund = {123456789.125, false};
@@ -224,6 +164,30 @@ ModelConfig every_field_changed() {
   c.portfolio.leverage_weights = {0.5, 0.5};
   c.portfolio.leverage_bounds = {1.0, 4.0, 8.0};
   c.portfolio.entry_price_spread = 0.0;
+  // A flat base (a regime model's volatility and correlation shocks need the Monte Carlo one), a
+  // replay and shocks of the kinds that take the other keys.
+  c.scenario.base = ScenarioBase::flat;
+  c.scenario.flat_regime = "loud";
+  c.scenario.replays = {{"Ξ-2", "prices \"2\".csv", "price", "2022-11-08T00:00:00Z", false}};
+  ShockSpec dip;
+  dip.name = "dip \"1\"";
+  dip.kind = ShockKind::v_shape;
+  dip.markets = {"BTC \"perp\" \\ ü"};
+  dip.start_step = 2;
+  dip.duration_steps = 3;
+  dip.recovery_steps = 4;
+  dip.size = -0.1 - 0.2;
+  dip.shape = ShockShape::exponential;
+  ShockSpec thin;
+  thin.kind = ShockKind::depth;
+  thin.multiplier = 0.5;
+  ShockSpec oracle;
+  oracle.kind = ShockKind::oracle_deviation;
+  oracle.deviation = 0.1;
+  ShockSpec depeg;
+  depeg.kind = ShockKind::collateral_depeg;
+  depeg.value = 0.95;
+  c.scenario.shocks = {dip, thin, oracle, depeg};
   return c;
 }
 
@@ -244,44 +208,58 @@ TEST(ConfigRoundTrip, EveryFieldSurvivesExactly) {
 }
 
 TEST(ConfigRoundTrip, TheTestConfigReallyChangesEveryField) {
-  // Guards the test above: a field left at its default would round-trip even if it were never
-  // written, because layering would fill it in from the default.
+  // Guards the test above: a key left at its default would round-trip even if it were never
+  // written, because layering would fill it in from the built-in default, and an array element's
+  // optional key from its struct's default. Every key of a [table] differs from the built-in
+  // default; every key an array's elements take differs from the struct's default in at least one
+  // element. (A shock key no element here takes, such as a correlation shock's weight, which a
+  // flat base refuses, is held by EveryDeclaredKeySurvivesAlone below.)
   const ModelConfig changed = every_field_changed();
   const ModelConfig base = default_config();
-  EXPECT_NE(changed.run.scenarios, base.run.scenarios);
-  EXPECT_NE(changed.run.steps, base.run.steps);
-  EXPECT_NE(changed.run.step_seconds, base.run.step_seconds);
-  EXPECT_NE(changed.run.seed, base.run.seed);
-  EXPECT_NE(changed.run.threads, base.run.threads);
-  EXPECT_NE(changed.impact.law, base.impact.law);
-  EXPECT_NE(changed.impact.permanent_fraction, base.impact.permanent_fraction);
-  EXPECT_NE(changed.impact.temporary_half_life_seconds, base.impact.temporary_half_life_seconds);
-  EXPECT_NE(changed.impact.max_log_deviation, base.impact.max_log_deviation);
-  EXPECT_NE(changed.liquidation.mode, base.liquidation.mode);
-  EXPECT_NE(changed.liquidation.fee_rate, base.liquidation.fee_rate);
-  EXPECT_NE(changed.liquidation.max_cascade_rounds, base.liquidation.max_cascade_rounds);
-  EXPECT_NE(changed.liquidation.fixed_fraction, base.liquidation.fixed_fraction);
-  EXPECT_NE(changed.liquidation.fixed_fraction_threshold_usd, base.liquidation.fixed_fraction_threshold_usd);
-  EXPECT_NE(changed.liquidation.fee_depends_on_health, base.liquidation.fee_depends_on_health);
-  EXPECT_NE(changed.markets[1].size_premium_imf_factor, base.markets[1].size_premium_imf_factor);
-  EXPECT_NE(changed.trader_response.enabled, base.trader_response.enabled);
-  EXPECT_NE(changed.trader_response.top_up_probability, base.trader_response.top_up_probability);
-  EXPECT_NE(changed.trader_response.top_up_delay_steps, base.trader_response.top_up_delay_steps);
-  EXPECT_NE(changed.insurance_fund.initial_balance_usd, base.insurance_fund.initial_balance_usd);
-  EXPECT_NE(changed.insurance_fund.auto_deleveraging, base.insurance_fund.auto_deleveraging);
-  EXPECT_NE(changed.margin_policy.kind, base.margin_policy.kind);
-  EXPECT_NE(changed.margin_policy.ewma_lambda, base.margin_policy.ewma_lambda);
-  EXPECT_NE(changed.margin_policy.scale_floor, base.margin_policy.scale_floor);
-  EXPECT_NE(changed.margin_policy.scale_cap, base.margin_policy.scale_cap);
-  EXPECT_NE(changed.regimes.initial_distribution, base.regimes.initial_distribution);
-  EXPECT_NE(changed.portfolio.accounts, base.portfolio.accounts);
-  EXPECT_NE(changed.portfolio.seed, base.portfolio.seed);
-  EXPECT_NE(changed.portfolio.pareto_alpha, base.portfolio.pareto_alpha);
-  EXPECT_NE(changed.portfolio.min_notional_usd, base.portfolio.min_notional_usd);
-  EXPECT_NE(changed.portfolio.max_notional_usd, base.portfolio.max_notional_usd);
-  EXPECT_NE(changed.portfolio.multi_market_fraction, base.portfolio.multi_market_fraction);
-  EXPECT_NE(changed.portfolio.entry_price_spread, base.portfolio.entry_price_spread);
-  // Arrays (markets, regime states, per-market arrays) have other sizes than the default's.
+  for (const ConfigTable& table : config_tables()) {
+    if (!table.array) {
+      for (const ConfigKey& key : table.keys) {
+        EXPECT_FALSE(key.get(changed, 0) == key.get(base, 0)) << table.key_path(0, key.name);
+      }
+      continue;
+    }
+    ASSERT_GT(table.size(changed), 0u) << table.path;
+    ModelConfig blank;
+    table.resize(blank, 1);
+    for (const ConfigKey& key : table.keys) {
+      bool taken = false;
+      bool differs = false;
+      for (std::size_t element = 0; element < table.size(changed); ++element) {
+        if (!table.element_takes(changed, element, key)) continue;
+        taken = true;
+        differs = differs || !(key.get(changed, element) == key.get(blank, 0));
+      }
+      EXPECT_TRUE(differs || !taken) << table.path << "." << key.name << " is at its default in every element";
+    }
+  }
+}
+
+TEST(ConfigRoundTrip, EveryDeclaredKeySurvivesAlone) {
+  // Each declared key of each element, changed alone by the least amount (the next double), is
+  // written and read back exactly: a key the writer or the reader left out would come back as the
+  // built-in default or its struct's. Every array has elements, a shock of each kind.
+  const ModelConfig base = testing::with_every_array_filled(default_config());
+  int keys = 0;
+  for (const ConfigTable& table : config_tables()) {
+    for (std::size_t element = 0; element < table.size(base); ++element) {
+      for (const ConfigKey& key : table.keys) {
+        if (!table.element_takes(base, element, key)) continue;
+        const std::string path = table.key_path(element, key.name);
+        ModelConfig changed = base;
+        key.set(changed, element, changed_value(key, key.get(base, element)));
+        ASSERT_FALSE(key.get(changed, element) == key.get(base, element)) << path;
+        SCOPED_TRACE(path);
+        expect_same_config(parse_config(config_to_toml(changed), "changed.toml"), changed);
+        ++keys;
+      }
+    }
+  }
+  EXPECT_GT(keys, 100);
 }
 
 TEST(ConfigRoundTrip, InvalidConfigsAreWrittenFaithfully) {

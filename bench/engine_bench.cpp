@@ -27,7 +27,7 @@
 #include "host/engine/engine.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/results_file.hpp"
-#include "host/model/validate_config.hpp"
+#include "scenarios/validate_config.hpp"
 #include "host/portfolio/generator.hpp"
 #include "kernels/cuda_engine.hpp"
 #include "kernels/evaluation_pass.hpp"

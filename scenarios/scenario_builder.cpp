@@ -1,6 +1,6 @@
 #include "scenarios/scenario_builder.hpp"
 
-#include "host/io/config_writer.hpp"
+#include "host/model/config_schema.hpp"
 #include "scenarios/price_paths.hpp"
 #include "scenarios/replay.hpp"
 #include "scenarios/shocks.hpp"

@@ -232,4 +232,12 @@ BaselineComparison compare_to_baseline(const PolicyScenarioMetrics& policy, cons
   return comparison;
 }
 
+std::int64_t batch_scenarios(const ModelConfig& config) {
+  const double steps = static_cast<double>(config.run.steps);
+  const double markets = static_cast<double>(config.market_count());
+  const double bytes_per_scenario = (steps + 1.0) * (markets * 3 * 8 + 9) + steps * (markets * 6 * 8 + 13);
+  const auto batch = static_cast<std::int64_t>(256.0e6 / bytes_per_scenario);
+  return std::clamp<std::int64_t>(batch, 1, config.run.scenarios);
+}
+
 }  // namespace margin_stress

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "host/analysis/summary.hpp"
+#include "host/model/config.hpp"
 #include "host/model/results.hpp"
 
 namespace margin_stress {
@@ -127,5 +128,11 @@ struct BaselineComparison {
 
 BaselineComparison compare_to_baseline(const PolicyScenarioMetrics& policy, const PolicyScenarioMetrics& baseline,
                                        std::int64_t replicates, std::uint64_t seed);
+
+// Scenarios per engine call for commands that keep only per-scenario metrics (compare, optimize):
+// paths (three doubles per market, regime and collateral per step) and series (six doubles per
+// market, rounds, fund and regime per step) of about 256 MB, so that memory does not grow with the
+// number of scenarios.
+std::int64_t batch_scenarios(const ModelConfig& config);
 
 }  // namespace margin_stress

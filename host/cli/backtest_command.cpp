@@ -12,7 +12,7 @@
 #include "host/io/config_file.hpp"
 #include "host/io/config_writer.hpp"
 #include "host/model/input_error.hpp"
-#include "host/model/validate_config.hpp"
+#include "scenarios/validate_config.hpp"
 #include "scenarios/calibration/price_series.hpp"
 #include "scenarios/calibration/utc_time.hpp"
 

@@ -8,7 +8,7 @@
 #include "host/io/config_file.hpp"
 #include "host/io/config_writer.hpp"
 #include "host/model/input_error.hpp"
-#include "host/model/validate_config.hpp"
+#include "scenarios/validate_config.hpp"
 #include "host/model/version.hpp"
 #include "scenarios/calibration/calibration_report.hpp"
 #include "scenarios/calibration/em_fit.hpp"

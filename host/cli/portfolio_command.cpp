@@ -4,7 +4,7 @@
 
 #include "host/io/config_file.hpp"
 #include "host/io/portfolio_file.hpp"
-#include "host/model/validate_config.hpp"
+#include "scenarios/validate_config.hpp"
 #include "host/portfolio/generator.hpp"
 
 namespace margin_stress {

@@ -16,7 +16,7 @@
 #include "host/io/portfolio_file.hpp"
 #include "host/io/results_file.hpp"
 #include "host/model/input_error.hpp"
-#include "host/model/validate_config.hpp"
+#include "scenarios/validate_config.hpp"
 #include "host/model/version.hpp"
 #include "host/portfolio/generator.hpp"
 #include "scenarios/scenario_builder.hpp"

@@ -9,7 +9,7 @@
 #include "host/engine/engine.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/portfolio_file.hpp"
-#include "host/model/validate_config.hpp"
+#include "scenarios/validate_config.hpp"
 #include "host/portfolio/generator.hpp"
 #include "scenarios/scenario_builder.hpp"
 

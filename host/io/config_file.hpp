@@ -6,7 +6,7 @@
 // (host/model/config_schema.hpp; an unknown key is an error, to catch typos) and every value's
 // type is checked; errors are InputError naming the file, the key, the value and the line. Ranges
 // and cross-field consistency are checked separately, by validate_config
-// (host/model/validate_config.hpp).
+// (scenarios/validate_config.hpp).
 #pragma once
 
 #include <string>

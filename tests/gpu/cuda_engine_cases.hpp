@@ -20,7 +20,7 @@
 #include "host/analysis/backend_difference.hpp"
 #include "host/engine/engine.hpp"
 #include "host/io/config_file.hpp"
-#include "host/model/validate_config.hpp"
+#include "scenarios/validate_config.hpp"
 #include "host/portfolio/generator.hpp"
 #include "scenarios/scenario_builder.hpp"
 #include "tests/reference/engine_fixture.hpp"

@@ -16,6 +16,7 @@
 
 #include "host/analysis/comparison.hpp"
 #include "host/cli/compare_command.hpp"
+#include "host/io/policy_file.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/config_writer.hpp"
 #include "host/model/config_schema.hpp"

@@ -21,7 +21,7 @@
 #include "host/io/config_file.hpp"
 #include "host/io/config_writer.hpp"
 #include "host/model/input_error.hpp"
-#include "host/model/validate_config.hpp"
+#include "scenarios/validate_config.hpp"
 #include "scenarios/calibration/em_fit.hpp"
 #include "scenarios/calibration/gaussian_density.hpp"
 #include "scenarios/calibration/hamilton_filter.hpp"

@@ -17,7 +17,7 @@
 #include "host/io/config_writer.hpp"
 #include "host/model/config_schema.hpp"
 #include "host/model/input_error.hpp"
-#include "host/model/validate_config.hpp"
+#include "scenarios/validate_config.hpp"
 #include "tests/unit/config_schema_testing.hpp"
 #include "tests/unit/input_error_matchers.hpp"
 

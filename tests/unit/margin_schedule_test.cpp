@@ -13,7 +13,7 @@
 #include "host/io/config_file.hpp"
 #include "host/io/config_writer.hpp"
 #include "host/model/input_error.hpp"
-#include "host/model/validate_config.hpp"
+#include "scenarios/validate_config.hpp"
 #include "tests/unit/input_error_matchers.hpp"
 
 namespace margin_stress {

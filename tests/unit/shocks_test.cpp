@@ -6,7 +6,7 @@
 
 #include "host/io/config_file.hpp"
 #include "host/model/input_error.hpp"
-#include "host/model/validate_config.hpp"
+#include "scenarios/validate_config.hpp"
 #include "scenarios/scenario_builder.hpp"
 #include "scenarios/shocks.hpp"
 

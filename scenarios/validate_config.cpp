@@ -1,4 +1,4 @@
-#include "host/model/validate_config.hpp"
+#include "scenarios/validate_config.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -1,0 +1,77 @@
+# Fails when an include runs against the layers (docs/architecture.md): each source file of host/,
+# scenarios/ and kernels/ may include the project's headers of its own layer and of the layers
+# below it, and a subcommand of the CLI no other subcommand. Run by the build (the
+# margin_stress_layers target) with -DSOURCE_DIR=<repository>.
+
+cmake_minimum_required(VERSION 3.25)
+
+# The layer of a file, by its path relative to the repository.
+function(layer_of path result)
+  if(path MATCHES "^host/model/")
+    set(layer model)
+  elseif(path MATCHES "^(scenarios|host/portfolio)/")
+    set(layer scenarios)
+  elseif(path MATCHES "^host/io/")
+    set(layer io)
+  elseif(path STREQUAL "host/engine/engine_factory.cpp")
+    set(layer backends)
+  elseif(path MATCHES "^host/engine/cpu/")
+    set(layer cpu_reference)
+  elseif(path MATCHES "^host/engine/")
+    set(layer engine)
+  elseif(path MATCHES "^kernels/")
+    set(layer cuda)
+  elseif(path MATCHES "^host/analysis/")
+    set(layer analysis)
+  elseif(path MATCHES "^host/cli/")
+    set(layer cli)
+  else()
+    set(layer "")
+  endif()
+  set(${result} ${layer} PARENT_SCOPE)
+endfunction()
+
+# What each layer may include: itself and everything below it.
+set(allowed_model model)
+set(allowed_scenarios model scenarios)
+set(allowed_io model io)
+set(allowed_engine model scenarios engine)
+set(allowed_cpu_reference model scenarios engine cpu_reference)
+set(allowed_cuda model scenarios engine cuda)
+set(allowed_backends model scenarios engine cpu_reference cuda backends)
+set(allowed_analysis model scenarios engine analysis)
+set(allowed_cli model scenarios io engine cpu_reference cuda backends analysis cli)
+
+file(GLOB_RECURSE sources RELATIVE ${SOURCE_DIR}
+  ${SOURCE_DIR}/host/*.cpp ${SOURCE_DIR}/host/*.hpp
+  ${SOURCE_DIR}/scenarios/*.cpp ${SOURCE_DIR}/scenarios/*.hpp
+  ${SOURCE_DIR}/kernels/*.cpp ${SOURCE_DIR}/kernels/*.hpp ${SOURCE_DIR}/kernels/*.cu ${SOURCE_DIR}/kernels/*.cuh)
+set(violations "")
+foreach(source IN LISTS sources)
+  layer_of(${source} from)
+  if(from STREQUAL "")
+    continue()
+  endif()
+  file(STRINGS ${SOURCE_DIR}/${source} includes REGEX "^#include \"")
+  foreach(line IN LISTS includes)
+    string(REGEX REPLACE "^#include \"([^\"]+)\".*" "\\1" included "${line}")
+    layer_of(${included} to)
+    if(to STREQUAL "")
+      continue()
+    endif()
+    if(NOT to IN_LIST allowed_${from})
+      string(APPEND violations "\n  ${source} (${from}) includes ${included} (${to})")
+    endif()
+    # One subcommand does not build on another: what two share belongs in a lower layer.
+    if(source MATCHES "^host/cli/.*_command\\.(cpp|hpp)$" AND included MATCHES "^host/cli/.*_command\\.hpp$")
+      get_filename_component(own ${source} NAME_WE)
+      get_filename_component(other ${included} NAME_WE)
+      if(NOT own STREQUAL other)
+        string(APPEND violations "\n  ${source} includes ${included} (another subcommand)")
+      endif()
+    endif()
+  endforeach()
+endforeach()
+if(NOT violations STREQUAL "")
+  message(FATAL_ERROR "includes against the layers (docs/architecture.md):${violations}")
+endif()

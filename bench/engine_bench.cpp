@@ -11,27 +11,26 @@
 // position-evaluations per second (cascade rounds included: every round scans every position, and
 // a step ends with a scan that finds no one), and on CUDA the evaluation pass alone: its time,
 // the bytes it must read, the bandwidth that is, and its ratio to the device's peak.
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <mutex>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "host/analysis/summary.hpp"
 #include "host/engine/engine.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/results_file.hpp"
-#include "scenarios/validate_config.hpp"
 #include "host/portfolio/generator.hpp"
 #include "kernels/cuda_engine.hpp"
 #include "kernels/evaluation_pass.hpp"
 #include "scenarios/scenario_builder.hpp"
+#include "scenarios/validate_config.hpp"
 
 namespace margin_stress {
 namespace {
@@ -41,7 +40,8 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 // The engine a run times; a CUDA engine records where its time goes into `profile` when given.
-std::unique_ptr<Engine> bench_engine(Backend backend, int threads, int device, [[maybe_unused]] CudaRunProfile* profile) {
+std::unique_ptr<Engine> bench_engine(Backend backend, int threads, int device,
+                                     [[maybe_unused]] CudaRunProfile* profile) {
 #ifdef MARGIN_STRESS_HAVE_CUDA
   if (backend != Backend::cpu && profile != nullptr && cuda_device_count() > 0) {
     return make_cuda_engine(device, 0, profile);
@@ -71,7 +71,8 @@ void print_profile(const CudaRunProfile& profile) {
 // about 1.38 positions per account).
 ModelConfig bench_config(std::int64_t positions, std::int64_t scenarios, std::int64_t steps, int threads) {
   ModelConfig config = default_config();
-  config.portfolio.accounts = std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(positions) / 1.376));
+  config.portfolio.accounts =
+      std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(positions) / 1.376));
   config.run.scenarios = scenarios;
   config.run.steps = steps;
   config.run.threads = threads;
@@ -168,8 +169,8 @@ void reference_workload(std::int64_t scenarios, int threads, int device, bool pr
   std::int64_t scans = 0;
   for (const std::int32_t rounds : results.series.cascade_rounds) scans += rounds + 1;
   const double total_seconds = scenario_seconds + engine_seconds + write_seconds;
-  std::printf("\nreference workload on %s: %zu positions, %lld scenarios x 288 steps of 300 s\n", engine->name().c_str(),
-              book.position_count(), static_cast<long long>(scenarios));
+  std::printf("\nreference workload on %s: %zu positions, %lld scenarios x 288 steps of 300 s\n",
+              engine->name().c_str(), book.position_count(), static_cast<long long>(scenarios));
   std::printf("  scenario generation          %.2f s\n", scenario_seconds);
   std::printf("  engine (transfers included)  %.2f s (%.2f scans per step)\n", engine_seconds,
               static_cast<double>(scans) / (static_cast<double>(scenarios) * 288.0));
@@ -200,7 +201,8 @@ int main(int argc, char** argv) {
   app.add_option("--positions", sizes, "book sizes (positions), one run each")->check(CLI::PositiveNumber);
   app.add_option("--backend", backend, "cpu, cuda or all (those this machine has)")
       ->check(CLI::IsMember({"cpu", "cuda", "all"}));
-  app.add_option("--scenarios", scenarios, "scenarios per run; 0: 8 on the CPU, 256 on CUDA")->check(CLI::NonNegativeNumber);
+  app.add_option("--scenarios", scenarios, "scenarios per run; 0: 8 on the CPU, 256 on CUDA")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--steps", steps, "steps per scenario")->check(CLI::Range(std::int64_t{1}, std::int64_t{100000}));
   app.add_option("--threads", threads, "CPU worker threads, 0 = all cores")->check(CLI::Range(0, 4096));
   app.add_option("--device", device, "CUDA device ordinal")->check(CLI::NonNegativeNumber);
@@ -223,7 +225,8 @@ int main(int argc, char** argv) {
         bench_backend(Backend::cuda, positions, scenarios > 0 ? scenarios : 256, steps, threads, device, profiled);
       }
     }
-    if (backend != "cpu" && !has_cuda) std::printf("\ncuda: no CUDA device visible (or no CUDA in this build); skipped\n");
+    if (backend != "cpu" && !has_cuda)
+      std::printf("\ncuda: no CUDA device visible (or no CUDA in this build); skipped\n");
     if (reference) {
       if (has_cuda) {
         reference_workload(reference_scenarios, threads, device, profiled);

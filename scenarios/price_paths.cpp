@@ -52,8 +52,8 @@ struct PathModel {
   std::vector<double> initial_price_usd;
   std::vector<RegimeCoefficients> regime;
   // Committee shocks acting on the noise (docs/model.md, section 10.3); both empty without them.
-  std::vector<double> volatility_multiplier;      // [t * markets + m], t = 0..steps
-  std::vector<std::size_t> correlation_state;     // [t]: 0 = the regimes' own correlations
+  std::vector<double> volatility_multiplier;          // [t * markets + m], t = 0..steps
+  std::vector<std::size_t> correlation_state;         // [t]: 0 = the regimes' own correlations
   std::vector<std::vector<double>> shocked_cholesky;  // [(state - 1) * regimes + k]
 };
 
@@ -127,9 +127,9 @@ void add_noise_shocks(const ModelConfig& config, PathModel& model) {
       try {
         model.shocked_cholesky.push_back(cholesky_lower(correlation, markets));
       } catch (const std::invalid_argument& error) {
-        throw InputError(config.source_name + ": scenario.shocks: the correlation shocks active together make regime \"" +
-                         config.regimes.states[k].name + "\"'s correlation matrix not positive definite (" +
-                         error.what() + ")");
+        throw InputError(
+            config.source_name + ": scenario.shocks: the correlation shocks active together make regime \"" +
+            config.regimes.states[k].name + "\"'s correlation matrix not positive definite (" + error.what() + ")");
       }
     }
   }
@@ -295,7 +295,8 @@ void generate_scenario(const PathModel& model, std::int64_t local, PathScratch& 
     // A regime without GARCH keeps volatility * sqrt(dt_years) as its scale rather than
     // sqrt(volatility^2 * dt_years), which differs in the last bit: paths without GARCH stay as
     // they were before GARCH existed.
-    const std::size_t correlation_state = model.correlation_state.empty() ? 0 : model.correlation_state[static_cast<std::size_t>(t)];
+    const std::size_t correlation_state =
+        model.correlation_state.empty() ? 0 : model.correlation_state[static_cast<std::size_t>(t)];
     const double* cholesky = correlation_state == 0
                                  ? regime.cholesky.data()
                                  : model.shocked_cholesky[(correlation_state - 1) * model.regimes + k].data();

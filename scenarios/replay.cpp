@@ -26,8 +26,8 @@ std::vector<double> resample_closes(const std::vector<std::int64_t>& times, cons
     const auto after = std::upper_bound(times.begin(), times.end(), when - bar_seconds);
     if (after == times.begin()) {
       throw InputError(source + ": no bar has closed by " + calibration::format_utc_time(when) +
-                       " (the first bar opens at " + calibration::format_utc_time(times.front()) +
-                       " and lasts " + std::to_string(bar_seconds) + " s)");
+                       " (the first bar opens at " + calibration::format_utc_time(times.front()) + " and lasts " +
+                       std::to_string(bar_seconds) + " s)");
     }
     prices[static_cast<std::size_t>(t)] = closes[static_cast<std::size_t>(after - times.begin() - 1)];
   }

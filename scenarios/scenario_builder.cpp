@@ -67,8 +67,9 @@ std::string describe_scenarios(const ModelConfig& config) {
 }
 
 ScenarioPaths build_scenarios(const ModelConfig& config, std::int64_t first_scenario, std::int64_t scenarios) {
-  ScenarioPaths paths = config.scenario.base == ScenarioBase::flat ? flat_paths(config, first_scenario, scenarios)
-                                                                   : generate_regime_paths(config, first_scenario, scenarios);
+  ScenarioPaths paths = config.scenario.base == ScenarioBase::flat
+                            ? flat_paths(config, first_scenario, scenarios)
+                            : generate_regime_paths(config, first_scenario, scenarios);
   apply_replays(config, paths);
   set_regime_market_conditions(config, paths);
   apply_shocks(config, paths);

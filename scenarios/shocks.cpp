@@ -85,15 +85,20 @@ void apply_shocks(const ModelConfig& config, ScenarioPaths& paths) {
           if (!mask[static_cast<std::size_t>(m)]) continue;
           const std::size_t at = paths.price_index(s, t, m);
           switch (shock.kind) {
-            case ShockKind::depth: paths.depth_multiplier[at] *= shock.multiplier; break;
-            case ShockKind::oracle_deviation: paths.oracle_factor[at] *= 1.0 + shock.deviation; break;
+            case ShockKind::depth:
+              paths.depth_multiplier[at] *= shock.multiplier;
+              break;
+            case ShockKind::oracle_deviation:
+              paths.oracle_factor[at] *= 1.0 + shock.deviation;
+              break;
             case ShockKind::oracle_stale:
               // The oracle keeps reporting the last price it saw before the window.
               // Set, not multiplied: overlapping stale windows must not compound.
               paths.oracle_factor[at] = paths.fundamental_price_usd[paths.price_index(s, shock.start_step - 1, m)] /
                                         paths.fundamental_price_usd[at];
               break;
-            default: break;  // volatility and correlation act on the Monte Carlo noise
+            default:
+              break;  // volatility and correlation act on the Monte Carlo noise
           }
         }
       }

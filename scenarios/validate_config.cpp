@@ -105,7 +105,8 @@ void check_margin_tiers(const ConfigChecker& check, const std::string& field, co
     const double cap = tier.notional_cap_usd;
     const double rate = tier.maintenance_rate;
     const double leverage = tier.max_leverage;
-    if (!(std::isfinite(cap) && cap > 0.0)) check.fail(row + "notional_cap_usd: " + text(cap) + " is not a finite number > 0");
+    if (!(std::isfinite(cap) && cap > 0.0))
+      check.fail(row + "notional_cap_usd: " + text(cap) + " is not a finite number > 0");
     if (!(rate > 0.0 && rate <= 1.0)) check.fail(row + "maintenance_rate: " + text(rate) + " is not in (0, 1]");
     if (!(std::isfinite(leverage) && leverage >= 1.0)) {
       check.fail(row + "max_leverage: " + text(leverage) + " is not a finite number >= 1");
@@ -149,8 +150,8 @@ void check_open_interest_caps(const ConfigChecker& check, const std::string& fie
   const double upper = market.open_interest_upper_cap_usd;
   if (lower == 0.0 && upper == 0.0) return;
   if (!(upper > lower)) {
-    check.fail(field + "open_interest_upper_cap_usd: " + text(upper) + " is not above open_interest_lower_cap_usd = " +
-               text(lower) + " (both 0: no open-interest scaling)");
+    check.fail(field + "open_interest_upper_cap_usd: " + text(upper) +
+               " is not above open_interest_lower_cap_usd = " + text(lower) + " (both 0: no open-interest scaling)");
   }
   if (!market.margin_tiers.empty()) {
     check.fail(field + "open_interest_upper_cap_usd: " + text(upper) +
@@ -264,14 +265,18 @@ bool is_market(const ModelConfig& config, const std::string& name) {
 void check_scenario(const ConfigChecker& check, const ModelConfig& config) {
   const ScenarioSpec& scenario = config.scenario;
   bool known_regime = false;
-  for (const RegimeState& state : config.regimes.states) known_regime = known_regime || state.name == scenario.flat_regime;
-  if (scenario.base == ScenarioBase::flat && !known_regime) check.fail("scenario.flat_regime: \"" + scenario.flat_regime + "\" is not a regime of [[regimes.states]]");
+  for (const RegimeState& state : config.regimes.states)
+    known_regime = known_regime || state.name == scenario.flat_regime;
+  if (scenario.base == ScenarioBase::flat && !known_regime)
+    check.fail("scenario.flat_regime: \"" + scenario.flat_regime + "\" is not a regime of [[regimes.states]]");
   for (std::size_t i = 0; i < scenario.replays.size(); ++i) {
     const ReplaySeries& replay = scenario.replays[i];
     const std::string field = "scenario.replays[" + std::to_string(i) + "].";
-    if (!is_market(config, replay.market)) check.fail(field + "market: \"" + replay.market + "\" is not a market of [[markets]]");
+    if (!is_market(config, replay.market))
+      check.fail(field + "market: \"" + replay.market + "\" is not a market of [[markets]]");
     for (std::size_t j = 0; j < i; ++j) {
-      if (scenario.replays[j].market == replay.market) check.fail(field + "market: \"" + replay.market + "\" is replayed twice");
+      if (scenario.replays[j].market == replay.market)
+        check.fail(field + "market: \"" + replay.market + "\" is replayed twice");
     }
     if (replay.file.empty()) check.fail(field + "file: empty");
     if (replay.column.empty()) check.fail(field + "column: empty");
@@ -291,7 +296,8 @@ void check_scenario(const ConfigChecker& check, const ModelConfig& config) {
       const bool named = shock.markets.empty() ||
                          std::find(shock.markets.begin(), shock.markets.end(), replay.market) != shock.markets.end();
       if (needs_monte_carlo && named) {
-        check.fail(field + "markets: a " + std::string(shock.kind == ShockKind::volatility ? "volatility" : "correlation") +
+        check.fail(field + "markets: a " +
+                   std::string(shock.kind == ShockKind::volatility ? "volatility" : "correlation") +
                    " shock acts on the Monte Carlo noise, and market \"" + replay.market +
                    "\" is replayed from a file; name only simulated markets");
       }

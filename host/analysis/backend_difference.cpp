@@ -22,9 +22,7 @@ class Collector {
   }
   void add(double a, double b) { add(a, b, std::fabs(a - b)); }
   // Money is compared in integers, so the difference itself is exact.
-  void add_money(micro_usd a, micro_usd b) {
-    add(to_usd(a), to_usd(b), to_usd(a > b ? a - b : b - a));
-  }
+  void add_money(micro_usd a, micro_usd b) { add(to_usd(a), to_usd(b), to_usd(a > b ? a - b : b - a)); }
   MetricDifference result() const { return difference_; }
 
  private:
@@ -35,7 +33,8 @@ class Collector {
     const bool nan = std::isnan(a) || std::isnan(b);
     difference_.max_absolute = std::max(difference_.max_absolute, nan ? INFINITY : absolute);
     difference_.max_relative = std::max(difference_.max_relative, nan ? INFINITY : relative);
-    if (nan || (absolute > difference_.allowed_absolute && relative > difference_.allowed_relative)) ++difference_.beyond;
+    if (nan || (absolute > difference_.allowed_absolute && relative > difference_.allowed_relative))
+      ++difference_.beyond;
   }
   MetricDifference difference_;
 };
@@ -55,7 +54,8 @@ bool BackendDifference::within_tolerance() const {
   return std::all_of(metrics.begin(), metrics.end(), [](const MetricDifference& metric) { return metric.beyond == 0; });
 }
 
-BackendDifference compare_backends(const BatchResults& reference, const BatchResults& candidate, std::int64_t positions) {
+BackendDifference compare_backends(const BatchResults& reference, const BatchResults& candidate,
+                                   std::int64_t positions) {
   const StepSeries& a = reference.series;
   const StepSeries& b = candidate.series;
   if (reference.scenarios.size() != candidate.scenarios.size() || a.scenarios != b.scenarios || a.steps != b.steps ||
@@ -91,7 +91,8 @@ BackendDifference compare_backends(const BatchResults& reference, const BatchRes
       if constexpr (std::is_arithmetic_v<decltype(x)>) {
         collector.add(static_cast<double>(x), static_cast<double>(y));
       } else {
-        for (std::size_t i = 0; i < x.size() && i < y.size(); ++i) collector.add(static_cast<double>(x[i]), static_cast<double>(y[i]));
+        for (std::size_t i = 0; i < x.size() && i < y.size(); ++i)
+          collector.add(static_cast<double>(x[i]), static_cast<double>(y[i]));
       }
     }
     out.push_back(collector.result());
@@ -109,9 +110,11 @@ BackendDifference compare_backends(const BatchResults& reference, const BatchRes
   per_scenario("fund_exhausted", 0.0, [](const ScenarioMetrics& m) { return m.fund_exhausted; });
   per_scenario("margin_calls", 0.0, [](const ScenarioMetrics& m) { return m.margin_calls; });
   per_scenario("backstopped_accounts", 0.0, [](const ScenarioMetrics& m) { return m.backstopped_accounts; });
-  per_scenario("backstop_notional_usd", relative_allowance, [](const ScenarioMetrics& m) { return m.backstop_notional_usd; });
+  per_scenario("backstop_notional_usd", relative_allowance,
+               [](const ScenarioMetrics& m) { return m.backstop_notional_usd; });
 
-  compare_series(out, "series.fundamental_price_usd", a.fundamental_price_usd, b.fundamental_price_usd, 0.0, relative_allowance);
+  compare_series(out, "series.fundamental_price_usd", a.fundamental_price_usd, b.fundamental_price_usd, 0.0,
+                 relative_allowance);
   compare_series(out, "series.mark_price_usd", a.mark_price_usd, b.mark_price_usd, 0.0, relative_allowance);
   compare_series(out, "series.margin_scale", a.margin_scale, b.margin_scale, 0.0, relative_allowance);
   compare_series(out, "series.liquidated_notional_usd", a.liquidated_notional_usd, b.liquidated_notional_usd, 0.0,

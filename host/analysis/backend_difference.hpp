@@ -35,6 +35,7 @@ struct BackendDifference {
 // `positions` is the book's size: the per-step initial margin of markets with brackets is added
 // up per position in integer micro-dollars on the GPU, so it may differ by half a micro-dollar per
 // position.
-BackendDifference compare_backends(const BatchResults& reference, const BatchResults& candidate, std::int64_t positions);
+BackendDifference compare_backends(const BatchResults& reference, const BatchResults& candidate,
+                                   std::int64_t positions);
 
 }  // namespace margin_stress

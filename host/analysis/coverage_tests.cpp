@@ -77,7 +77,8 @@ LikelihoodRatioTest christoffersen_independence(const TransitionCounts& c) {
   const double pi01 = rate(c.n01, c.n00 + c.n01);
   const double pi11 = rate(c.n11, c.n10 + c.n11);
   const double pi = rate(c.n01 + c.n11, c.n00 + c.n01 + c.n10 + c.n11);
-  const double alternative = bernoulli_log_likelihood(c.n00, c.n01, pi01) + bernoulli_log_likelihood(c.n10, c.n11, pi11);
+  const double alternative =
+      bernoulli_log_likelihood(c.n00, c.n01, pi01) + bernoulli_log_likelihood(c.n10, c.n11, pi11);
   const double null = bernoulli_log_likelihood(c.n00 + c.n10, c.n01 + c.n11, pi);
   return make_test(alternative, null, 1);
 }

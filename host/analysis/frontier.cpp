@@ -40,7 +40,8 @@ ModelConfig with_knob(const ModelConfig& policy, MarginKnob knob, double value) 
                            " has notional brackets, which margin_multiplier does not scale; use --knob scale_floor");
         }
         market.initial_margin_fraction = std::min(1.0, value * market.initial_margin_fraction);
-        market.maintenance_margin_fraction = std::min(market.initial_margin_fraction, value * market.maintenance_margin_fraction);
+        market.maintenance_margin_fraction =
+            std::min(market.initial_margin_fraction, value * market.maintenance_margin_fraction);
         // A size premium's factor too, so that its requirement, max(r, 0.8 r + f sqrt(B)), scales by k.
         market.size_premium_imf_factor *= value;
       }

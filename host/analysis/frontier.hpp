@@ -55,8 +55,8 @@ struct TailTarget {
 struct SearchSettings {
   double low = 0.0;
   double high = 0.0;
-  int grid_points = 9;           // evenly spaced on [low, high], both included; >= 2
-  double tolerance = 0.0;        // the bisection stops when the bracket is this narrow; > 0
+  int grid_points = 9;     // evenly spaced on [low, high], both included; >= 2
+  double tolerance = 0.0;  // the bisection stops when the bracket is this narrow; > 0
 };
 
 struct SearchOutcome {

@@ -1,5 +1,6 @@
 // Cross-scenario statistics of a run (docs/model.md, "Metrics across scenarios"), into the
-// RunSummary of host/model/results.hpp. Losses are positive. Quantile, VaR and expected-shortfall estimators are stated in model.md.
+// RunSummary of host/model/results.hpp. Losses are positive. Quantile, VaR and expected-shortfall estimators are stated
+// in model.md.
 #pragma once
 
 #include <cstdint>

@@ -8,13 +8,13 @@
 
 #include "host/analysis/backtest.hpp"
 #include "host/io/atomic_output.hpp"
-#include "host/io/csv_number.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/config_writer.hpp"
+#include "host/io/csv_number.hpp"
 #include "host/model/input_error.hpp"
-#include "scenarios/validate_config.hpp"
 #include "scenarios/calibration/price_series.hpp"
 #include "scenarios/calibration/utc_time.hpp"
+#include "scenarios/validate_config.hpp"
 
 namespace margin_stress {
 namespace {
@@ -145,19 +145,21 @@ void print_policy(std::FILE* out, std::size_t number, const PolicyBacktest& back
   }
 }
 
-void print_report(std::FILE* out, const calibration::PriceSeries& prices, const std::vector<PolicyBacktest>& backtests) {
+void print_report(std::FILE* out, const calibration::PriceSeries& prices,
+                  const std::vector<PolicyBacktest>& backtests) {
   const CoverageBacktest& first = backtests.front().result;
   std::fprintf(out, "backtest of %s\n", prices.source.c_str());
   std::fprintf(out, "  market %s, %lld bars of %lld s, %s to %s, %lld bars missing\n", prices.market.c_str(),
                static_cast<long long>(first.bars), static_cast<long long>(first.bar_seconds),
-               format_utc_time(prices.time_seconds.front()).c_str(), format_utc_time(prices.time_seconds.back()).c_str(),
-               static_cast<long long>(first.missing_bars));
+               format_utc_time(prices.time_seconds.front()).c_str(),
+               format_utc_time(prices.time_seconds.back()).c_str(), static_cast<long long>(first.missing_bars));
   std::fprintf(out, "  horizon %lld s (%lld bar%s)\n", static_cast<long long>(first.horizon_bars * first.bar_seconds),
                static_cast<long long>(first.horizon_bars), first.horizon_bars == 1 ? "" : "s");
-  std::fprintf(out,
-               "  exceedance: over the horizon a long loses more than its maintenance margin m (P(end)/P(start) < 1 - m)\n"
-               "              or a short does (P(end)/P(start) > 1 + m); the tests use the non-overlapping windows\n"
-               "  multiplier: the factor on the maintenance fraction that would have met the level in this sample\n");
+  std::fprintf(
+      out,
+      "  exceedance: over the horizon a long loses more than its maintenance margin m (P(end)/P(start) < 1 - m)\n"
+      "              or a short does (P(end)/P(start) > 1 + m); the tests use the non-overlapping windows\n"
+      "  multiplier: the factor on the maintenance fraction that would have met the level in this sample\n");
   for (std::size_t i = 0; i < backtests.size(); ++i) print_policy(out, i + 1, backtests[i]);
 }
 
@@ -180,15 +182,15 @@ std::string report_csv(const calibration::PriceSeries& prices, const std::vector
     const CoverageBacktest& r = backtest.result;
     const auto n = [](std::int64_t value) { return std::to_string(value); };
     const std::string common =
-        csv_field(backtest.config.source_name) + "," + std::string(toml_name(backtest.config.margin_policy.kind)) + "," +
-        csv_field(prices.market) + "," + csv_field(prices.source) + "," + n(r.bars) + "," + n(r.bar_seconds) + "," +
-        n(r.missing_bars) + "," + n(r.horizon_bars * r.bar_seconds) + "," + n(r.horizon_bars) + "," +
+        csv_field(backtest.config.source_name) + "," + std::string(toml_name(backtest.config.margin_policy.kind)) +
+        "," + csv_field(prices.market) + "," + csv_field(prices.source) + "," + n(r.bars) + "," + n(r.bar_seconds) +
+        "," + n(r.missing_bars) + "," + n(r.horizon_bars * r.bar_seconds) + "," + n(r.horizon_bars) + "," +
         csv_number(r.maintenance_margin_fraction) + "," + csv_number(r.mean_scale) + "," + csv_number(r.max_scale) +
         "," + n(r.non_overlapping.windows) + "," + n(r.non_overlapping.long_exceedances) + "," +
         n(r.non_overlapping.short_exceedances) + "," + n(r.non_overlapping.either_exceedances) + "," +
-        n(r.overlapping.windows) + "," + n(r.overlapping.long_exceedances) + "," +
-        n(r.overlapping.short_exceedances) + "," + n(r.overlapping.either_exceedances) + "," + n(r.transitions.n00) +
-        "," + n(r.transitions.n01) + "," + n(r.transitions.n10) + "," + n(r.transitions.n11);
+        n(r.overlapping.windows) + "," + n(r.overlapping.long_exceedances) + "," + n(r.overlapping.short_exceedances) +
+        "," + n(r.overlapping.either_exceedances) + "," + n(r.transitions.n00) + "," + n(r.transitions.n01) + "," +
+        n(r.transitions.n10) + "," + n(r.transitions.n11);
     const double rate =
         static_cast<double>(r.non_overlapping.either_exceedances) / static_cast<double>(r.non_overlapping.windows);
     for (const CoverageLevelTest& level : r.levels) {
@@ -239,7 +241,8 @@ void setup_backtest_command(CLI::App& app, BacktestOptions& options) {
 int backtest_command(const BacktestOptions& options) {
   const std::string market =
       options.market.empty() ? calibration::market_name_from_path(options.prices_path) : options.market;
-  const calibration::PriceSeries prices = calibration::read_price_csv(options.prices_path, market, options.price_column);
+  const calibration::PriceSeries prices =
+      calibration::read_price_csv(options.prices_path, market, options.price_column);
   const std::int64_t bar_seconds = calibration::most_common_spacing(prices.time_seconds);
   const std::int64_t horizon_bars = horizon_bars_of(options, bar_seconds);
   if (!options.out_path.empty()) check_output_path(options.out_path, options.force);

@@ -2,12 +2,11 @@
 // market's real price history, with Kupiec and Christoffersen tests (docs/backtest.md).
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 namespace margin_stress {
 

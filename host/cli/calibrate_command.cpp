@@ -8,7 +8,6 @@
 #include "host/io/config_file.hpp"
 #include "host/io/config_writer.hpp"
 #include "host/model/input_error.hpp"
-#include "scenarios/validate_config.hpp"
 #include "host/model/version.hpp"
 #include "scenarios/calibration/calibration_report.hpp"
 #include "scenarios/calibration/em_fit.hpp"
@@ -16,6 +15,7 @@
 #include "scenarios/calibration/ms_garch_fit.hpp"
 #include "scenarios/calibration/regime_probabilities.hpp"
 #include "scenarios/calibration/utc_time.hpp"
+#include "scenarios/validate_config.hpp"
 
 namespace margin_stress {
 namespace {
@@ -138,7 +138,8 @@ int calibrate_command(const CalibrateOptions& options, const std::string& comman
   const std::string report = calibration_report({data, fit, model, options.seed, bar_seconds});
   const std::string provenance = std::string("written by margin-stress ") + program_version() + " (" + git_commit() +
                                  ")\ncommand: " + command_line + "\n\n";
-  write_text_atomically(options.out_path, options.force, as_toml_comment(provenance + report) + "\n" + config_to_toml(model));
+  write_text_atomically(options.out_path, options.force,
+                        as_toml_comment(provenance + report) + "\n" + config_to_toml(model));
   if (!options.probabilities_path.empty()) {
     write_text_atomically(
         options.probabilities_path, options.force,

@@ -22,9 +22,9 @@
 #include "host/io/portfolio_file.hpp"
 #include "host/model/config_schema.hpp"
 #include "host/model/input_error.hpp"
-#include "scenarios/validate_config.hpp"
 #include "host/portfolio/generator.hpp"
 #include "scenarios/scenario_builder.hpp"
+#include "scenarios/validate_config.hpp"
 
 namespace margin_stress {
 namespace {
@@ -403,7 +403,6 @@ std::string other_changes(const ModelConfig& base, const ModelConfig& policy) {
   return text;
 }
 
-
 void setup_compare_command(CLI::App& app, CompareOptions& options) {
   CLI::App* compare = app.add_subcommand(
       "compare",
@@ -425,8 +424,10 @@ void setup_compare_command(CLI::App& app, CompareOptions& options) {
                    "portfolio HDF5 file (docs/results.md); default: the base config's synthetic book")
       ->check(CLI::ExistingFile);
   add_run_override_options(compare, options.run);
-  compare->add_option("-b,--backend", options.backend,
-                      "engine: auto (CUDA when this build has it and a device is visible, else the CPU reference), cpu or cuda")
+  compare
+      ->add_option(
+          "-b,--backend", options.backend,
+          "engine: auto (CUDA when this build has it and a device is visible, else the CPU reference), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   compare->add_option("--device", options.device, "CUDA device ordinal")->check(CLI::NonNegativeNumber);
   compare->add_option("-o,--out", options.out_path,

@@ -4,12 +4,11 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
-#include "host/cli/run_overrides.hpp"
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "host/cli/run_overrides.hpp"
 #include "host/model/config.hpp"
 
 namespace margin_stress {
@@ -19,7 +18,7 @@ struct CompareOptions {
   std::string config_path;                // empty: the built-in default
   std::string portfolio_path;             // empty: generate the base config's synthetic book
   std::string out_path;                   // empty: no CSV report
-  RunOverrides run;  // -n, --steps, -s, -t
+  RunOverrides run;                       // -n, --steps, -s, -t
   std::string backend = "auto";
   int device = 0;
   bool quiet = false;

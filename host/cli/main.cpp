@@ -1,10 +1,9 @@
 // margin-stress: the command-line entry point. It only wires the subcommands (one per file in
 // host/cli/) and maps failures to exit codes: 2 usage, 3 bad input, 1 anything else.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "host/cli/backtest_command.hpp"
 #include "host/cli/calibrate_command.hpp"

@@ -20,9 +20,9 @@
 #include "host/io/policy_file.hpp"
 #include "host/io/portfolio_file.hpp"
 #include "host/model/input_error.hpp"
-#include "scenarios/validate_config.hpp"
 #include "host/portfolio/generator.hpp"
 #include "scenarios/scenario_builder.hpp"
+#include "scenarios/validate_config.hpp"
 
 namespace margin_stress {
 namespace {
@@ -60,7 +60,8 @@ FrontierPoint evaluate(Engine& engine, const ModelConfig& base, const ModelConfi
 }
 
 bool same_point(const FrontierPoint& a, const FrontierPoint& b) {
-  return a.mean_required_margin_usd == b.mean_required_margin_usd && a.peak_required_margin_usd == b.peak_required_margin_usd &&
+  return a.mean_required_margin_usd == b.mean_required_margin_usd &&
+         a.peak_required_margin_usd == b.peak_required_margin_usd &&
          a.fund_exhaustion_probability == b.fund_exhaustion_probability && a.bad_debt_mean_usd == b.bad_debt_mean_usd &&
          a.bad_debt_var_99_usd == b.bad_debt_var_99_usd && a.bad_debt_es_999_usd == b.bad_debt_es_999_usd;
 }
@@ -76,18 +77,23 @@ std::string usd(double value) {
 }
 
 std::string frontier_csv(MarginKnob knob, const SearchOutcome& outcome) {
-  std::string csv = std::string(margin_knob_name(knob)) +
-                    ",mean_required_margin_usd,peak_required_margin_usd,mean_allowed_leverage,"
-                    "fund_exhaustion_probability,bad_debt_mean_usd,bad_debt_var_99_usd,bad_debt_es_999_usd,meets_target,"
-                    "role\n";
+  std::string csv =
+      std::string(margin_knob_name(knob)) +
+      ",mean_required_margin_usd,peak_required_margin_usd,mean_allowed_leverage,"
+      "fund_exhaustion_probability,bad_debt_mean_usd,bad_debt_var_99_usd,bad_debt_es_999_usd,meets_target,"
+      "role\n";
   for (const FrontierPoint& point : outcome.frontier) {
     const bool is_answer = outcome.answer && outcome.answer->knob == point.knob;
     const bool is_below = outcome.just_below && outcome.just_below->knob == point.knob;
-    csv += csv_number(point.knob) + "," + csv_number(point.mean_required_margin_usd) + "," + csv_number(point.peak_required_margin_usd) +
-           "," + csv_number(point.mean_allowed_leverage) + "," + csv_number(point.fund_exhaustion_probability) + "," +
-           csv_number(point.bad_debt_mean_usd) + "," + csv_number(point.bad_debt_var_99_usd) + "," +
-           csv_number(point.bad_debt_es_999_usd) + "," + (point.meets_target ? "true" : "false") + "," +
-           (is_answer ? "answer" : is_below ? "just_below" : "") + "\n";
+    csv += csv_number(point.knob) + "," + csv_number(point.mean_required_margin_usd) + "," +
+           csv_number(point.peak_required_margin_usd) + "," + csv_number(point.mean_allowed_leverage) + "," +
+           csv_number(point.fund_exhaustion_probability) + "," + csv_number(point.bad_debt_mean_usd) + "," +
+           csv_number(point.bad_debt_var_99_usd) + "," + csv_number(point.bad_debt_es_999_usd) + "," +
+           (point.meets_target ? "true" : "false") + "," +
+           (is_answer  ? "answer"
+            : is_below ? "just_below"
+                       : "") +
+           "\n";
   }
   return csv;
 }
@@ -102,8 +108,9 @@ void setup_optimize_command(CLI::App& app, OptimizeOptions& options) {
   optimize->add_option("--policy", options.policy_path, "the policy file of the family (as for compare)")
       ->required()
       ->check(CLI::ExistingFile);
-  optimize->add_option("--knob", options.knob,
-                       "what varies: margin_multiplier (every imf and mmf times k), scale_floor, buffer or stressed_weight")
+  optimize
+      ->add_option("--knob", options.knob,
+                   "what varies: margin_multiplier (every imf and mmf times k), scale_floor, buffer or stressed_weight")
       ->check(CLI::IsMember({"margin_multiplier", "scale_floor", "buffer", "stressed_weight"}));
   optimize->add_option("--low", options.low, "the knob's least value searched");
   optimize->add_option("--high", options.high, "the knob's largest value searched");
@@ -111,17 +118,21 @@ void setup_optimize_command(CLI::App& app, OptimizeOptions& options) {
       ->check(CLI::Range(2, 1000));
   optimize->add_option("--tolerance", options.tolerance, "the bisection stops when the bracket is this narrow")
       ->check(CLI::PositiveNumber);
-  optimize->add_option("--max-exhaustion-probability", options.max_exhaustion_probability,
-                       "target: probability that the insurance fund is exhausted, at most (default 0.001)")
+  optimize
+      ->add_option("--max-exhaustion-probability", options.max_exhaustion_probability,
+                   "target: probability that the insurance fund is exhausted, at most (default 0.001)")
       ->check(CLI::Range(0.0, 1.0));
-  optimize->add_option("--max-es999-bad-debt", options.max_es999_bad_debt_usd,
-                       "target: expected shortfall at 99.9 % of bad debt per scenario, USD, at most")
+  optimize
+      ->add_option("--max-es999-bad-debt", options.max_es999_bad_debt_usd,
+                   "target: expected shortfall at 99.9 % of bad debt per scenario, USD, at most")
       ->check(CLI::NonNegativeNumber);
-  optimize->add_option("--max-var99-bad-debt", options.max_var99_bad_debt_usd,
-                       "target: value at risk at 99 % of bad debt per scenario, USD, at most")
+  optimize
+      ->add_option("--max-var99-bad-debt", options.max_var99_bad_debt_usd,
+                   "target: value at risk at 99 % of bad debt per scenario, USD, at most")
       ->check(CLI::NonNegativeNumber);
   optimize->add_option("-c,--config", options.config_path, "the base config, as for compare")->check(CLI::ExistingFile);
-  optimize->add_option("-p,--portfolio", options.portfolio_path, "portfolio HDF5 file; default: the base's synthetic book")
+  optimize
+      ->add_option("-p,--portfolio", options.portfolio_path, "portfolio HDF5 file; default: the base's synthetic book")
       ->check(CLI::ExistingFile);
   add_run_override_options(optimize, options.run);
   optimize->add_option("-b,--backend", options.backend, "engine: auto, cpu or cuda")
@@ -135,7 +146,8 @@ void setup_optimize_command(CLI::App& app, OptimizeOptions& options) {
 int optimize_command(const OptimizeOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   if (!(options.high > options.low)) {
-    throw InputError("--low " + csv_number(options.low) + " and --high " + csv_number(options.high) + ": low must be below high");
+    throw InputError("--low " + csv_number(options.low) + " and --high " + csv_number(options.high) +
+                     ": low must be below high");
   }
   ModelConfig base = options.config_path.empty() ? default_config() : load_config_file(options.config_path);
   options.run.apply(base);
@@ -153,7 +165,8 @@ int optimize_command(const OptimizeOptions& options) {
   Portfolio portfolio = options.portfolio_path.empty()
                             ? generate_portfolio(base.portfolio, base.markets, base.run.threads)
                             : read_portfolio_file(options.portfolio_path);
-  validate_portfolio(portfolio, base.markets, options.portfolio_path.empty() ? "synthetic book" : options.portfolio_path);
+  validate_portfolio(portfolio, base.markets,
+                     options.portfolio_path.empty() ? "synthetic book" : options.portfolio_path);
   EngineOptions engine_options;
   engine_options.backend = backend_from_name(options.backend);
   engine_options.threads = base.run.threads;
@@ -189,8 +202,10 @@ int optimize_command(const OptimizeOptions& options) {
               static_cast<long long>(base.run.scenarios), static_cast<long long>(base.run.steps),
               portfolio.account_count(), engine->name().c_str());
   std::printf("  target      P(fund exhausted) <= %g", target.max_fund_exhaustion_probability);
-  if (target.max_bad_debt_es_999_usd) std::printf(", ES99.9(bad debt) <= %s USD", usd(*target.max_bad_debt_es_999_usd).c_str());
-  if (target.max_bad_debt_var_99_usd) std::printf(", VaR99(bad debt) <= %s USD", usd(*target.max_bad_debt_var_99_usd).c_str());
+  if (target.max_bad_debt_es_999_usd)
+    std::printf(", ES99.9(bad debt) <= %s USD", usd(*target.max_bad_debt_es_999_usd).c_str());
+  if (target.max_bad_debt_var_99_usd)
+    std::printf(", VaR99(bad debt) <= %s USD", usd(*target.max_bad_debt_var_99_usd).c_str());
   std::printf("\n  search      %d-point grid, then bisection to %g; %d runs in %.1f s\n\n", options.grid_points,
               options.tolerance, evaluations,
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -209,7 +224,8 @@ int optimize_command(const OptimizeOptions& options) {
     std::printf("  least margin: %s = %s (mean required margin %s USD)", options.knob.c_str(),
                 csv_number(outcome.answer->knob).c_str(), usd(outcome.answer->mean_required_margin_usd).c_str());
     if (outcome.just_below) {
-      std::printf("; %s = %s just below misses the target\n", options.knob.c_str(), csv_number(outcome.just_below->knob).c_str());
+      std::printf("; %s = %s just below misses the target\n", options.knob.c_str(),
+                  csv_number(outcome.just_below->knob).c_str());
     } else {
       std::printf("\n  the low end of the range already meets the target: lower --low to find the least margin\n");
     }
@@ -217,16 +233,18 @@ int optimize_command(const OptimizeOptions& options) {
     std::printf("  no value in [%s, %s] meets the target: raise --high, or the target is out of this family's reach\n",
                 csv_number(options.low).c_str(), csv_number(options.high).c_str());
   }
-  std::printf("  re-run at the answer and just below: %s\n",
-              reproduced ? "identical figures (common random numbers)" : "DIFFERENT FIGURES: the runs are not reproducible");
+  std::printf("  re-run at the answer and just below: %s\n", reproduced
+                                                                 ? "identical figures (common random numbers)"
+                                                                 : "DIFFERENT FIGURES: the runs are not reproducible");
   // What n scenarios can show: with none exhausted, the 95 % upper bound of the probability is
   // 1 - 0.05^(1/n) (about 3/n).
   const double resolution = 1.0 - std::pow(0.05, 1.0 / n);
   if (resolution > target.max_fund_exhaustion_probability) {
-    std::printf("  note: with %lld scenarios and none exhausted the probability is below %.2g only at 95 %% confidence;"
-                " showing <= %g needs about %.0f scenarios\n",
-                static_cast<long long>(base.run.scenarios), resolution, target.max_fund_exhaustion_probability,
-                std::ceil(std::log(0.05) / std::log(1.0 - target.max_fund_exhaustion_probability)));
+    std::printf(
+        "  note: with %lld scenarios and none exhausted the probability is below %.2g only at 95 %% confidence;"
+        " showing <= %g needs about %.0f scenarios\n",
+        static_cast<long long>(base.run.scenarios), resolution, target.max_fund_exhaustion_probability,
+        std::ceil(std::log(0.05) / std::log(1.0 - target.max_fund_exhaustion_probability)));
   }
   if (!options.out_path.empty()) {
     write_text_atomically(options.out_path, options.force, frontier_csv(knob, outcome));

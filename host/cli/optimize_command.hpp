@@ -3,11 +3,10 @@
 // "The least-margin frontier").
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "host/cli/run_overrides.hpp"
 

@@ -4,8 +4,8 @@
 
 #include "host/io/config_file.hpp"
 #include "host/io/portfolio_file.hpp"
-#include "scenarios/validate_config.hpp"
 #include "host/portfolio/generator.hpp"
+#include "scenarios/validate_config.hpp"
 
 namespace margin_stress {
 

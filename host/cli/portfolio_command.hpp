@@ -2,11 +2,10 @@
 // to inspect it, edit it, or run many policies on one fixed book.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 namespace margin_stress {
 

@@ -7,7 +7,9 @@
 namespace margin_stress {
 
 ProgressBar::ProgressBar(std::string label, std::int64_t total, bool quiet)
-    : label_(std::move(label)), total_(total), enabled_(!quiet && isatty(STDERR_FILENO) == 1 && total > 0),
+    : label_(std::move(label)),
+      total_(total),
+      enabled_(!quiet && isatty(STDERR_FILENO) == 1 && total > 0),
       start_(std::chrono::steady_clock::now()) {}
 
 ProgressBar::~ProgressBar() { finish(); }

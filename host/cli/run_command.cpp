@@ -1,25 +1,25 @@
 #include "host/cli/run_command.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-
-#include <unistd.h>
 
 #include "host/analysis/summary.hpp"
 #include "host/cli/progress.hpp"
 #include "host/cli/summary_table.hpp"
 #include "host/engine/engine.hpp"
-#include "host/io/config_file.hpp"
 #include "host/io/atomic_output.hpp"
+#include "host/io/config_file.hpp"
 #include "host/io/config_writer.hpp"
 #include "host/io/portfolio_file.hpp"
 #include "host/io/results_file.hpp"
 #include "host/model/input_error.hpp"
-#include "scenarios/validate_config.hpp"
 #include "host/model/version.hpp"
 #include "host/portfolio/generator.hpp"
 #include "scenarios/scenario_builder.hpp"
+#include "scenarios/validate_config.hpp"
 
 namespace margin_stress {
 namespace {
@@ -60,7 +60,8 @@ void check_memory(const ModelConfig& config) {
 }  // namespace
 
 void setup_run_command(CLI::App& app, RunOptions& options) {
-  CLI::App* run = app.add_subcommand("run", "Run a stress test: scenarios x portfolio x margin policy, summary on stdout, results in HDF5");
+  CLI::App* run = app.add_subcommand(
+      "run", "Run a stress test: scenarios x portfolio x margin policy, summary on stdout, results in HDF5");
   run->add_option("-c,--config", options.config_path,
                   "TOML file layered over the built-in default (docs/config.md); default: the built-in default")
       ->check(CLI::ExistingFile);
@@ -70,8 +71,9 @@ void setup_run_command(CLI::App& app, RunOptions& options) {
   run->add_option("-o,--out", options.out_path,
                   "results HDF5 file to write; default: margin-stress-results-<UTC time>.h5 in the working directory");
   add_run_override_options(run, options.run);
-  run->add_option("-b,--backend", options.backend,
-                  "engine: auto (CUDA when this build has it and a device is visible, else the CPU reference), cpu or cuda")
+  run->add_option(
+         "-b,--backend", options.backend,
+         "engine: auto (CUDA when this build has it and a device is visible, else the CPU reference), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   run->add_option("--device", options.device, "CUDA device ordinal")->check(CLI::NonNegativeNumber);
   run->add_flag("-q,--quiet", options.quiet, "no progress bar and no summary table; print only the results path");

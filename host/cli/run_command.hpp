@@ -2,10 +2,9 @@
 // results file).
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "host/cli/run_overrides.hpp"
 
@@ -15,7 +14,7 @@ struct RunOptions {
   std::string config_path;     // empty: the built-in default
   std::string portfolio_path;  // empty: generate the config's synthetic book
   std::string out_path;        // empty: margin-stress-results-<UTC time>.h5 in the working directory
-  RunOverrides run;  // -n, --steps, -s, -t
+  RunOverrides run;            // -n, --steps, -s, -t
   std::string backend = "auto";
   int device = 0;
   bool quiet = false;

@@ -2,10 +2,9 @@
 // optimize, verify): one set of options, one rule for layering them over the config.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <optional>
-
-#include <CLI/CLI.hpp>
 
 #include "host/model/config.hpp"
 

@@ -11,10 +11,14 @@ namespace {
 std::string usd(double amount) {
   const double magnitude = std::fabs(amount);
   char text[32];
-  if (magnitude >= 1e9) std::snprintf(text, sizeof text, "%.2fB", amount / 1e9);
-  else if (magnitude >= 1e6) std::snprintf(text, sizeof text, "%.2fM", amount / 1e6);
-  else if (magnitude >= 1e3) std::snprintf(text, sizeof text, "%.1fk", amount / 1e3);
-  else std::snprintf(text, sizeof text, "%.2f", amount);
+  if (magnitude >= 1e9)
+    std::snprintf(text, sizeof text, "%.2fB", amount / 1e9);
+  else if (magnitude >= 1e6)
+    std::snprintf(text, sizeof text, "%.2fM", amount / 1e6);
+  else if (magnitude >= 1e3)
+    std::snprintf(text, sizeof text, "%.1fk", amount / 1e3);
+  else
+    std::snprintf(text, sizeof text, "%.2f", amount);
   return text;
 }
 
@@ -40,22 +44,26 @@ void print_summary_table(std::FILE* out, const ModelConfig& config, const Portfo
   double open_interest_usd = 0.0;
   for (std::size_t p = 0; p < portfolio.position_count(); ++p) {
     const MarketSpec& market = config.markets[static_cast<std::size_t>(portfolio.market_index[p])];
-    open_interest_usd += std::fabs(static_cast<double>(portfolio.quantity_lots[p])) * market.lot_size * market.initial_price_usd;
+    open_interest_usd +=
+        std::fabs(static_cast<double>(portfolio.quantity_lots[p])) * market.lot_size * market.initial_price_usd;
   }
   const std::string policy(toml_name(config.margin_policy.kind));
-  std::fprintf(out, "margin-stress %s (commit %s)\n", provenance.program_version.c_str(), provenance.git_commit.c_str());
+  std::fprintf(out, "margin-stress %s (commit %s)\n", provenance.program_version.c_str(),
+               provenance.git_commit.c_str());
   std::fprintf(out, "  book        %zu accounts, %zu positions, %zu markets, open interest %s USD (%s)\n",
-               portfolio.account_count(), portfolio.position_count(), config.market_count(), usd(open_interest_usd).c_str(),
-               provenance.portfolio_source.c_str());
+               portfolio.account_count(), portfolio.position_count(), config.market_count(),
+               usd(open_interest_usd).c_str(), provenance.portfolio_source.c_str());
   std::fprintf(out, "  scenarios   %lld x %lld steps of %.0f s, %zu regimes, seed %llu (config: %s)\n",
-               static_cast<long long>(config.run.scenarios), static_cast<long long>(config.run.steps), config.run.step_seconds,
-               config.regime_count(), static_cast<unsigned long long>(config.run.seed), config.source_name.c_str());
+               static_cast<long long>(config.run.scenarios), static_cast<long long>(config.run.steps),
+               config.run.step_seconds, config.regime_count(), static_cast<unsigned long long>(config.run.seed),
+               config.source_name.c_str());
   std::fprintf(out, "  sources     %s\n", provenance.scenario_source.c_str());
   std::fprintf(out, "  policy      %s margin, %s liquidation, insurance fund %s USD, ADL %s\n", policy.c_str(),
                config.liquidation.mode == LiquidationMode::full      ? "full"
                : config.liquidation.mode == LiquidationMode::partial ? "partial"
                                                                      : "fixed-fraction",
-               usd(config.insurance_fund.initial_balance_usd).c_str(), config.insurance_fund.auto_deleveraging ? "on" : "off");
+               usd(config.insurance_fund.initial_balance_usd).c_str(),
+               config.insurance_fund.auto_deleveraging ? "on" : "off");
   std::fprintf(out, "  backend     %s\n", provenance.backend.c_str());
   std::fprintf(out, "  wall time   %.1f s (book %.1f s, scenarios %.1f s, engine %.1f s, write %.1f s)\n\n",
                timings.total_seconds, timings.book_seconds, timings.scenario_seconds, timings.engine_seconds,
@@ -73,14 +81,15 @@ void print_summary_table(std::FILE* out, const ModelConfig& config, const Portfo
                  rounds->p99, "", "", "", rounds->max);
   }
   if (const DistributionSummary* scale = find(summary, "peak_margin_scale")) {
-    std::fprintf(out, "  %-26s %10.2f %10.2f %10s %10s %10s %10.2f (max)\n", "peak margin scale", scale->mean, scale->p99,
-                 "", "", "", scale->max);
+    std::fprintf(out, "  %-26s %10.2f %10.2f %10s %10s %10s %10.2f (max)\n", "peak margin scale", scale->mean,
+                 scale->p99, "", "", "", scale->max);
   }
   std::fprintf(out, "\n  insurance fund exhausted in %lld of %lld scenarios (probability %.4f)\n",
                static_cast<long long>(summary.fund_exhausted_scenarios), static_cast<long long>(summary.scenarios),
                summary.fund_exhaustion_probability);
   if (summary.round_cap_hits > 0) {
-    std::fprintf(out, "  WARNING: the cascade hit its round cap (%d) in %lld steps; raise liquidation.max_cascade_rounds\n",
+    std::fprintf(out,
+                 "  WARNING: the cascade hit its round cap (%d) in %lld steps; raise liquidation.max_cascade_rounds\n",
                  config.liquidation.max_cascade_rounds, static_cast<long long>(summary.round_cap_hits));
   }
   std::fprintf(out, "  money conserved: largest ledger residual %.6f USD\n", summary.max_abs_conservation_residual_usd);

@@ -9,15 +9,15 @@
 #include "host/engine/engine.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/portfolio_file.hpp"
-#include "scenarios/validate_config.hpp"
 #include "host/portfolio/generator.hpp"
 #include "scenarios/scenario_builder.hpp"
+#include "scenarios/validate_config.hpp"
 
 namespace margin_stress {
 namespace {
 
-BatchResults timed_run(Engine& engine, const ModelConfig& config, const Portfolio& portfolio, const ScenarioPaths& paths,
-                       double& seconds) {
+BatchResults timed_run(Engine& engine, const ModelConfig& config, const Portfolio& portfolio,
+                       const ScenarioPaths& paths, double& seconds) {
   const auto start = std::chrono::steady_clock::now();
   BatchResults results = engine.run(config, portfolio, paths, nullptr);
   seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -27,18 +27,22 @@ BatchResults timed_run(Engine& engine, const ModelConfig& config, const Portfoli
 }  // namespace
 
 void setup_verify_command(CLI::App& app, VerifyOptions& options) {
-  CLI::App* verify = app.add_subcommand(
-      "verify", "Run the same scenarios on the CPU reference and the CUDA engine and compare every metric (exit 4 on a mismatch)");
+  CLI::App* verify = app.add_subcommand("verify",
+                                        "Run the same scenarios on the CPU reference and the CUDA engine and compare "
+                                        "every metric (exit 4 on a mismatch)");
   verify->add_option("-c,--config", options.config_path, "TOML file layered over the built-in default")
       ->check(CLI::ExistingFile);
-  verify->add_option("-p,--portfolio", options.portfolio_path, "portfolio HDF5 file; default: the config's synthetic book")
+  verify
+      ->add_option("-p,--portfolio", options.portfolio_path,
+                   "portfolio HDF5 file; default: the config's synthetic book")
       ->check(CLI::ExistingFile);
   add_run_override_options(verify, options.run);
   verify->add_option("--accounts", options.accounts, "accounts of the synthetic book (overrides portfolio.accounts)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
   verify->add_option("--device", options.device, "CUDA device ordinal")->check(CLI::NonNegativeNumber);
-  verify->add_option("--max-in-flight", options.max_in_flight,
-                     "most scenarios resident on the device at once, 0 = as many as fit (a small value tests chunking)")
+  verify
+      ->add_option("--max-in-flight", options.max_in_flight,
+                   "most scenarios resident on the device at once, 0 = as many as fit (a small value tests chunking)")
       ->check(CLI::NonNegativeNumber);
 }
 
@@ -50,7 +54,8 @@ int verify_command(const VerifyOptions& options) {
   Portfolio portfolio = options.portfolio_path.empty()
                             ? generate_portfolio(config.portfolio, config.markets, config.run.threads)
                             : read_portfolio_file(options.portfolio_path);
-  validate_portfolio(portfolio, config.markets, options.portfolio_path.empty() ? "synthetic book" : options.portfolio_path);
+  validate_portfolio(portfolio, config.markets,
+                     options.portfolio_path.empty() ? "synthetic book" : options.portfolio_path);
   const ScenarioPaths paths = build_scenarios(config, 0, config.run.scenarios);
 
   EngineOptions cuda_options;
@@ -77,10 +82,12 @@ int verify_command(const VerifyOptions& options) {
   std::printf("  scenarios   %lld x %lld steps\n", static_cast<long long>(config.run.scenarios),
               static_cast<long long>(config.run.steps));
   std::printf("  wall time   cpu %.2f s, cuda %.2f s\n\n", cpu_seconds, cuda_seconds);
-  std::printf("  %-34s %10s %12s %12s %12s %8s\n", "metric", "values", "max |diff|", "max rel", "allowed rel", "beyond");
+  std::printf("  %-34s %10s %12s %12s %12s %8s\n", "metric", "values", "max |diff|", "max rel", "allowed rel",
+              "beyond");
   for (const MetricDifference& metric : difference.metrics) {
-    std::printf("  %-34s %10lld %12.3g %12.3g %12.3g %8lld\n", metric.metric.c_str(), static_cast<long long>(metric.values),
-                metric.max_absolute, metric.max_relative, metric.allowed_relative, static_cast<long long>(metric.beyond));
+    std::printf("  %-34s %10lld %12.3g %12.3g %12.3g %8lld\n", metric.metric.c_str(),
+                static_cast<long long>(metric.values), metric.max_absolute, metric.max_relative,
+                metric.allowed_relative, static_cast<long long>(metric.beyond));
   }
   std::printf("\n  liquidation decisions differing: %lld (of %lld position liquidations)\n",
               static_cast<long long>(difference.liquidation_decisions_differing),

@@ -2,11 +2,10 @@
 // metric by metric against the tolerances of docs/model.md ("The CUDA engine: verification").
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "host/cli/run_overrides.hpp"
 

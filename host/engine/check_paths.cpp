@@ -10,9 +10,10 @@ namespace margin_stress {
 void check_scenario_paths(const ModelConfig& config, const ScenarioPaths& paths) {
   const auto points = static_cast<std::size_t>(paths.scenarios * (paths.steps + 1));
   const auto per_market = points * static_cast<std::size_t>(paths.markets);
-  if (paths.markets != static_cast<std::int64_t>(config.market_count()) || paths.fundamental_price_usd.size() != per_market ||
-      paths.depth_multiplier.size() != per_market || paths.oracle_factor.size() != per_market ||
-      paths.regime.size() != points || paths.collateral_value.size() != points) {
+  if (paths.markets != static_cast<std::int64_t>(config.market_count()) ||
+      paths.fundamental_price_usd.size() != per_market || paths.depth_multiplier.size() != per_market ||
+      paths.oracle_factor.size() != per_market || paths.regime.size() != points ||
+      paths.collateral_value.size() != points) {
     throw std::invalid_argument("scenario paths do not match their declared shape (" + std::to_string(paths.scenarios) +
                                 " scenarios, " + std::to_string(paths.steps) + " steps, " +
                                 std::to_string(paths.markets) + " markets)");
@@ -22,7 +23,8 @@ void check_scenario_paths(const ModelConfig& config, const ScenarioPaths& paths)
   const auto where = [&](std::size_t point, std::size_t market) {
     const auto steps = static_cast<std::size_t>(paths.steps + 1);
     return "scenario " + std::to_string(paths.first_scenario + static_cast<std::int64_t>(point / steps)) + " step " +
-           std::to_string(point % steps) + (market < config.market_count() ? " market " + config.markets[market].name : "");
+           std::to_string(point % steps) +
+           (market < config.market_count() ? " market " + config.markets[market].name : "");
   };
   const auto positive = [](double value) { return std::isfinite(value) && value > 0.0; };
   for (std::size_t i = 0; i < per_market; ++i) {

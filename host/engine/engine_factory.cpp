@@ -16,9 +16,11 @@ std::unique_ptr<Engine> make_engine(const EngineOptions& options) {
       return make_cpu_engine(options.threads);
     case Backend::cuda:
 #ifndef MARGIN_STRESS_HAVE_CUDA
-      throw std::runtime_error("this build has no CUDA backend (configure with a CUDA compiler and -DMARGIN_STRESS_ENABLE_CUDA=ON)");
+      throw std::runtime_error(
+          "this build has no CUDA backend (configure with a CUDA compiler and -DMARGIN_STRESS_ENABLE_CUDA=ON)");
 #else
-      if (cuda_device_count() == 0) throw std::runtime_error("--backend cuda: no CUDA device is visible on this machine");
+      if (cuda_device_count() == 0)
+        throw std::runtime_error("--backend cuda: no CUDA device is visible on this machine");
       return make_cuda_engine(options.device, options.max_scenarios_in_flight);
 #endif
     case Backend::automatic:

@@ -45,13 +45,20 @@ std::string toml_float_text(double value) {
 
 std::string describe_toml_value(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::string: return "\"" + std::string(*node.as_string()) + "\"";
-    case toml::node_type::integer: return std::to_string(node.as_integer()->get());
-    case toml::node_type::floating_point: return toml_float_text(node.as_floating_point()->get());
-    case toml::node_type::boolean: return node.as_boolean()->get() ? "true" : "false";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "a date/time";
+    case toml::node_type::string:
+      return "\"" + std::string(*node.as_string()) + "\"";
+    case toml::node_type::integer:
+      return std::to_string(node.as_integer()->get());
+    case toml::node_type::floating_point:
+      return toml_float_text(node.as_floating_point()->get());
+    case toml::node_type::boolean:
+      return node.as_boolean()->get() ? "true" : "false";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "a date/time";
   }
 }
 
@@ -235,7 +242,8 @@ std::vector<std::vector<double>> TomlTableReader::rows(std::string_view key,
   const auto* array = node.as_array();
   if (array == nullptr) fail_type(node, path, "an array of arrays (one array per row)");
   std::string column_names;
-  for (const std::string_view column : columns) column_names += (column_names.empty() ? "" : ", ") + std::string(column);
+  for (const std::string_view column : columns)
+    column_names += (column_names.empty() ? "" : ", ") + std::string(column);
   std::vector<std::vector<double>> values;
   values.reserve(array->size());
   for (std::size_t i = 0; i < array->size(); ++i) {

@@ -60,9 +60,9 @@ enum class LiquidationMode { full, partial, fixed_fraction };
 // Liquidation mechanics (docs/model.md, "Liquidation").
 struct LiquidationParams {
   LiquidationMode mode = LiquidationMode::full;
-  double fee_rate = 0.005;       // of the liquidated notional, paid to the insurance fund
-  int max_cascade_rounds = 64;   // a step that reaches this cap is reported, not hidden
-  double fixed_fraction = 0.2;             // fixed_fraction: share of a large position closed at once
+  double fee_rate = 0.005;                         // of the liquidated notional, paid to the insurance fund
+  int max_cascade_rounds = 64;                     // a step that reaches this cap is reported, not hidden
+  double fixed_fraction = 0.2;                     // fixed_fraction: share of a large position closed at once
   double fixed_fraction_threshold_usd = 100000.0;  // fixed_fraction: positions above this notional
   // The fee rate falls with the account's health: min(fee_rate, max(0, E' / N)) (docs/model.md
   // section 7), so that the fee itself does not push a weak account into bankruptcy.
@@ -96,8 +96,8 @@ enum class VolatilityEstimator { ewma, garch };
 struct MarginPolicyParams {
   MarginPolicyKind kind = MarginPolicyKind::volatility_scaled;
   VolatilityEstimator volatility_estimator = VolatilityEstimator::ewma;  // volatility_scaled
-  double ewma_lambda = 0.98;   // weight of the previous variance estimate, per step
-  double garch_alpha = 0.05;   // the platform's GARCH(1,1) forecast, per step
+  double ewma_lambda = 0.98;  // weight of the previous variance estimate, per step
+  double garch_alpha = 0.05;  // the platform's GARCH(1,1) forecast, per step
   double garch_beta = 0.90;
   std::vector<double> regime_scales;  // regime_aware: the scale in each regime, weighted by the filter
   double scale_floor = 1.0;
@@ -108,16 +108,16 @@ struct MarginPolicyParams {
   double buffer_release_scale = 1.0;       // the scale above which the buffer is used up
   double max_increase_per_hour = 0.0;      // speed limit on the scale; 0: no limit
   double max_decrease_per_hour = 0.0;
-  double announcement_lag_seconds = 0.0;   // a raise takes effect this long after it is decided
+  double announcement_lag_seconds = 0.0;  // a raise takes effect this long after it is decided
 };
 
 // One state of the volatility-regime chain (docs/model.md, "Price process").
 struct RegimeState {
   std::string name;
-  std::vector<double> volatility;     // per market, annualised
-  std::vector<double> drift;          // per market, annualised, of the log price before the -sigma^2/2 term
-  std::vector<double> jump_mean;      // per market, mean of the log jump size
-  std::vector<double> jump_stddev;    // per market, standard deviation of the log jump size
+  std::vector<double> volatility;       // per market, annualised
+  std::vector<double> drift;            // per market, annualised, of the log price before the -sigma^2/2 term
+  std::vector<double> jump_mean;        // per market, mean of the log jump size
+  std::vector<double> jump_stddev;      // per market, standard deviation of the log jump size
   double jump_intensity_per_day = 0.0;  // arrivals of market-wide jumps
   double depth_multiplier = 1.0;        // scales every market's depth in this regime
   std::vector<double> correlation;      // markets x markets, row-major, of the diffusive shocks
@@ -137,15 +137,15 @@ struct RegimeModel {
 struct PortfolioGeneratorParams {
   std::int64_t accounts = 100000;
   std::uint64_t seed = 1;
-  double pareto_alpha = 1.5;                 // tail index of account notional
-  double min_notional_usd = 1000.0;          // Pareto scale
-  double max_notional_usd = 50.0e6;          // truncation
-  double multi_market_fraction = 0.25;       // accounts holding 2 or 3 markets on cross margin
-  std::vector<double> open_interest_share;   // per market, sums to 1
-  std::vector<double> long_fraction;         // per market, probability a position is long
-  std::vector<double> leverage_weights;      // probability of each leverage bracket
-  std::vector<double> leverage_bounds;       // bracket edges, size = weights + 1, e.g. 1,3,10,25,50,100
-  double entry_price_spread = 0.05;          // stddev of log(entry/initial price)
+  double pareto_alpha = 1.5;                // tail index of account notional
+  double min_notional_usd = 1000.0;         // Pareto scale
+  double max_notional_usd = 50.0e6;         // truncation
+  double multi_market_fraction = 0.25;      // accounts holding 2 or 3 markets on cross margin
+  std::vector<double> open_interest_share;  // per market, sums to 1
+  std::vector<double> long_fraction;        // per market, probability a position is long
+  std::vector<double> leverage_weights;     // probability of each leverage bracket
+  std::vector<double> leverage_bounds;      // bracket edges, size = weights + 1, e.g. 1,3,10,25,50,100
+  double entry_price_spread = 0.05;         // stddev of log(entry/initial price)
 };
 
 // What the scenarios are made of (docs/model.md, section 10): a base (the Monte Carlo regime
@@ -168,18 +168,18 @@ enum class ShockKind {
 enum class ShockShape { linear, exponential };
 
 struct ShockSpec {
-  std::string name;                  // a label for reports; may be empty
+  std::string name;  // a label for reports; may be empty
   ShockKind kind = ShockKind::gap;
-  std::vector<std::string> markets;  // empty: every market (collateral_depeg takes none)
-  std::int64_t start_step = 1;       // first step the shock acts on, 1..run.steps
-  std::int64_t duration_steps = 1;   // steps in effect (crash, v_shape: steps down to the bottom)
-  std::int64_t recovery_steps = 0;   // v_shape: steps back up
-  double size = 0.0;                 // gap, crash, v_shape: fractional price move, > -1 (-0.3 = -30 %)
+  std::vector<std::string> markets;       // empty: every market (collateral_depeg takes none)
+  std::int64_t start_step = 1;            // first step the shock acts on, 1..run.steps
+  std::int64_t duration_steps = 1;        // steps in effect (crash, v_shape: steps down to the bottom)
+  std::int64_t recovery_steps = 0;        // v_shape: steps back up
+  double size = 0.0;                      // gap, crash, v_shape: fractional price move, > -1 (-0.3 = -30 %)
   ShockShape shape = ShockShape::linear;  // crash, v_shape: linear in price or in log price
-  double multiplier = 1.0;           // volatility, depth: > 0
-  double weight = 0.0;               // correlation: in [0, 1]
-  double deviation = 0.0;            // oracle_deviation: > -1
-  double value = 1.0;                // collateral_depeg: in (0, 1]
+  double multiplier = 1.0;                // volatility, depth: > 0
+  double weight = 0.0;                    // correlation: in [0, 1]
+  double deviation = 0.0;                 // oracle_deviation: > -1
+  double value = 1.0;                     // collateral_depeg: in (0, 1]
 };
 
 // One market's fundamental price driven by a price file instead of the Monte Carlo model.
@@ -193,7 +193,7 @@ struct ReplaySeries {
 
 struct ScenarioSpec {
   ScenarioBase base = ScenarioBase::monte_carlo;
-  std::string flat_regime;            // the regime a flat base sits in (its depth multiplier applies)
+  std::string flat_regime;  // the regime a flat base sits in (its depth multiplier applies)
   std::vector<ReplaySeries> replays;
   std::vector<ShockSpec> shocks;
 };

@@ -16,7 +16,8 @@ micro_usd to_micro_usd_checked(double usd, const char* what) {
 micro_usd add_checked(micro_usd a, micro_usd b, const char* what) {
   micro_usd sum = 0;
   if (__builtin_add_overflow(a, b, &sum) || sum > max_money || sum < -max_money) {
-    throw std::overflow_error(std::string(what) + ": a balance beyond the fixed-point range of +-4.6e12 USD "
+    throw std::overflow_error(std::string(what) +
+                              ": a balance beyond the fixed-point range of +-4.6e12 USD "
                               "(docs/model.md, section 1)");
   }
   return sum;

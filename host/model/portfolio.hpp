@@ -10,14 +10,14 @@
 namespace margin_stress {
 
 struct Portfolio {
-  std::vector<std::string> market_names;     // markets the positions index, in config order
+  std::vector<std::string> market_names;  // markets the positions index, in config order
 
-  std::vector<double> collateral_usd;        // per account, >= 0, in the stable quote currency
-  std::vector<std::int64_t> position_offset; // accounts + 1 entries, non-decreasing, first 0
+  std::vector<double> collateral_usd;         // per account, >= 0, in the stable quote currency
+  std::vector<std::int64_t> position_offset;  // accounts + 1 entries, non-decreasing, first 0
 
-  std::vector<std::int32_t> market_index;    // per position, into market_names
-  std::vector<std::int64_t> quantity_lots;   // per position, signed (long > 0), never 0
-  std::vector<double> entry_price_usd;       // per position, > 0
+  std::vector<std::int32_t> market_index;   // per position, into market_names
+  std::vector<std::int64_t> quantity_lots;  // per position, signed (long > 0), never 0
+  std::vector<double> entry_price_usd;      // per position, > 0
 
   std::size_t account_count() const { return collateral_usd.size(); }
   std::size_t position_count() const { return quantity_lots.size(); }

@@ -13,15 +13,15 @@ namespace margin_stress {
 
 // Per scenario, one value each (money in micro-dollars, exact).
 struct ScenarioLedger {
-  micro_usd trader_equity_change = 0;   // sum over accounts of final minus initial equity, at marks
-  micro_usd insurance_fund_change = 0;  // final minus initial balance
-  micro_usd liquidity_provider_pnl = 0; // outside counterparty: final minus initial value, at marks
-  micro_usd bad_debt = 0;               // deficits neither the fund nor ADL covered (written off)
-  micro_usd adl_haircut = 0;            // profit taken from auto-deleveraged accounts
-  micro_usd insurance_payout = 0;       // deficits the fund covered
-  micro_usd liquidation_fees = 0;       // fees paid into the fund
-  micro_usd deposits = 0;               // collateral traders added in answer to margin calls (new money)
-  micro_usd vault_pnl = 0;              // the backstop vault: final value at marks (it starts empty)
+  micro_usd trader_equity_change = 0;    // sum over accounts of final minus initial equity, at marks
+  micro_usd insurance_fund_change = 0;   // final minus initial balance
+  micro_usd liquidity_provider_pnl = 0;  // outside counterparty: final minus initial value, at marks
+  micro_usd bad_debt = 0;                // deficits neither the fund nor ADL covered (written off)
+  micro_usd adl_haircut = 0;             // profit taken from auto-deleveraged accounts
+  micro_usd insurance_payout = 0;        // deficits the fund covered
+  micro_usd liquidation_fees = 0;        // fees paid into the fund
+  micro_usd deposits = 0;                // collateral traders added in answer to margin calls (new money)
+  micro_usd vault_pnl = 0;               // the backstop vault: final value at marks (it starts empty)
   // trader_equity_change + insurance_fund_change + liquidity_provider_pnl + vault_pnl - bad_debt
   // - deposits, to the micro-dollar; zero up to the rounding of marks (docs/model.md, "Ledger").
   micro_usd conservation_residual = 0;
@@ -32,37 +32,37 @@ struct ScenarioMetrics {
   micro_usd insurance_fund_min = 0;
   micro_usd insurance_fund_end = 0;
   double adl_notional_usd = 0.0;
-  std::int64_t cascade_rounds_total = 0;  // summed over steps
-  std::int32_t cascade_rounds_max = 0;    // most rounds in one step
-  std::int32_t round_cap_hits = 0;        // steps whose cascade stopped at the cap
-  std::int32_t fund_exhausted = 0;        // 1 if a step's deficits exceeded the fund
+  std::int64_t cascade_rounds_total = 0;        // summed over steps
+  std::int32_t cascade_rounds_max = 0;          // most rounds in one step
+  std::int32_t round_cap_hits = 0;              // steps whose cascade stopped at the cap
+  std::int32_t fund_exhausted = 0;              // 1 if a step's deficits exceeded the fund
   std::vector<double> liquidated_notional_usd;  // per market
   std::vector<std::int64_t> liquidation_count;  // per market, position liquidations (partial ones too)
   std::vector<double> peak_impact;              // per market, max |mark/fundamental - 1|
   std::vector<double> max_margin_scale;         // per market
   // The traders' response to margin calls (docs/model.md section 7a), apart from liquidations.
-  std::int64_t margin_calls = 0;                    // accounts called, all steps
-  std::int64_t backstopped_accounts = 0;            // accounts the backstop vault took over
-  double backstop_notional_usd = 0.0;               // notional it took, at the marks of takeover
-  std::vector<double> deleveraged_notional_usd;     // per market, sold down by called traders
+  std::int64_t margin_calls = 0;                 // accounts called, all steps
+  std::int64_t backstopped_accounts = 0;         // accounts the backstop vault took over
+  double backstop_notional_usd = 0.0;            // notional it took, at the marks of takeover
+  std::vector<double> deleveraged_notional_usd;  // per market, sold down by called traders
 };
 
 // Per scenario, per step (1..steps, stored at index step-1), per market where marked [m].
 struct StepSeries {
   std::int64_t scenarios = 0, steps = 0, markets = 0;
-  std::vector<double> fundamental_price_usd;    // [s][t][m]
-  std::vector<double> mark_price_usd;           // [s][t][m]
-  std::vector<double> margin_scale;             // [s][t][m]
-  std::vector<double> liquidated_notional_usd;  // [s][t][m]
-  std::vector<double> deleveraged_notional_usd; // [s][t][m], sold down by traders answering margin calls
+  std::vector<double> fundamental_price_usd;     // [s][t][m]
+  std::vector<double> mark_price_usd;            // [s][t][m]
+  std::vector<double> margin_scale;              // [s][t][m]
+  std::vector<double> liquidated_notional_usd;   // [s][t][m]
+  std::vector<double> deleveraged_notional_usd;  // [s][t][m], sold down by traders answering margin calls
   // The positions open at the end of the step, at its end mark M: their notional sum |q| lot M,
   // and the initial margin they require at the step's scale s (sum |q| lot M imf s with the imf in
   // force, or the brackets' requirement where the market has them).
-  std::vector<double> open_notional_usd;        // [s][t][m]
-  std::vector<double> initial_margin_usd;       // [s][t][m]
-  std::vector<std::int32_t> cascade_rounds;     // [s][t]
-  std::vector<double> insurance_fund_usd;       // [s][t], after the step's settlement
-  std::vector<std::uint8_t> regime;             // [s][t], the hidden regime (for analysis only)
+  std::vector<double> open_notional_usd;     // [s][t][m]
+  std::vector<double> initial_margin_usd;    // [s][t][m]
+  std::vector<std::int32_t> cascade_rounds;  // [s][t]
+  std::vector<double> insurance_fund_usd;    // [s][t], after the step's settlement
+  std::vector<std::uint8_t> regime;          // [s][t], the hidden regime (for analysis only)
 
   void resize(std::int64_t scenario_count, std::int64_t step_count, std::int64_t market_count) {
     scenarios = scenario_count;
@@ -84,9 +84,7 @@ struct StepSeries {
   std::size_t market_index(std::int64_t s, std::int64_t t, std::int64_t m) const {
     return static_cast<std::size_t>((s * steps + t) * markets + m);
   }
-  std::size_t step_index(std::int64_t s, std::int64_t t) const {
-    return static_cast<std::size_t>(s * steps + t);
-  }
+  std::size_t step_index(std::int64_t s, std::int64_t t) const { return static_cast<std::size_t>(s * steps + t); }
 };
 
 struct BatchResults {

@@ -11,7 +11,7 @@ namespace margin_stress {
 struct ScenarioPaths {
   std::int64_t first_scenario = 0;
   std::int64_t scenarios = 0;
-  std::int64_t steps = 0;    // steps after step 0; each path has steps + 1 points
+  std::int64_t steps = 0;  // steps after step 0; each path has steps + 1 points
   std::int64_t markets = 0;
 
   std::vector<double> fundamental_price_usd;  // [scenario][step 0..steps][market], F

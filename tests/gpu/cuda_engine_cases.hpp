@@ -20,18 +20,18 @@
 #include "host/analysis/backend_difference.hpp"
 #include "host/engine/engine.hpp"
 #include "host/io/config_file.hpp"
-#include "scenarios/validate_config.hpp"
 #include "host/portfolio/generator.hpp"
 #include "scenarios/scenario_builder.hpp"
+#include "scenarios/validate_config.hpp"
 #include "tests/reference/engine_fixture.hpp"
 
 namespace margin_stress {
 namespace {
 
-using testing::HandAccount;
 using testing::hand_config;
 using testing::hand_paths;
 using testing::hand_portfolio;
+using testing::HandAccount;
 
 // A file of the repository. The GPU check runs these tests from a bundle built elsewhere, so the
 // repository's place may differ from where the tests were built: MARGIN_STRESS_SOURCE_DIR in the
@@ -187,7 +187,8 @@ TEST_F(CudaEngine, OneMarketManyAccountsDepeggedCollateralAndOracleDeviation) {
   std::vector<HandAccount> accounts;
   for (int a = 0; a < 777; ++a) {
     const auto lots = static_cast<std::int64_t>(1 + 40 * unit(random)) * (unit(random) < 0.5 ? -1 : 1);
-    accounts.push_back({std::fabs(static_cast<double>(lots)) * 100.0 * (0.07 + 0.2 * unit(random)), {{0, lots, 100.0}}});
+    accounts.push_back(
+        {std::fabs(static_cast<double>(lots)) * 100.0 * (0.07 + 0.2 * unit(random)), {{0, lots, 100.0}}});
   }
   const Portfolio portfolio = hand_portfolio(config, accounts);
   std::vector<std::vector<std::vector<double>>> prices(3);
@@ -235,9 +236,9 @@ TEST_F(CudaEngine, ScenarioAloneEqualsScenarioInTheBatch) {
 // dYdX open-interest scaling) on a small book: the policy arithmetic runs on the host for both
 // engines, but brackets and open-interest margins reach the kernels.
 TEST_F(CudaEngine, EveryPresetPolicy) {
-  for (const char* preset : {"static", "volatility-ewma", "volatility-garch", "regime-aware", "emir-buffer",
-                             "emir-stressed-weight", "announced-raises", "binance-like-tiers", "dydx-like-oimf",
-                             "hyperliquid-like", "drift-like"}) {
+  for (const char* preset :
+       {"static", "volatility-ewma", "volatility-garch", "regime-aware", "emir-buffer", "emir-stressed-weight",
+        "announced-raises", "binance-like-tiers", "dydx-like-oimf", "hyperliquid-like", "drift-like"}) {
     SCOPED_TRACE(preset);
     ModelConfig config = load_config_file(source_path(std::string("scenarios/presets/policies/") + preset + ".toml"));
     config.portfolio.accounts = 1500;
@@ -263,8 +264,8 @@ TEST_F(CudaEngine, OpenInterestScaledMarginsThatBind) {
   for (std::size_t p = 0; p < batch.portfolio.position_count(); ++p) {
     const auto m = static_cast<std::size_t>(batch.portfolio.market_index[p]);
     if (batch.portfolio.quantity_lots[p] > 0) {
-      long_open_interest_usd[m] += static_cast<double>(batch.portfolio.quantity_lots[p]) * batch.config.markets[m].lot_size *
-                                   batch.config.markets[m].initial_price_usd;
+      long_open_interest_usd[m] += static_cast<double>(batch.portfolio.quantity_lots[p]) *
+                                   batch.config.markets[m].lot_size * batch.config.markets[m].initial_price_usd;
     }
   }
   for (std::size_t m = 0; m < batch.config.market_count(); ++m) {
@@ -360,8 +361,7 @@ TEST_F(CudaEngine, TradersAnsweringMarginCallsOnARandomBook) {
 TEST_F(CudaEngine, ShockPresets) {
   for (const char* preset : {"stale-oracle-crash", "stablecoin-depeg", "oracle-manipulation", "flash-crash-30"}) {
     SCOPED_TRACE(preset);
-    ModelConfig config =
-        load_config_file(source_path(std::string("scenarios/presets/shocks/") + preset + ".toml"));
+    ModelConfig config = load_config_file(source_path(std::string("scenarios/presets/shocks/") + preset + ".toml"));
     config.portfolio.accounts = 2000;
     config.run.scenarios = 4;
     const Batch batch = batch_of(config);

@@ -19,9 +19,7 @@ std::unique_ptr<Engine> make_candidate_engine(std::int64_t max_in_flight) {
   return make_engine(options);
 }
 
-TEST_F(CudaEngine, AutoPicksTheDevice) {
-  EXPECT_EQ(make_engine(EngineOptions{})->name().rfind("cuda", 0), 0u);
-}
+TEST_F(CudaEngine, AutoPicksTheDevice) { EXPECT_EQ(make_engine(EngineOptions{})->name().rfind("cuda", 0), 0u); }
 
 }  // namespace
 }  // namespace margin_stress

@@ -46,11 +46,10 @@ TEST_F(BacktestCliTest, CountsThePlantedExceedancesOfAStaticMargin) {
   const Outcome outcome =
       run_cli("backtest --prices " + fixture("backtest_btc_1h.csv") + " --market BTC --config " + static_config_);
   ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
-  expect_contains(outcome.output, {"market BTC, 100 bars of 3600 s", "horizon 3600 s (1 bar)",
-                                   "static.toml: static",
-                                   "99 windows; exceedances long 3, short 1, either 4 (4.040 %)",
-                                   "n00 91, n01 3, n10 3, n11 1", "2021: 4",
-                                   "2021-01-04T07:00:00Z move -1.50 % against a margin of 0.50 %"});
+  expect_contains(outcome.output,
+                  {"market BTC, 100 bars of 3600 s", "horizon 3600 s (1 bar)", "static.toml: static",
+                   "99 windows; exceedances long 3, short 1, either 4 (4.040 %)", "n00 91, n01 3, n10 3, n11 1",
+                   "2021: 4", "2021-01-04T07:00:00Z move -1.50 % against a margin of 0.50 %"});
   // Kupiec at 99 %: n = 99, x = 4, LR = 5.244 (by hand in tests/unit/coverage_tests_test.cpp),
   // p = 0.022: rejected; at 99.5 %: LR = 9.832, p = 0.0017.
   expect_contains(outcome.output, {"99 %", "5.244", "0.022", "99.5 %", "9.832", "0.00171", "POF reject"});
@@ -70,9 +69,9 @@ TEST_F(BacktestCliTest, UsesWholeDaysOnADailyFile) {
   const Outcome outcome =
       run_cli("backtest --prices " + fixture("backtest_btc_daily.csv") + " --market BTC -c " + static_config_);
   ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
-  expect_contains(outcome.output, {"40 bars of 86400 s", "horizon 86400 s (1 bar)",
-                                   "39 windows; exceedances long 1, short 0, either 1",
-                                   "2022-11-25T00:00:00Z move -3.00 %"});
+  expect_contains(outcome.output,
+                  {"40 bars of 86400 s", "horizon 86400 s (1 bar)", "39 windows; exceedances long 1, short 0, either 1",
+                   "2022-11-25T00:00:00Z move -3.00 %"});
 }
 
 TEST_F(BacktestCliTest, WritesTheTableAsCsvAndRefusesToOverwriteIt) {

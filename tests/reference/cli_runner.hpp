@@ -2,19 +2,18 @@
 #pragma once
 
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
-#include <filesystem>
-#include <sstream>
-#include <vector>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <iterator>
+#include <sstream>
 #include <string>
+#include <vector>
 
 namespace margin_stress::testing {
 

@@ -1,7 +1,6 @@
 // margin-stress as a user runs it: exit codes, messages that name the file, field and row, and no
 // output file left behind by a failed run (README, "Using it").
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cmath>
@@ -13,7 +12,6 @@
 
 #include "host/io/portfolio_file.hpp"
 #include "host/model/portfolio.hpp"
-
 #include "tests/reference/cli_runner.hpp"
 
 namespace margin_stress {
@@ -28,7 +26,6 @@ namespace fs = std::filesystem;
 
 class CliTest : public testing::ScratchDirectoryTest {
  protected:
-
   // The directory holds exactly these files (no results, no temporaries).
   void expect_only(std::initializer_list<std::string> names) const {
     std::size_t count = 0;
@@ -103,25 +100,30 @@ struct BadConfig {
 TEST_F(CliTest, BadConfigsNameTheFieldAndLeaveNoOutput) {
   const BadConfig cases[] = {
       {"malformed", "[run\nscenarios = 3\n", {"malformed.toml", "line 1"}},
-      {"transition", "[regimes]\ntransition = [[0.5, 0.4, 0.0, 0.0], [0.002083, 0.996528, 0.001389, 0.0],"
-                     " [0.0, 0.009722, 0.986111, 0.004167], [0.0, 0.0, 0.041667, 0.958333]]\n",
+      {"transition",
+       "[regimes]\ntransition = [[0.5, 0.4, 0.0, 0.0], [0.002083, 0.996528, 0.001389, 0.0],"
+       " [0.0, 0.009722, 0.986111, 0.004167], [0.0, 0.0, 0.041667, 0.958333]]\n",
        {"transition.toml", "regimes.transition row 0", "0.9"}},
-      {"correlation", "[[markets]]\nname = \"A\"\ninitial_price_usd = 1.0\nlot_size = 1.0\ndepth_usd = 1e6\n"
-                      "initial_margin_fraction = 0.1\nmaintenance_margin_fraction = 0.05\nreference_volatility = 0.5\n"
-                      "[[markets]]\nname = \"B\"\ninitial_price_usd = 1.0\nlot_size = 1.0\ndepth_usd = 1e6\n"
-                      "initial_margin_fraction = 0.1\nmaintenance_margin_fraction = 0.05\nreference_volatility = 0.5\n"
-                      "[regimes]\ntransition = [[1.0]]\n[[regimes.states]]\nname = \"only\"\nvolatility = [0.5, 0.5]\n"
-                      "drift = [0.0, 0.0]\njump_intensity_per_day = 0.0\njump_mean = [0.0, 0.0]\njump_stddev = [0.0, 0.0]\n"
-                      "depth_multiplier = 1.0\ncorrelation = [[1.0, 1.5], [1.5, 1.0]]\n"
-                      "[portfolio]\nopen_interest_share = [0.5, 0.5]\nlong_fraction = [0.5, 0.5]\n",
+      {"correlation",
+       "[[markets]]\nname = \"A\"\ninitial_price_usd = 1.0\nlot_size = 1.0\ndepth_usd = 1e6\n"
+       "initial_margin_fraction = 0.1\nmaintenance_margin_fraction = 0.05\nreference_volatility = 0.5\n"
+       "[[markets]]\nname = \"B\"\ninitial_price_usd = 1.0\nlot_size = 1.0\ndepth_usd = 1e6\n"
+       "initial_margin_fraction = 0.1\nmaintenance_margin_fraction = 0.05\nreference_volatility = 0.5\n"
+       "[regimes]\ntransition = [[1.0]]\n[[regimes.states]]\nname = \"only\"\nvolatility = [0.5, 0.5]\n"
+       "drift = [0.0, 0.0]\njump_intensity_per_day = 0.0\njump_mean = [0.0, 0.0]\njump_stddev = [0.0, 0.0]\n"
+       "depth_multiplier = 1.0\ncorrelation = [[1.0, 1.5], [1.5, 1.0]]\n"
+       "[portfolio]\nopen_interest_share = [0.5, 0.5]\nlong_fraction = [0.5, 0.5]\n",
        {"correlation.toml", "regimes.states[0].correlation"}},
-      {"nan_depth", "[[markets]]\nname = \"A\"\ninitial_price_usd = 1.0\nlot_size = 1.0\ndepth_usd = nan\n"
-                    "initial_margin_fraction = 0.1\nmaintenance_margin_fraction = 0.05\nreference_volatility = 0.5\n",
+      {"nan_depth",
+       "[[markets]]\nname = \"A\"\ninitial_price_usd = 1.0\nlot_size = 1.0\ndepth_usd = nan\n"
+       "initial_margin_fraction = 0.1\nmaintenance_margin_fraction = 0.05\nreference_volatility = 0.5\n",
        {"nan_depth.toml", "markets[0].depth_usd", "nan"}},
-      {"negative_price", "[[markets]]\nname = \"A\"\ninitial_price_usd = -5.0\nlot_size = 1.0\ndepth_usd = 1e6\n"
-                         "initial_margin_fraction = 0.1\nmaintenance_margin_fraction = 0.05\nreference_volatility = 0.5\n",
+      {"negative_price",
+       "[[markets]]\nname = \"A\"\ninitial_price_usd = -5.0\nlot_size = 1.0\ndepth_usd = 1e6\n"
+       "initial_margin_fraction = 0.1\nmaintenance_margin_fraction = 0.05\nreference_volatility = 0.5\n",
        {"negative_price.toml", "markets[0].initial_price_usd", "-5"}},
-      {"negative_fund", "[insurance_fund]\ninitial_balance_usd = -1.0\n",
+      {"negative_fund",
+       "[insurance_fund]\ninitial_balance_usd = -1.0\n",
        {"negative_fund.toml", "insurance_fund.initial_balance_usd", "-1"}},
       {"typo", "[margin_policy]\newma_lamda = 0.9\n", {"typo.toml", "margin_policy.ewma_lamda"}},
       {"wrong_type", "[run]\nsteps = \"many\"\n", {"wrong_type.toml", "run.steps"}},
@@ -158,11 +160,15 @@ TEST_F(CliTest, BadPortfoliosNameTheDatasetAndRow) {
     std::initializer_list<std::string> message;
   };
   const Case cases[] = {
-      {"nan_collateral", [](Portfolio& b) { b.collateral_usd[1] = std::numeric_limits<double>::quiet_NaN(); },
+      {"nan_collateral",
+       [](Portfolio& b) { b.collateral_usd[1] = std::numeric_limits<double>::quiet_NaN(); },
        {"/accounts/collateral_usd", "row 1"}},
-      {"negative_collateral", [](Portfolio& b) { b.collateral_usd[0] = -3.0; }, {"/accounts/collateral_usd", "row 0", "-3"}},
+      {"negative_collateral",
+       [](Portfolio& b) { b.collateral_usd[0] = -3.0; },
+       {"/accounts/collateral_usd", "row 0", "-3"}},
       {"zero_price", [](Portfolio& b) { b.entry_price_usd[2] = 0.0; }, {"/positions/entry_price_usd", "row 2"}},
-      {"infinite_price", [](Portfolio& b) { b.entry_price_usd[0] = std::numeric_limits<double>::infinity(); },
+      {"infinite_price",
+       [](Portfolio& b) { b.entry_price_usd[0] = std::numeric_limits<double>::infinity(); },
        {"/positions/entry_price_usd", "row 0"}},
       {"zero_quantity", [](Portfolio& b) { b.quantity_lots[1] = 0; }, {"/positions/quantity_lots", "row 1"}},
       {"unknown_market", [](Portfolio& b) { b.market_names[1] = "LUNA"; }, {"/markets/name", "LUNA"}},
@@ -173,8 +179,7 @@ TEST_F(CliTest, BadPortfoliosNameTheDatasetAndRow) {
     bad.spoil(book);
     const std::string file = path(std::string(bad.name) + ".h5");
     write_portfolio_file(file, book, false);
-    const Outcome outcome =
-        run_cli("run --scenarios 2 --steps 4 --portfolio " + file + " --out " + path("out.h5"));
+    const Outcome outcome = run_cli("run --scenarios 2 --steps 4 --portfolio " + file + " --out " + path("out.h5"));
     EXPECT_EQ(outcome.exit_code, 3) << outcome.output;
     expect_contains(outcome.output, bad.message);
     expect_contains(outcome.output, {file});
@@ -182,7 +187,8 @@ TEST_F(CliTest, BadPortfoliosNameTheDatasetAndRow) {
   }
   // The unspoiled book runs.
   write_portfolio_file(path("good.h5"), tiny_book(), false);
-  EXPECT_EQ(run_cli("run --scenarios 2 --steps 4 --portfolio " + path("good.h5") + " --out " + path("out.h5")).exit_code, 0);
+  EXPECT_EQ(
+      run_cli("run --scenarios 2 --steps 4 --portfolio " + path("good.h5") + " --out " + path("out.h5")).exit_code, 0);
 }
 
 TEST_F(CliTest, NotAnHdf5PortfolioIsAClearError) {
@@ -197,7 +203,8 @@ TEST_F(CliTest, PortfolioGenerateThenRun) {
   const Outcome generated = run_cli("portfolio generate --accounts 1500 --seed 9 --out " + path("book.h5"));
   ASSERT_EQ(generated.exit_code, 0) << generated.output;
   expect_contains(generated.output, {"1500 accounts"});
-  const Outcome outcome = run_cli("run --scenarios 3 --steps 8 --portfolio " + path("book.h5") + " --out " + path("out.h5"));
+  const Outcome outcome =
+      run_cli("run --scenarios 3 --steps 8 --portfolio " + path("book.h5") + " --out " + path("out.h5"));
   ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
   expect_contains(outcome.output, {"1500 accounts", path("book.h5")});
 }

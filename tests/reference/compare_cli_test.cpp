@@ -16,9 +16,9 @@
 
 #include "host/analysis/comparison.hpp"
 #include "host/cli/compare_command.hpp"
-#include "host/io/policy_file.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/config_writer.hpp"
+#include "host/io/policy_file.hpp"
 #include "host/model/config_schema.hpp"
 #include "host/model/input_error.hpp"
 #include "tests/reference/cli_runner.hpp"
@@ -238,8 +238,7 @@ TEST_F(CompareTest, ComparesTwoPoliciesOnTheSameScenarios) {
       {"2 policies on the same 6 scenarios x 16 steps of 900 s and the same book", "2000 accounts", "static (baseline)",
        "volatility-ewma", "required margin, mean over steps, USD", "allowed leverage", "bad debt VaR 99.9 %, USD",
        "deleveraging by traders answering margin calls, USD", "margin calls (accounts)", "within 1 h (4 steps)",
-       "within 24 h (96 steps)",
-       "volatility-ewma - static, paired over the 6 scenarios", "report: " + out});
+       "within 24 h (96 steps)", "volatility-ewma - static, paired over the 6 scenarios", "report: " + out});
 
   const std::vector<std::vector<std::string>> rows = read_csv(out);
   // Header, then per policy: 15 metrics x (mean, max), 4 bad-debt tail rows and 2 more.

@@ -7,9 +7,9 @@
 
 #include "host/engine/cpu/cpu_engine.hpp"
 #include "host/io/config_file.hpp"
-#include "scenarios/validate_config.hpp"
 #include "host/portfolio/generator.hpp"
 #include "scenarios/scenario_builder.hpp"
+#include "scenarios/validate_config.hpp"
 
 namespace margin_stress {
 namespace {
@@ -51,9 +51,9 @@ RunTotals check_conservation(const ModelConfig& config) {
     const ScenarioLedger& ledger = metrics.ledger;
     // Exact in integers, so certainly to the cent.
     EXPECT_EQ(ledger.conservation_residual, 0) << "scenario " << s;
-    EXPECT_EQ(ledger.trader_equity_change + ledger.insurance_fund_change + ledger.liquidity_provider_pnl +
-                  ledger.vault_pnl,
-              ledger.bad_debt + ledger.deposits)
+    EXPECT_EQ(
+        ledger.trader_equity_change + ledger.insurance_fund_change + ledger.liquidity_provider_pnl + ledger.vault_pnl,
+        ledger.bad_debt + ledger.deposits)
         << "scenario " << s;
     // The fund's own ledger: fees in, payouts out.
     EXPECT_EQ(ledger.insurance_fund_change, ledger.liquidation_fees - ledger.insurance_payout) << "scenario " << s;
@@ -124,7 +124,8 @@ TEST(Conservation, FixedFractionLiquidationAndTheBackstopVault) {
   config.liquidation.backstop_fraction = 2.0 / 3.0;
   config.liquidation.fee_depends_on_health = true;
   const Portfolio book = generate_portfolio(config.portfolio, config.markets);
-  const BatchResults results = make_cpu_engine(2)->run(config, book, build_scenarios(config, 0, config.run.scenarios), nullptr);
+  const BatchResults results =
+      make_cpu_engine(2)->run(config, book, build_scenarios(config, 0, config.run.scenarios), nullptr);
   std::int64_t backstopped = 0;
   for (const ScenarioMetrics& metrics : results.scenarios) {
     EXPECT_EQ(metrics.ledger.conservation_residual, 0);

@@ -6,9 +6,9 @@
 
 #include "host/engine/cpu/cpu_engine.hpp"
 #include "host/io/config_file.hpp"
-#include "scenarios/validate_config.hpp"
 #include "host/portfolio/generator.hpp"
 #include "scenarios/scenario_builder.hpp"
+#include "scenarios/validate_config.hpp"
 
 namespace margin_stress {
 namespace {

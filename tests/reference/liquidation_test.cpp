@@ -156,7 +156,8 @@ TEST(FixedFractionLiquidation, LargePositionsGoInSlicesThenWholeInTheCooldown) {
   // The same with partial liquidation: A's fraction (IM - E') / (IM - fee N) = (9500 - 3000) /
   // (9500 - 475) = 0.72 closes ceil(720.2) = 721 lots in round 1, restoring its margin.
   config.liquidation.mode = LiquidationMode::partial;
-  const testing::ScenarioRun partial = testing::run_cpu_scenario(config, book, testing::hand_paths({{{100.0}, {95.0}}}));
+  const testing::ScenarioRun partial =
+      testing::run_cpu_scenario(config, book, testing::hand_paths({{{100.0}, {95.0}}}));
   EXPECT_EQ(partial.series.cascade_rounds[0], 1);
   EXPECT_EQ(partial.state.quantity[0], 1000 - 721);
 }

@@ -7,9 +7,9 @@
 
 #include "host/engine/cpu/cpu_engine.hpp"
 #include "host/io/config_file.hpp"
-#include "scenarios/validate_config.hpp"
 #include "host/portfolio/generator.hpp"
 #include "scenarios/scenario_builder.hpp"
+#include "scenarios/validate_config.hpp"
 
 namespace margin_stress {
 namespace {
@@ -40,7 +40,8 @@ std::vector<double> btc_scales(const ModelConfig& config) {
   const Portfolio book = generate_portfolio(config.portfolio, config.markets);
   const BatchResults results = make_cpu_engine(1)->run(config, book, build_scenarios(config, 0, 1), nullptr);
   std::vector<double> scales;
-  for (std::int64_t t = 0; t < config.run.steps; ++t) scales.push_back(results.series.margin_scale[results.series.market_index(0, t, 0)]);
+  for (std::int64_t t = 0; t < config.run.steps; ++t)
+    scales.push_back(results.series.margin_scale[results.series.market_index(0, t, 0)]);
   return scales;
 }
 
@@ -60,7 +61,8 @@ std::vector<double> expected_scales(double lambda, double cap) {
 TEST(MarginPolicyEngine, ScaleFollowsTheObservedMarkWithAOneStepLag) {
   const std::vector<double> scales = btc_scales(gap_config(""));
   const std::vector<double> expected = expected_scales(0.94, 3.0);
-  for (int t = 0; t < 12; ++t) EXPECT_NEAR(scales[static_cast<std::size_t>(t)], expected[static_cast<std::size_t>(t)], 1e-12) << "step " << t + 1;
+  for (int t = 0; t < 12; ++t)
+    EXPECT_NEAR(scales[static_cast<std::size_t>(t)], expected[static_cast<std::size_t>(t)], 1e-12) << "step " << t + 1;
   EXPECT_EQ(scales[4], 1.0);  // step 5: the gap happens, not yet observed
   EXPECT_EQ(scales[5], 3.0);  // step 6: observed; sqrt(0.06) ln(1/0.7) / (0.5 sqrt(dt)) is far above the cap
 }

@@ -16,9 +16,9 @@
 #include "host/engine/cpu/cpu_engine.hpp"
 #include "host/io/config_file.hpp"
 #include "host/model/formulas/size_scaled_margins.hpp"
-#include "scenarios/validate_config.hpp"
 #include "host/portfolio/generator.hpp"
 #include "scenarios/scenario_builder.hpp"
+#include "scenarios/validate_config.hpp"
 #include "tests/reference/engine_fixture.hpp"
 
 namespace margin_stress::testing {

@@ -11,12 +11,12 @@
 #include "host/analysis/frontier.hpp"
 #include "host/analysis/summary.hpp"
 #include "host/cli/compare_command.hpp"
-#include "host/io/policy_file.hpp"
 #include "host/engine/engine.hpp"
 #include "host/io/config_file.hpp"
-#include "scenarios/validate_config.hpp"
+#include "host/io/policy_file.hpp"
 #include "host/portfolio/generator.hpp"
 #include "scenarios/scenario_builder.hpp"
+#include "scenarios/validate_config.hpp"
 #include "tests/reference/cli_runner.hpp"
 
 namespace margin_stress {
@@ -46,8 +46,8 @@ class OptimizeTest : public testing::ScratchDirectoryTest {
 double es_999_bad_debt(const std::string& base_path, double multiplier) {
   ModelConfig base = load_config_file(base_path);
   validate_config(base);
-  ModelConfig policy = with_knob(load_policy_config(base, presets + "policies/static.toml"),
-                                 MarginKnob::margin_multiplier, multiplier);
+  ModelConfig policy =
+      with_knob(load_policy_config(base, presets + "policies/static.toml"), MarginKnob::margin_multiplier, multiplier);
   validate_config(policy);
   const Portfolio book = generate_portfolio(base.portfolio, base.markets, 2);
   EngineOptions options;
@@ -64,7 +64,8 @@ TEST_F(OptimizeTest, TheAnswerMeetsTheTargetAndJustBelowMissesIt) {
   const testing::Outcome outcome =
       run_cli("optimize --policy " + presets + "policies/static.toml --config " + base_path_ +
               " --max-exhaustion-probability 1 --max-es999-bad-debt 150 --low 0.5 --high 4 --grid 5 --tolerance 0.1"
-              " --backend cpu --quiet --out " + path("frontier.csv"));
+              " --backend cpu --quiet --out " +
+              path("frontier.csv"));
   ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
   expect_contains(outcome.output, {"least margin: margin_multiplier = ", "just below misses the target",
                                    "re-run at the answer and just below: identical figures"});

@@ -1,6 +1,5 @@
 // Every preset in scenarios/presets runs end to end, as a user would run it, on a small book.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -27,7 +26,8 @@ TEST(Presets, EveryPresetRunsEndToEnd) {
 
   std::size_t presets = 0;
   for (const char* family : {"replays", "shocks", "policies"}) {
-    for (const auto& entry : fs::directory_iterator(fs::path(MARGIN_STRESS_SOURCE_DIR) / "scenarios/presets" / family)) {
+    for (const auto& entry :
+         fs::directory_iterator(fs::path(MARGIN_STRESS_SOURCE_DIR) / "scenarios/presets" / family)) {
       if (entry.path().extension() != ".toml") continue;
       SCOPED_TRACE(entry.path().string());
       ++presets;

@@ -21,7 +21,6 @@
 #include "host/io/config_file.hpp"
 #include "host/io/config_writer.hpp"
 #include "host/model/input_error.hpp"
-#include "scenarios/validate_config.hpp"
 #include "scenarios/calibration/em_fit.hpp"
 #include "scenarios/calibration/gaussian_density.hpp"
 #include "scenarios/calibration/hamilton_filter.hpp"
@@ -32,6 +31,7 @@
 #include "scenarios/calibration/regime_probabilities.hpp"
 #include "scenarios/calibration/return_series.hpp"
 #include "scenarios/calibration/utc_time.hpp"
+#include "scenarios/validate_config.hpp"
 
 namespace margin_stress::calibration {
 namespace {

@@ -2,13 +2,13 @@
 // the host against hand-computed fills: the fills of a liquidated account with money that flags
 // instead of throwing. CI has no GPU, so this is where the kernels' arithmetic is exercised there;
 // the formulas they call have their own tests (formulas_*_test.cpp).
-#include "kernels/account.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
 #include <vector>
+
+#include "kernels/account.hpp"
 
 namespace margin_stress {
 namespace {

@@ -75,7 +75,8 @@ TEST(LeastMarginSearch, TargetOutOfReachAndTargetMetEverywhere) {
   EXPECT_FALSE(missed.just_below);
   EXPECT_EQ(missed.frontier.size(), 3u);
 
-  const SearchOutcome everywhere = search_least_margin({0.5, 1.0, 3, 0.01}, strict, [](double) { return FrontierPoint{}; });
+  const SearchOutcome everywhere =
+      search_least_margin({0.5, 1.0, 3, 0.01}, strict, [](double) { return FrontierPoint{}; });
   ASSERT_TRUE(everywhere.answer);
   EXPECT_EQ(everywhere.answer->knob, 0.5);
   EXPECT_FALSE(everywhere.just_below);

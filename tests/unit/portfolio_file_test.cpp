@@ -17,7 +17,6 @@
 
 #include "host/io/hdf5_handles.hpp"
 #include "host/model/input_error.hpp"
-
 #include "tests/unit/input_error_matchers.hpp"
 
 namespace margin_stress {

@@ -502,9 +502,7 @@ TEST(GarchPaths, VarianceFollowsTheDocumentedRecursionAcrossRegimeSwitches) {
   // (1 - sum_{k=0,1} p_k alpha_k / (1 - beta_k)), and h_k(1) = (omega_k + alpha_k m) / (1 - beta_k).
   const std::vector<double> law = stationary_distribution(config.regimes.transition, 3);
   auto unconditional = [&](std::size_t k) { return states[k].volatility[0] * states[k].volatility[0] * dt_years; };
-  auto omega = [&](std::size_t k) {
-    return unconditional(k) * ((1.0 - states[k].garch_alpha) - states[k].garch_beta);
-  };
+  auto omega = [&](std::size_t k) { return unconditional(k) * ((1.0 - states[k].garch_alpha) - states[k].garch_beta); };
   const double m = (law[2] * unconditional(2) + law[0] * omega(0) / (1.0 - states[0].garch_beta) +
                     law[1] * omega(1) / (1.0 - states[1].garch_beta)) /
                    (1.0 - law[0] * states[0].garch_alpha / (1.0 - states[0].garch_beta) -
@@ -512,7 +510,8 @@ TEST(GarchPaths, VarianceFollowsTheDocumentedRecursionAcrossRegimeSwitches) {
   std::vector<int> visits(3, 0);
   for (std::int64_t s = 0; s < paths.scenarios; ++s) {
     std::vector<double> variance(3);
-    for (std::size_t k = 0; k < 2; ++k) variance[k] = (omega(k) + states[k].garch_alpha * m) / (1.0 - states[k].garch_beta);
+    for (std::size_t k = 0; k < 2; ++k)
+      variance[k] = (omega(k) + states[k].garch_alpha * m) / (1.0 - states[k].garch_beta);
     for (std::int64_t t = 1; t <= paths.steps; ++t) {
       const std::size_t k = paths.regime[paths.regime_index(s, t)];
       ++visits[k];

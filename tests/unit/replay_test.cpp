@@ -1,5 +1,7 @@
 // Historical replays (docs/model.md, section 10.2): resampling by hand, the file's prices exactly
 // (or its returns from the initial price), and every input problem named.
+#include "scenarios/replay.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,10 +10,9 @@
 #include "host/engine/cpu/cpu_engine.hpp"
 #include "host/io/config_file.hpp"
 #include "host/model/input_error.hpp"
-#include "scenarios/validate_config.hpp"
 #include "host/portfolio/generator.hpp"
-#include "scenarios/replay.hpp"
 #include "scenarios/scenario_builder.hpp"
+#include "scenarios/validate_config.hpp"
 
 namespace margin_stress {
 namespace {
@@ -46,13 +47,14 @@ TEST(Resample, WindowOutsideTheFileIsAnError) {
     resample_closes(times, closes, 600, 600, 600.0, 3, "f.csv");  // needs 00:40, bars end 00:30
     ADD_FAILURE();
   } catch (const InputError& error) {
-    EXPECT_NE(std::string(error.what()).find("the bars end at 1970-01-01T00:30:00Z"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("the bars end at 1970-01-01T00:30:00Z"), std::string::npos)
+        << error.what();
   }
 }
 
 ModelConfig replay_config(const std::string& replay_table, std::int64_t steps, double step_seconds) {
-  ModelConfig config = parse_config("[run]\nsteps = " + std::to_string(steps) + "\nstep_seconds = " +
-                                        std::to_string(step_seconds) + "\n" + replay_table,
+  ModelConfig config = parse_config("[run]\nsteps = " + std::to_string(steps) +
+                                        "\nstep_seconds = " + std::to_string(step_seconds) + "\n" + replay_table,
                                     "replay.toml");
   validate_config(config);
   return config;
@@ -73,7 +75,8 @@ TEST(Replay, RebasedPathFollowsTheFilesReturns) {
     }
   }
   // The other markets still follow the Monte Carlo model, scenario by scenario.
-  EXPECT_NE(paths.fundamental_price_usd[paths.price_index(0, 6, 0)], paths.fundamental_price_usd[paths.price_index(1, 6, 0)]);
+  EXPECT_NE(paths.fundamental_price_usd[paths.price_index(0, 6, 0)],
+            paths.fundamental_price_usd[paths.price_index(1, 6, 0)]);
 }
 
 TEST(Replay, WithoutImpactTheEngineReplaysTheFilesPricesExactly) {
@@ -103,7 +106,8 @@ TEST(Replay, ConfigProblemsAreNamed) {
     }
     return std::string("no error");
   };
-  EXPECT_NE(message(replay_table("2024-13-01T00:00:00Z", true)).find("scenario.replays[0].start_utc"), std::string::npos);
+  EXPECT_NE(message(replay_table("2024-13-01T00:00:00Z", true)).find("scenario.replays[0].start_utc"),
+            std::string::npos);
   EXPECT_NE(message(replay_table("2023-12-31T00:00:00Z", true)).find("no bar has closed"), std::string::npos);
   EXPECT_NE(message(replay_table("2024-01-01T00:50:00Z", true)).find("the bars end at 2024-01-01T01:10:00Z"),
             std::string::npos);
@@ -132,7 +136,8 @@ TEST(Replay, PresetsLoadFromAnyDirectoryAndCoverTheirWindow) {
     const ScenarioPaths paths = build_scenarios(config, 0, 1);
     // BTC fell in each of these windows: its lowest replayed price is well below the start.
     double lowest = paths.fundamental_price_usd[paths.price_index(0, 0, 0)];
-    for (std::int64_t t = 0; t <= paths.steps; ++t) lowest = std::min(lowest, paths.fundamental_price_usd[paths.price_index(0, t, 0)]);
+    for (std::int64_t t = 0; t <= paths.steps; ++t)
+      lowest = std::min(lowest, paths.fundamental_price_usd[paths.price_index(0, t, 0)]);
     EXPECT_LT(lowest, 0.85 * config.markets[0].initial_price_usd);
   }
   std::filesystem::current_path(here);

@@ -440,8 +440,8 @@ TEST_F(ResultsFileTest, DimensionScalesAreAttached) {
         "cascade_rounds_max", "round_cap_hits", "fund_exhausted", "deposits_usd", "margin_calls"}) {
     expect_attached(f, std::string("/scenario/") + name, "/scenario/index", 0);
   }
-  for (const char* name :
-       {"liquidated_notional_usd", "liquidation_count", "peak_impact", "max_margin_scale", "deleveraged_notional_usd"}) {
+  for (const char* name : {"liquidated_notional_usd", "liquidation_count", "peak_impact", "max_margin_scale",
+                           "deleveraged_notional_usd"}) {
     expect_attached(f, std::string("/scenario/") + name, "/scenario/index", 0);
     expect_attached(f, std::string("/scenario/") + name, "/markets/index", 1);
   }

@@ -1,14 +1,15 @@
 // Committee shocks (docs/model.md, section 10.3): each shape exactly as written, layered exactly on
 // any base, and every misuse a clear error naming the shock and the field.
+#include "scenarios/shocks.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "host/io/config_file.hpp"
 #include "host/model/input_error.hpp"
-#include "scenarios/validate_config.hpp"
 #include "scenarios/scenario_builder.hpp"
-#include "scenarios/shocks.hpp"
+#include "scenarios/validate_config.hpp"
 
 namespace margin_stress {
 namespace {
@@ -210,7 +211,12 @@ weight = 0.8
       for (std::int64_t t = first; t <= last; ++t) {
         const double a = step_log_return(paths, s, t, 0);
         const double b = step_log_return(paths, s, t, 1);
-        sa += a; sb += b; saa += a * a; sbb += b * b; sab += a * b; n += 1;
+        sa += a;
+        sb += b;
+        saa += a * a;
+        sbb += b * b;
+        sab += a * b;
+        n += 1;
       }
     }
     const double cov = sab / n - (sa / n) * (sb / n);
@@ -348,8 +354,7 @@ void expect_error(const std::string& toml, std::initializer_list<std::string> pa
 TEST(Shocks, MisuseIsAClearError) {
   expect_error("[[scenario.shocks]]\nkind = \"gap\"\nstart_step = 3\nsize = -0.2\nmultiplier = 2.0\n",
                {"shock.toml", "scenario.shocks[0].multiplier", "not a setting of a shock of kind \"gap\""});
-  expect_error("[[scenario.shocks]]\nkind = \"gap\"\nstart_step = 3\nsize = -1.0\n",
-               {"scenario.shocks[0].size", "-1"});
+  expect_error("[[scenario.shocks]]\nkind = \"gap\"\nstart_step = 3\nsize = -1.0\n", {"scenario.shocks[0].size", "-1"});
   expect_error("[[scenario.shocks]]\nkind = \"gap\"\nstart_step = 300\nsize = -0.1\n",
                {"scenario.shocks[0].start_step", "300", "run.steps = 96"});
   expect_error("[[scenario.shocks]]\nkind = \"gap\"\nmarkets = [\"LUNA\"]\nstart_step = 3\nsize = -0.1\n",
@@ -357,16 +362,19 @@ TEST(Shocks, MisuseIsAClearError) {
   expect_error("[[scenario.shocks]]\nkind = \"tsunami\"\nstart_step = 3\n", {"scenario.shocks[0].kind", "tsunami"});
   expect_error("[[scenario.shocks]]\nkind = \"collateral_depeg\"\nstart_step = 3\nduration_steps = 2\nvalue = 1.5\n",
                {"scenario.shocks[0].value", "1.5"});
-  expect_error("[[scenario.shocks]]\nkind = \"collateral_depeg\"\nmarkets = [\"BTC\"]\nstart_step = 3\n"
-               "duration_steps = 2\nvalue = 0.5\n",
-               {"scenario.shocks[0].markets", "collateral_depeg"});
-  expect_error("[scenario]\nbase = \"flat\"\n[[scenario.shocks]]\nkind = \"volatility\"\nstart_step = 3\n"
-               "duration_steps = 2\nmultiplier = 2.0\n",
-               {"scenario.shocks[0].kind", "flat"});
+  expect_error(
+      "[[scenario.shocks]]\nkind = \"collateral_depeg\"\nmarkets = [\"BTC\"]\nstart_step = 3\n"
+      "duration_steps = 2\nvalue = 0.5\n",
+      {"scenario.shocks[0].markets", "collateral_depeg"});
+  expect_error(
+      "[scenario]\nbase = \"flat\"\n[[scenario.shocks]]\nkind = \"volatility\"\nstart_step = 3\n"
+      "duration_steps = 2\nmultiplier = 2.0\n",
+      {"scenario.shocks[0].kind", "flat"});
   expect_error("[scenario]\nbase = \"flat\"\nflat_regime = \"apocalypse\"\n", {"scenario.flat_regime", "apocalypse"});
-  expect_error("[[scenario.replays]]\nmarket = \"BTC\"\nfile = \"x.csv\"\nstart_utc = \"2024-01-01T00:00:00Z\"\n"
-               "[[scenario.shocks]]\nkind = \"volatility\"\nstart_step = 3\nduration_steps = 2\nmultiplier = 2.0\n",
-               {"scenario.shocks[0].markets", "BTC", "replayed"});
+  expect_error(
+      "[[scenario.replays]]\nmarket = \"BTC\"\nfile = \"x.csv\"\nstart_utc = \"2024-01-01T00:00:00Z\"\n"
+      "[[scenario.shocks]]\nkind = \"volatility\"\nstart_step = 3\nduration_steps = 2\nmultiplier = 2.0\n",
+      {"scenario.shocks[0].markets", "BTC", "replayed"});
 }
 
 }  // namespace

@@ -135,8 +135,8 @@ TEST(SummarizeRun, CraftedScenarios) {
   const RunSummary run = summarize_run(scenarios, initial_fund);
   ASSERT_EQ(run.scenarios, 4);
   ASSERT_EQ(run.distributions.size(), 7u);
-  const char* names[] = {"bad_debt_usd",       "insurance_fund_loss_usd",  "liquidated_notional_usd",
-                         "adl_notional_usd",   "deleveraged_notional_usd", "cascade_rounds_max",
+  const char* names[] = {"bad_debt_usd",     "insurance_fund_loss_usd",  "liquidated_notional_usd",
+                         "adl_notional_usd", "deleveraged_notional_usd", "cascade_rounds_max",
                          "peak_margin_scale"};
   for (std::size_t i = 0; i < 7; ++i) EXPECT_EQ(run.distributions[i].metric, names[i]);
   // Summed over markets: 3/4 of the ADL figures 0, 3e6, 0 and 1e6.

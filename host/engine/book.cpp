@@ -1,5 +1,7 @@
 #include "host/engine/book.hpp"
 
+#include "host/model/formulas/valuation.hpp"
+
 namespace margin_stress {
 
 Book make_book(const ModelConfig& config, const Portfolio& portfolio) {
@@ -15,8 +17,7 @@ Book make_book(const ModelConfig& config, const Portfolio& portfolio) {
     book.lot_size.push_back(market.lot_size);
     book.margin_brackets.push_back(formulas::make_margin_brackets(market.margin_tiers));
     book.scales_with_open_interest = book.scales_with_open_interest || market.open_interest_upper_cap_usd > 0.0;
-    book.per_position_margins =
-        book.per_position_margins || !market.margin_tiers.empty() || market.size_premium_imf_factor > 0.0;
+    book.per_position_margins = book.per_position_margins || formulas::has_per_position_requirements(market);
   }
 
   book.position_account.resize(static_cast<std::size_t>(book.positions));

@@ -22,14 +22,8 @@ ScenarioMarkets::ScenarioMarkets(const ModelConfig& config, const Book& book)
   const std::size_t market_count = config.market_count();
   opening_.assign(market_count, MarketState{});
   for (std::size_t m = 0; m < market_count; ++m) {
-    opening_[m].lot_size = config.markets[m].lot_size;
-    opening_[m].maintenance_margin_fraction = config.markets[m].maintenance_margin_fraction;
-    opening_[m].size_premium_factor = config.markets[m].size_premium_imf_factor;
-    opening_[m].per_position = !book.margin_brackets[m].empty() || opening_[m].size_premium_factor > 0.0;
-    if (book.margin_brackets[m].empty()) continue;
-    opening_[m].tiered = true;
-    opening_[m].margin_brackets = book.margin_brackets[m].data();
-    opening_[m].margin_bracket_count = static_cast<std::int32_t>(book.margin_brackets[m].size());
+    static_cast<formulas::MarketTerms&>(opening_[m]) =
+        formulas::constant_terms(config.markets[m], book.margin_brackets[m]);
   }
   effective_depth_usd_.assign(market_count, 0.0);
   previous_mark_.assign(market_count, 0.0);

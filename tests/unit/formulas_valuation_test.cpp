@@ -106,6 +106,37 @@ TEST(Valuation, ClosedPositionsCountForNothing) {
   EXPECT_FALSE(below_maintenance<PerPositionMargins::absent>(account.view(-5'000'000), hand.markets.data(), 1.0));
 }
 
+// A market's constant terms come from its spec; brackets or a size premium make its requirements
+// per position.
+TEST(Valuation, ConstantTermsFromTheSpec) {
+  MarketSpec spec;
+  spec.lot_size = 0.01;
+  spec.maintenance_margin_fraction = 0.005;
+  EXPECT_FALSE(has_per_position_requirements(spec));
+  const MarketTerms linear = constant_terms(spec, {});
+  EXPECT_EQ(linear.lot_size, 0.01);
+  EXPECT_EQ(linear.maintenance_margin_fraction, 0.005);
+  EXPECT_FALSE(linear.per_position);
+  EXPECT_FALSE(linear.tiered);
+  EXPECT_EQ(linear.margin_brackets, nullptr);
+  EXPECT_EQ(linear.margin_scale, 1.0);
+
+  spec.size_premium_imf_factor = 0.001;
+  EXPECT_TRUE(has_per_position_requirements(spec));
+  EXPECT_TRUE(constant_terms(spec, {}).per_position);
+  EXPECT_EQ(constant_terms(spec, {}).size_premium_factor, 0.001);
+
+  spec.size_premium_imf_factor = 0.0;
+  spec.margin_tiers = {{1000.0, 0.01, 50.0}, {1e9, 0.02, 20.0}};
+  const std::vector<MarginBracket> brackets = make_margin_brackets(spec.margin_tiers);
+  const MarketTerms tiered = constant_terms(spec, brackets);
+  EXPECT_TRUE(has_per_position_requirements(spec));
+  EXPECT_TRUE(tiered.per_position);
+  EXPECT_TRUE(tiered.tiered);
+  EXPECT_EQ(tiered.margin_brackets, brackets.data());
+  EXPECT_EQ(tiered.margin_bracket_count, 2);
+}
+
 // The trigger sums equity and maintenance alone, and the full valuation sums everything: on random
 // accounts (zero quantities, both signs, depegged collateral) they agree on every account. Linear
 // markets only for the `absent` variant, every kind for `present`.

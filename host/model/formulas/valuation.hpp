@@ -11,7 +11,9 @@
 
 #include <cstdint>
 #include <type_traits>
+#include <vector>
 
+#include "host/model/config.hpp"
 #include "host/model/formulas/size_scaled_margins.hpp"
 #include "host/model/host_device.hpp"
 #include "host/model/money.hpp"
@@ -43,6 +45,28 @@ struct MarketTerms {
   // give the requirements.
   bool per_position = false;
 };
+
+// Whether a market's requirements are per position rather than per lot: it has notional brackets,
+// or Drift's size premium. A run with none takes the linear sums (PerPositionMargins::absent).
+inline bool has_per_position_requirements(const MarketSpec& spec) {
+  return !spec.margin_tiers.empty() || spec.size_premium_imf_factor > 0.0;
+}
+
+// A market's terms that do not move during a run, from its spec: the rest (prices, scale, the imf
+// in force, the per-lot constants) the engine sets step by step (MarketState::reprice). `brackets`
+// are the market's notional brackets (make_margin_brackets of its tiers, empty without), at an
+// address that outlives the terms.
+inline MarketTerms constant_terms(const MarketSpec& spec, const std::vector<MarginBracket>& brackets) {
+  MarketTerms terms;
+  terms.lot_size = spec.lot_size;
+  terms.maintenance_margin_fraction = spec.maintenance_margin_fraction;
+  terms.size_premium_factor = spec.size_premium_imf_factor;
+  terms.per_position = has_per_position_requirements(spec);
+  terms.tiered = !brackets.empty();
+  terms.margin_brackets = brackets.empty() ? nullptr : brackets.data();
+  terms.margin_bracket_count = static_cast<std::int32_t>(brackets.size());
+  return terms;
+}
 
 // An account's state in one scenario: cash and its positions in structure-of-arrays form, each
 // array pointing at the account's first position.

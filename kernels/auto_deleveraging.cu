@@ -58,19 +58,21 @@ struct Walk {
   }
 };
 
+#if defined(__CUDACC__)
 // CUB counts items in int.
-int cub_count(std::int64_t count) {
+static int cub_count(std::int64_t count) {
   if (count > std::numeric_limits<int>::max()) {
     throw std::length_error("auto-deleveraging ranks at most 2^31 - 1 positions of one market and side");
   }
   return static_cast<int>(count);
 }
+#endif
 
 // The ranking: the candidates of entries [0, count) in list order, stably sorted by score, highest
 // first, into workspace.ranked; returns how many there are. On a GPU, CUB's selection (which keeps
 // order) and stable radix sort, waiting once for the count; in the host emulation, the same order
 // from std::stable_sort. Ties keep list (position) order either way: formulas::adl_ranks_before.
-std::int64_t rank_candidates(const LaunchShape& shape, std::int64_t count, const AdlWorkspace& w) {
+static std::int64_t rank_candidates(const LaunchShape& shape, std::int64_t count, const AdlWorkspace& w) {
 #if defined(__CUDACC__)
   const int items = cub_count(count);
   std::size_t bytes = w.temporary_bytes;
@@ -106,7 +108,7 @@ std::int64_t rank_candidates(const LaunchShape& shape, std::int64_t count, const
 }
 
 // workspace.before[k]: the capacities ranked before k, summed with SaturatingMoneySum.
-void sum_capacities_before(const LaunchShape& shape, std::int64_t selected, const AdlWorkspace& w) {
+static void sum_capacities_before(const LaunchShape& shape, std::int64_t selected, const AdlWorkspace& w) {
 #if defined(__CUDACC__)
   std::size_t bytes = w.temporary_bytes;
   MARGIN_STRESS_CUDA_CHECK(

@@ -63,7 +63,9 @@ struct FillSelling {
 
 // For the launches over a round's listed accounts: per scenario, an eighth of a wave (the lists are
 // usually short, and the scenarios many).
-LaunchShape share_per_scenario(const LaunchShape& shape) { return {std::max(shape.blocks / 8, 1), shape.stream}; }
+static LaunchShape share_per_scenario(const LaunchShape& shape) {
+  return {std::max(shape.blocks / 8, 1), shape.stream};
+}
 
 }  // namespace cascade_kernels
 

@@ -13,7 +13,6 @@
 #include "host/model/host_device.hpp"
 #include "host/model/money.hpp"
 #include "kernels/account.hpp"
-#include "kernels/launch.hpp"
 
 namespace margin_stress::cuda {
 

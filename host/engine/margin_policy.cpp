@@ -68,11 +68,11 @@ double MarginScaleSchedule::apply(double target) {
 }
 
 MarginPolicy::MarginPolicy(const ModelConfig& config)
-    : params_(&config.margin_policy),
+    : params_(config.margin_policy),
       step_seconds_(config.run.step_seconds),
       dt_years_(config.run.step_seconds / (365.0 * 86400.0)) {
   for (const MarketSpec& market : config.markets) reference_volatility_.push_back(market.reference_volatility);
-  if (params_->kind == MarginPolicyKind::regime_aware) filter_.emplace(config);
+  if (params_.kind == MarginPolicyKind::regime_aware) filter_.emplace(config);
   reset();
 }
 
@@ -80,19 +80,19 @@ void MarginPolicy::reset() {
   variance_.clear();
   for (const double volatility : reference_volatility_)
     variance_.push_back(initial_ewma_variance(volatility, dt_years_));
-  schedules_.assign(reference_volatility_.size(), MarginScaleSchedule(*params_, step_seconds_));
+  schedules_.assign(reference_volatility_.size(), MarginScaleSchedule(params_, step_seconds_));
   if (filter_) regime_probabilities_ = filter_->prior();
 }
 
 double MarginPolicy::next_scale(std::size_t market) {
-  const double target = filter_ ? regime_margin_scale(*params_, regime_probabilities_)
-                                : margin_scale(*params_, variance_[market], reference_volatility_[market], dt_years_);
+  const double target = filter_ ? regime_margin_scale(params_, regime_probabilities_)
+                                : margin_scale(params_, variance_[market], reference_volatility_[market], dt_years_);
   return schedules_[market].apply(target);
 }
 
 void MarginPolicy::observe(const std::vector<double>& log_returns) {
   for (std::size_t m = 0; m < variance_.size(); ++m) {
-    variance_[m] = update_policy_variance(*params_, variance_[m], log_returns[m], reference_volatility_[m], dt_years_);
+    variance_[m] = update_policy_variance(params_, variance_[m], log_returns[m], reference_volatility_[m], dt_years_);
   }
   if (filter_) filter_->update(regime_probabilities_, log_returns);
 }

@@ -72,7 +72,7 @@ class MarginPolicy {
   void observe(const std::vector<double>& log_returns);
 
  private:
-  const MarginPolicyParams* params_;
+  MarginPolicyParams params_;                 // a copy: the policy may outlive the config it came from
   std::vector<double> reference_volatility_;  // per market
   double step_seconds_;
   double dt_years_;

@@ -1,7 +1,8 @@
 // The arithmetic of a step's settlement that both engines share (docs/model.md section 8): how the
 // insurance fund pays the step's deficits, and how what it leaves uncovered becomes ADL targets per
 // (market, side). Each engine finds its bankrupt accounts and deleverages its own way
-// (host/engine/cpu/settlement.cpp; kernels/cuda_engine.cu on the device).
+// (host/engine/cpu/settlement.cpp; kernels/settlement.cu and kernels/auto_deleveraging.cu on the
+// device).
 #pragma once
 
 #include <cstddef>

@@ -1,7 +1,7 @@
 // A stand-in for the CUDA runtime API, for the host emulation of the CUDA engine only: the subset
-// kernels/cuda_engine.cu calls, on host memory, one "device" that runs every "stream" in order.
+// the engine's host code calls, on host memory, one "device" that runs every "stream" in order.
 // The emulation test puts this directory first on the include path, so that the engine's own
-// source compiles against it as plain C++ (tests/emulation/emulated_engine.cpp).
+// sources (kernels/sources.cmake, compiled as C++ by tests/CMakeLists.txt) build against it.
 #pragma once
 
 #include <cstddef>

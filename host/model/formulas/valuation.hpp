@@ -22,7 +22,7 @@ namespace margin_stress::formulas {
 
 // The constants of one market in one scenario for the current cascade round: what the
 // per-account formulas read. The engine recomputes them when a price, scale or the imf in force
-// changes (engine::MarketState::reprice); the CUDA engine copies them to the device.
+// changes (MarketState::reprice, host/engine/market_state.hpp); the CUDA engine copies them to the device.
 struct MarketTerms {
   double lot_size = 0.0;
   double market_price_usd = 0.0;             // X_m: forced trades fill here
@@ -194,7 +194,9 @@ MARGIN_STRESS_HOST_DEVICE inline AccountValuation value_account(const AccountVie
   return valuation;
 }
 
-// The liquidation trigger (docs/model.md section 7): open positions and E' < MM.
+// The liquidation trigger (docs/model.md section 7): open positions and E' < MM. Its definition;
+// the engines' scans evaluate below_maintenance, the same sums fused, which the valuation tests
+// hold to this on random accounts.
 MARGIN_STRESS_HOST_DEVICE inline bool is_below_maintenance(const AccountValuation& valuation) {
   return valuation.has_positions && valuation.margin_equity_usd < valuation.maintenance_margin_usd;
 }

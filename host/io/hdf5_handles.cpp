@@ -21,7 +21,15 @@ std::string hdf5_reason() {
   H5Ewalk2(
       H5E_DEFAULT, H5E_WALK_UPWARD,
       [](unsigned n, const H5E_error2_t* error, void* client_data) -> herr_t {
-        if (n == 0 && error->desc != nullptr) *static_cast<std::string*>(client_data) = error->desc;
+        if (n != 0 || error->desc == nullptr) return 0;
+        // A failed write's description holds the whole system call ("time = ..., errno = 28, error
+        // message = 'No space left on device', ..."): keep the system's message.
+        std::string desc = error->desc;
+        const std::string marker = "error message = '";
+        const std::size_t at = desc.find(marker);
+        if (at != std::string::npos)
+          desc = desc.substr(at + marker.size(), desc.find('\'', at + marker.size()) - at - marker.size());
+        *static_cast<std::string*>(client_data) = desc;
         return 0;
       },
       &reason);
@@ -35,7 +43,17 @@ std::string hdf5_reason() {
   throw std::runtime_error(message);
 }
 
-void silence_error_printing() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+// HDF5 closes at exit (atexit) whatever is still open; a file whose close failed on a full disk is
+// still open then, and HDF5 1.10 crashes flushing it again (a segmentation fault after our error
+// message). Every file we write is closed explicitly (close_file), and one that failed is deleted,
+// so the library is asked not to clean up at exit. H5dont_atexit must come before any other HDF5
+// call, hence here, on the way to the first. Then HDF5 prints no error stack on this thread: users
+// see only our message.
+void silence_error_printing() {
+  static const bool no_cleanup_at_exit = [] { return H5dont_atexit() >= 0; }();
+  static_cast<void>(no_cleanup_at_exit);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
 
 std::string object_where(const Location& location) { return location.file_name + ": " + location.path; }
 

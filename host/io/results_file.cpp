@@ -275,6 +275,9 @@ void write_results_file(const std::string& path, bool overwrite, const RunProven
       write_step_series(series_group, axes, results.series);
       write_summary(file, summary);
     }
+    // Last, so that a file holding it was written to the end (a reader of a file published some
+    // other way, or copied half, can tell).
+    hdf5::write_string_attribute(file, "status", "complete");
     hdf5::close_file(file);
   });
 }

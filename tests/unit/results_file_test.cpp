@@ -301,6 +301,7 @@ TEST_F(ResultsFileTest, RootAttributesRecordTheRun) {
   EXPECT_EQ(string_attribute(root, "program_version"), "0.1.0");
   EXPECT_EQ(string_attribute(root, "git_commit"), "abc123");
   EXPECT_EQ(string_attribute(root, "backend"), "cpu (2 threads)");
+  EXPECT_EQ(string_attribute(root, "status"), "complete");
   EXPECT_EQ(scalar_attribute<std::uint64_t>(root, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64), 18446744073709551557ULL);
   EXPECT_EQ(scalar_attribute<std::int64_t>(root, "scenarios", H5T_STD_I64LE, H5T_NATIVE_INT64), scenario_count);
   EXPECT_EQ(scalar_attribute<std::int64_t>(root, "steps", H5T_STD_I64LE, H5T_NATIVE_INT64), step_count);

@@ -20,42 +20,31 @@
 namespace margin_stress::cuda {
 namespace adl_kernels {
 
-struct Entries {
-  BookView book;
-  TileView tile;
-  AdlQuery query;
-  const std::int64_t* positions;
-  AdlWorkspace workspace;
-  MARGIN_STRESS_HOST_DEVICE void operator()(std::int64_t i) const {
-    adl_entry(book, tile, query, positions, workspace, i);
-  }
-};
+// The passes over a (market, side) list: each entry's rank and capacity, every candidate giving
+// up its capacity, and the walk down the ranking.
+enum class ListPass { rank, take_all, walk };
 
-struct TakeEntries {
+template <ListPass pass>
+struct OverList {
   BookView book;
   TileView tile;
   AdlQuery query;
   const std::int64_t* positions;
   AdlWorkspace workspace;
   MARGIN_STRESS_HOST_DEVICE void operator()(std::int64_t i) const {
-    adl_take_entry(book, tile, query, positions, workspace, i);
+    if constexpr (pass == ListPass::rank) {
+      adl_entry(book, tile, query, positions, workspace, i);
+    } else if constexpr (pass == ListPass::take_all) {
+      adl_take_entry(book, tile, query, positions, workspace, i);
+    } else {
+      adl_walk_rank(book, tile, query, positions, workspace, i);
+    }
   }
 };
 
 struct RankedCapacities {
   AdlWorkspace workspace;
   MARGIN_STRESS_HOST_DEVICE void operator()(std::int64_t k) const { adl_ranked_capacity(workspace, k); }
-};
-
-struct Walk {
-  BookView book;
-  TileView tile;
-  AdlQuery query;
-  const std::int64_t* positions;
-  AdlWorkspace workspace;
-  MARGIN_STRESS_HOST_DEVICE void operator()(std::int64_t k) const {
-    adl_walk_rank(book, tile, query, positions, workspace, k);
-  }
 };
 
 #if defined(__CUDACC__)
@@ -160,13 +149,15 @@ std::size_t adl_workspace_temporary_bytes(std::int64_t capacity) {
 
 void launch_adl_entries(const LaunchShape& shape, const BookView& book, const TileView& tile, const AdlQuery& query,
                         const std::int64_t* positions, std::int64_t count, const AdlWorkspace& workspace) {
-  launch_over_range(shape, count, adl_kernels::Entries{book, tile, query, positions, workspace},
+  launch_over_range(shape, count,
+                    adl_kernels::OverList<adl_kernels::ListPass::rank>{book, tile, query, positions, workspace},
                     "launching the ADL candidates");
 }
 
 void launch_adl_take_all(const LaunchShape& shape, const BookView& book, const TileView& tile, const AdlQuery& query,
                          const std::int64_t* positions, std::int64_t count, const AdlWorkspace& workspace) {
-  launch_over_range(shape, count, adl_kernels::TakeEntries{book, tile, query, positions, workspace},
+  launch_over_range(shape, count,
+                    adl_kernels::OverList<adl_kernels::ListPass::take_all>{book, tile, query, positions, workspace},
                     "launching the ADL takes");
 }
 
@@ -178,7 +169,8 @@ void run_adl_walk(const LaunchShape& shape, const BookView& book, const TileView
   launch_over_range(shape, selected, adl_kernels::RankedCapacities{workspace},
                     "launching the ADL capacities in rank order");
   adl_kernels::sum_capacities_before(shape, selected, workspace);
-  launch_over_range(shape, selected, adl_kernels::Walk{book, tile, query, positions, workspace},
+  launch_over_range(shape, selected,
+                    adl_kernels::OverList<adl_kernels::ListPass::walk>{book, tile, query, positions, workspace},
                     "launching the ADL walk");
 }
 

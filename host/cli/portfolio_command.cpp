@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "host/cli/memory_check.hpp"
+#include "host/cli/run_overrides.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/portfolio_file.hpp"
 #include "host/portfolio/generator.hpp"
@@ -29,7 +31,9 @@ int portfolio_generate_command(const PortfolioGenerateOptions& options) {
   if (options.accounts) config.portfolio.accounts = *options.accounts;
   if (options.seed) config.portfolio.seed = *options.seed;
   validate_config(config);
-  const Portfolio portfolio = generate_portfolio(config.portfolio, config.markets, config.run.threads);
+  check_memory(config, synthetic_book_memory(config), "lower portfolio.accounts (--accounts)");
+  const Portfolio portfolio =
+      generate_portfolio(config.portfolio, config.markets, config.run.threads, config.source_name);
   write_portfolio_file(options.out_path, portfolio, options.force);
   if (!options.quiet) {
     std::printf("wrote %zu accounts, %zu positions in %zu markets to %s\n", portfolio.account_count(),

@@ -166,7 +166,9 @@ std::size_t draw_position_count(const GeneratorModel& model, std::int64_t accoun
   const rng::philox_block block =
       rng::draw_block(model.key, rng::account_counter(account, rng::stream_market_count, 0));
   std::size_t count = 1;
-  if (rng::first_uniform(block) < model.multi_market_fraction) count = rng::second_uniform(block) < 0.5 ? 2 : 3;
+  if (rng::first_uniform(block) < model.multi_market_fraction) {
+    count = rng::second_uniform(block) < 0.5 ? 2 : max_positions_per_account;
+  }
   return std::min(count, model.eligible_markets);
 }
 
@@ -333,14 +335,22 @@ void for_each_slice(std::int64_t count, int threads, const Body& body) {
 
 }  // namespace
 
+double max_generated_positions(const PortfolioGeneratorParams& params) {
+  const auto eligible = std::count_if(params.open_interest_share.begin(), params.open_interest_share.end(),
+                                      [](double share) { return share > 0.0; });
+  const double per_account =
+      static_cast<double>(std::min(max_positions_per_account, static_cast<std::size_t>(eligible)));
+  return static_cast<double>(params.accounts) * per_account;
+}
+
 void validate_generator_params(const PortfolioGeneratorParams& params, std::size_t markets,
                                const std::string& source_name) {
   GeneratorValidator(params, markets, source_name).run();
 }
 
 Portfolio generate_portfolio(const PortfolioGeneratorParams& params, const std::vector<MarketSpec>& markets,
-                             int threads) {
-  const GeneratorModel model = make_generator_model(params, markets);
+                             int threads, const std::string& source_name) {
+  const GeneratorModel model = make_generator_model(params, markets, source_name);
   const std::int64_t accounts = params.accounts;
   const int workers = threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 

@@ -19,6 +19,14 @@ namespace margin_stress {
 void validate_generator_params(const PortfolioGeneratorParams& params, std::size_t markets,
                                const std::string& source_name);
 
+// An account holds one position, or on cross margin 2 or 3 (docs/model.md, "Synthetic portfolios").
+inline constexpr std::size_t max_positions_per_account = 3;
+
+// The most positions generate_portfolio can make from `params` (validated): accounts times the
+// positions an account can hold in the markets with open interest. For a memory check before the
+// book is made.
+double max_generated_positions(const PortfolioGeneratorParams& params);
+
 // Generates params.accounts accounts over `markets` (in config order). Account a is drawn from
 // Philox keyed by params.seed with its own counters (scenarios/rng.hpp), so it can be regenerated
 // alone and the book is the same for any thread count. threads: worker threads, 0 for all

@@ -430,7 +430,7 @@ void setup_compare_command(CLI::App& app, CompareOptions& options) {
           "-b,--backend", options.backend,
           "engine: auto (CUDA when this build has it and a device is visible, else the CPU reference), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  compare->add_option("--device", options.device, "CUDA device ordinal")->check(CLI::NonNegativeNumber);
+  compare->add_option("--device", options.device, "CUDA device ordinal")->check(device_validator());
   compare->add_option("-o,--out", options.out_path,
                       "also write the report as CSV, one row per policy, metric and statistic");
   compare->add_flag("-f,--force", options.force, "overwrite the CSV file if it exists");

@@ -138,7 +138,7 @@ void setup_optimize_command(CLI::App& app, OptimizeOptions& options) {
   add_run_override_options(optimize, options.run);
   optimize->add_option("-b,--backend", options.backend, "engine: auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  optimize->add_option("--device", options.device, "CUDA device ordinal")->check(CLI::NonNegativeNumber);
+  optimize->add_option("--device", options.device, "CUDA device ordinal")->check(device_validator());
   optimize->add_option("-o,--out", options.out_path, "also write the frontier as CSV, atomically");
   optimize->add_flag("-f,--force", options.force, "overwrite the CSV file if it exists");
   optimize->add_flag("-q,--quiet", options.quiet, "no progress line");

@@ -21,7 +21,7 @@ void setup_portfolio_command(CLI::App& app, PortfolioGenerateOptions& options) {
   generate->add_option("-o,--out", options.out_path, "portfolio HDF5 file to write")->required();
   generate->add_option("-a,--accounts", options.accounts, "number of accounts (overrides portfolio.accounts)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
-  generate->add_option("-s,--seed", options.seed, "portfolio seed (overrides portfolio.seed)");
+  generate->add_option("-s,--seed", options.seed, "portfolio seed (overrides portfolio.seed)")->check(seed_validator());
   generate->add_flag("-f,--force", options.force, "overwrite the output file if it exists");
   generate->add_flag("-q,--quiet", options.quiet, "print nothing but errors");
 }

@@ -54,7 +54,7 @@ void setup_run_command(CLI::App& app, RunOptions& options) {
          "-b,--backend", options.backend,
          "engine: auto (CUDA when this build has it and a device is visible, else the CPU reference), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  run->add_option("--device", options.device, "CUDA device ordinal")->check(CLI::NonNegativeNumber);
+  run->add_option("--device", options.device, "CUDA device ordinal")->check(device_validator());
   run->add_flag("-q,--quiet", options.quiet, "no progress bar and no summary table; print only the results path");
   run->add_flag("-f,--force", options.force, "overwrite the output file if it exists");
 }

@@ -41,11 +41,11 @@ void setup_verify_command(CLI::App& app, VerifyOptions& options) {
   add_run_override_options(verify, options.run);
   verify->add_option("--accounts", options.accounts, "accounts of the synthetic book (overrides portfolio.accounts)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
-  verify->add_option("--device", options.device, "CUDA device ordinal")->check(CLI::NonNegativeNumber);
+  verify->add_option("--device", options.device, "CUDA device ordinal")->check(device_validator());
   verify
       ->add_option("--max-in-flight", options.max_in_flight,
                    "most scenarios resident on the device at once, 0 = as many as fit (a small value tests chunking)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(std::int64_t{0}, std::numeric_limits<std::int64_t>::max()));
 }
 
 int verify_command(const VerifyOptions& options) {

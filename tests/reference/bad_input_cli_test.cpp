@@ -67,5 +67,24 @@ TEST_F(BadInputCliTest, ABookTheMemoryCannotHoldIsRefusedWithTheFigures) {
                   "GB available"});
 }
 
+TEST_F(BadInputCliTest, ASeedOutsideTheTomlRangeIsAUsageError) {
+  for (const std::string command : {"run --scenarios 2 --steps 4", "portfolio generate --accounts 10"}) {
+    SCOPED_TRACE(command);
+    expect_refused(run_cli(command + " --seed -1 --out " + path("out.h5")), 2,
+                   {"--seed: -1 is not an integer in [0, 2^63 - 1]"});
+    expect_refused(run_cli(command + " --seed 9223372036854775808 --out " + path("out.h5")), 2,
+                   {"--seed: 9223372036854775808 is not an integer in [0, 2^63 - 1]"});
+  }
+}
+
+TEST_F(BadInputCliTest, ANegativeDeviceIsAUsageErrorInEverySubcommand) {
+  for (const std::string command : {"run", "compare", "optimize", "verify"}) {
+    SCOPED_TRACE(command);
+    const Outcome outcome = run_cli(command + " --device -1 --out " + path("out.h5"));
+    expect_refused(outcome, 2, {"--device: -1 is not an integer in [0, 2^31 - 1]"});
+    EXPECT_EQ(outcome.output.find("179769"), std::string::npos) << "the largest double in:\n" << outcome.output;
+  }
+}
+
 }  // namespace
 }  // namespace margin_stress

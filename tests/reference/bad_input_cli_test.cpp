@@ -86,5 +86,13 @@ TEST_F(BadInputCliTest, ANegativeDeviceIsAUsageErrorInEverySubcommand) {
   }
 }
 
+// Refused before it is read (reading 50 MB took seconds and most of a gigabyte).
+TEST_F(BadInputCliTest, AConfigAboveTheSizeLimitIsRefusedBeforeReading) {
+  const std::string config = write_file("big.toml", "[run]\nscenarios = 2\n");
+  fs::resize_file(config, (std::uintmax_t{16} << 20) + 1);
+  expect_refused(run_cli("run --config " + config + " --out " + path("out.h5")), 3,
+                 {config + ": the config file is 16777217 bytes", "limit of 16777216 bytes (16 MiB)"});
+}
+
 }  // namespace
 }  // namespace margin_stress

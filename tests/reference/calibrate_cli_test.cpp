@@ -266,5 +266,16 @@ TEST_F(CalibrateCliTest, ConstantPricesNameTheFile) {
   EXPECT_FALSE(fs::exists(path("model.toml")));
 }
 
+// A price file above the documented limit (docs/calibration.md) is refused before it is read; a
+// sparse file has the size without the disk space.
+TEST_F(CalibrateCliTest, APriceFileAboveTheSizeLimitIsRefusedBeforeReading) {
+  const std::string huge = write_file("huge_test_1h.csv", "timestamp_utc,close\n");
+  fs::resize_file(huge, (std::uintmax_t{512} << 20) + 1);
+  const Outcome outcome = run_cli("calibrate --prices " + huge + " --out " + path("model.toml"));
+  EXPECT_EQ(outcome.exit_code, 3) << outcome.output;
+  expect_contains(outcome.output, {huge + ": the price file is 536870913 bytes", "limit of 536870912 bytes (512 MiB)"});
+  EXPECT_FALSE(fs::exists(path("model.toml")));
+}
+
 }  // namespace
 }  // namespace margin_stress

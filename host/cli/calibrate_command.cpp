@@ -105,6 +105,7 @@ int calibrate_command(const CalibrateOptions& options, const std::string& comman
   std::int64_t to = options.to.empty() ? std::numeric_limits<std::int64_t>::max() : *parse_utc_time(options.to);
   if (!options.to.empty() && options.to.size() == 10) to += 86400 - 1;
   const ReturnSeries data = aligned_log_returns(series, from, to);
+  check_prices_move(data);
 
   const ModelConfig base = options.config_path.empty() ? default_config() : load_config_file(options.config_path);
   const double bar_seconds = static_cast<double>(data.bar_seconds);
@@ -130,7 +131,9 @@ int calibrate_command(const CalibrateOptions& options, const std::string& comman
       fit = fit_ms_garch(data.log_returns, fit, MsGarchOptions{});
     }
   } catch (const std::invalid_argument& error) {
-    throw InputError(std::string("cannot fit the price files: ") + error.what());
+    std::string files;
+    for (const std::string& source : data.sources) files += (files.empty() ? "" : ", ") + source;
+    throw InputError("cannot fit the price files (" + files + "): " + error.what());
   }
 
   ModelConfig model = calibrated_config(base, data.markets, fit, bar_seconds, step_seconds, options.out_path);

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "host/analysis/comparison.hpp"
+#include "host/cli/memory_check.hpp"
 #include "host/cli/progress.hpp"
 #include "host/engine/engine.hpp"
 #include "host/io/atomic_output.hpp"
@@ -429,7 +430,7 @@ void setup_compare_command(CLI::App& app, CompareOptions& options) {
           "-b,--backend", options.backend,
           "engine: auto (CUDA when this build has it and a device is visible, else the CPU reference), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  compare->add_option("--device", options.device, "CUDA device ordinal")->check(CLI::NonNegativeNumber);
+  compare->add_option("--device", options.device, "CUDA device ordinal")->check(device_validator());
   compare->add_option("-o,--out", options.out_path,
                       "also write the report as CSV, one row per policy, metric and statistic");
   compare->add_flag("-f,--force", options.force, "overwrite the CSV file if it exists");
@@ -457,7 +458,8 @@ int compare_command(const CompareOptions& options) {
   Portfolio portfolio;
   std::string book_source;
   if (options.portfolio_path.empty()) {
-    portfolio = generate_portfolio(base.portfolio, base.markets, base.run.threads);
+    check_memory(base, synthetic_run_memory(base), "lower portfolio.accounts");
+    portfolio = generate_portfolio(base.portfolio, base.markets, base.run.threads, base.source_name);
     book_source = "synthetic (base config [portfolio], seed " + std::to_string(base.portfolio.seed) + ")";
   } else {
     portfolio = read_portfolio_file(options.portfolio_path);

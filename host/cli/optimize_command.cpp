@@ -12,6 +12,7 @@
 #include "host/analysis/comparison.hpp"
 #include "host/analysis/frontier.hpp"
 #include "host/analysis/summary.hpp"
+#include "host/cli/memory_check.hpp"
 #include "host/cli/progress.hpp"
 #include "host/engine/engine.hpp"
 #include "host/io/atomic_output.hpp"
@@ -137,7 +138,7 @@ void setup_optimize_command(CLI::App& app, OptimizeOptions& options) {
   add_run_override_options(optimize, options.run);
   optimize->add_option("-b,--backend", options.backend, "engine: auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  optimize->add_option("--device", options.device, "CUDA device ordinal")->check(CLI::NonNegativeNumber);
+  optimize->add_option("--device", options.device, "CUDA device ordinal")->check(device_validator());
   optimize->add_option("-o,--out", options.out_path, "also write the frontier as CSV, atomically");
   optimize->add_flag("-f,--force", options.force, "overwrite the CSV file if it exists");
   optimize->add_flag("-q,--quiet", options.quiet, "no progress line");
@@ -162,8 +163,9 @@ int optimize_command(const OptimizeOptions& options) {
     validate_config(end);
   }
 
+  if (options.portfolio_path.empty()) check_memory(base, synthetic_run_memory(base), "lower portfolio.accounts");
   Portfolio portfolio = options.portfolio_path.empty()
-                            ? generate_portfolio(base.portfolio, base.markets, base.run.threads)
+                            ? generate_portfolio(base.portfolio, base.markets, base.run.threads, base.source_name)
                             : read_portfolio_file(options.portfolio_path);
   validate_portfolio(portfolio, base.markets,
                      options.portfolio_path.empty() ? "synthetic book" : options.portfolio_path);

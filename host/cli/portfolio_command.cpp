@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "host/cli/memory_check.hpp"
+#include "host/cli/run_overrides.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/portfolio_file.hpp"
 #include "host/portfolio/generator.hpp"
@@ -19,7 +21,7 @@ void setup_portfolio_command(CLI::App& app, PortfolioGenerateOptions& options) {
   generate->add_option("-o,--out", options.out_path, "portfolio HDF5 file to write")->required();
   generate->add_option("-a,--accounts", options.accounts, "number of accounts (overrides portfolio.accounts)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
-  generate->add_option("-s,--seed", options.seed, "portfolio seed (overrides portfolio.seed)");
+  generate->add_option("-s,--seed", options.seed, "portfolio seed (overrides portfolio.seed)")->check(seed_validator());
   generate->add_flag("-f,--force", options.force, "overwrite the output file if it exists");
   generate->add_flag("-q,--quiet", options.quiet, "print nothing but errors");
 }
@@ -29,7 +31,9 @@ int portfolio_generate_command(const PortfolioGenerateOptions& options) {
   if (options.accounts) config.portfolio.accounts = *options.accounts;
   if (options.seed) config.portfolio.seed = *options.seed;
   validate_config(config);
-  const Portfolio portfolio = generate_portfolio(config.portfolio, config.markets, config.run.threads);
+  check_memory(config, synthetic_book_memory(config), "lower portfolio.accounts (--accounts)");
+  const Portfolio portfolio =
+      generate_portfolio(config.portfolio, config.markets, config.run.threads, config.source_name);
   write_portfolio_file(options.out_path, portfolio, options.force);
   if (!options.quiet) {
     std::printf("wrote %zu accounts, %zu positions in %zu markets to %s\n", portfolio.account_count(),

@@ -1,12 +1,11 @@
 #include "host/cli/run_command.hpp"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 
 #include "host/analysis/summary.hpp"
+#include "host/cli/memory_check.hpp"
 #include "host/cli/progress.hpp"
 #include "host/cli/summary_table.hpp"
 #include "host/engine/engine.hpp"
@@ -37,26 +36,6 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// The run keeps every scenario's paths and per-step series in memory (the results file holds
-// them all); refuse up front, with the figures, a run the machine cannot hold.
-void check_memory(const ModelConfig& config) {
-  const double points = static_cast<double>(config.run.scenarios) * static_cast<double>(config.run.steps + 1);
-  const double markets = static_cast<double>(config.market_count());
-  // Paths: price, depth, oracle per market, regime and collateral per step; series: six doubles
-  // per market, rounds, fund and regime per step.
-  const double bytes = points * (markets * 3 * 8 + 9) + points * (markets * 6 * 8 + 13);
-  const double physical = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
-  if (physical > 0 && bytes > 0.8 * physical) {
-    char message[256];
-    std::snprintf(message, sizeof message,
-                  "run.scenarios x run.steps = %lld x %lld needs about %.3g GB for the scenario paths and per-step "
-                  "series, and this machine has %.3g GB; run fewer scenarios or steps",
-                  static_cast<long long>(config.run.scenarios), static_cast<long long>(config.run.steps), bytes / 1e9,
-                  physical / 1e9);
-    throw InputError(message);
-  }
-}
-
 }  // namespace
 
 void setup_run_command(CLI::App& app, RunOptions& options) {
@@ -75,7 +54,7 @@ void setup_run_command(CLI::App& app, RunOptions& options) {
          "-b,--backend", options.backend,
          "engine: auto (CUDA when this build has it and a device is visible, else the CPU reference), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  run->add_option("--device", options.device, "CUDA device ordinal")->check(CLI::NonNegativeNumber);
+  run->add_option("--device", options.device, "CUDA device ordinal")->check(device_validator());
   run->add_flag("-q,--quiet", options.quiet, "no progress bar and no summary table; print only the results path");
   run->add_flag("-f,--force", options.force, "overwrite the output file if it exists");
 }
@@ -93,7 +72,14 @@ int run_command(const RunOptions& options, const std::string& command_line) {
   // The results file records the effective configuration, command-line overrides included.
   config.source_text = config_to_toml(config);
   validate_config(config);
-  check_memory(config);
+  // The run keeps every scenario's paths and per-step series (the results file holds them all), the
+  // book and the engine's copy of it: refuse up front, with the figures, a run the machine cannot
+  // hold. A book from a file is counted once read, before the engine copies it.
+  MemoryNeed need = scenario_memory(config);
+  if (options.portfolio_path.empty()) {
+    need.add(synthetic_run_memory(config));
+  }
+  check_memory(config, need, "lower portfolio.accounts, run.scenarios or run.steps");
   provenance.config_source = config.source_name;
   provenance.scenario_source = describe_scenarios(config);
   provenance.seed = config.run.seed;
@@ -105,11 +91,16 @@ int run_command(const RunOptions& options, const std::string& command_line) {
   const auto book_start = std::chrono::steady_clock::now();
   Portfolio portfolio;
   if (options.portfolio_path.empty()) {
-    portfolio = generate_portfolio(config.portfolio, config.markets, config.run.threads);
+    portfolio = generate_portfolio(config.portfolio, config.markets, config.run.threads, config.source_name);
     provenance.portfolio_source = "synthetic (config [portfolio], seed " + std::to_string(config.portfolio.seed) + ")";
   } else {
     portfolio = read_portfolio_file(options.portfolio_path);
     provenance.portfolio_source = options.portfolio_path;
+    MemoryNeed with_book = scenario_memory(config);
+    with_book.add(engine_memory(config, static_cast<double>(portfolio.account_count()),
+                                static_cast<double>(portfolio.position_count())));
+    check_memory(config, with_book,
+                 "run a smaller book than " + options.portfolio_path + ", or lower run.scenarios or run.steps");
   }
   validate_portfolio(portfolio, config.markets, provenance.portfolio_source);
   const double book_seconds = seconds_since(book_start);

@@ -23,4 +23,12 @@ struct RunOverrides {
 // -n/--scenarios, --steps, -s/--seed and -t/--threads on `command`.
 void add_run_override_options(CLI::App* command, RunOverrides& overrides);
 
+// Validators of the options several subcommands share. Each checks the text before CLI11 converts
+// it (which reads "-1" into a uint64 as 2^64 - 1), and its message gives the value and the range:
+// "--seed: -1 is not an integer in [0, 2^63 - 1] (seeds are recorded as signed 64-bit TOML integers)".
+// A seed: written to the results' TOML, whose integers are signed 64-bit.
+CLI::Validator seed_validator();
+// A CUDA device ordinal: an int >= 0.
+CLI::Validator device_validator();
+
 }  // namespace margin_stress

@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 
 #include "host/analysis/backend_difference.hpp"
+#include "host/cli/memory_check.hpp"
 #include "host/engine/engine.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/portfolio_file.hpp"
@@ -39,11 +41,11 @@ void setup_verify_command(CLI::App& app, VerifyOptions& options) {
   add_run_override_options(verify, options.run);
   verify->add_option("--accounts", options.accounts, "accounts of the synthetic book (overrides portfolio.accounts)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
-  verify->add_option("--device", options.device, "CUDA device ordinal")->check(CLI::NonNegativeNumber);
+  verify->add_option("--device", options.device, "CUDA device ordinal")->check(device_validator());
   verify
       ->add_option("--max-in-flight", options.max_in_flight,
                    "most scenarios resident on the device at once, 0 = as many as fit (a small value tests chunking)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(std::int64_t{0}, std::numeric_limits<std::int64_t>::max()));
 }
 
 int verify_command(const VerifyOptions& options) {
@@ -51,9 +53,12 @@ int verify_command(const VerifyOptions& options) {
   options.run.apply(config);
   if (options.accounts) config.portfolio.accounts = *options.accounts;
   validate_config(config);
-  Portfolio portfolio = options.portfolio_path.empty()
-                            ? generate_portfolio(config.portfolio, config.markets, config.run.threads)
-                            : read_portfolio_file(options.portfolio_path);
+  if (options.portfolio_path.empty()) {
+    check_memory(config, synthetic_run_memory(config), "lower portfolio.accounts (--accounts)");
+  }
+  Portfolio portfolio = options.portfolio_path.empty() ? generate_portfolio(config.portfolio, config.markets,
+                                                                            config.run.threads, config.source_name)
+                                                       : read_portfolio_file(options.portfolio_path);
   validate_portfolio(portfolio, config.markets,
                      options.portfolio_path.empty() ? "synthetic book" : options.portfolio_path);
   const ScenarioPaths paths = build_scenarios(config, 0, config.run.scenarios);

@@ -39,6 +39,18 @@ struct Book {
   // adl_positions[adl_offset[k], adl_offset[k + 1]).
   std::vector<std::int64_t> adl_positions;
   std::vector<std::int64_t> adl_offset;  // 2 markets + 1
+
+  // Bytes of the per-account and per-position arrays of a book of `accounts` accounts and
+  // `positions` positions (the per-market ones are negligible), from their element types.
+  static double bytes(double accounts, double positions) {
+    constexpr double per_account =
+        sizeof(decltype(position_offset)::value_type) + sizeof(decltype(initial_cash)::value_type);
+    constexpr double per_position =
+        sizeof(decltype(position_market)::value_type) + sizeof(decltype(position_account)::value_type) +
+        sizeof(decltype(entry_price_usd)::value_type) + sizeof(decltype(initial_quantity)::value_type) +
+        sizeof(decltype(adl_positions)::value_type);
+    return accounts * per_account + positions * per_position;
+  }
 };
 
 Book make_book(const ModelConfig& config, const Portfolio& portfolio);

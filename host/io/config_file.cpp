@@ -17,6 +17,7 @@
 #include "host/io/toml_reader.hpp"
 #include "host/model/config_schema.hpp"
 #include "host/model/input_error.hpp"
+#include "host/model/input_file.hpp"
 
 namespace margin_stress {
 
@@ -188,6 +189,7 @@ ModelConfig load_config_file(const std::string& path) {
   const std::filesystem::file_status status = std::filesystem::status(path, status_error);
   if (!std::filesystem::exists(status)) throw InputError(path + ": config file not found");
   if (std::filesystem::is_directory(status)) throw InputError(path + ": is a directory, not a config file");
+  check_file_size(path, max_config_file_bytes, "config file");
   std::ifstream file(path, std::ios::binary);
   if (!file) throw InputError(path + ": cannot open the config file: " + std::strerror(errno));
   std::ostringstream text;

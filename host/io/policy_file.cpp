@@ -14,6 +14,7 @@
 #include "host/io/config_writer.hpp"
 #include "host/model/config_schema.hpp"
 #include "host/model/input_error.hpp"
+#include "host/model/input_file.hpp"
 
 namespace margin_stress {
 namespace {
@@ -23,6 +24,7 @@ std::string read_policy_text(const std::string& path) {
   const std::filesystem::file_status status = std::filesystem::status(path, status_error);
   if (!std::filesystem::exists(status)) throw InputError(path + ": policy file not found");
   if (std::filesystem::is_directory(status)) throw InputError(path + ": is a directory, not a policy file");
+  check_file_size(path, max_config_file_bytes, "policy file");
   std::ifstream file(path, std::ios::binary);
   if (!file) throw InputError(path + ": cannot open the policy file: " + std::strerror(errno));
   std::ostringstream text;

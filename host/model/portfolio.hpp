@@ -21,6 +21,18 @@ struct Portfolio {
 
   std::size_t account_count() const { return collateral_usd.size(); }
   std::size_t position_count() const { return quantity_lots.size(); }
+
+  // Bytes of the arrays of a book of `accounts` accounts and `positions` positions, from their
+  // element types: for a memory check before a book is made. A double, as the counts a config
+  // asks for can make any integer type overflow.
+  static double bytes(double accounts, double positions) {
+    constexpr double per_account =
+        sizeof(decltype(collateral_usd)::value_type) + sizeof(decltype(position_offset)::value_type);
+    constexpr double per_position = sizeof(decltype(market_index)::value_type) +
+                                    sizeof(decltype(quantity_lots)::value_type) +
+                                    sizeof(decltype(entry_price_usd)::value_type);
+    return accounts * per_account + positions * per_position;
+  }
 };
 
 }  // namespace margin_stress

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "host/model/input_error.hpp"
+#include "host/model/money.hpp"
 #include "scenarios/rng.hpp"
 
 namespace margin_stress {
@@ -131,10 +132,13 @@ struct GeneratorModel {
   std::vector<double> leverage_cumulative;
   std::vector<double> leverage_bounds;
   const std::vector<MarketSpec>* spec = nullptr;
+  std::string source_name;  // for messages
 };
 
-GeneratorModel make_generator_model(const PortfolioGeneratorParams& params, const std::vector<MarketSpec>& markets) {
+GeneratorModel make_generator_model(const PortfolioGeneratorParams& params, const std::vector<MarketSpec>& markets,
+                                    const std::string& source_name) {
   GeneratorModel model;
+  model.source_name = source_name;
   model.key = rng::make_key(params.seed);
   model.markets = markets.size();
   model.eligible_markets = static_cast<std::size_t>(std::count_if(
@@ -162,7 +166,9 @@ std::size_t draw_position_count(const GeneratorModel& model, std::int64_t accoun
   const rng::philox_block block =
       rng::draw_block(model.key, rng::account_counter(account, rng::stream_market_count, 0));
   std::size_t count = 1;
-  if (rng::first_uniform(block) < model.multi_market_fraction) count = rng::second_uniform(block) < 0.5 ? 2 : 3;
+  if (rng::first_uniform(block) < model.multi_market_fraction) {
+    count = rng::second_uniform(block) < 0.5 ? 2 : max_positions_per_account;
+  }
   return std::min(count, model.eligible_markets);
 }
 
@@ -171,6 +177,20 @@ struct AccountScratch {
   std::vector<double> remaining_share;       // open-interest shares, 0 for markets already chosen
   std::vector<double> remaining_cumulative;  // their running sums
 };
+
+// An account the engines' fixed-point money cannot hold (docs/model.md, section 1): names the
+// account's largest position and the keys that set its size.
+[[noreturn]] void fail_money_limit(const GeneratorModel& model, std::int64_t account, const std::string& what,
+                                   double amount_usd, std::size_t market) {
+  const MarketSpec& spec = (*model.spec)[market];
+  const std::string key = "markets[" + std::to_string(market) + "]";
+  throw InputError(model.source_name + ": " + key + ".initial_price_usd: " + format_number(spec.initial_price_usd) +
+                   " with " + key + ".lot_size = " + format_number(spec.lot_size) +
+                   " makes a synthetic book the engines cannot hold: account " + std::to_string(account) + " needs " +
+                   what + " of " + format_number(amount_usd) + " USD (its largest position is in \"" + spec.name +
+                   "\"), above the money limit of " + format_number(max_money_usd) +
+                   " USD; lower the price, the lot size or portfolio.max_notional_usd");
+}
 
 // Fills account a's collateral and its positions [offset, offset + count).
 void generate_account(const GeneratorModel& model, std::int64_t account, std::size_t offset, std::size_t count,
@@ -188,6 +208,8 @@ void generate_account(const GeneratorModel& model, std::int64_t account, std::si
   double entry_notional_usd = 0.0;
   double initial_pnl_usd = 0.0;
   double initial_margin_usd = 0.0;
+  std::size_t largest_market = 0;  // the market of the account's largest position, for messages
+  double largest_notional_usd = -1.0;
   for (std::size_t j = 0; j < count; ++j) {
     const auto draw = static_cast<std::uint32_t>(j);
     const rng::philox_block block =
@@ -219,6 +241,10 @@ void generate_account(const GeneratorModel& model, std::int64_t account, std::si
     const double abs_size = static_cast<double>(lots) * spec.lot_size;
     const double signed_size = static_cast<double>(quantity) * spec.lot_size;
     entry_notional_usd += abs_size * entry_price_usd;
+    if (abs_size * entry_price_usd > largest_notional_usd) {
+      largest_notional_usd = abs_size * entry_price_usd;
+      largest_market = market;
+    }
     initial_pnl_usd += signed_size * (spec.initial_price_usd - entry_price_usd);
     initial_margin_usd += abs_size * spec.initial_price_usd * spec.initial_margin_fraction;
     const double market_max_leverage = 1.0 / spec.initial_margin_fraction;
@@ -235,6 +261,15 @@ void generate_account(const GeneratorModel& model, std::int64_t account, std::si
   // A cent above initial margin: the engine keeps cash in micro-dollars, and an account generated
   // exactly at IM0 could round below it there (and below maintenance where mmf = imf).
   const double required_equity_usd = initial_margin_usd + minimum_headroom_usd;
+  if (!(entry_notional_usd <= max_money_usd)) {
+    fail_money_limit(model, account, "notional at entry", entry_notional_usd, largest_market);
+  }
+  // Checked before the top-up loop, which adds a cent at a time: beyond 2^53 cents (9e13 USD) a
+  // cent no longer changes a double and the loop would never end.
+  if (!(required_equity_usd - initial_pnl_usd <= max_money_usd)) {
+    fail_money_limit(model, account, "collateral to cover its initial margin", required_equity_usd - initial_pnl_usd,
+                     largest_market);
+  }
   double collateral_usd = static_cast<double>(std::llround(entry_notional_usd / leverage * 100.0)) / 100.0;
   if (collateral_usd + initial_pnl_usd < required_equity_usd) {
     // Top up to E0 = IM0 + 1 cent, rounded up to a cent; the loop absorbs the last bit of rounding
@@ -246,12 +281,37 @@ void generate_account(const GeneratorModel& model, std::int64_t account, std::si
   book.collateral_usd[static_cast<std::size_t>(account)] = collateral_usd;
 }
 
+// The engines sum cash over all accounts, so the book's collateral plus notional at entry must stay
+// within the money range too; summed in the order validate_portfolio (host/io/portfolio_file.hpp)
+// sums it, so that a book generated here passes there.
+void check_book_total(const GeneratorModel& model, const Portfolio& book) {
+  double book_total_usd = 0.0;
+  for (std::size_t account = 0; account < book.account_count(); ++account) {
+    double notional_usd = 0.0;
+    for (auto p = static_cast<std::size_t>(book.position_offset[account]);
+         p < static_cast<std::size_t>(book.position_offset[account + 1]); ++p) {
+      const MarketSpec& spec = (*model.spec)[static_cast<std::size_t>(book.market_index[p])];
+      notional_usd += static_cast<double>(std::abs(book.quantity_lots[p])) * spec.lot_size * book.entry_price_usd[p];
+    }
+    book_total_usd += book.collateral_usd[account] + notional_usd;
+  }
+  if (!(book_total_usd <= max_money_usd)) {
+    throw InputError(model.source_name + ": portfolio.accounts: " + std::to_string(book.account_count()) +
+                     " accounts make a synthetic book whose collateral plus notional at entry is " +
+                     format_number(book_total_usd) + " USD, above the money limit of " + format_number(max_money_usd) +
+                     " USD the engines can hold; lower portfolio.accounts, portfolio.max_notional_usd or the "
+                     "markets' initial_price_usd");
+  }
+}
+
 // Runs body(begin, end) over contiguous slices of [0, count) on `threads` threads. The slices
 // write disjoint outputs, so the result does not depend on how [0, count) is cut.
 template <typename Body>
 void for_each_slice(std::int64_t count, int threads, const Body& body) {
   const int workers = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(threads, count)));
+  // The failure of the lowest slice is reported, so the message is the same for any thread count.
   std::exception_ptr failure;
+  int failed_worker = workers;
   std::mutex failure_mutex;
   auto run_slice = [&](int worker) {
     const std::int64_t begin = count * worker / workers;
@@ -260,7 +320,10 @@ void for_each_slice(std::int64_t count, int threads, const Body& body) {
       body(begin, end);
     } catch (...) {
       const std::lock_guard<std::mutex> lock(failure_mutex);
-      if (!failure) failure = std::current_exception();
+      if (worker < failed_worker) {
+        failed_worker = worker;
+        failure = std::current_exception();
+      }
     }
   };
   std::vector<std::thread> pool;
@@ -272,14 +335,22 @@ void for_each_slice(std::int64_t count, int threads, const Body& body) {
 
 }  // namespace
 
+double max_generated_positions(const PortfolioGeneratorParams& params) {
+  const auto eligible = std::count_if(params.open_interest_share.begin(), params.open_interest_share.end(),
+                                      [](double share) { return share > 0.0; });
+  const double per_account =
+      static_cast<double>(std::min(max_positions_per_account, static_cast<std::size_t>(eligible)));
+  return static_cast<double>(params.accounts) * per_account;
+}
+
 void validate_generator_params(const PortfolioGeneratorParams& params, std::size_t markets,
                                const std::string& source_name) {
   GeneratorValidator(params, markets, source_name).run();
 }
 
 Portfolio generate_portfolio(const PortfolioGeneratorParams& params, const std::vector<MarketSpec>& markets,
-                             int threads) {
-  const GeneratorModel model = make_generator_model(params, markets);
+                             int threads, const std::string& source_name) {
+  const GeneratorModel model = make_generator_model(params, markets, source_name);
   const std::int64_t accounts = params.accounts;
   const int workers = threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 
@@ -310,6 +381,7 @@ Portfolio generate_portfolio(const PortfolioGeneratorParams& params, const std::
       generate_account(model, a, offset, count, scratch, book);
     }
   });
+  check_book_total(model, book);
   return book;
 }
 

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "host/model/input_error.hpp"
+#include "host/model/input_file.hpp"
 #include "scenarios/calibration/utc_time.hpp"
 
 namespace margin_stress::calibration {
@@ -53,6 +54,7 @@ std::string market_name_from_path(const std::string& path) {
 }
 
 PriceSeries read_price_csv(const std::string& path, const std::string& market, const std::string& price_column) {
+  check_file_size(path, max_price_file_bytes, "price file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open the price file");
   std::string line;

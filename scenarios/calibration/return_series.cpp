@@ -69,4 +69,18 @@ ReturnSeries aligned_log_returns(const std::vector<PriceSeries>& series, std::in
   return out;
 }
 
+void check_prices_move(const ReturnSeries& data) {
+  const std::size_t markets = data.market_count();
+  for (std::size_t m = 0; m < markets; ++m) {
+    bool moves = false;
+    for (std::size_t t = 0; t < data.count() && !moves; ++t) moves = data.log_returns[t * markets + m] != 0.0;
+    if (!moves) {
+      throw InputError(data.sources[m] + ": the prices of market " + data.markets[m] + " do not move over the " +
+                       std::to_string(data.count()) +
+                       " returns used (every bar's price equals the one before); a regime model needs prices that "
+                       "vary");
+    }
+  }
+}
+
 }  // namespace margin_stress::calibration

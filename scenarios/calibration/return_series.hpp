@@ -36,4 +36,8 @@ ReturnSeries aligned_log_returns(const std::vector<PriceSeries>& series,
                                  std::int64_t from_seconds = std::numeric_limits<std::int64_t>::min(),
                                  std::int64_t to_seconds = std::numeric_limits<std::int64_t>::max());
 
+// Throws InputError naming a market's file when its price does not move over the returns (every
+// log return 0): its variance is 0 in every regime, so no regime model has a finite likelihood.
+void check_prices_move(const ReturnSeries& data);
+
 }  // namespace margin_stress::calibration

@@ -254,5 +254,28 @@ TEST_F(CalibrateCliTest, UsageErrorsExitTwo) {
                    "--step-seconds", "--from", "--to", "--out", "--probabilities-out", "--force", "--quiet"});
 }
 
+// Constant prices have zero variance in every regime, so no EM start reaches a finite likelihood;
+// the message used to say only that, naming no file.
+TEST_F(CalibrateCliTest, ConstantPricesNameTheFile) {
+  std::string flat = "timestamp_utc,close\n";
+  for (long hour = 0; hour < 100; ++hour) flat += hour_text(hour) + ",30000\n";
+  const std::string flat_path = write_file("flat_test_1h.csv", flat);
+  const Outcome outcome = run_cli("calibrate --prices " + flat_path + " --starts 2 --out " + path("model.toml"));
+  EXPECT_EQ(outcome.exit_code, 3) << outcome.output;
+  expect_contains(outcome.output, {flat_path + ": the prices of market FLAT do not move", "99 returns"});
+  EXPECT_FALSE(fs::exists(path("model.toml")));
+}
+
+// A price file above the documented limit (docs/calibration.md) is refused before it is read; a
+// sparse file has the size without the disk space.
+TEST_F(CalibrateCliTest, APriceFileAboveTheSizeLimitIsRefusedBeforeReading) {
+  const std::string huge = write_file("huge_test_1h.csv", "timestamp_utc,close\n");
+  fs::resize_file(huge, (std::uintmax_t{512} << 20) + 1);
+  const Outcome outcome = run_cli("calibrate --prices " + huge + " --out " + path("model.toml"));
+  EXPECT_EQ(outcome.exit_code, 3) << outcome.output;
+  expect_contains(outcome.output, {huge + ": the price file is 536870913 bytes", "limit of 536870912 bytes (512 MiB)"});
+  EXPECT_FALSE(fs::exists(path("model.toml")));
+}
+
 }  // namespace
 }  // namespace margin_stress

@@ -16,6 +16,7 @@
 
 #include "host/model/input_error.hpp"
 #include "host/portfolio/generator.hpp"
+#include "tests/unit/input_error_matchers.hpp"
 
 namespace margin_stress {
 namespace {
@@ -311,6 +312,49 @@ TEST(PortfolioGenerator, LeverageIsCappedByTheInitialMarginFraction) {
   const double expected = 0.15 + 0.2 / 3.0;
   const double n = static_cast<double>(book.account_count());
   EXPECT_NEAR(at_cap / n, expected, proportion_bound(expected, n));
+}
+
+// One market with the whole open interest, its lot worth `lot_usd` at the initial price.
+std::vector<MarketSpec> one_market_at(double price_usd, double lot_size) {
+  std::vector<MarketSpec> markets = four_markets(0.1);
+  markets[0].initial_price_usd = price_usd;
+  markets[0].lot_size = lot_size;
+  return markets;
+}
+
+PortfolioGeneratorParams all_in_first_market(std::int64_t accounts) {
+  PortfolioGeneratorParams params = four_market_params();
+  params.accounts = accounts;
+  params.open_interest_share = {1.0, 0.0, 0.0, 0.0};
+  return params;
+}
+
+// A price of 1e19 made the collateral top-up, a cent at a time, run past 2^53 cents, where a cent
+// no longer changes a double: the generator never returned.
+TEST(PortfolioGenerator, APriceBeyondTheMoneyRangeIsRefusedNotLoopedOn) {
+  const std::vector<MarketSpec> markets = one_market_at(1e19, 1.0);
+  for (int threads : {1, 3}) {
+    const std::string message =
+        testing::input_error_of([&] { generate_portfolio(all_in_first_market(10), markets, threads, "huge.toml"); });
+    testing::expect_contains(message, {"huge.toml: markets[0].initial_price_usd: 1e+19", "markets[0].lot_size = 1",
+                                       "account 0 ", "BTC-PERP", "money limit of 4.6e+12 USD"});
+  }
+}
+
+// 1e15 USD a lot: every account holds at least one lot, so the collateral (its initial margin,
+// 1e14) passes the money limit, which `run` would refuse without naming the config.
+TEST(PortfolioGenerator, AnAccountBeyondTheMoneyRangeNamesTheMarketKeys) {
+  const std::string message = testing::input_error_of(
+      [&] { generate_portfolio(all_in_first_market(10), one_market_at(1e15, 1.0), 2, "lot.toml"); });
+  testing::expect_contains(message, {"lot.toml: markets[0].initial_price_usd: 1e+15", "account 0 ", "notional at entry",
+                                     "portfolio.max_notional_usd"});
+}
+
+// Each account fits, but their sum, which the engines add up in micro-dollars, does not.
+TEST(PortfolioGenerator, ABookBeyondTheMoneyRangeNamesTheAccountCount) {
+  const std::string message = testing::input_error_of(
+      [&] { generate_portfolio(all_in_first_market(10), one_market_at(1e15, 0.001), 2, "book.toml"); });
+  testing::expect_contains(message, {"book.toml: portfolio.accounts: 10 accounts", "money limit of 4.6e+12 USD"});
 }
 
 struct ValidationCase {

@@ -31,6 +31,18 @@ struct ScenarioState {
   std::vector<std::int64_t> deposit_due_step;
   std::vector<micro_usd> deposit_amount;
 
+  // Bytes one worker's state takes for a book of `accounts` accounts and `positions` positions:
+  // the per-account and per-position arrays above, and settlement's per-account scratch (a flag
+  // and a row, host/engine/cpu/settlement.cpp).
+  static double bytes(double accounts, double positions) {
+    constexpr double per_account = sizeof(decltype(cash)::value_type) +
+                                   sizeof(decltype(last_liquidated_step)::value_type) +
+                                   sizeof(decltype(deposit_due_step)::value_type) +
+                                   sizeof(decltype(deposit_amount)::value_type) + sizeof(char) + sizeof(std::size_t);
+    constexpr double per_position = sizeof(decltype(quantity)::value_type);
+    return accounts * per_account + positions * per_position;
+  }
+
   void reset(const Book& book, micro_usd initial_insurance_fund) {
     cash = book.initial_cash;
     quantity = book.initial_quantity;

@@ -36,20 +36,30 @@ int launch_blocks(std::int64_t accounts, int multiprocessors) {
   return static_cast<int>(std::clamp<std::int64_t>((accounts + threads_per_block - 1) / threads_per_block, 1, wave));
 }
 
-class CudaEngine final : public Engine {
+// The book on one device; runs batches of its scenarios on that device's lanes.
+class CudaLoadedBook final : public LoadedBook {
  public:
-  CudaEngine(int device, std::int64_t max_scenarios_in_flight, CudaRunProfile* profile)
-      : device_(device), max_in_flight_(max_scenarios_in_flight), profile_(profile), info_(cuda_device_info(device)) {}
+  CudaLoadedBook(const ModelConfig& config, const Portfolio& portfolio, int device, std::int64_t max_in_flight,
+                 CudaRunProfile* profile, const CudaDeviceInfo& info)
+      : config_(config),
+        device_(device),
+        max_in_flight_(max_in_flight),
+        profile_(profile),
+        info_(info),
+        book_(make_book(config, portfolio)),
+        device_book_(book_) {}
 
-  std::string name() const override { return "cuda (" + info_.name + ", device " + std::to_string(device_) + ")"; }
+  std::int64_t scenarios_in_parallel() const override {
+    const std::int64_t unbounded = std::numeric_limits<std::int32_t>::max();
+    return lane_count * tile_capacity(config_, book_, device_book_, unbounded, lane_count);
+  }
 
-  BatchResults run(const ModelConfig& config, const Portfolio& portfolio, const ScenarioPaths& paths,
-                   const ProgressCallback& progress) override {
+  BatchResults run(const ScenarioPaths& paths, const ProgressCallback& progress) override {
+    const ModelConfig& config = config_;
+    const Book& book = book_;
+    const DeviceBook& device_book = device_book_;
     check_scenario_paths(config, paths);
-    check_int32_limits(config, portfolio, paths);
     MARGIN_STRESS_CUDA_CHECK(cudaSetDevice(device_), "selecting the CUDA device");
-    const Book book = make_book(config, portfolio);
-    const DeviceBook device_book(book);
 
     BatchResults results;
     results.first_scenario = paths.first_scenario;
@@ -138,18 +148,6 @@ class CudaEngine final : public Engine {
   }
 
  private:
-  // The CUDA engine counts steps x rounds and accounts in 32-bit integers.
-  static void check_int32_limits(const ModelConfig& config, const Portfolio& portfolio, const ScenarioPaths& paths) {
-    const std::int64_t rounds_cap = config.liquidation.max_cascade_rounds;
-    if ((paths.steps + 1) * (rounds_cap + 1) > std::numeric_limits<std::int32_t>::max()) {
-      throw std::invalid_argument(
-          "the CUDA engine needs (run.steps + 1) x (liquidation.max_cascade_rounds + 1) below 2^31");
-    }
-    if (static_cast<std::int64_t>(portfolio.account_count()) > std::numeric_limits<std::int32_t>::max()) {
-      throw std::invalid_argument("the CUDA engine takes at most 2^31 - 1 accounts");
-    }
-  }
-
   std::int64_t tile_capacity(const ModelConfig& config, const Book& book, const DeviceBook& device_book,
                              std::int64_t scenarios, int lanes) const {
     // Scenarios in flight per lane: what the free device memory holds (with a tenth kept back for
@@ -178,6 +176,42 @@ class CudaEngine final : public Engine {
       capacity = std::min<std::int64_t>(capacity, std::max<std::int64_t>(max_in_flight_ / lanes, 1));
     capacity = std::min<std::int64_t>(capacity, 65535);  // a grid's y dimension indexes the tile's scenarios
     return capacity;
+  }
+
+  const ModelConfig& config_;
+  int device_;
+  std::int64_t max_in_flight_;
+  CudaRunProfile* profile_;
+  CudaDeviceInfo info_;
+  const Book book_;
+  const DeviceBook device_book_;
+};
+
+class CudaEngine final : public Engine {
+ public:
+  CudaEngine(int device, std::int64_t max_scenarios_in_flight, CudaRunProfile* profile)
+      : device_(device), max_in_flight_(max_scenarios_in_flight), profile_(profile), info_(cuda_device_info(device)) {}
+
+  std::string name() const override { return "cuda (" + info_.name + ", device " + std::to_string(device_) + ")"; }
+
+  std::unique_ptr<LoadedBook> load(const ModelConfig& config, const Portfolio& portfolio) override {
+    check_int32_limits(config, portfolio);
+    // The book's device arrays belong to the device current when they are allocated.
+    MARGIN_STRESS_CUDA_CHECK(cudaSetDevice(device_), "selecting the CUDA device");
+    return std::make_unique<CudaLoadedBook>(config, portfolio, device_, max_in_flight_, profile_, info_);
+  }
+
+ private:
+  // The CUDA engine counts steps x rounds and accounts in 32-bit integers.
+  static void check_int32_limits(const ModelConfig& config, const Portfolio& portfolio) {
+    const std::int64_t rounds_cap = config.liquidation.max_cascade_rounds;
+    if ((config.run.steps + 1) * (rounds_cap + 1) > std::numeric_limits<std::int32_t>::max()) {
+      throw std::invalid_argument(
+          "the CUDA engine needs (run.steps + 1) x (liquidation.max_cascade_rounds + 1) below 2^31");
+    }
+    if (static_cast<std::int64_t>(portfolio.account_count()) > std::numeric_limits<std::int32_t>::max()) {
+      throw std::invalid_argument("the CUDA engine takes at most 2^31 - 1 accounts");
+    }
   }
 
   int device_;

@@ -37,9 +37,10 @@ double mean_of(const std::vector<double>& values) {
 FrontierPoint evaluate(Engine& engine, const ModelConfig& base, const ModelConfig& config, const Portfolio& portfolio) {
   PolicyScenarioMetrics metrics;
   const std::int64_t batch = batch_scenarios(base);
+  const std::unique_ptr<LoadedBook> book = engine.load(config, portfolio);
   for (std::int64_t first = 0; first < base.run.scenarios; first += batch) {
     const std::int64_t count = std::min(batch, base.run.scenarios - first);
-    const BatchResults results = engine.run(config, portfolio, build_scenarios(base, first, count), nullptr);
+    const BatchResults results = book->run(build_scenarios(base, first, count), nullptr);
     for (const ScenarioMetrics& scenario : results.scenarios) {
       if (std::fabs(to_usd(scenario.ledger.conservation_residual)) > 0.01) {
         throw std::runtime_error("a scenario's ledger did not balance (residual " +

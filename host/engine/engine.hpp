@@ -28,14 +28,32 @@ inline Backend backend_from_name(const std::string& name) {
 // Called from any thread with the number of scenarios finished so far in the batch.
 using ProgressCallback = std::function<void(std::int64_t scenarios_done)>;
 
+// A config and a book loaded into a backend (the CUDA engine copies the book to the device once),
+// ready to run batches of their scenarios: a long run (`run` with checkpoints, `optimize`'s policies
+// on common scenarios) loads the book once, not per batch. Keeps references to the config given to
+// Engine::load, which must outlive it.
+class LoadedBook {
+ public:
+  virtual ~LoadedBook() = default;
+  // Runs every scenario of `paths` (made from the loaded config); results.scenarios[s] is scenario
+  // paths.first_scenario+s, the same bits whatever batches the scenarios are split into.
+  virtual BatchResults run(const ScenarioPaths& paths, const ProgressCallback& progress) = 0;
+  // How many scenarios the backend works on at once (CPU threads, or the scenarios the device's
+  // memory holds in flight): a batch of several times this keeps every worker busy.
+  virtual std::int64_t scenarios_in_parallel() const = 0;
+};
+
 class Engine {
  public:
   virtual ~Engine() = default;
   virtual std::string name() const = 0;  // e.g. "cpu (2 threads)"
-  // Runs every scenario of `paths` over `portfolio`. The config and portfolio have been validated
-  // (validate_config, validate_portfolio); results.scenarios[s] is scenario paths.first_scenario+s.
-  virtual BatchResults run(const ModelConfig& config, const Portfolio& portfolio, const ScenarioPaths& paths,
-                           const ProgressCallback& progress) = 0;
+  // Loads `portfolio` for `config`. Both have been validated (validate_config, validate_portfolio).
+  virtual std::unique_ptr<LoadedBook> load(const ModelConfig& config, const Portfolio& portfolio) = 0;
+  // Runs every scenario of `paths` over `portfolio` in one batch: load(config, portfolio)->run(...).
+  BatchResults run(const ModelConfig& config, const Portfolio& portfolio, const ScenarioPaths& paths,
+                   const ProgressCallback& progress) {
+    return load(config, portfolio)->run(paths, progress);
+  }
 };
 
 struct EngineOptions {

@@ -12,9 +12,11 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "host/analysis/backend_difference.hpp"
@@ -229,6 +231,31 @@ TEST_F(CudaEngine, ScenarioAloneEqualsScenarioInTheBatch) {
     EXPECT_EQ(a.ledger.liquidation_fees, b.ledger.liquidation_fees) << s;
     EXPECT_EQ(a.liquidation_count, b.liquidation_count) << s;
     EXPECT_EQ(a.liquidated_notional_usd, b.liquidated_notional_usd) << s;
+  }
+}
+
+// A book loaded once and run in batches (as `run` does between checkpoints, with the book left on
+// the device) gives every scenario the bits one batch gives it.
+TEST_F(CudaEngine, OneLoadedBookRunsBatchesAsOneBatch) {
+  const Batch batch = batch_of(small_default(2000, 20, 48));
+  const BatchResults whole = run_candidate(batch.config, batch.portfolio, batch.paths);
+  const std::unique_ptr<Engine> engine = make_candidate_engine(0);
+  const std::unique_ptr<LoadedBook> book = engine->load(batch.config, batch.portfolio);
+  EXPECT_GE(book->scenarios_in_parallel(), 1);
+  for (const auto& [first, count] : {std::pair<std::int64_t, std::int64_t>{0, 7}, {7, 6}, {13, 7}}) {
+    const BatchResults part = book->run(build_scenarios(batch.config, first, count), nullptr);
+    ASSERT_EQ(part.first_scenario, first);
+    for (std::int64_t s = 0; s < count; ++s) {
+      const ScenarioMetrics& a = part.scenarios[static_cast<std::size_t>(s)];
+      const ScenarioMetrics& b = whole.scenarios[static_cast<std::size_t>(first + s)];
+      EXPECT_EQ(std::memcmp(&a.ledger, &b.ledger, sizeof a.ledger), 0) << "scenario " << first + s;
+      EXPECT_EQ(a.liquidated_notional_usd, b.liquidated_notional_usd) << "scenario " << first + s;
+      EXPECT_EQ(a.insurance_fund_min, b.insurance_fund_min) << "scenario " << first + s;
+      for (std::int64_t t = 0; t < batch.config.run.steps; ++t) {
+        EXPECT_EQ(part.series.insurance_fund_usd[part.series.step_index(s, t)],
+                  whole.series.insurance_fund_usd[whole.series.step_index(first + s, t)]);
+      }
+    }
   }
 }
 

@@ -12,17 +12,17 @@
 namespace margin_stress {
 namespace {
 
-class CpuEngine final : public Engine {
+class CpuLoadedBook final : public LoadedBook {
  public:
-  explicit CpuEngine(int threads)
-      : threads_(threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {}
+  CpuLoadedBook(const ModelConfig& config, const Portfolio& portfolio, int threads)
+      : config_(config), book_(make_book(config, portfolio)), threads_(threads) {}
 
-  std::string name() const override { return "cpu (" + std::to_string(threads_) + " threads)"; }
+  std::int64_t scenarios_in_parallel() const override { return threads_; }
 
-  BatchResults run(const ModelConfig& config, const Portfolio& portfolio, const ScenarioPaths& paths,
-                   const ProgressCallback& progress) override {
+  BatchResults run(const ScenarioPaths& paths, const ProgressCallback& progress) override {
+    const ModelConfig& config = config_;
+    const Book& book = book_;
     check_scenario_paths(config, paths);
-    const Book book = make_book(config, portfolio);
     BatchResults results;
     results.first_scenario = paths.first_scenario;
     results.scenarios.resize(static_cast<std::size_t>(paths.scenarios));
@@ -64,6 +64,23 @@ class CpuEngine final : public Engine {
     for (std::thread& thread : pool) thread.join();
     if (failure) std::rethrow_exception(failure);
     return results;
+  }
+
+ private:
+  const ModelConfig& config_;
+  const Book book_;
+  int threads_;
+};
+
+class CpuEngine final : public Engine {
+ public:
+  explicit CpuEngine(int threads)
+      : threads_(threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {}
+
+  std::string name() const override { return "cpu (" + std::to_string(threads_) + " threads)"; }
+
+  std::unique_ptr<LoadedBook> load(const ModelConfig& config, const Portfolio& portfolio) override {
+    return std::make_unique<CpuLoadedBook>(config, portfolio, threads_);
   }
 
  private:

@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 #include <system_error>
 
@@ -67,7 +66,11 @@ class TemporaryRemovedOnSignal {
     action.sa_flags = SA_RESETHAND;
     sigemptyset(&action.sa_mask);
     for (std::size_t i = 0; i < std::size(cleaned_up_signals); ++i) {
-      installed_[i] = ::sigaction(cleaned_up_signals[i], &action, &previous_[i]) == 0;
+      // A signal the process ignores (SIGHUP under nohup) must not start to end it here.
+      if (::sigaction(cleaned_up_signals[i], nullptr, &previous_[i]) != 0 || previous_[i].sa_handler == SIG_IGN) {
+        continue;
+      }
+      installed_[i] = ::sigaction(cleaned_up_signals[i], &action, nullptr) == 0;
     }
   }
   TemporaryRemovedOnSignal(const TemporaryRemovedOnSignal&) = delete;
@@ -172,10 +175,21 @@ void write_atomically(const std::string& path, bool overwrite,
 
 void write_text_atomically(const std::string& path, bool overwrite, const std::string& text) {
   write_atomically(path, overwrite, [&](const std::string& temporary_path) {
-    std::ofstream out(temporary_path, std::ios::binary);
-    out << text;
-    out.close();
-    if (!out) throw std::runtime_error(temporary_path + ": cannot write");
+    // POSIX calls rather than a stream, so that the message says why (a full disk, a quota).
+    const int descriptor = ::open(temporary_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (descriptor < 0) throw std::runtime_error(temporary_path + ": cannot create: " + error_text(errno));
+    std::size_t written = 0;
+    while (written < text.size()) {
+      const ssize_t result = ::write(descriptor, text.data() + written, text.size() - written);
+      if (result < 0 && errno == EINTR) continue;
+      if (result < 0) {
+        const int write_errno = errno;
+        ::close(descriptor);
+        throw std::runtime_error(temporary_path + ": cannot write: " + error_text(write_errno));
+      }
+      written += static_cast<std::size_t>(result);
+    }
+    if (::close(descriptor) != 0) throw std::runtime_error(temporary_path + ": cannot write: " + error_text(errno));
   });
 }
 

@@ -3,6 +3,8 @@
 // changes are signed gains.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -63,6 +65,32 @@ struct StepSeries {
   std::vector<std::int32_t> cascade_rounds;  // [s][t]
   std::vector<double> insurance_fund_usd;    // [s][t], after the step's settlement
   std::vector<std::uint8_t> regime;          // [s][t], the hidden regime (for analysis only)
+
+  // Calls visit(&StepSeries::list) for every list above, in order: the one place that names them
+  // all, for code that treats them alike (copying batches, checkpoints).
+  template <class Visitor>
+  static void for_each_list(Visitor&& visit) {
+    visit(&StepSeries::fundamental_price_usd);
+    visit(&StepSeries::mark_price_usd);
+    visit(&StepSeries::margin_scale);
+    visit(&StepSeries::liquidated_notional_usd);
+    visit(&StepSeries::deleveraged_notional_usd);
+    visit(&StepSeries::open_notional_usd);
+    visit(&StepSeries::initial_margin_usd);
+    visit(&StepSeries::cascade_rounds);
+    visit(&StepSeries::insurance_fund_usd);
+    visit(&StepSeries::regime);
+  }
+
+  // Copies every scenario of `batch` into this series, the batch's first at scenario `first`.
+  void place(const StepSeries& batch, std::int64_t first) {
+    for_each_list([&](auto list) {
+      const auto& from = batch.*list;
+      auto& to = this->*list;
+      const auto per_scenario = batch.scenarios > 0 ? from.size() / static_cast<std::size_t>(batch.scenarios) : 0;
+      std::copy(from.begin(), from.end(), to.begin() + static_cast<std::ptrdiff_t>(per_scenario * first));
+    });
+  }
 
   void resize(std::int64_t scenario_count, std::int64_t step_count, std::int64_t market_count) {
     scenarios = scenario_count;

@@ -1,0 +1,44 @@
+#include "host/io/checksum.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <vector>
+
+#include "host/model/input_error.hpp"
+
+namespace margin_stress {
+
+std::uint32_t crc32_of(const void* data, std::size_t size, std::uint32_t crc) {
+  // zlib takes lengths as uInt: feed it in pieces that fit.
+  const auto* bytes = static_cast<const Bytef*>(data);
+  uLong value = crc;
+  while (size > 0) {
+    const std::size_t piece = std::min<std::size_t>(size, std::numeric_limits<uInt>::max());
+    value = ::crc32(value, bytes, static_cast<uInt>(piece));
+    bytes += piece;
+    size -= piece;
+  }
+  return static_cast<std::uint32_t>(value);
+}
+
+InputFileIdentity identify_input_file(const std::string& role, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot read the " + role + " file: " + std::strerror(errno));
+  InputFileIdentity identity{role, path, 0, 0};
+  std::vector<char> buffer(std::size_t{1} << 20);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    identity.crc32 = crc32_of(buffer.data(), got, identity.crc32);
+    identity.bytes += got;
+  }
+  if (in.bad()) throw InputError(path + ": reading the " + role + " file failed");
+  return identity;
+}
+
+}  // namespace margin_stress

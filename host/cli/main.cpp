@@ -1,5 +1,6 @@
 // margin-stress: the command-line entry point. It only wires the subcommands (one per file in
-// host/cli/) and maps failures to exit codes: 2 usage, 3 bad input, 1 anything else.
+// host/cli/) and maps failures to exit codes: 2 usage, 3 bad input, 1 anything else; a run stopped
+// by a signal ends by that signal.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
@@ -11,6 +12,7 @@
 #include "host/cli/optimize_command.hpp"
 #include "host/cli/portfolio_command.hpp"
 #include "host/cli/run_command.hpp"
+#include "host/cli/stop_signals.hpp"
 #include "host/cli/verify_command.hpp"
 #include "host/model/input_error.hpp"
 #include "host/model/version.hpp"
@@ -67,6 +69,9 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("verify")) return verify_command(verify_options);
     if (app.got_subcommand("optimize")) return optimize_command(optimize_options);
     return portfolio_generate_command(portfolio_options);
+  } catch (const RunStopped& stopped) {
+    std::fprintf(stderr, "margin-stress: %s\n", stopped.what());
+    end_by_signal(stopped.signal());
   } catch (const InputError& error) {
     std::fprintf(stderr, "margin-stress: error: %s\n", error.what());
     return 3;

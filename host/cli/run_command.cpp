@@ -5,11 +5,13 @@
 #include <ctime>
 
 #include "host/analysis/summary.hpp"
+#include "host/cli/checkpointed_run.hpp"
 #include "host/cli/memory_check.hpp"
 #include "host/cli/progress.hpp"
 #include "host/cli/summary_table.hpp"
 #include "host/engine/engine.hpp"
 #include "host/io/atomic_output.hpp"
+#include "host/io/checkpoint.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/config_writer.hpp"
 #include "host/io/portfolio_file.hpp"
@@ -36,6 +38,29 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// What a checkpoint must match to be resumed: everything that decides the results, and nothing
+// that does not (the number of threads, the backend, paths of output).
+RunIdentity run_identity(const ModelConfig& config, const std::string& portfolio_path) {
+  RunIdentity identity;
+  identity.program = std::string(program_version()) + " (" + git_commit() + ")";
+  ModelConfig without_threads = config;
+  without_threads.run.threads = 0;
+  identity.config_text = config_to_toml(without_threads);
+  identity.scenarios = config.run.scenarios;
+  identity.steps = config.run.steps;
+  identity.markets = static_cast<std::int64_t>(config.market_count());
+  if (!portfolio_path.empty()) identity.inputs.push_back(identify_input_file("portfolio", portfolio_path));
+  for (const ReplaySeries& replay : config.scenario.replays) {
+    identity.inputs.push_back(identify_input_file("replay " + replay.market, replay.file));
+  }
+  return identity;
+}
+
+CheckpointStart checkpoint_start(const RunOptions& options) {
+  if (options.resume) return CheckpointStart::resume;
+  return options.force ? CheckpointStart::discard : CheckpointStart::fresh;
+}
+
 }  // namespace
 
 void setup_run_command(CLI::App& app, RunOptions& options) {
@@ -56,7 +81,14 @@ void setup_run_command(CLI::App& app, RunOptions& options) {
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   run->add_option("--device", options.device, "CUDA device ordinal")->check(device_validator());
   run->add_flag("-q,--quiet", options.quiet, "no progress bar and no summary table; print only the results path");
-  run->add_flag("-f,--force", options.force, "overwrite the output file if it exists");
+  run->add_flag("-f,--force", options.force,
+                "overwrite the output file if it exists, and discard an unfinished run's checkpoint");
+  run->add_flag("--resume", options.resume,
+                "continue the unfinished run whose checkpoint is <out>.checkpoint (same inputs; docs/results.md)");
+  run->add_option("--batch-scenarios", options.batch_scenarios,
+                  "scenarios per checkpointed batch of a new run; default: about 1/32 of the run, at least 4 per "
+                  "scenario the backend runs at once")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
 }
 
 int run_command(const RunOptions& options, const std::string& command_line) {
@@ -105,36 +137,43 @@ int run_command(const RunOptions& options, const std::string& command_line) {
   validate_portfolio(portfolio, config.markets, provenance.portfolio_source);
   const double book_seconds = seconds_since(book_start);
 
-  const auto scenario_start = std::chrono::steady_clock::now();
-  const ScenarioPaths paths = build_scenarios(config, 0, config.run.scenarios);
-  const double scenario_seconds = seconds_since(scenario_start);
-
   EngineOptions engine_options;
   engine_options.backend = backend_from_name(options.backend);
   engine_options.threads = config.run.threads;
   engine_options.device = options.device;
   const std::unique_ptr<Engine> engine = make_engine(engine_options);
   provenance.backend = engine->name();
+  const std::unique_ptr<LoadedBook> loaded_book = engine->load(config, portfolio);
 
-  const auto engine_start = std::chrono::steady_clock::now();
-  BatchResults results;
-  {
-    ProgressBar progress("scenarios", config.run.scenarios, options.quiet);
-    results = engine->run(config, portfolio, paths, [&](std::int64_t done) { progress.update(done); });
+  const std::int64_t batch_scenarios =
+      options.batch_scenarios > 0 ? options.batch_scenarios
+                                  : default_batch_scenarios(config.run.scenarios, loaded_book->scenarios_in_parallel());
+  Checkpoint checkpoint(out_path, run_identity(config, options.portfolio_path), batch_scenarios,
+                        checkpoint_start(options));
+  if (options.resume) {
+    std::fprintf(stderr, "margin-stress: resuming: %lld of %lld batches are done in %s\n",
+                 static_cast<long long>(checkpoint.finished_batches()),
+                 static_cast<long long>(checkpoint.batch_count()), checkpoint.directory().c_str());
   }
-  const double engine_seconds = seconds_since(engine_start);
+  for (std::int64_t batch = 0; batch < checkpoint.batch_count(); ++batch) {
+    if (checkpoint.finished(batch)) provenance.resumed_scenarios += checkpoint.scenario_count(batch);
+  }
+  CheckpointedRunTimes times;
+  const BatchResults results = run_checkpointed(*loaded_book, config, checkpoint, options.quiet, times);
 
   const RunSummary summary = summarize_run(results.scenarios, to_micro_usd(config.insurance_fund.initial_balance_usd));
   provenance.end_time_utc = utc_now("%Y-%m-%dT%H:%M:%SZ");
   provenance.wall_seconds = seconds_since(run_start);
   const auto write_start = std::chrono::steady_clock::now();
   write_results_file(out_path, options.force, provenance, config, results, summary);
+  checkpoint.remove();
   const double write_seconds = seconds_since(write_start);
 
   if (options.quiet) {
     std::printf("%s\n", out_path.c_str());
   } else {
-    RunTimings timings{book_seconds, scenario_seconds, engine_seconds, write_seconds, seconds_since(run_start)};
+    RunTimings timings{book_seconds, times.scenario_seconds, times.engine_seconds, write_seconds,
+                       seconds_since(run_start)};
     print_summary_table(stdout, config, portfolio, provenance, summary, timings, out_path);
   }
   return summary.max_abs_conservation_residual_usd > 0.01 ? 1 : 0;

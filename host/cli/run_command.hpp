@@ -19,6 +19,8 @@ struct RunOptions {
   int device = 0;
   bool quiet = false;
   bool force = false;
+  bool resume = false;               // continue from <out>.checkpoint
+  std::int64_t batch_scenarios = 0;  // 0: default_batch_scenarios
 };
 
 void setup_run_command(CLI::App& app, RunOptions& options);

@@ -93,6 +93,7 @@ void write_root_attributes(const hdf5::File& file, const RunProvenance& provenan
   hdf5::write_string_attribute(file, "start_time_utc", provenance.start_time_utc);
   hdf5::write_string_attribute(file, "end_time_utc", provenance.end_time_utc);
   hdf5::write_scalar_attribute<double>(file, "wall_seconds", provenance.wall_seconds);
+  hdf5::write_scalar_attribute<std::int64_t>(file, "resumed_scenarios", provenance.resumed_scenarios);
 }
 
 // /markets/name and the "market" scale /markets/index (strings are not a scale every reader takes).

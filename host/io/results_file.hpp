@@ -25,7 +25,8 @@ struct RunProvenance {
   std::string command_line;
   std::string start_time_utc;  // ISO 8601, e.g. "2026-11-26T14:03:00Z"
   std::string end_time_utc;
-  std::uint64_t seed = 0;  // the scenario seed (run.seed)
+  std::uint64_t seed = 0;              // the scenario seed (run.seed)
+  std::int64_t resumed_scenarios = 0;  // scenarios read from a checkpoint (run --resume), not computed
   double wall_seconds = 0;
 };
 

@@ -1,0 +1,89 @@
+#include "host/cli/checkpointed_run.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+#include "host/cli/progress.hpp"
+#include "host/cli/stop_signals.hpp"
+#include "scenarios/scenario_builder.hpp"
+
+namespace margin_stress {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void place_batch(BatchResults& run, BatchResults&& batch) {
+  std::move(batch.scenarios.begin(), batch.scenarios.end(),
+            run.scenarios.begin() + static_cast<std::ptrdiff_t>(batch.first_scenario));
+  run.series.place(batch.series, batch.first_scenario);
+}
+
+}  // namespace
+
+std::int64_t default_batch_scenarios(std::int64_t scenarios, std::int64_t scenarios_in_parallel) {
+  const std::int64_t thirty_second = (scenarios + 31) / 32;
+  return std::clamp<std::int64_t>(std::max(thirty_second, 4 * scenarios_in_parallel), 1,
+                                  std::max<std::int64_t>(scenarios, 1));
+}
+
+BatchResults run_checkpointed(LoadedBook& book, const ModelConfig& config, Checkpoint& checkpoint, bool quiet,
+                              CheckpointedRunTimes& times) {
+  const std::int64_t scenarios = config.run.scenarios;
+  BatchResults run;
+  run.scenarios.resize(static_cast<std::size_t>(scenarios));
+  run.series.resize(scenarios, config.run.steps, static_cast<std::int64_t>(config.market_count()));
+
+  const StopOnSignal stop;
+  ProgressBar progress("scenarios", scenarios, quiet);
+  std::int64_t done = 0;
+  for (std::int64_t batch = 0; batch < checkpoint.batch_count(); ++batch) {
+    const std::int64_t first = checkpoint.first_scenario(batch);
+    const std::int64_t count = checkpoint.scenario_count(batch);
+    if (checkpoint.finished(batch)) {
+      place_batch(run, checkpoint.read(batch));
+    } else {
+      try {
+        const auto scenario_start = std::chrono::steady_clock::now();
+        const ScenarioPaths paths = build_scenarios(config, first, count);
+        times.scenario_seconds += seconds_since(scenario_start);
+        const auto engine_start = std::chrono::steady_clock::now();
+        BatchResults results = book.run(paths, [&](std::int64_t finished) { progress.update(done + finished); });
+        checkpoint.write(batch, results);
+        times.engine_seconds += seconds_since(engine_start);
+        place_batch(run, std::move(results));
+      } catch (...) {
+        // The error itself is reported by the caller; say what it did not destroy.
+        if (checkpoint.finished_batches() > 0) {
+          progress.finish();
+          std::fprintf(stderr,
+                       "margin-stress: %lld of %lld batches are kept in %s: once the cause is fixed, the same "
+                       "command with --resume continues the run\n",
+                       static_cast<long long>(checkpoint.finished_batches()),
+                       static_cast<long long>(checkpoint.batch_count()), checkpoint.directory().c_str());
+        }
+        throw;
+      }
+    }
+    done += count;
+    progress.update(done);
+    if (const int signal_number = stop.requested(); signal_number != 0 && done < scenarios) {
+      progress.finish();
+      throw RunStopped(signal_number, std::string("stopped by SIG") + sigabbrev_np(signal_number) + " after " +
+                                          std::to_string(checkpoint.finished_batches()) + " of " +
+                                          std::to_string(checkpoint.batch_count()) + " batches (" +
+                                          std::to_string(done) + " of " + std::to_string(scenarios) +
+                                          " scenarios); they are kept in " + checkpoint.directory() +
+                                          ": run the same command with --resume to finish the run");
+    }
+  }
+  return run;
+}
+
+}  // namespace margin_stress

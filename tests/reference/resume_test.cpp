@@ -1,0 +1,161 @@
+// Checkpoint and resume, as a user meets them: a run stopped by SIGTERM or SIGINT after some
+// batches, or killed by SIGKILL, continues with `run --resume` to results equal bit for bit to an
+// uninterrupted run's; a resume with other inputs is refused, saying what differs; a new run never
+// silently discards a checkpoint; two runs never write one checkpoint.
+#include <gtest/gtest.h>
+#include <hdf5.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/reference/cli_runner.hpp"
+#include "tests/reference/results_contents.hpp"
+
+namespace margin_stress {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::expect_contains;
+using testing::first_dataset_difference;
+using testing::Outcome;
+using testing::read_results;
+using testing::run_cli;
+
+// 12 batches of 2 scenarios: long enough to be stopped in the middle.
+std::string run_arguments(int scenarios = 24, int threads = 2) {
+  return "run --quiet --steps 48 --batch-scenarios 2 --scenarios " + std::to_string(scenarios) + " --threads " +
+         std::to_string(threads);
+}
+
+pid_t start_run(const std::string& arguments) {
+  const pid_t child = fork();
+  if (child == 0) {
+    const std::string command = std::string(MARGIN_STRESS_BINARY) + " " + arguments + " >/dev/null 2>&1";
+    execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return child;
+}
+
+// Waits until the checkpoint of `out` holds a finished batch (or the run has ended).
+void wait_for_a_batch(const std::string& out, pid_t child) {
+  const std::string first_batch = out + ".checkpoint/batch-000000.bin";
+  for (int i = 0; i < 3000 && !fs::exists(first_batch); ++i) {
+    if (waitpid(child, nullptr, WNOHANG) == child) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+std::int64_t resumed_scenarios(const std::string& path) {
+  std::int64_t resumed = -1;
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) return resumed;
+  const hid_t attribute = H5Aopen(file, "resumed_scenarios", H5P_DEFAULT);
+  if (attribute >= 0) {
+    H5Aread(attribute, H5T_NATIVE_INT64, &resumed);
+    H5Aclose(attribute);
+  }
+  H5Fclose(file);
+  return resumed;
+}
+
+class ResumedRuns : public testing::ScratchDirectoryTest {
+ protected:
+  // The uninterrupted run every resumed one must equal.
+  void SetUp() override {
+    ScratchDirectoryTest::SetUp();
+    reference_ = path("reference.h5");
+    const Outcome whole = run_cli(run_arguments() + " --out " + reference_);
+    ASSERT_EQ(whole.exit_code, 0) << whole.output;
+    EXPECT_FALSE(fs::exists(reference_ + ".checkpoint")) << "a finished run leaves no checkpoint";
+  }
+
+  // Starts the run writing `out`, stops it with `signal_number` once a batch is done, and checks
+  // what it left: no results file, its checkpoint.
+  void stop_a_run(const std::string& out, int signal_number) {
+    const pid_t child = start_run(run_arguments() + " --out " + out);
+    ASSERT_GT(child, 0);
+    wait_for_a_batch(out, child);
+    kill(child, signal_number);
+    int status = 0;
+    waitpid(child, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the run ends by the signal, as if it had not caught it";
+    EXPECT_EQ(WTERMSIG(status), signal_number);
+    EXPECT_FALSE(fs::exists(out)) << "a stopped run writes no results";
+    ASSERT_TRUE(fs::exists(out + ".checkpoint/manifest.toml")) << "a stopped run keeps its checkpoint";
+  }
+
+  std::string reference_;
+};
+
+TEST_F(ResumedRuns, EqualAnUninterruptedRunBitForBitAfterAnySignal) {
+  for (const int signal_number : {SIGTERM, SIGINT, SIGKILL}) {
+    SCOPED_TRACE("signal " + std::to_string(signal_number));
+    const std::string out = path("stopped-" + std::to_string(signal_number) + ".h5");
+    stop_a_run(out, signal_number);
+    // The resumed run may use another number of threads: it does not change the results.
+    const Outcome resumed = run_cli(run_arguments(24, 1) + " --resume --out " + out);
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+    EXPECT_EQ(first_dataset_difference(read_results(reference_), read_results(out)), "");
+    EXPECT_GT(resumed_scenarios(out), 0) << "batches were read from the checkpoint, not recomputed";
+    EXPECT_LT(resumed_scenarios(out), 24);
+    EXPECT_FALSE(fs::exists(out + ".checkpoint")) << "the checkpoint goes once the results are published";
+  }
+}
+
+TEST_F(ResumedRuns, ARunWithOtherInputsIsRefusedSayingWhatDiffers) {
+  const std::string out = path("stopped.h5");
+  stop_a_run(out, SIGTERM);
+  const Outcome other_seed = run_cli(run_arguments() + " --seed 7 --resume --out " + out);
+  EXPECT_EQ(other_seed.exit_code, 3) << other_seed.output;
+  expect_contains(other_seed.output, {"is of another run", "seed = 7` now"});
+  const Outcome fewer = run_cli(run_arguments(20) + " --resume --out " + out);
+  EXPECT_EQ(fewer.exit_code, 3) << fewer.output;
+  expect_contains(fewer.output, {"24 scenarios in the checkpoint, 20 now"});
+
+  // Without --resume or --force a new run must not throw the finished batches away.
+  const Outcome fresh = run_cli(run_arguments() + " --out " + out);
+  EXPECT_EQ(fresh.exit_code, 3) << fresh.output;
+  expect_contains(fresh.output, {"finished batches of an unfinished run", "--resume", "--force"});
+
+  // The refusals left the checkpoint as it was: the right resume still finishes the run.
+  const Outcome resumed = run_cli(run_arguments() + " --resume --out " + out);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(first_dataset_difference(read_results(reference_), read_results(out)), "");
+}
+
+TEST_F(ResumedRuns, AChangedPortfolioFileIsRefused) {
+  const std::string book = path("book.h5");
+  ASSERT_EQ(run_cli("portfolio generate --quiet --accounts 400 --seed 3 --out " + book).exit_code, 0);
+  const std::string out = path("stopped.h5");
+  const pid_t child = start_run(run_arguments() + " --portfolio " + book + " --out " + out);
+  wait_for_a_batch(out, child);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  ASSERT_EQ(run_cli("portfolio generate --quiet --force --accounts 400 --seed 4 --out " + book).exit_code, 0);
+  const Outcome resumed = run_cli(run_arguments() + " --portfolio " + book + " --resume --out " + out);
+  EXPECT_EQ(resumed.exit_code, 3) << resumed.output;
+  expect_contains(resumed.output, {"the portfolio file was " + book, "CRC-32"});
+}
+
+TEST_F(ResumedRuns, ASecondRunOnTheSameOutputIsRefusedWhileTheFirstRuns) {
+  const std::string out = path("shared.h5");
+  const pid_t first = start_run(run_arguments() + " --out " + out);
+  wait_for_a_batch(out, first);
+  const Outcome second = run_cli(run_arguments() + " --force --out " + out);
+  int status = 0;
+  waitpid(first, &status, 0);
+  EXPECT_EQ(second.exit_code, 3) << second.output;
+  expect_contains(second.output, {"another margin-stress run is writing these results"});
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the first run was disturbed";
+  EXPECT_EQ(first_dataset_difference(read_results(reference_), read_results(out)), "");
+}
+
+}  // namespace
+}  // namespace margin_stress

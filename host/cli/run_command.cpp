@@ -119,6 +119,7 @@ int run_command(const RunOptions& options, const std::string& command_line) {
   const std::string out_path =
       options.out_path.empty() ? "margin-stress-results-" + utc_now("%Y%m%dT%H%M%SZ") + ".h5" : options.out_path;
   check_output_path(out_path, options.force);  // fail before the run, not after it
+  check_output_space(out_path, 2.0 * results_file_bytes(config), "the results file and its checkpoint");
 
   const auto book_start = std::chrono::steady_clock::now();
   Portfolio portfolio;

@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -19,6 +21,12 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string error_text(int error) { return std::strerror(error); }
+
+std::string megabytes(double bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f MB", bytes / 1e6);
+  return text;
+}
 
 std::string directory_of(const std::string& path) {
   const fs::path target(path);
@@ -154,6 +162,17 @@ void check_output_path(const std::string& path, bool overwrite) {
   }
   ::close(descriptor);
   ::unlink(probe.c_str());
+}
+
+void check_output_space(const std::string& path, double bytes, const std::string& what) {
+  const std::string directory = directory_of(path);
+  struct statvfs file_system = {};
+  if (::statvfs(directory.c_str(), &file_system) != 0) return;
+  const double free_bytes = static_cast<double>(file_system.f_bavail) * static_cast<double>(file_system.f_frsize);
+  if (bytes <= free_bytes) return;
+  throw InputError(path + ": " + what + " need about " + megabytes(bytes) + ", and the file system of " + directory +
+                   " has " + megabytes(free_bytes) + " free" +
+                   "; free some space, write elsewhere (--out), or lower run.scenarios or run.steps");
 }
 
 void write_atomically(const std::string& path, bool overwrite,

@@ -26,6 +26,11 @@ std::string temporary_output_path(const std::string& path);
 // the temporaries of earlier writes of `path` whose process is gone.
 void check_output_path(const std::string& path, bool overwrite);
 
+// Throws InputError naming `path`, the space `bytes` of `what` ("the results and their checkpoint")
+// need and the space free, when the file system `path` would be written to has less than that free
+// (statvfs: the space an unprivileged user may fill). Nothing is refused when it cannot be read.
+void check_output_space(const std::string& path, double bytes, const std::string& what);
+
 // check_output_path, then write(temporary_path), which must create and fully close the file,
 // then flush it and publish it at `path` as above. If anything throws, the temporary is removed,
 // the target is left as it was, and the exception propagates: InputError if `path` appeared in

@@ -250,6 +250,18 @@ void write_summary(const hdf5::File& file, const RunSummary& summary) {
 
 }  // namespace
 
+double results_file_bytes(const ModelConfig& config) {
+  const auto scenarios = static_cast<double>(config.run.scenarios);
+  const auto steps = static_cast<double>(config.run.steps);
+  const auto markets = static_cast<double>(config.market_count());
+  const StepSeries series;
+  const double per_step_and_market = 7.0 * sizeof(series.mark_price_usd[0]);
+  const double per_step =
+      sizeof(series.cascade_rounds[0]) + sizeof(series.insurance_fund_usd[0]) + sizeof(series.regime[0]);
+  const double per_scenario = 8.0 * (1 + 21) + 8.0 * 5 * markets;  // the index, scalar and per-market metrics
+  return scenarios * (steps * (per_step_and_market * markets + per_step) + per_scenario) + 1024.0 * 1024.0;
+}
+
 void write_results_file(const std::string& path, bool overwrite, const RunProvenance& provenance,
                         const ModelConfig& config, const BatchResults& results, const RunSummary& summary) {
   check_shape(path, config, results, summary);

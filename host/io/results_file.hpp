@@ -30,6 +30,11 @@ struct RunProvenance {
   double wall_seconds = 0;
 };
 
+// About how many bytes the results file of a run of `config` takes (its datasets, from their
+// element types, and a mebibyte for metadata and the summary), to check the disk's free space
+// before a run. A run's checkpoint holds as much again until the file is published.
+double results_file_bytes(const ModelConfig& config);
+
 // Writes the results of a whole run atomically (host/io/atomic_output.hpp): InputError if `path`
 // exists and `overwrite` is false; on any failure no file (and no temporary) is left behind.
 // `results` holds every scenario of the run: its series must be [scenarios][config.run.steps]

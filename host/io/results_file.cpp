@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "host/io/atomic_output.hpp"
+#include "host/io/dataset_checksum.hpp"
 #include "host/io/hdf5_handles.hpp"
 #include "host/model/money.hpp"
 
@@ -288,8 +289,10 @@ void write_results_file(const std::string& path, bool overwrite, const RunProven
       write_step_series(series_group, axes, results.series);
       write_summary(file, summary);
     }
-    // Last, so that a file holding it was written to the end (a reader of a file published some
-    // other way, or copied half, can tell).
+    // Last, the checksum of what was written, then the status, so that a file holding them was
+    // written to the end (a reader of a file published some other way, or copied half, can tell)
+    // and its data is what the run wrote.
+    hdf5::write_scalar_attribute<std::int64_t>(file, "datasets_crc32", datasets_crc32(file));
     hdf5::write_string_attribute(file, "status", "complete");
     hdf5::close_file(file);
   });

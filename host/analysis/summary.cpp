@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <utility>
+
+#include "host/analysis/intervals.hpp"
 
 namespace margin_stress {
 
@@ -50,6 +53,39 @@ double expected_shortfall(const std::vector<double>& sorted, Level alpha) {
   return std::min(value_at_risk + excess, sorted.back());
 }
 
+constexpr double infinity = std::numeric_limits<double>::infinity();
+
+// The mean of x_(rank) ... x_(n) (rank 1-based).
+double mean_from_rank(const std::vector<double>& sorted, std::int64_t rank) {
+  double sum = 0.0;
+  for (auto i = static_cast<std::size_t>(rank - 1); i < sorted.size(); ++i) sum += sorted[i];
+  return sum / static_cast<double>(static_cast<std::int64_t>(sorted.size()) - rank + 1);
+}
+
+struct TailFigures {
+  Interval var_interval;
+  Interval es_interval;
+  std::int64_t beyond = 0;  // scenarios beyond the VaR
+};
+
+// The distribution-free intervals of VaR_alpha and ES_alpha (docs/model.md, "Uncertainty of the
+// figures"): VaR between the order statistics that bracket the quantile with 95 % probability;
+// ES between the mean losses at or beyond those two order statistics, widened to hold ES itself.
+TailFigures tail_figures(const std::vector<double>& sorted, Level alpha, double value_at_risk, double shortfall) {
+  const auto n = static_cast<std::int64_t>(sorted.size());
+  const RankInterval ranks =
+      quantile_rank_interval(n, static_cast<double>(alpha.numerator) / static_cast<double>(alpha.denominator));
+  TailFigures figures;
+  figures.beyond = n - order_statistic_rank(alpha, n);
+  figures.var_interval.lower =
+      ranks.lower >= 1 ? std::min(value_at_risk, sorted[static_cast<std::size_t>(ranks.lower - 1)]) : -infinity;
+  figures.var_interval.upper =
+      ranks.upper <= n ? std::max(value_at_risk, sorted[static_cast<std::size_t>(ranks.upper - 1)]) : infinity;
+  figures.es_interval.lower = ranks.lower >= 1 ? std::min(shortfall, mean_from_rank(sorted, ranks.lower)) : -infinity;
+  figures.es_interval.upper = ranks.upper <= n ? std::max(shortfall, mean_from_rank(sorted, ranks.upper)) : infinity;
+  return figures;
+}
+
 }  // namespace
 
 DistributionSummary summarize_sample(const std::string& metric, std::vector<double> sample) {
@@ -72,27 +108,43 @@ DistributionSummary summarize_sample(const std::string& metric, std::vector<doub
   double squared_deviations = 0.0;
   for (const double x : sample) squared_deviations += (x - summary.mean) * (x - summary.mean);
   summary.stddev = sample.size() > 1 ? std::sqrt(squared_deviations / (n - 1.0)) : 0.0;
+  summary.standard_error = summary.stddev / std::sqrt(n);
   summary.min = sample.front();
   summary.max = sample.back();
   summary.p50 = quantile(sample, level_50);
   summary.p90 = quantile(sample, level_90);
-  summary.p99 = quantile(sample, level_99);
-  summary.p999 = quantile(sample, level_999);
-  summary.var_99 = summary.p99;
+  summary.var_99 = quantile(sample, level_99);
   summary.es_99 = expected_shortfall(sample, level_99);
-  summary.var_999 = summary.p999;
+  summary.var_999 = quantile(sample, level_999);
   summary.es_999 = expected_shortfall(sample, level_999);
+  const TailFigures tail_99 = tail_figures(sample, level_99, summary.var_99, summary.es_99);
+  summary.var_99_interval = tail_99.var_interval;
+  summary.es_99_interval = tail_99.es_interval;
+  summary.tail_99_scenarios = tail_99.beyond;
+  const TailFigures tail_999 = tail_figures(sample, level_999, summary.var_999, summary.es_999);
+  summary.var_999_interval = tail_999.var_interval;
+  summary.es_999_interval = tail_999.es_interval;
+  summary.tail_999_scenarios = tail_999.beyond;
   return summary;
 }
 
 RunSummary summarize_run(const std::vector<ScenarioMetrics>& scenarios, micro_usd initial_insurance_fund) {
   const std::size_t n = scenarios.size();
-  std::vector<double> bad_debt(n), fund_loss(n), liquidated(n), adl(n), deleveraged(n), rounds_max(n), peak_scale(n);
+  std::vector<double> platform_loss(n), bad_debt(n), fund_draw(n), adl_haircut(n), vault_loss(n), provider_loss(n);
+  std::vector<double> fund_loss(n), liquidated(n), adl(n), deleveraged(n), rounds_max(n), peak_scale(n);
   RunSummary summary;
   summary.scenarios = static_cast<std::int64_t>(n);
   for (std::size_t s = 0; s < n; ++s) {
     const ScenarioMetrics& metrics = scenarios[s];
-    bad_debt[s] = to_usd(metrics.ledger.bad_debt);
+    const ScenarioLedger& ledger = metrics.ledger;
+    // Who bore the losses (docs/model.md, "Metrics across scenarios"). The total is summed in USD:
+    // four amounts near the money range's edge could overflow 64-bit micro-dollars.
+    bad_debt[s] = to_usd(ledger.bad_debt);
+    fund_draw[s] = to_usd(ledger.insurance_payout);
+    adl_haircut[s] = to_usd(ledger.adl_haircut);
+    vault_loss[s] = to_usd(-ledger.vault_pnl);  // negated in integers: no -0.0 for a vault that did nothing
+    platform_loss[s] = bad_debt[s] + fund_draw[s] + adl_haircut[s] + vault_loss[s];
+    provider_loss[s] = to_usd(-ledger.liquidity_provider_pnl);
     // Positive is a loss; negative means the fund ended above where it started (fees exceeded payouts).
     fund_loss[s] = to_usd(initial_insurance_fund - metrics.insurance_fund_end);
     for (const double notional : metrics.liquidated_notional_usd) liquidated[s] += notional;
@@ -104,10 +156,15 @@ RunSummary summarize_run(const std::vector<ScenarioMetrics>& scenarios, micro_us
     summary.fund_exhausted_scenarios += metrics.fund_exhausted != 0 ? 1 : 0;
     summary.round_cap_hits += metrics.round_cap_hits;
     summary.max_abs_conservation_residual_usd =
-        std::max(summary.max_abs_conservation_residual_usd, std::fabs(to_usd(metrics.ledger.conservation_residual)));
+        std::max(summary.max_abs_conservation_residual_usd, std::fabs(to_usd(ledger.conservation_residual)));
   }
   summary.distributions = {
+      summarize_sample("platform_loss_usd", std::move(platform_loss)),
       summarize_sample("bad_debt_usd", std::move(bad_debt)),
+      summarize_sample("insurance_fund_draw_usd", std::move(fund_draw)),
+      summarize_sample("adl_haircut_usd", std::move(adl_haircut)),
+      summarize_sample("backstop_vault_loss_usd", std::move(vault_loss)),
+      summarize_sample("liquidity_provider_loss_usd", std::move(provider_loss)),
       summarize_sample("insurance_fund_loss_usd", std::move(fund_loss)),
       summarize_sample("liquidated_notional_usd", std::move(liquidated)),
       summarize_sample("adl_notional_usd", std::move(adl)),
@@ -117,6 +174,8 @@ RunSummary summarize_run(const std::vector<ScenarioMetrics>& scenarios, micro_us
   };
   summary.fund_exhaustion_probability =
       static_cast<double>(summary.fund_exhausted_scenarios) / static_cast<double>(summary.scenarios);
+  const ProbabilityInterval exhaustion = wilson_interval(summary.fund_exhausted_scenarios, summary.scenarios);
+  summary.fund_exhaustion_interval = {exhaustion.lower, exhaustion.upper};
   return summary;
 }
 

@@ -29,11 +29,70 @@ const DistributionSummary* find(const RunSummary& summary, const std::string& me
   return nullptr;
 }
 
-void print_money_row(std::FILE* out, const RunSummary& summary, const char* label, const char* metric) {
+// "[lower, upper]", an end the sample cannot bound as "inf".
+std::string interval(const Interval& bounds) {
+  const auto end = [](double value) {
+    return std::isinf(value) ? std::string(value > 0 ? "inf" : "-inf") : usd(value);
+  };
+  return "[" + end(bounds.lower) + ", " + end(bounds.upper) + "]";
+}
+
+struct TailColumns {
+  double DistributionSummary::*var;
+  Interval DistributionSummary::*var_interval;
+  double DistributionSummary::*es;
+  Interval DistributionSummary::*es_interval;
+  std::int64_t DistributionSummary::*beyond;
+};
+
+constexpr TailColumns tail_99{&DistributionSummary::var_99, &DistributionSummary::var_99_interval,
+                              &DistributionSummary::es_99, &DistributionSummary::es_99_interval,
+                              &DistributionSummary::tail_99_scenarios};
+constexpr TailColumns tail_999{&DistributionSummary::var_999, &DistributionSummary::var_999_interval,
+                               &DistributionSummary::es_999, &DistributionSummary::es_999_interval,
+                               &DistributionSummary::tail_999_scenarios};
+
+// One money metric: mean with its standard error, VaR and ES with their 95 % intervals at one
+// level; a figure resting on fewer than thin_tail_scenarios beyond its VaR is starred.
+void print_money_row(std::FILE* out, const RunSummary& summary, const char* label, const char* metric,
+                     const TailColumns& tail, bool& thin) {
   const DistributionSummary* d = find(summary, metric);
   if (d == nullptr) return;
-  std::fprintf(out, "  %-26s %10s %10s %10s %10s %10s %10s\n", label, usd(d->mean).c_str(), usd(d->p99).c_str(),
-               usd(d->var_99).c_str(), usd(d->es_99).c_str(), usd(d->var_999).c_str(), usd(d->es_999).c_str());
+  const bool is_thin = d->*tail.beyond < thin_tail_scenarios;
+  thin = thin || is_thin;
+  std::fprintf(out, "  %-28s %9s %9s %9s%s %-21s %9s%s %-21s\n", label, usd(d->mean).c_str(),
+               usd(d->standard_error).c_str(), usd(d->*tail.var).c_str(), is_thin ? "*" : " ",
+               interval(d->*tail.var_interval).c_str(), usd(d->*tail.es).c_str(), is_thin ? "*" : " ",
+               interval(d->*tail.es_interval).c_str());
+}
+
+// The loss bearers and volumes at one tail level (99 % or 99.9 %).
+void print_money_table(std::FILE* out, const ModelConfig& config, const RunSummary& summary, const char* level,
+                       const TailColumns& tail) {
+  std::fprintf(out, "  %-28s %9s %9s %10s %-21s %10s %-21s\n", "per scenario, USD", "mean", "± s.e.",
+               (std::string("VaR") + level).c_str(), "[95 % interval]", (std::string("ES") + level).c_str(),
+               "[95 % interval]");
+  bool thin = false;
+  print_money_row(out, summary, "platform loss", "platform_loss_usd", tail, thin);
+  print_money_row(out, summary, "  bad debt written off", "bad_debt_usd", tail, thin);
+  print_money_row(out, summary, "  insurance fund draw", "insurance_fund_draw_usd", tail, thin);
+  print_money_row(out, summary, "  ADL haircuts on traders", "adl_haircut_usd", tail, thin);
+  print_money_row(out, summary, "  backstop vault loss", "backstop_vault_loss_usd", tail, thin);
+  print_money_row(out, summary, "outside LPs' loss (-: gain)", "liquidity_provider_loss_usd", tail, thin);
+  print_money_row(out, summary, "insurance fund net loss", "insurance_fund_loss_usd", tail, thin);
+  print_money_row(out, summary, "liquidated notional", "liquidated_notional_usd", tail, thin);
+  print_money_row(out, summary, "ADL notional", "adl_notional_usd", tail, thin);
+  if (config.trader_response.enabled) {
+    print_money_row(out, summary, "sold on margin calls", "deleveraged_notional_usd", tail, thin);
+  }
+  if (thin) {
+    const DistributionSummary& any = summary.distributions.front();
+    std::fprintf(out,
+                 "  * rests on %lld scenario(s) beyond the VaR, fewer than %lld: run more scenarios before acting on "
+                 "it%s\n",
+                 static_cast<long long>(any.*tail.beyond), static_cast<long long>(thin_tail_scenarios),
+                 any.*tail.beyond == 0 ? " (it is the sample maximum)" : "");
+  }
 }
 
 }  // namespace
@@ -69,24 +128,22 @@ void print_summary_table(std::FILE* out, const ModelConfig& config, const Portfo
                timings.total_seconds, timings.book_seconds, timings.scenario_seconds, timings.engine_seconds,
                timings.write_seconds);
 
-  std::fprintf(out, "  %-26s %10s %10s %10s %10s %10s %10s\n", "per scenario (USD)", "mean", "p99", "VaR99", "ES99",
-               "VaR99.9", "ES99.9");
-  print_money_row(out, summary, "bad debt", "bad_debt_usd");
-  print_money_row(out, summary, "insurance fund loss", "insurance_fund_loss_usd");
-  print_money_row(out, summary, "liquidated notional", "liquidated_notional_usd");
-  print_money_row(out, summary, "ADL notional", "adl_notional_usd");
-  if (config.trader_response.enabled) print_money_row(out, summary, "sold on margin calls", "deleveraged_notional_usd");
+  print_money_table(out, config, summary, "99", tail_99);
+  std::fprintf(out, "\n");
+  print_money_table(out, config, summary, "99.9", tail_999);
+  std::fprintf(out, "  (inf: too few scenarios to bound it; intervals are 95 %%, docs/model.md section 11)\n\n");
+  std::fprintf(out, "  %-28s %9s %9s %9s\n", "per step, at its worst", "mean", "p90", "max");
   if (const DistributionSummary* rounds = find(summary, "cascade_rounds_max")) {
-    std::fprintf(out, "  %-26s %10.2f %10.0f %10s %10s %10s %10.0f (max)\n", "cascade rounds in a step", rounds->mean,
-                 rounds->p99, "", "", "", rounds->max);
+    std::fprintf(out, "  %-28s %9.2f %9.0f %9.0f\n", "cascade rounds", rounds->mean, rounds->p90, rounds->max);
   }
   if (const DistributionSummary* scale = find(summary, "peak_margin_scale")) {
-    std::fprintf(out, "  %-26s %10.2f %10.2f %10s %10s %10s %10.2f (max)\n", "peak margin scale", scale->mean,
-                 scale->p99, "", "", "", scale->max);
+    std::fprintf(out, "  %-28s %9.2f %9.2f %9.2f\n", "margin scale", scale->mean, scale->p90, scale->max);
   }
-  std::fprintf(out, "\n  insurance fund exhausted in %lld of %lld scenarios (probability %.4f)\n",
+  std::fprintf(out,
+               "\n  insurance fund exhausted in %lld of %lld scenarios: probability %.4f [95 %% interval %.4f, %.4f]\n",
                static_cast<long long>(summary.fund_exhausted_scenarios), static_cast<long long>(summary.scenarios),
-               summary.fund_exhaustion_probability);
+               summary.fund_exhaustion_probability, summary.fund_exhaustion_interval.lower,
+               summary.fund_exhaustion_interval.upper);
   if (summary.round_cap_hits > 0) {
     std::fprintf(out,
                  "  WARNING: the cascade hit its round cap (%d) in %lld steps; raise liquidation.max_cascade_rounds\n",

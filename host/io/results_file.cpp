@@ -25,9 +25,11 @@ constexpr const char* scenario_axis = "scenario";
 constexpr const char* step_axis = "step";
 constexpr const char* market_axis = "market";
 
-// The columns of /summary/value, in DistributionSummary's order.
-constexpr std::array<const char*, 12> summary_statistics = {"mean", "stddev", "min",    "p50",   "p90",     "p99",
-                                                            "p999", "max",    "var_99", "es_99", "var_999", "es_999"};
+// The columns of /summary/value (docs/results.md, "/summary").
+constexpr std::array<const char*, 21> summary_statistics = {
+    "mean",    "standard_error", "stddev",        "min",    "p50",          "p90",          "max",
+    "var_99",  "var_99_lower",   "var_99_upper",  "es_99",  "es_99_lower",  "es_99_upper",  "tail_99_scenarios",
+    "var_999", "var_999_lower",  "var_999_upper", "es_999", "es_999_lower", "es_999_upper", "tail_999_scenarios"};
 
 // A dimension scale and its axis name, which also labels the dimensions it is attached to.
 struct Axis {
@@ -231,8 +233,27 @@ void write_summary(const hdf5::File& file, const RunSummary& summary) {
   std::vector<double> values;
   for (const DistributionSummary& d : summary.distributions) {
     metrics.push_back(d.metric);
-    values.insert(values.end(), {d.mean, d.stddev, d.min, d.p50, d.p90, d.p99, d.p999, d.max, d.var_99, d.es_99,
-                                 d.var_999, d.es_999});
+    values.insert(values.end(), {d.mean,
+                                 d.standard_error,
+                                 d.stddev,
+                                 d.min,
+                                 d.p50,
+                                 d.p90,
+                                 d.max,
+                                 d.var_99,
+                                 d.var_99_interval.lower,
+                                 d.var_99_interval.upper,
+                                 d.es_99,
+                                 d.es_99_interval.lower,
+                                 d.es_99_interval.upper,
+                                 static_cast<double>(d.tail_99_scenarios),
+                                 d.var_999,
+                                 d.var_999_interval.lower,
+                                 d.var_999_interval.upper,
+                                 d.es_999,
+                                 d.es_999_interval.lower,
+                                 d.es_999_interval.upper,
+                                 static_cast<double>(d.tail_999_scenarios)});
   }
   hdf5::write_strings(group, "metric", metrics);
   hdf5::write_strings(group, "statistic",
@@ -244,6 +265,10 @@ void write_summary(const hdf5::File& file, const RunSummary& summary) {
   hdf5::write_scalar_attribute<std::int64_t>(group, "scenarios", summary.scenarios);
   hdf5::write_scalar_attribute<std::int64_t>(group, "fund_exhausted_scenarios", summary.fund_exhausted_scenarios);
   hdf5::write_scalar_attribute<double>(group, "fund_exhaustion_probability", summary.fund_exhaustion_probability);
+  hdf5::write_scalar_attribute<double>(group, "fund_exhaustion_probability_lower",
+                                       summary.fund_exhaustion_interval.lower);
+  hdf5::write_scalar_attribute<double>(group, "fund_exhaustion_probability_upper",
+                                       summary.fund_exhaustion_interval.upper);
   hdf5::write_scalar_attribute<std::int64_t>(group, "round_cap_hits", summary.round_cap_hits);
   hdf5::write_scalar_attribute<double>(group, "max_abs_conservation_residual_usd",
                                        summary.max_abs_conservation_residual_usd);

@@ -123,23 +123,42 @@ struct BatchResults {
 
 // Cross-scenario statistics of a run (docs/model.md, "Metrics across scenarios"; computed by
 // host/analysis/summary). Losses are positive.
+
+// A 95 % interval; an end the sample cannot bound is -infinity or +infinity.
+struct Interval {
+  double lower = 0.0;
+  double upper = 0.0;
+};
+
 struct DistributionSummary {
   std::string metric;  // e.g. "bad_debt_usd"
   double mean = 0.0;
+  double standard_error = 0.0;  // of the mean: stddev / sqrt(n)
   double stddev = 0.0;
   double min = 0.0;
-  double p50 = 0.0, p90 = 0.0, p99 = 0.0, p999 = 0.0;
+  double p50 = 0.0, p90 = 0.0;
   double max = 0.0;
+  // Value at risk (the lower empirical quantile) and expected shortfall at 99 % and 99.9 %, each
+  // with its distribution-free interval, and the number of scenarios beyond the VaR (n - k): a
+  // tail figure that rests on fewer than 10 is flagged wherever it is shown.
   double var_99 = 0.0, es_99 = 0.0, var_999 = 0.0, es_999 = 0.0;
+  Interval var_99_interval, es_99_interval, var_999_interval, es_999_interval;
+  std::int64_t tail_99_scenarios = 0, tail_999_scenarios = 0;
 };
+
+// A tail figure resting on fewer scenarios than this beyond its VaR is flagged as thin.
+inline constexpr std::int64_t thin_tail_scenarios = 10;
 
 struct RunSummary {
   std::int64_t scenarios = 0;
-  // In this order: bad_debt_usd, insurance_fund_loss_usd, liquidated_notional_usd,
+  // In this order (docs/model.md, "Metrics across scenarios"): platform_loss_usd and its parts
+  // bad_debt_usd, insurance_fund_draw_usd, adl_haircut_usd, backstop_vault_loss_usd; then
+  // liquidity_provider_loss_usd, insurance_fund_loss_usd, liquidated_notional_usd,
   // adl_notional_usd, deleveraged_notional_usd, cascade_rounds_max, peak_margin_scale.
   std::vector<DistributionSummary> distributions;
   std::int64_t fund_exhausted_scenarios = 0;
   double fund_exhaustion_probability = 0.0;
+  Interval fund_exhaustion_interval;  // Wilson's, 95 %
   std::int64_t round_cap_hits = 0;
   double max_abs_conservation_residual_usd = 0.0;
 };

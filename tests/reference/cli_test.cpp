@@ -54,6 +54,11 @@ TEST_F(CliTest, SmallRunWritesResultsAndSummary) {
   ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
   expect_contains(outcome.output, {"2000 accounts", "4 x 12 steps", "backend     cpu", "bad debt", "VaR99.9",
                                    "insurance fund exhausted", "results: " + path("out.h5")});
+  // Every loss bearer, and the Monte Carlo error of every headline figure (issue 11): four
+  // scenarios put every tail figure on fewer than 10 beyond it, which the table must say.
+  expect_contains(outcome.output, {"platform loss", "insurance fund draw", "ADL haircuts on traders",
+                                   "backstop vault loss", "outside LPs' loss", "± s.e.", "[95 % interval]",
+                                   "* rests on 0 scenario(s) beyond the VaR", "probability 0.", "[95 % interval 0."});
   expect_only({"small.toml", "out.h5"});
 }
 

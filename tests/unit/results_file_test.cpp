@@ -119,22 +119,24 @@ RunSummary distinct_summary(std::int64_t scenarios = scenario_count) {
     DistributionSummary d;
     d.metric = k == 0 ? "bad_debt_usd" : "cascade_rounds_max";
     const double base = 100.0 * (k + 1);
-    d.mean = base + 1;
-    d.stddev = base + 2;
-    d.min = base + 3;
-    d.p50 = base + 4;
-    d.p90 = base + 5;
-    d.p99 = base + 6;
-    d.p999 = base + 7;
-    d.max = base + 8;
-    d.var_99 = base + 9;
-    d.es_99 = base + 10;
-    d.var_999 = base + 11;
-    d.es_999 = base + 12;
+    // Every column a distinct value, in the file's column order: a column written out of place fails.
+    double next = base;
+    for (double* field :
+         {&d.mean, &d.standard_error, &d.stddev, &d.min, &d.p50, &d.p90, &d.max, &d.var_99, &d.var_99_interval.lower,
+          &d.var_99_interval.upper, &d.es_99, &d.es_99_interval.lower, &d.es_99_interval.upper}) {
+      *field = next += 1;
+    }
+    d.tail_99_scenarios = static_cast<std::int64_t>(next += 1);
+    for (double* field : {&d.var_999, &d.var_999_interval.lower, &d.var_999_interval.upper, &d.es_999,
+                          &d.es_999_interval.lower, &d.es_999_interval.upper}) {
+      *field = next += 1;
+    }
+    d.tail_999_scenarios = static_cast<std::int64_t>(next += 1);
     summary.distributions.push_back(d);
   }
   summary.fund_exhausted_scenarios = 1;
   summary.fund_exhaustion_probability = 0.5;
+  summary.fund_exhaustion_interval = {0.25, 0.75};
   summary.round_cap_hits = 3;
   summary.max_abs_conservation_residual_usd = 0.008001;
   return summary;
@@ -400,13 +402,31 @@ TEST_F(ResultsFileTest, SummaryTableAndAttributes) {
   const OpenedFile file(path_);
   const hid_t f = file.id();
   EXPECT_EQ(read_strings(f, "/summary/metric"), (std::vector<std::string>{"bad_debt_usd", "cascade_rounds_max"}));
-  EXPECT_EQ(read_strings(f, "/summary/statistic"),
-            (std::vector<std::string>{"mean", "stddev", "min", "p50", "p90", "p99", "p999", "max", "var_99", "es_99",
-                                      "var_999", "es_999"}));
-  EXPECT_EQ(shape_of(f, "/summary/value"), (std::vector<hsize_t>{2, 12}));
+  EXPECT_EQ(read_strings(f, "/summary/statistic"), (std::vector<std::string>{"mean",
+                                                                             "standard_error",
+                                                                             "stddev",
+                                                                             "min",
+                                                                             "p50",
+                                                                             "p90",
+                                                                             "max",
+                                                                             "var_99",
+                                                                             "var_99_lower",
+                                                                             "var_99_upper",
+                                                                             "es_99",
+                                                                             "es_99_lower",
+                                                                             "es_99_upper",
+                                                                             "tail_99_scenarios",
+                                                                             "var_999",
+                                                                             "var_999_lower",
+                                                                             "var_999_upper",
+                                                                             "es_999",
+                                                                             "es_999_lower",
+                                                                             "es_999_upper",
+                                                                             "tail_999_scenarios"}));
+  EXPECT_EQ(shape_of(f, "/summary/value"), (std::vector<hsize_t>{2, 21}));
   std::vector<double> expected;
   for (const double base : {100.0, 200.0}) {
-    for (int k = 1; k <= 12; ++k) expected.push_back(base + k);
+    for (int k = 1; k <= 21; ++k) expected.push_back(base + k);
   }
   EXPECT_EQ(read_doubles(f, "/summary/value"), expected);
   const hid_t value = H5Dopen2(f, "/summary/value", H5P_DEFAULT);
@@ -420,6 +440,10 @@ TEST_F(ResultsFileTest, SummaryTableAndAttributes) {
   EXPECT_EQ(scalar_attribute<std::int64_t>(summary, "scenarios", H5T_STD_I64LE, H5T_NATIVE_INT64), 2);
   EXPECT_EQ(scalar_attribute<std::int64_t>(summary, "fund_exhausted_scenarios", H5T_STD_I64LE, H5T_NATIVE_INT64), 1);
   EXPECT_EQ(scalar_attribute<double>(summary, "fund_exhaustion_probability", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE), 0.5);
+  EXPECT_EQ(scalar_attribute<double>(summary, "fund_exhaustion_probability_lower", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE),
+            0.25);
+  EXPECT_EQ(scalar_attribute<double>(summary, "fund_exhaustion_probability_upper", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE),
+            0.75);
   EXPECT_EQ(scalar_attribute<std::int64_t>(summary, "round_cap_hits", H5T_STD_I64LE, H5T_NATIVE_INT64), 3);
   EXPECT_EQ(scalar_attribute<double>(summary, "max_abs_conservation_residual_usd", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE),
             0.008001);

@@ -89,7 +89,12 @@ LargestIncrease largest_increase(const std::vector<double>& values, std::int64_t
 const std::vector<ComparisonMetric>& comparison_metrics() {
   using M = PolicyScenarioMetrics;
   static const std::vector<ComparisonMetric> metrics = {
+      {"platform_loss_usd", &M::platform_loss_usd},
       {"bad_debt_usd", &M::bad_debt_usd},
+      {"insurance_fund_draw_usd", &M::insurance_fund_draw_usd},
+      {"adl_haircut_usd", &M::adl_haircut_usd},
+      {"backstop_vault_loss_usd", &M::backstop_vault_loss_usd},
+      {"liquidity_provider_loss_usd", &M::liquidity_provider_loss_usd},
       {"liquidated_notional_usd", &M::liquidated_notional_usd},
       {"adl_notional_usd", &M::adl_notional_usd},
       {"deleveraged_notional_usd", &M::deleveraged_notional_usd},
@@ -121,7 +126,13 @@ void append_policy_scenario_metrics(const BatchResults& results, double step_sec
   const std::int64_t long_window = window_steps(long_window_seconds, step_seconds);
   for (std::size_t s = 0; s < results.scenarios.size(); ++s) {
     const ScenarioMetrics& scenario = results.scenarios[s];
-    metrics.bad_debt_usd.push_back(to_usd(scenario.ledger.bad_debt));
+    const LossBearers bearers = loss_bearers(scenario.ledger);
+    metrics.platform_loss_usd.push_back(bearers.platform_loss_usd);
+    metrics.bad_debt_usd.push_back(bearers.bad_debt_usd);
+    metrics.insurance_fund_draw_usd.push_back(bearers.insurance_fund_draw_usd);
+    metrics.adl_haircut_usd.push_back(bearers.adl_haircut_usd);
+    metrics.backstop_vault_loss_usd.push_back(bearers.backstop_vault_loss_usd);
+    metrics.liquidity_provider_loss_usd.push_back(bearers.liquidity_provider_loss_usd);
     metrics.liquidated_notional_usd.push_back(
         std::accumulate(scenario.liquidated_notional_usd.begin(), scenario.liquidated_notional_usd.end(), 0.0));
     metrics.adl_notional_usd.push_back(scenario.adl_notional_usd);
@@ -229,6 +240,8 @@ BaselineComparison compare_to_baseline(const PolicyScenarioMetrics& policy, cons
     comparison.means.push_back(paired_difference(metric.name, policy.*metric.values, baseline.*metric.values));
   }
   comparison.bad_debt_tail = tail_differences(policy.bad_debt_usd, baseline.bad_debt_usd, replicates, seed);
+  comparison.platform_loss_tail =
+      tail_differences(policy.platform_loss_usd, baseline.platform_loss_usd, replicates, seed);
   return comparison;
 }
 

@@ -53,7 +53,13 @@ LargestIncrease largest_increase(const std::vector<double>& values, std::int64_t
 
 // One value per scenario of every compared metric of one policy's run, in scenario order.
 struct PolicyScenarioMetrics {
+  // Who bore the losses (LossBearers, host/analysis/summary.hpp).
+  std::vector<double> platform_loss_usd;
   std::vector<double> bad_debt_usd;
+  std::vector<double> insurance_fund_draw_usd;
+  std::vector<double> adl_haircut_usd;
+  std::vector<double> backstop_vault_loss_usd;
+  std::vector<double> liquidity_provider_loss_usd;
   std::vector<double> liquidated_notional_usd;  // summed over markets
   std::vector<double> adl_notional_usd;
   std::vector<double> deleveraged_notional_usd;     // sold by traders answering margin calls, summed over markets
@@ -122,8 +128,9 @@ std::vector<TailDifference> tail_differences(const std::vector<double>& policy, 
 
 // Everything the report says about one policy against the baseline.
 struct BaselineComparison {
-  std::vector<PairedDifference> means;        // comparison_metrics() order
-  std::vector<TailDifference> bad_debt_tail;  // var_99, es_99, var_999, es_999 of bad_debt_usd
+  std::vector<PairedDifference> means;             // comparison_metrics() order
+  std::vector<TailDifference> bad_debt_tail;       // var_99, es_99, var_999, es_999 of bad_debt_usd
+  std::vector<TailDifference> platform_loss_tail;  // the same of platform_loss_usd
 };
 
 BaselineComparison compare_to_baseline(const PolicyScenarioMetrics& policy, const PolicyScenarioMetrics& baseline,

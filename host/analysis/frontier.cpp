@@ -64,6 +64,8 @@ bool TailTarget::met_by(const FrontierPoint& point) const {
   if (point.fund_exhaustion_probability > max_fund_exhaustion_probability) return false;
   if (max_bad_debt_es_999_usd && point.bad_debt_es_999_usd > *max_bad_debt_es_999_usd) return false;
   if (max_bad_debt_var_99_usd && point.bad_debt_var_99_usd > *max_bad_debt_var_99_usd) return false;
+  if (max_platform_loss_es_999_usd && point.platform_loss_es_999_usd > *max_platform_loss_es_999_usd) return false;
+  if (max_platform_loss_var_99_usd && point.platform_loss_var_99_usd > *max_platform_loss_var_99_usd) return false;
   return true;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "host/model/config.hpp"
+#include "host/model/results.hpp"
 
 namespace margin_stress {
 
@@ -38,9 +39,20 @@ struct FrontierPoint {
   double peak_required_margin_usd = 0.0;  // mean over scenarios of the largest over steps
   double mean_allowed_leverage = 0.0;
   double fund_exhaustion_probability = 0.0;
+  Interval fund_exhaustion_interval;  // Wilson's, 95 %
   double bad_debt_mean_usd = 0.0;
+  double bad_debt_standard_error_usd = 0.0;  // of the mean
   double bad_debt_var_99_usd = 0.0;
+  Interval bad_debt_var_99_interval;
   double bad_debt_es_999_usd = 0.0;
+  Interval bad_debt_es_999_interval;
+  // The platform's loss: bad debt, fund draw, ADL haircuts and the backstop vault's loss.
+  double platform_loss_mean_usd = 0.0;
+  double platform_loss_standard_error_usd = 0.0;
+  double platform_loss_var_99_usd = 0.0;
+  Interval platform_loss_var_99_interval;
+  double platform_loss_es_999_usd = 0.0;
+  Interval platform_loss_es_999_interval;
   bool meets_target = false;
 };
 
@@ -49,6 +61,8 @@ struct TailTarget {
   double max_fund_exhaustion_probability = 0.001;
   std::optional<double> max_bad_debt_es_999_usd;
   std::optional<double> max_bad_debt_var_99_usd;
+  std::optional<double> max_platform_loss_es_999_usd;
+  std::optional<double> max_platform_loss_var_99_usd;
   bool met_by(const FrontierPoint& point) const;
 };
 

@@ -88,6 +88,20 @@ TailFigures tail_figures(const std::vector<double>& sorted, Level alpha, double 
 
 }  // namespace
 
+LossBearers loss_bearers(const ScenarioLedger& ledger) {
+  LossBearers bearers;
+  bearers.bad_debt_usd = to_usd(ledger.bad_debt);
+  bearers.insurance_fund_draw_usd = to_usd(ledger.insurance_payout);
+  bearers.adl_haircut_usd = to_usd(ledger.adl_haircut);
+  // Negated in integers: a vault or provider that did nothing shows 0, not -0.
+  bearers.backstop_vault_loss_usd = to_usd(-ledger.vault_pnl);
+  // Summed in USD: four amounts near the money range's edge could overflow 64-bit micro-dollars.
+  bearers.platform_loss_usd = bearers.bad_debt_usd + bearers.insurance_fund_draw_usd + bearers.adl_haircut_usd +
+                              bearers.backstop_vault_loss_usd;
+  bearers.liquidity_provider_loss_usd = to_usd(-ledger.liquidity_provider_pnl);
+  return bearers;
+}
+
 DistributionSummary summarize_sample(const std::string& metric, std::vector<double> sample) {
   if (sample.empty()) throw std::invalid_argument("summarize_sample: " + metric + ": the sample is empty");
   for (std::size_t i = 0; i < sample.size(); ++i) {
@@ -137,14 +151,13 @@ RunSummary summarize_run(const std::vector<ScenarioMetrics>& scenarios, micro_us
   for (std::size_t s = 0; s < n; ++s) {
     const ScenarioMetrics& metrics = scenarios[s];
     const ScenarioLedger& ledger = metrics.ledger;
-    // Who bore the losses (docs/model.md, "Metrics across scenarios"). The total is summed in USD:
-    // four amounts near the money range's edge could overflow 64-bit micro-dollars.
-    bad_debt[s] = to_usd(ledger.bad_debt);
-    fund_draw[s] = to_usd(ledger.insurance_payout);
-    adl_haircut[s] = to_usd(ledger.adl_haircut);
-    vault_loss[s] = to_usd(-ledger.vault_pnl);  // negated in integers: no -0.0 for a vault that did nothing
-    platform_loss[s] = bad_debt[s] + fund_draw[s] + adl_haircut[s] + vault_loss[s];
-    provider_loss[s] = to_usd(-ledger.liquidity_provider_pnl);
+    const LossBearers bearers = loss_bearers(ledger);
+    bad_debt[s] = bearers.bad_debt_usd;
+    fund_draw[s] = bearers.insurance_fund_draw_usd;
+    adl_haircut[s] = bearers.adl_haircut_usd;
+    vault_loss[s] = bearers.backstop_vault_loss_usd;
+    platform_loss[s] = bearers.platform_loss_usd;
+    provider_loss[s] = bearers.liquidity_provider_loss_usd;
     // Positive is a loss; negative means the fund ended above where it started (fees exceeded payouts).
     fund_loss[s] = to_usd(initial_insurance_fund - metrics.insurance_fund_end);
     for (const double notional : metrics.liquidated_notional_usd) liquidated[s] += notional;

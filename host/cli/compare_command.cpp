@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "host/analysis/comparison.hpp"
+#include "host/analysis/intervals.hpp"
 #include "host/cli/memory_check.hpp"
 #include "host/cli/progress.hpp"
 #include "host/engine/engine.hpp"
@@ -85,7 +86,12 @@ struct MetricLabel {
 // The table's name and unit of every compared metric (host/analysis/comparison.hpp).
 MetricLabel label_of(const std::string& metric) {
   static const std::map<std::string, MetricLabel> labels = {
-      {"bad_debt_usd", {"bad debt, USD", Unit::usd}},
+      {"platform_loss_usd", {"platform loss, USD", Unit::usd}},
+      {"bad_debt_usd", {"bad debt written off, USD", Unit::usd}},
+      {"insurance_fund_draw_usd", {"insurance fund draw, USD", Unit::usd}},
+      {"adl_haircut_usd", {"ADL haircuts on traders, USD", Unit::usd}},
+      {"backstop_vault_loss_usd", {"backstop vault loss, USD", Unit::usd}},
+      {"liquidity_provider_loss_usd", {"outside LPs' loss (-: gain), USD", Unit::usd}},
       {"liquidated_notional_usd", {"liquidated notional, USD", Unit::usd}},
       {"adl_notional_usd", {"ADL volume, USD", Unit::usd}},
       {"deleveraged_notional_usd", {"deleveraging by traders answering margin calls, USD", Unit::usd}},
@@ -247,6 +253,37 @@ void print_report(std::FILE* out, const ReportContext& context, const std::vecto
     const MetricLabel label = label_of(metric);
     row(label.label, metric, &DistributionSummary::mean, label.unit);
   };
+  // The mean and its standard error, "mean ± s.e." (docs/model.md, "Uncertainty of the figures").
+  const auto mean_error_row = [&](const std::string& metric, const std::string& indent = "") {
+    const MetricLabel label = label_of(metric);
+    TableRow r{"  " + indent + label.label, {}};
+    for (const ComparedPolicy& policy : policies) {
+      const DistributionSummary& summary = summary_of(policy, metric);
+      r.cells.push_back(value_text(label.unit, summary.mean) + " ± " + value_text(label.unit, summary.standard_error));
+    }
+    rows.push_back(std::move(r));
+  };
+  // A tail figure with its 95 % interval, starred when it rests on fewer than 10 scenarios.
+  const auto tail_row = [&](const std::string& label, const std::string& metric, double DistributionSummary::*value,
+                            Interval DistributionSummary::*bounds, std::int64_t DistributionSummary::*beyond) {
+    TableRow r{"  " + label, {}};
+    for (const ComparedPolicy& policy : policies) {
+      const DistributionSummary& summary = summary_of(policy, metric);
+      const auto end = [](double x) {
+        return std::isinf(x) ? std::string(x > 0 ? "inf" : "-inf") : usd_text(x, false);
+      };
+      r.cells.push_back(usd_text(summary.*value, false) + (summary.*beyond < thin_tail_scenarios ? "*" : "") + " [" +
+                        end((summary.*bounds).lower) + ", " + end((summary.*bounds).upper) + "]");
+    }
+    rows.push_back(std::move(r));
+  };
+  const auto tail_rows = [&](const std::string& name, const std::string& metric) {
+    using D = DistributionSummary;
+    tail_row(name + " VaR 99 %, USD", metric, &D::var_99, &D::var_99_interval, &D::tail_99_scenarios);
+    tail_row(name + " ES 99 %, USD", metric, &D::es_99, &D::es_99_interval, &D::tail_99_scenarios);
+    tail_row(name + " VaR 99.9 %, USD", metric, &D::var_999, &D::var_999_interval, &D::tail_999_scenarios);
+    tail_row(name + " ES 99.9 %, USD", metric, &D::es_999, &D::es_999_interval, &D::tail_999_scenarios);
+  };
   const auto worst_row = [&](const std::string& metric) {
     const MetricLabel label = label_of(metric);
     row(std::string(label.label) + ", worst scenario", metric, &DistributionSummary::max, label.unit);
@@ -259,16 +296,29 @@ void print_report(std::FILE* out, const ReportContext& context, const std::vecto
   mean_row("peak_required_margin_usd");
   worst_row("peak_required_margin_usd");
   mean_row("average_allowed_leverage");
-  section("liquidations and losses (mean over scenarios unless marked)");
+  section("who bore the losses (mean ± standard error over scenarios)");
+  mean_error_row("platform_loss_usd");
+  for (const char* part : {"bad_debt_usd", "insurance_fund_draw_usd", "adl_haircut_usd", "backstop_vault_loss_usd"}) {
+    mean_error_row(part, "  ");
+  }
+  mean_error_row("liquidity_provider_loss_usd");
+  section("tail losses [95 % interval; inf: too few scenarios to bound it; *: fewer than 10 beyond the VaR]");
+  tail_rows("platform loss", "platform_loss_usd");
+  tail_rows("bad debt", "bad_debt_usd");
+  TableRow exhausted{"  insurance fund exhausted (probability) [95 % interval]", {}};
+  for (const ComparedPolicy& policy : policies) {
+    const auto count = static_cast<std::int64_t>(
+        std::count(policy.metrics.fund_exhausted.begin(), policy.metrics.fund_exhausted.end(), 1.0));
+    const ProbabilityInterval interval =
+        wilson_interval(count, static_cast<std::int64_t>(policy.metrics.fund_exhausted.size()));
+    exhausted.cells.push_back(format("%.4f", summary_of(policy, "fund_exhausted").mean) +
+                              format(" [%.4f", interval.lower) + format(", %.4f]", interval.upper));
+  }
+  rows.push_back(std::move(exhausted));
+  section("liquidations (mean over scenarios unless marked)");
   mean_row("liquidated_notional_usd");
   mean_row("cascade_rounds_total");
   worst_row("cascade_rounds_max");
-  mean_row("bad_debt_usd");
-  row("bad debt VaR 99 %, USD", "bad_debt_usd", &DistributionSummary::var_99, Unit::usd);
-  row("bad debt ES 99 %, USD", "bad_debt_usd", &DistributionSummary::es_99, Unit::usd);
-  row("bad debt VaR 99.9 %, USD", "bad_debt_usd", &DistributionSummary::var_999, Unit::usd);
-  row("bad debt ES 99.9 %, USD", "bad_debt_usd", &DistributionSummary::es_999, Unit::usd);
-  mean_row("fund_exhausted");
   mean_row("adl_notional_usd");
   section("procyclical selling: traders answering margin calls (mean over scenarios; 0 unless [trader_response])");
   mean_row("margin_calls");
@@ -307,12 +357,16 @@ void print_report(std::FILE* out, const ReportContext& context, const std::vecto
                              {value_text(label.unit, d.mean_difference, true), value_text(label.unit, d.standard_error),
                               t_text(d.t_statistic), "paired"}});
     }
-    for (const TailDifference& tail : against.bad_debt_tail) {
-      const double t =
-          tail.bootstrap_standard_error > 0.0 ? tail.difference / tail.bootstrap_standard_error : not_applicable;
-      differences.push_back(
-          {"  bad debt " + tail_label(tail.statistic) + ", USD",
-           {usd_text(tail.difference, true), usd_text(tail.bootstrap_standard_error), t_text(t), "bootstrap"}});
+    const std::pair<const char*, const std::vector<TailDifference>*> tails[] = {
+        {"platform loss ", &against.platform_loss_tail}, {"bad debt ", &against.bad_debt_tail}};
+    for (const auto& [name, tail_differences] : tails) {
+      for (const TailDifference& tail : *tail_differences) {
+        const double t =
+            tail.bootstrap_standard_error > 0.0 ? tail.difference / tail.bootstrap_standard_error : not_applicable;
+        differences.push_back(
+            {"  " + std::string(name) + tail_label(tail.statistic) + ", USD",
+             {usd_text(tail.difference, true), usd_text(tail.bootstrap_standard_error), t_text(t), "bootstrap"}});
+      }
     }
     print_rows(out, {"difference", "std error", "t", "method"}, differences);
   }
@@ -333,48 +387,77 @@ std::string csv_field(const std::string& text) {
 std::string report_csv(const ModelConfig& base, const std::vector<ComparedPolicy>& policies) {
   std::string csv =
       "policy,policy_file,scenarios,metric,statistic,value,difference,standard_error,t_statistic,standard_error_"
-      "method\n";
+      "method,value_standard_error,value_lower,value_upper\n";
   const std::string scenarios = std::to_string(base.run.scenarios);
   for (std::size_t p = 0; p < policies.size(); ++p) {
     const ComparedPolicy& policy = policies[p];
     const std::string prefix = csv_field(policy.name) + "," + csv_field(policy.path) + "," + scenarios + ",";
+    // The value's own Monte Carlo error: the standard error of a mean, or a 95 % interval.
+    struct Uncertainty {
+      double standard_error = not_applicable;
+      Interval interval{not_applicable, not_applicable};
+    };
     const auto line = [&](const std::string& metric, const std::string& statistic, double value, double difference,
-                          double standard_error, double t, const std::string& method) {
+                          double standard_error, double t, const std::string& method, const Uncertainty& own) {
       csv += prefix + metric + "," + statistic + "," + csv_number(value) + "," + csv_number(difference) + "," +
-             csv_number(standard_error) + "," + csv_number(t) + "," + method + "\n";
+             csv_number(standard_error) + "," + csv_number(t) + "," + method + "," + csv_number(own.standard_error) +
+             "," + csv_number(own.interval.lower) + "," + csv_number(own.interval.upper) + "\n";
     };
     const bool baseline = p == 0;
     for (std::size_t i = 0; i < comparison_metrics().size(); ++i) {
       const DistributionSummary& summary = policy.summary[i];
+      Uncertainty own;
+      own.standard_error = summary.standard_error;
+      if (summary.metric == "fund_exhausted") {
+        const auto count = static_cast<std::int64_t>(
+            std::count(policy.metrics.fund_exhausted.begin(), policy.metrics.fund_exhausted.end(), 1.0));
+        const ProbabilityInterval wilson =
+            wilson_interval(count, static_cast<std::int64_t>(policy.metrics.fund_exhausted.size()));
+        own.interval = {wilson.lower, wilson.upper};
+      }
       if (baseline) {
-        line(summary.metric, "mean", summary.mean, not_applicable, not_applicable, not_applicable, "");
+        line(summary.metric, "mean", summary.mean, not_applicable, not_applicable, not_applicable, "", own);
       } else {
         const PairedDifference& d = policy.against_baseline.means[i];
-        line(summary.metric, "mean", summary.mean, d.mean_difference, d.standard_error, d.t_statistic, "paired");
+        line(summary.metric, "mean", summary.mean, d.mean_difference, d.standard_error, d.t_statistic, "paired", own);
       }
       const double max_difference = baseline ? not_applicable : summary.max - policies[0].summary[i].max;
-      line(summary.metric, "max", summary.max, max_difference, not_applicable, not_applicable, "");
+      line(summary.metric, "max", summary.max, max_difference, not_applicable, not_applicable, "", {});
     }
-    const DistributionSummary& bad_debt = summary_of(policy, "bad_debt_usd");
-    const std::pair<const char*, double> tails[] = {{"var_99", bad_debt.var_99},
-                                                    {"es_99", bad_debt.es_99},
-                                                    {"var_999", bad_debt.var_999},
-                                                    {"es_999", bad_debt.es_999}};
-    for (std::size_t k = 0; k < 4; ++k) {
-      if (baseline) {
-        line("bad_debt_usd", tails[k].first, tails[k].second, not_applicable, not_applicable, not_applicable, "");
-      } else {
-        const TailDifference& tail = policy.against_baseline.bad_debt_tail[k];
-        const double t =
-            tail.bootstrap_standard_error > 0.0 ? tail.difference / tail.bootstrap_standard_error : not_applicable;
-        line("bad_debt_usd", tails[k].first, tails[k].second, tail.difference, tail.bootstrap_standard_error, t,
-             "paired_bootstrap");
+    using D = DistributionSummary;
+    struct TailColumn {
+      const char* name;
+      double D::*value;
+      Interval D::*interval;
+    };
+    constexpr TailColumn tail_columns[] = {{"var_99", &D::var_99, &D::var_99_interval},
+                                           {"es_99", &D::es_99, &D::es_99_interval},
+                                           {"var_999", &D::var_999, &D::var_999_interval},
+                                           {"es_999", &D::es_999, &D::es_999_interval}};
+    for (const char* metric : {"platform_loss_usd", "bad_debt_usd"}) {
+      const DistributionSummary& summary = summary_of(policy, metric);
+      const std::vector<TailDifference>& differences = std::string(metric) == "bad_debt_usd"
+                                                           ? policy.against_baseline.bad_debt_tail
+                                                           : policy.against_baseline.platform_loss_tail;
+      for (std::size_t k = 0; k < std::size(tail_columns); ++k) {
+        Uncertainty own;
+        own.interval = summary.*tail_columns[k].interval;
+        const double value = summary.*tail_columns[k].value;
+        if (baseline) {
+          line(metric, tail_columns[k].name, value, not_applicable, not_applicable, not_applicable, "", own);
+        } else {
+          const TailDifference& tail = differences[k];
+          const double t =
+              tail.bootstrap_standard_error > 0.0 ? tail.difference / tail.bootstrap_standard_error : not_applicable;
+          line(metric, tail_columns[k].name, value, tail.difference, tail.bootstrap_standard_error, t,
+               "paired_bootstrap", own);
+        }
       }
     }
     line("round_cap_hits", "sum", static_cast<double>(policy.round_cap_hits), not_applicable, not_applicable,
-         not_applicable, "");
+         not_applicable, "", {});
     line("conservation_residual_usd", "max_abs", policy.max_abs_conservation_residual_usd, not_applicable,
-         not_applicable, not_applicable, "");
+         not_applicable, not_applicable, "", {});
   }
   return csv;
 }

@@ -11,6 +11,7 @@
 
 #include "host/analysis/comparison.hpp"
 #include "host/analysis/frontier.hpp"
+#include "host/analysis/intervals.hpp"
 #include "host/analysis/summary.hpp"
 #include "host/cli/memory_check.hpp"
 #include "host/cli/progress.hpp"
@@ -54,10 +55,24 @@ FrontierPoint evaluate(Engine& engine, const ModelConfig& base, const ModelConfi
   point.peak_required_margin_usd = mean_of(metrics.peak_required_margin_usd);
   point.mean_allowed_leverage = mean_of(metrics.average_allowed_leverage);
   point.fund_exhaustion_probability = mean_of(metrics.fund_exhausted);
+  const ProbabilityInterval exhaustion = wilson_interval(
+      static_cast<std::int64_t>(std::count(metrics.fund_exhausted.begin(), metrics.fund_exhausted.end(), 1.0)),
+      static_cast<std::int64_t>(metrics.fund_exhausted.size()));
+  point.fund_exhaustion_interval = {exhaustion.lower, exhaustion.upper};
   const DistributionSummary bad_debt = summarize_sample("bad_debt_usd", metrics.bad_debt_usd);
   point.bad_debt_mean_usd = bad_debt.mean;
+  point.bad_debt_standard_error_usd = bad_debt.standard_error;
   point.bad_debt_var_99_usd = bad_debt.var_99;
+  point.bad_debt_var_99_interval = bad_debt.var_99_interval;
   point.bad_debt_es_999_usd = bad_debt.es_999;
+  point.bad_debt_es_999_interval = bad_debt.es_999_interval;
+  const DistributionSummary platform_loss = summarize_sample("platform_loss_usd", metrics.platform_loss_usd);
+  point.platform_loss_mean_usd = platform_loss.mean;
+  point.platform_loss_standard_error_usd = platform_loss.standard_error;
+  point.platform_loss_var_99_usd = platform_loss.var_99;
+  point.platform_loss_var_99_interval = platform_loss.var_99_interval;
+  point.platform_loss_es_999_usd = platform_loss.es_999;
+  point.platform_loss_es_999_interval = platform_loss.es_999_interval;
   return point;
 }
 
@@ -65,7 +80,10 @@ bool same_point(const FrontierPoint& a, const FrontierPoint& b) {
   return a.mean_required_margin_usd == b.mean_required_margin_usd &&
          a.peak_required_margin_usd == b.peak_required_margin_usd &&
          a.fund_exhaustion_probability == b.fund_exhaustion_probability && a.bad_debt_mean_usd == b.bad_debt_mean_usd &&
-         a.bad_debt_var_99_usd == b.bad_debt_var_99_usd && a.bad_debt_es_999_usd == b.bad_debt_es_999_usd;
+         a.bad_debt_var_99_usd == b.bad_debt_var_99_usd && a.bad_debt_es_999_usd == b.bad_debt_es_999_usd &&
+         a.platform_loss_mean_usd == b.platform_loss_mean_usd &&
+         a.platform_loss_var_99_usd == b.platform_loss_var_99_usd &&
+         a.platform_loss_es_999_usd == b.platform_loss_es_999_usd;
 }
 
 std::string usd(double value) {
@@ -83,19 +101,36 @@ std::string frontier_csv(MarginKnob knob, const SearchOutcome& outcome) {
       std::string(margin_knob_name(knob)) +
       ",mean_required_margin_usd,peak_required_margin_usd,mean_allowed_leverage,"
       "fund_exhaustion_probability,bad_debt_mean_usd,bad_debt_var_99_usd,bad_debt_es_999_usd,meets_target,"
-      "role\n";
+      "role,fund_exhaustion_probability_lower,fund_exhaustion_probability_upper,"
+      "bad_debt_mean_standard_error_usd,bad_debt_var_99_lower_usd,bad_debt_var_99_upper_usd,"
+      "bad_debt_es_999_lower_usd,bad_debt_es_999_upper_usd,platform_loss_mean_usd,"
+      "platform_loss_mean_standard_error_usd,platform_loss_var_99_usd,platform_loss_var_99_lower_usd,"
+      "platform_loss_var_99_upper_usd,platform_loss_es_999_usd,platform_loss_es_999_lower_usd,"
+      "platform_loss_es_999_upper_usd\n";
   for (const FrontierPoint& point : outcome.frontier) {
     const bool is_answer = outcome.answer && outcome.answer->knob == point.knob;
     const bool is_below = outcome.just_below && outcome.just_below->knob == point.knob;
-    csv += csv_number(point.knob) + "," + csv_number(point.mean_required_margin_usd) + "," +
-           csv_number(point.peak_required_margin_usd) + "," + csv_number(point.mean_allowed_leverage) + "," +
-           csv_number(point.fund_exhaustion_probability) + "," + csv_number(point.bad_debt_mean_usd) + "," +
-           csv_number(point.bad_debt_var_99_usd) + "," + csv_number(point.bad_debt_es_999_usd) + "," +
-           (point.meets_target ? "true" : "false") + "," +
-           (is_answer  ? "answer"
-            : is_below ? "just_below"
-                       : "") +
-           "\n";
+    std::string line;
+    for (const double value : {point.knob, point.mean_required_margin_usd, point.peak_required_margin_usd,
+                               point.mean_allowed_leverage, point.fund_exhaustion_probability, point.bad_debt_mean_usd,
+                               point.bad_debt_var_99_usd, point.bad_debt_es_999_usd}) {
+      line += csv_number(value) + ",";
+    }
+    line += std::string(point.meets_target ? "true" : "false") + "," +
+            (is_answer  ? "answer"
+             : is_below ? "just_below"
+                        : "");
+    for (const double value :
+         {point.fund_exhaustion_interval.lower, point.fund_exhaustion_interval.upper, point.bad_debt_standard_error_usd,
+          point.bad_debt_var_99_interval.lower, point.bad_debt_var_99_interval.upper,
+          point.bad_debt_es_999_interval.lower, point.bad_debt_es_999_interval.upper, point.platform_loss_mean_usd,
+          point.platform_loss_standard_error_usd, point.platform_loss_var_99_usd,
+          point.platform_loss_var_99_interval.lower, point.platform_loss_var_99_interval.upper,
+          point.platform_loss_es_999_usd, point.platform_loss_es_999_interval.lower,
+          point.platform_loss_es_999_interval.upper}) {
+      line += "," + csv_number(value);
+    }
+    csv += line + "\n";
   }
   return csv;
 }
@@ -131,6 +166,15 @@ void setup_optimize_command(CLI::App& app, OptimizeOptions& options) {
   optimize
       ->add_option("--max-var99-bad-debt", options.max_var99_bad_debt_usd,
                    "target: value at risk at 99 % of bad debt per scenario, USD, at most")
+      ->check(CLI::NonNegativeNumber);
+  optimize
+      ->add_option("--max-es999-platform-loss", options.max_es999_platform_loss_usd,
+                   "target: expected shortfall at 99.9 % of the platform loss (bad debt, fund draw, ADL haircuts, "
+                   "backstop vault loss) per scenario, USD, at most")
+      ->check(CLI::NonNegativeNumber);
+  optimize
+      ->add_option("--max-var99-platform-loss", options.max_var99_platform_loss_usd,
+                   "target: value at risk at 99 % of the platform loss per scenario, USD, at most")
       ->check(CLI::NonNegativeNumber);
   optimize->add_option("-c,--config", options.config_path, "the base config, as for compare")->check(CLI::ExistingFile);
   optimize
@@ -180,6 +224,8 @@ int optimize_command(const OptimizeOptions& options) {
   target.max_fund_exhaustion_probability = options.max_exhaustion_probability;
   target.max_bad_debt_es_999_usd = options.max_es999_bad_debt_usd;
   target.max_bad_debt_var_99_usd = options.max_var99_bad_debt_usd;
+  target.max_platform_loss_es_999_usd = options.max_es999_platform_loss_usd;
+  target.max_platform_loss_var_99_usd = options.max_var99_platform_loss_usd;
   SearchSettings settings{options.low, options.high, options.grid_points, options.tolerance};
   int evaluations = 0;
   const auto run_at = [&](double value) {
@@ -209,17 +255,31 @@ int optimize_command(const OptimizeOptions& options) {
     std::printf(", ES99.9(bad debt) <= %s USD", usd(*target.max_bad_debt_es_999_usd).c_str());
   if (target.max_bad_debt_var_99_usd)
     std::printf(", VaR99(bad debt) <= %s USD", usd(*target.max_bad_debt_var_99_usd).c_str());
+  if (target.max_platform_loss_es_999_usd)
+    std::printf(", ES99.9(platform loss) <= %s USD", usd(*target.max_platform_loss_es_999_usd).c_str());
+  if (target.max_platform_loss_var_99_usd)
+    std::printf(", VaR99(platform loss) <= %s USD", usd(*target.max_platform_loss_var_99_usd).c_str());
   std::printf("\n  search      %d-point grid, then bisection to %g; %d runs in %.1f s\n\n", options.grid_points,
               options.tolerance, evaluations,
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  std::printf("  %12s %14s %14s %9s %11s %13s %13s %13s  %s\n", options.knob.c_str(), "mean margin", "peak margin",
-              "leverage", "P(exhaust)", "bad debt mean", "VaR99", "ES99.9", "target");
+  std::printf("  %12s %12s %12s %8s %-26s %-22s %-28s %-28s  %s\n", options.knob.c_str(), "mean margin", "peak margin",
+              "leverage", "P(exhaust) [95 %]", "bad debt mean ± s.e.", "VaR99(bad debt) [95 %]",
+              "VaR99(platform loss) [95 %]", "target");
+  const auto bounded = [](const Interval& interval) {
+    const auto end = [](double x) { return std::isinf(x) ? std::string(x > 0 ? "inf" : "-inf") : usd(x); };
+    return "[" + end(interval.lower) + ", " + end(interval.upper) + "]";
+  };
   for (const FrontierPoint& point : outcome.frontier) {
     const bool is_answer = outcome.answer && outcome.answer->knob == point.knob;
-    std::printf("  %12.6g %14s %14s %9.2f %11.4f %13s %13s %13s  %s%s\n", point.knob,
+    char exhaustion[64];
+    std::snprintf(exhaustion, sizeof exhaustion, "%.4f [%.4f, %.4f]", point.fund_exhaustion_probability,
+                  point.fund_exhaustion_interval.lower, point.fund_exhaustion_interval.upper);
+    std::printf("  %12.6g %12s %12s %8.2f %-26s %-22s %-28s %-28s  %s%s\n", point.knob,
                 usd(point.mean_required_margin_usd).c_str(), usd(point.peak_required_margin_usd).c_str(),
-                point.mean_allowed_leverage, point.fund_exhaustion_probability, usd(point.bad_debt_mean_usd).c_str(),
-                usd(point.bad_debt_var_99_usd).c_str(), usd(point.bad_debt_es_999_usd).c_str(),
+                point.mean_allowed_leverage, exhaustion,
+                (usd(point.bad_debt_mean_usd) + " ± " + usd(point.bad_debt_standard_error_usd)).c_str(),
+                (usd(point.bad_debt_var_99_usd) + " " + bounded(point.bad_debt_var_99_interval)).c_str(),
+                (usd(point.platform_loss_var_99_usd) + " " + bounded(point.platform_loss_var_99_interval)).c_str(),
                 point.meets_target ? "met" : "missed", is_answer ? "   <- least margin" : "");
   }
   std::printf("\n");

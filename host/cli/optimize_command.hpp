@@ -22,6 +22,8 @@ struct OptimizeOptions {
   double max_exhaustion_probability = 0.001;
   std::optional<double> max_es999_bad_debt_usd;
   std::optional<double> max_var99_bad_debt_usd;
+  std::optional<double> max_es999_platform_loss_usd;
+  std::optional<double> max_var99_platform_loss_usd;
   std::string config_path;
   std::string portfolio_path;
   std::string out_path;

@@ -81,8 +81,11 @@ TEST(CompareOnTheEngine, AHigherMaintenanceFractionNeverHasMoreBadDebt) {
     EXPECT_LE(tight.bad_debt_usd[s], loose.bad_debt_usd[s]) << "scenario " << s;
   }
   const BaselineComparison against = compare_to_baseline(tight, loose, 100, bootstrap_seed);
-  const PairedDifference& bad_debt = against.means[0];
+  const PairedDifference& bad_debt = against.means[1];
   ASSERT_EQ(bad_debt.metric, "bad_debt_usd");
+  // No fund, no ADL, no vault here: the platform's loss is its bad debt.
+  EXPECT_EQ(tight.platform_loss_usd, tight.bad_debt_usd);
+  EXPECT_EQ(against.means[0].mean_difference, bad_debt.mean_difference);
   EXPECT_DOUBLE_EQ(bad_debt.mean_difference, -500.0 / 3.0);
   EXPECT_DOUBLE_EQ(bad_debt.standard_error, std::sqrt(70000.0) / 3.0);
   EXPECT_DOUBLE_EQ(bad_debt.t_statistic, (-500.0 / 3.0) / (std::sqrt(70000.0) / 3.0));
@@ -237,12 +240,14 @@ TEST_F(CompareTest, ComparesTwoPoliciesOnTheSameScenarios) {
       outcome.output,
       {"2 policies on the same 6 scenarios x 16 steps of 900 s and the same book", "2000 accounts", "static (baseline)",
        "volatility-ewma", "required margin, mean over steps, USD", "allowed leverage", "bad debt VaR 99.9 %, USD",
+       "platform loss, USD", "backstop vault loss, USD", "outside LPs' loss", "[95 % interval", " ± ",
        "deleveraging by traders answering margin calls, USD", "margin calls (accounts)", "within 1 h (4 steps)",
        "within 24 h (96 steps)", "volatility-ewma - static, paired over the 6 scenarios", "report: " + out});
 
   const std::vector<std::vector<std::string>> rows = read_csv(out);
-  // Header, then per policy: 15 metrics x (mean, max), 4 bad-debt tail rows and 2 more.
-  ASSERT_EQ(rows.size(), 1u + 2u * (15u * 2u + 4u + 2u));
+  // Header, then per policy: 20 metrics x (mean, max), 4 tail rows each of platform loss and bad
+  // debt, and 2 more.
+  ASSERT_EQ(rows.size(), 1u + 2u * (20u * 2u + 8u + 2u));
   const std::vector<std::string>& header = rows[0];
   for (const auto& row : rows) ASSERT_EQ(row.size(), header.size());
   const auto find_row = [&](const std::string& policy, const std::string& metric, const std::string& statistic) {
@@ -263,6 +268,15 @@ TEST_F(CompareTest, ComparesTwoPoliciesOnTheSameScenarios) {
   EXPECT_EQ(find_row("volatility-ewma", "deleveraged_notional_usd", "mean")[5], "0");
   EXPECT_EQ(find_row("volatility-ewma", "deleveraged_notional_usd", "mean")[6], "0");
   EXPECT_EQ(find_row("static", "conservation_residual_usd", "max_abs")[5], "0");
+  // Every value carries its own error: a mean its standard error, a tail figure or a probability
+  // its 95 % interval (6 scenarios cannot bound VaR99 from above: inf).
+  EXPECT_GE(std::stod(find_row("static", "platform_loss_usd", "mean")[10]), 0.0);
+  const std::vector<std::string> var_99 = find_row("static", "platform_loss_usd", "var_99");
+  EXPECT_LE(std::stod(var_99[11]), std::stod(var_99[5]));
+  EXPECT_EQ(var_99[12], "inf");
+  const std::vector<std::string> exhausted = find_row("static", "fund_exhausted", "mean");
+  EXPECT_LE(std::stod(exhausted[11]), std::stod(exhausted[5]));
+  EXPECT_GE(std::stod(exhausted[12]), std::stod(exhausted[5]));
 }
 
 TEST_F(CompareTest, AStaticPolicyAgainstItselfDiffersByZeroWithZeroError) {
@@ -279,7 +293,7 @@ TEST_F(CompareTest, AStaticPolicyAgainstItselfDiffersByZeroWithZeroError) {
     EXPECT_EQ(row[7], "0") << row[3] << " " << row[4];
     ++paired_rows;
   }
-  EXPECT_EQ(paired_rows, 15 + 4);
+  EXPECT_EQ(paired_rows, 20 + 8);
 }
 
 TEST_F(CompareTest, BadInputExitsWithThreeAndOneLineAndNoReport) {

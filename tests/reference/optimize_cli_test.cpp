@@ -81,6 +81,15 @@ TEST_F(OptimizeTest, TheAnswerMeetsTheTargetAndJustBelowMissesIt) {
     if (rows[r][9] == "answer") answer = knob;
     if (rows[r][9] == "just_below") below = knob;
     EXPECT_EQ(rows[r][8], std::stod(rows[r][7]) <= budget ? "true" : "false") << "row " << r;
+    // Each figure with its Monte Carlo error: Wilson's interval around the probability, the bad
+    // debt's standard error, the ES interval around ES, and the platform loss at least the bad debt.
+    ASSERT_EQ(rows[r].size(), 25u);
+    EXPECT_LE(std::stod(rows[r][10]), std::stod(rows[r][4]));
+    EXPECT_GE(std::stod(rows[r][11]), std::stod(rows[r][4]));
+    EXPECT_GE(std::stod(rows[r][12]), 0.0);
+    EXPECT_LE(std::stod(rows[r][15]), std::stod(rows[r][7]));
+    EXPECT_GE(std::stod(rows[r][16]), std::stod(rows[r][7]));
+    EXPECT_GE(std::stod(rows[r][17]), std::stod(rows[r][5]));
   }
   ASSERT_FALSE(std::isnan(answer));
   ASSERT_FALSE(std::isnan(below));

@@ -97,6 +97,22 @@ TEST(LeastMarginSearch, EveryBoundOfTheTargetMustHold) {
   EXPECT_FALSE(target.met_by(point));
 }
 
+TEST(LeastMarginSearch, APlatformLossTargetBoundsTheWholeLossNotOnlyBadDebt) {
+  TailTarget target;
+  target.max_fund_exhaustion_probability = 1.0;
+  target.max_platform_loss_var_99_usd = 1000.0;
+  target.max_platform_loss_es_999_usd = 5000.0;
+  FrontierPoint point;  // no bad debt, but the fund and the traders paid
+  point.platform_loss_var_99_usd = 1000.0;
+  point.platform_loss_es_999_usd = 5000.0;
+  EXPECT_TRUE(target.met_by(point));
+  point.platform_loss_var_99_usd = 1000.5;
+  EXPECT_FALSE(target.met_by(point));
+  point.platform_loss_var_99_usd = 0.0;
+  point.platform_loss_es_999_usd = 5001.0;
+  EXPECT_FALSE(target.met_by(point));
+}
+
 TEST(LeastMarginSearch, RefusesAnEmptyRange) {
   EXPECT_THROW(search_least_margin({1.0, 1.0, 3, 0.1}, TailTarget{}, linear_family), std::invalid_argument);
   EXPECT_THROW(search_least_margin({0.0, 1.0, 1, 0.1}, TailTarget{}, linear_family), std::invalid_argument);

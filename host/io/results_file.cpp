@@ -2,6 +2,7 @@
 
 #include <array>
 #include <initializer_list>
+#include <map>
 #include <stdexcept>
 #include <vector>
 
@@ -37,12 +38,6 @@ struct Axis {
   const char* name;
 };
 
-struct Axes {
-  Axis scenario;
-  Axis step;
-  Axis market;
-};
-
 // Attaches `axes`, in order, to dimensions 0, 1, ... of `dataset`.
 void name_dimensions(const Dataset& dataset, std::initializer_list<Axis> axes) {
   unsigned dimension = 0;
@@ -51,6 +46,62 @@ void name_dimensions(const Dataset& dataset, std::initializer_list<Axis> axes) {
     hdf5::set_dimension_label(dataset, dimension, axis.name);
     ++dimension;
   }
+}
+
+// CF's `long_name` of every dataset, by its name (the same words in /scenario and /series, where
+// the dimensions say per scenario or per step). docs/results.md says more.
+const char* long_name_of(const std::string& name) {
+  static const std::map<std::string, const char*> long_names = {
+      {"scenario", "scenario number (with the seed, it regenerates the scenario alone)"},
+      {"step", "step number (step t ends t steps after the start)"},
+      {"market", "market index (see /markets/name)"},
+      {"metric", "summarised per-scenario metric"},
+      {"statistic", "statistic across scenarios"},
+      {"name", "market name"},
+      {"bad_debt_usd", "bad debt written off"},
+      {"trader_equity_change_usd", "traders' equity change at marks"},
+      {"insurance_fund_change_usd", "insurance fund balance change"},
+      {"liquidity_provider_pnl_usd", "outside liquidity providers' P&L at marks"},
+      {"adl_haircut_usd", "profit taken by auto-deleveraging"},
+      {"insurance_payout_usd", "deficits paid by the insurance fund"},
+      {"liquidation_fees_usd", "liquidation fees paid into the fund"},
+      {"deposits_usd", "collateral deposited in answer to margin calls"},
+      {"vault_pnl_usd", "backstop vault value at marks"},
+      {"conservation_residual_usd", "ledger residual (0 when money is conserved)"},
+      {"insurance_fund_min_usd", "lowest insurance fund balance"},
+      {"insurance_fund_end_usd", "insurance fund balance at the end"},
+      {"adl_notional_usd", "notional closed by auto-deleveraging"},
+      {"cascade_rounds_total", "cascade rounds, summed over steps"},
+      {"cascade_rounds_max", "most cascade rounds in one step"},
+      {"round_cap_hits", "steps whose cascade stopped at the round cap"},
+      {"margin_calls", "accounts called for margin"},
+      {"backstopped_accounts", "accounts the backstop vault took over"},
+      {"backstop_notional_usd", "notional the backstop vault took over"},
+      {"fund_exhausted", "insurance fund exhausted (1) or not (0)"},
+      {"liquidated_notional_usd", "liquidated notional"},
+      {"deleveraged_notional_usd", "notional sold by traders answering margin calls"},
+      {"liquidation_count", "position liquidations"},
+      {"peak_impact", "largest relative price impact"},
+      {"max_margin_scale", "largest margin scale"},
+      {"fundamental_price_usd", "fundamental price"},
+      {"mark_price_usd", "mark price at the end of the step"},
+      {"margin_scale", "margin scale during the step"},
+      {"open_notional_usd", "notional of the open positions at the end of the step"},
+      {"initial_margin_usd", "initial margin required on the open positions"},
+      {"cascade_rounds", "cascade rounds in the step"},
+      {"insurance_fund_usd", "insurance fund balance after the step"},
+      {"regime", "hidden volatility regime (index into the config's regimes)"},
+      {"value", "statistic of the metric across scenarios"},
+  };
+  const auto found = long_names.find(name);
+  if (found == long_names.end()) throw std::logic_error("results file: no long_name for " + name);
+  return found->second;
+}
+
+// The CF attributes xarray and netCDF tools read: units and long_name.
+void describe(const Dataset& dataset, const std::string& name, const char* units) {
+  if (units != nullptr) hdf5::write_string_attribute(dataset, "units", units);
+  hdf5::write_string_attribute(dataset, "long_name", long_name_of(name));
 }
 
 void check_shape(const std::string& path, const ModelConfig& config, const BatchResults& results,
@@ -70,11 +121,33 @@ void check_shape(const std::string& path, const ModelConfig& config, const Batch
   }
 }
 
+// A dimension scale named after its dimension (`name`), so that xarray and netCDF readers, which
+// name a dimension after its scale's dataset, see `scenario`, `step`, `market`, ... Every group
+// holds the scales of its own dimensions: a group opened alone (xarray's `group=`) is complete.
 template <typename T>
-Dataset write_scale(const Group& group, const std::string& name, const char* axis_name, const std::vector<T>& values) {
+Dataset write_scale(const Group& group, const char* name, const std::vector<T>& values, const char* units) {
   Dataset scale = hdf5::write_vector(group, name, values);
-  hdf5::make_dimension_scale(scale, axis_name);
+  hdf5::make_dimension_scale(scale, name);
+  describe(scale, name, units);
   return scale;
+}
+
+Dataset write_scenario_scale(const Group& group, const BatchResults& results) {
+  std::vector<std::int64_t> numbers(results.scenarios.size());
+  for (std::size_t s = 0; s < numbers.size(); ++s) numbers[s] = results.first_scenario + static_cast<std::int64_t>(s);
+  return write_scale(group, scenario_axis, numbers, dimensionless);
+}
+
+Dataset write_market_scale(const Group& group, std::size_t markets) {
+  std::vector<std::int32_t> indices(markets);
+  for (std::size_t m = 0; m < markets; ++m) indices[m] = static_cast<std::int32_t>(m);
+  return write_scale(group, market_axis, indices, dimensionless);
+}
+
+Dataset write_step_scale(const Group& group, std::int64_t steps) {
+  std::vector<std::int64_t> numbers(static_cast<std::size_t>(steps));
+  for (std::size_t t = 0; t < numbers.size(); ++t) numbers[t] = static_cast<std::int64_t>(t) + 1;
+  return write_scale(group, step_axis, numbers, dimensionless);
 }
 
 void write_root_attributes(const hdf5::File& file, const RunProvenance& provenance, const ModelConfig& config,
@@ -99,32 +172,34 @@ void write_root_attributes(const hdf5::File& file, const RunProvenance& provenan
   hdf5::write_scalar_attribute<std::int64_t>(file, "resumed_scenarios", provenance.resumed_scenarios);
 }
 
-// /markets/name and the "market" scale /markets/index (strings are not a scale every reader takes).
-Dataset write_markets(const hdf5::File& file, const ModelConfig& config) {
+// /markets: the market scale and each market's name.
+void write_markets(const hdf5::File& file, const ModelConfig& config) {
   const Group group = hdf5::create_group(file, "markets");
   std::vector<std::string> names;
-  std::vector<std::int32_t> indices;
-  for (std::size_t m = 0; m < config.market_count(); ++m) {
-    names.push_back(config.markets[m].name);
-    indices.push_back(static_cast<std::int32_t>(m));
-  }
-  Dataset scale = write_scale(group, "index", market_axis, indices);
+  for (const MarketSpec& market : config.markets) names.push_back(market.name);
+  const Dataset scale = write_market_scale(group, config.market_count());
   const Dataset name = hdf5::write_strings(group, "name", names);
+  describe(name, "name", nullptr);
   name_dimensions(name, {{scale, market_axis}});
-  return scale;
 }
 
+// The scales of /scenario.
+struct ScenarioAxes {
+  Axis scenario;
+  Axis market;
+};
+
 template <typename T>
-void write_per_scenario(const Group& group, const Axes& axes, const std::string& name, const char* units,
+void write_per_scenario(const Group& group, const ScenarioAxes& axes, const std::string& name, const char* units,
                         const std::vector<T>& values) {
   const Dataset dataset = hdf5::write_vector(group, name, values);
-  hdf5::write_string_attribute(dataset, "units", units);
+  describe(dataset, name, units);
   name_dimensions(dataset, {axes.scenario});
 }
 
 // One value per scenario, taken from each scenario's metrics by `value_of`.
 template <typename ValueOf>
-void write_scenario_field(const Group& group, const Axes& axes, const std::vector<ScenarioMetrics>& scenarios,
+void write_scenario_field(const Group& group, const ScenarioAxes& axes, const std::vector<ScenarioMetrics>& scenarios,
                           const std::string& name, const char* units, ValueOf value_of) {
   std::vector<decltype(value_of(scenarios.front()))> values;
   values.reserve(scenarios.size());
@@ -134,9 +209,9 @@ void write_scenario_field(const Group& group, const Axes& axes, const std::vecto
 
 // A per-market metric of every scenario as one [scenario][market] array.
 template <typename T>
-void write_scenario_market_field(const Group& group, const Axes& axes, const std::vector<ScenarioMetrics>& scenarios,
-                                 std::size_t markets, const std::string& name, const char* units,
-                                 std::vector<T> ScenarioMetrics::*field) {
+void write_scenario_market_field(const Group& group, const ScenarioAxes& axes,
+                                 const std::vector<ScenarioMetrics>& scenarios, std::size_t markets,
+                                 const std::string& name, const char* units, std::vector<T> ScenarioMetrics::*field) {
   std::vector<T> values;
   values.reserve(scenarios.size() * markets);
   for (std::size_t s = 0; s < scenarios.size(); ++s) {
@@ -149,12 +224,15 @@ void write_scenario_market_field(const Group& group, const Axes& axes, const std
     values.insert(values.end(), per_market.begin(), per_market.end());
   }
   const Dataset dataset = hdf5::write_array(group, name, {scenarios.size(), markets}, values);
-  hdf5::write_string_attribute(dataset, "units", units);
+  describe(dataset, name, units);
   name_dimensions(dataset, {axes.scenario, axes.market});
 }
 
-void write_scenario_metrics(const Group& group, const Axes& axes, const std::vector<ScenarioMetrics>& scenarios,
-                            std::size_t markets) {
+void write_scenario_metrics(const Group& group, const BatchResults& results, std::size_t markets) {
+  const std::vector<ScenarioMetrics>& scenarios = results.scenarios;
+  const Dataset scenario_scale = write_scenario_scale(group, results);
+  const Dataset market_scale = write_market_scale(group, markets);
+  const ScenarioAxes axes{{scenario_scale, scenario_axis}, {market_scale, market_axis}};
   const auto money = [&](const std::string& name, micro_usd ScenarioLedger::*field) {
     write_scenario_field(group, axes, scenarios, name, usd,
                          [field](const ScenarioMetrics& m) { return to_usd(m.ledger.*field); });
@@ -201,19 +279,26 @@ void write_scenario_metrics(const Group& group, const Axes& axes, const std::vec
                               &ScenarioMetrics::max_margin_scale);
 }
 
-void write_step_series(const Group& group, const Axes& axes, const StepSeries& series) {
+void write_step_series(const Group& group, const BatchResults& results) {
+  const StepSeries& series = results.series;
+  const Dataset scenario_scale = write_scenario_scale(group, results);
+  const Dataset step_scale = write_step_scale(group, series.steps);
+  const Dataset market_scale = write_market_scale(group, static_cast<std::size_t>(series.markets));
+  const Axis scenario{scenario_scale, scenario_axis};
+  const Axis step{step_scale, step_axis};
+  const Axis market{market_scale, market_axis};
   const auto s = static_cast<hsize_t>(series.scenarios);
   const auto t = static_cast<hsize_t>(series.steps);
   const auto m = static_cast<hsize_t>(series.markets);
   const auto per_market = [&](const std::string& name, const char* units, const std::vector<double>& values) {
     const Dataset dataset = hdf5::write_array(group, name, {s, t, m}, values);
-    hdf5::write_string_attribute(dataset, "units", units);
-    name_dimensions(dataset, {axes.scenario, axes.step, axes.market});
+    describe(dataset, name, units);
+    name_dimensions(dataset, {scenario, step, market});
   };
   const auto per_step = [&](const std::string& name, const char* units, const auto& values) {
     const Dataset dataset = hdf5::write_array(group, name, {s, t}, values);
-    hdf5::write_string_attribute(dataset, "units", units);
-    name_dimensions(dataset, {axes.scenario, axes.step});
+    describe(dataset, name, units);
+    name_dimensions(dataset, {scenario, step});
   };
   per_market("fundamental_price_usd", usd, series.fundamental_price_usd);
   per_market("mark_price_usd", usd, series.mark_price_usd);
@@ -255,13 +340,17 @@ void write_summary(const hdf5::File& file, const RunSummary& summary) {
                                  d.es_999_interval.upper,
                                  static_cast<double>(d.tail_999_scenarios)});
   }
-  hdf5::write_strings(group, "metric", metrics);
-  hdf5::write_strings(group, "statistic",
-                      std::vector<std::string>(summary_statistics.begin(), summary_statistics.end()));
+  // String scales: xarray (h5netcdf) reads them as labels, so value.sel(metric=..., statistic=...).
+  const Dataset metric_scale = hdf5::write_strings(group, "metric", metrics);
+  hdf5::make_dimension_scale(metric_scale, "metric");
+  describe(metric_scale, "metric", nullptr);
+  const Dataset statistic_scale = hdf5::write_strings(
+      group, "statistic", std::vector<std::string>(summary_statistics.begin(), summary_statistics.end()));
+  hdf5::make_dimension_scale(statistic_scale, "statistic");
+  describe(statistic_scale, "statistic", nullptr);
   const Dataset value = hdf5::write_array(group, "value", {metrics.size(), summary_statistics.size()}, values);
-  // Labels only: string datasets are not a dimension scale every reader accepts.
-  hdf5::set_dimension_label(value, 0, "metric");
-  hdf5::set_dimension_label(value, 1, "statistic");
+  describe(value, "value", nullptr);  // units vary by metric: USD for *_usd, 1 otherwise
+  name_dimensions(value, {{metric_scale, "metric"}, {statistic_scale, "statistic"}});
   hdf5::write_scalar_attribute<std::int64_t>(group, "scenarios", summary.scenarios);
   hdf5::write_scalar_attribute<std::int64_t>(group, "fund_exhausted_scenarios", summary.fund_exhausted_scenarios);
   hdf5::write_scalar_attribute<double>(group, "fund_exhaustion_probability", summary.fund_exhaustion_probability);
@@ -295,25 +384,10 @@ void write_results_file(const std::string& path, bool overwrite, const RunProven
   write_atomically(path, overwrite, [&](const std::string& temporary_path) {
     hdf5::File file = hdf5::create_file(temporary_path, path);
     write_root_attributes(file, provenance, config, static_cast<std::int64_t>(scenarios));
-    {
-      // The scales first: every array is attached to them as it is written.
-      const Dataset market_scale = write_markets(file, config);
-      const Group scenario_group = hdf5::create_group(file, "scenario");
-      std::vector<std::int64_t> scenario_index(scenarios);
-      for (std::size_t s = 0; s < scenarios; ++s) {
-        scenario_index[s] = results.first_scenario + static_cast<std::int64_t>(s);
-      }
-      const Dataset scenario_scale = write_scale(scenario_group, "index", scenario_axis, scenario_index);
-      const Group series_group = hdf5::create_group(file, "series");
-      std::vector<std::int64_t> steps(static_cast<std::size_t>(config.run.steps));
-      for (std::size_t t = 0; t < steps.size(); ++t) steps[t] = static_cast<std::int64_t>(t) + 1;
-      const Dataset step_scale = write_scale(series_group, "step", step_axis, steps);
-      const Axes axes{{scenario_scale, scenario_axis}, {step_scale, step_axis}, {market_scale, market_axis}};
-
-      write_scenario_metrics(scenario_group, axes, results.scenarios, config.market_count());
-      write_step_series(series_group, axes, results.series);
-      write_summary(file, summary);
-    }
+    write_markets(file, config);
+    write_scenario_metrics(hdf5::create_group(file, "scenario"), results, config.market_count());
+    write_step_series(hdf5::create_group(file, "series"), results);
+    write_summary(file, summary);
     // Last, the checksum of what was written, then the status, so that a file holding them was
     // written to the end (a reader of a file published some other way, or copied half, can tell)
     // and its data is what the run wrote.

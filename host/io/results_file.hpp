@@ -12,7 +12,7 @@ namespace margin_stress {
 
 // Value of the root attribute `format`, which tells a results file from a portfolio file.
 inline constexpr const char* results_file_format = "margin-stress results";
-inline constexpr int results_file_format_version = 1;
+inline constexpr int results_file_format_version = 2;  // 2: scales named after their dimensions, in every group
 
 // Where a run came from, recorded as root attributes of its results file.
 struct RunProvenance {

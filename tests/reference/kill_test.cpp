@@ -57,7 +57,7 @@ long scenarios_in(const std::string& path) {
   const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file < 0) return -1;
   long count = -1;
-  const hid_t dataset = H5Dopen2(file, "/scenario/index", H5P_DEFAULT);
+  const hid_t dataset = H5Dopen2(file, "/scenario/scenario", H5P_DEFAULT);
   if (dataset >= 0) {
     const hid_t space = H5Dget_space(dataset);
     count = static_cast<long>(H5Sget_simple_extent_npoints(space));

@@ -299,7 +299,7 @@ TEST_F(ResultsFileTest, RootAttributesRecordTheRun) {
   const OpenedFile file(path_);
   const hid_t root = file.id();
   EXPECT_EQ(string_attribute(root, "format"), "margin-stress results");
-  EXPECT_EQ(scalar_attribute<std::int32_t>(root, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32), 1);
+  EXPECT_EQ(scalar_attribute<std::int32_t>(root, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT32), 2);
   EXPECT_EQ(string_attribute(root, "program_version"), "0.1.0");
   EXPECT_EQ(string_attribute(root, "git_commit"), "abc123");
   EXPECT_EQ(string_attribute(root, "backend"), "cpu (2 threads)");
@@ -322,10 +322,17 @@ TEST_F(ResultsFileTest, MarketsAndScenarioIndex) {
   write_sample(path_);
   const OpenedFile file(path_);
   EXPECT_EQ(read_strings(file.id(), "/markets/name"), (std::vector<std::string>{"BTC", "ETH"}));
-  EXPECT_EQ(read_dataset<std::int32_t>(file.id(), "/markets/index", H5T_STD_I32LE, H5T_NATIVE_INT32),
-            (std::vector<std::int32_t>{0, 1}));
-  EXPECT_EQ(read_dataset<std::int64_t>(file.id(), "/scenario/index", H5T_STD_I64LE, H5T_NATIVE_INT64),
-            (std::vector<std::int64_t>{first_scenario, first_scenario + 1}));
+  // Every group holds the scales of its own dimensions, the same values in each.
+  for (const char* market : {"/markets/market", "/scenario/market", "/series/market"}) {
+    EXPECT_EQ(read_dataset<std::int32_t>(file.id(), market, H5T_STD_I32LE, H5T_NATIVE_INT32),
+              (std::vector<std::int32_t>{0, 1}))
+        << market;
+  }
+  for (const char* scenario : {"/scenario/scenario", "/series/scenario"}) {
+    EXPECT_EQ(read_dataset<std::int64_t>(file.id(), scenario, H5T_STD_I64LE, H5T_NATIVE_INT64),
+              (std::vector<std::int64_t>{first_scenario, first_scenario + 1}))
+        << scenario;
+  }
   EXPECT_EQ(read_dataset<std::int64_t>(file.id(), "/series/step", H5T_STD_I64LE, H5T_NATIVE_INT64),
             (std::vector<std::int64_t>{1, 2, 3}));
 }
@@ -454,31 +461,39 @@ TEST_F(ResultsFileTest, DimensionScalesAreAttached) {
   write_sample(path_);
   const OpenedFile file(path_);
   const hid_t f = file.id();
-  EXPECT_EQ(scale_name(f, "/scenario/index"), "scenario");
+  // Each scale is named after its dimension and lives in the group whose arrays it labels (the
+  // netCDF-4 convention: xarray opens each group alone).
+  for (const char* scale : {"/scenario/scenario", "/series/scenario"}) EXPECT_EQ(scale_name(f, scale), "scenario");
   EXPECT_EQ(scale_name(f, "/series/step"), "step");
-  EXPECT_EQ(scale_name(f, "/markets/index"), "market");
-  expect_attached(f, "/markets/name", "/markets/index", 0);
+  for (const char* scale : {"/markets/market", "/scenario/market", "/series/market"}) {
+    EXPECT_EQ(scale_name(f, scale), "market");
+  }
+  EXPECT_EQ(scale_name(f, "/summary/metric"), "metric");
+  EXPECT_EQ(scale_name(f, "/summary/statistic"), "statistic");
+  expect_attached(f, "/markets/name", "/markets/market", 0);
   for (const char* name :
        {"bad_debt_usd", "insurance_fund_min_usd", "insurance_fund_end_usd", "trader_equity_change_usd",
         "insurance_fund_change_usd", "liquidity_provider_pnl_usd", "adl_haircut_usd", "insurance_payout_usd",
         "liquidation_fees_usd", "conservation_residual_usd", "adl_notional_usd", "cascade_rounds_total",
         "cascade_rounds_max", "round_cap_hits", "fund_exhausted", "deposits_usd", "margin_calls"}) {
-    expect_attached(f, std::string("/scenario/") + name, "/scenario/index", 0);
+    expect_attached(f, std::string("/scenario/") + name, "/scenario/scenario", 0);
   }
   for (const char* name : {"liquidated_notional_usd", "liquidation_count", "peak_impact", "max_margin_scale",
                            "deleveraged_notional_usd"}) {
-    expect_attached(f, std::string("/scenario/") + name, "/scenario/index", 0);
-    expect_attached(f, std::string("/scenario/") + name, "/markets/index", 1);
+    expect_attached(f, std::string("/scenario/") + name, "/scenario/scenario", 0);
+    expect_attached(f, std::string("/scenario/") + name, "/scenario/market", 1);
   }
   for (const char* name : {"fundamental_price_usd", "mark_price_usd", "margin_scale", "liquidated_notional_usd"}) {
-    expect_attached(f, std::string("/series/") + name, "/scenario/index", 0);
+    expect_attached(f, std::string("/series/") + name, "/series/scenario", 0);
     expect_attached(f, std::string("/series/") + name, "/series/step", 1);
-    expect_attached(f, std::string("/series/") + name, "/markets/index", 2);
+    expect_attached(f, std::string("/series/") + name, "/series/market", 2);
   }
   for (const char* name : {"cascade_rounds", "insurance_fund_usd", "regime"}) {
-    expect_attached(f, std::string("/series/") + name, "/scenario/index", 0);
+    expect_attached(f, std::string("/series/") + name, "/series/scenario", 0);
     expect_attached(f, std::string("/series/") + name, "/series/step", 1);
   }
+  expect_attached(f, "/summary/value", "/summary/metric", 0);
+  expect_attached(f, "/summary/value", "/summary/statistic", 1);
 }
 
 TEST_F(ResultsFileTest, NoObjectTimestamps) {

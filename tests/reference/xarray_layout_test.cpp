@@ -1,0 +1,54 @@
+// The results file as quants' tools read it: every group opens alone in xarray (Debian's
+// python3-xarray with the h5netcdf engine) with dimensions named scenario, step, market, metric
+// and statistic, and every dataset has the name, type, dimensions, units and long_name that
+// docs/results.md gives it (tests/python/check_results_layout.py reads the document's tables).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "tests/reference/cli_runner.hpp"
+
+namespace margin_stress {
+namespace {
+
+using testing::Outcome;
+using testing::run_cli;
+
+class XarrayLayout : public testing::ScratchDirectoryTest {};
+
+// Runs the layout check on `results`; its output, and whether it passed.
+Outcome check_layout(const std::string& results) {
+  const std::string source = MARGIN_STRESS_SOURCE_DIR;
+  const std::string command = "/usr/bin/python3 " + source + "/tests/python/check_results_layout.py " + results + " " +
+                              source + "/docs/results.md 2>&1";
+  Outcome outcome;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return outcome;
+  char buffer[4096];
+  while (fgets(buffer, sizeof buffer, pipe) != nullptr) outcome.output += buffer;
+  const int status = pclose(pipe);
+  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return outcome;
+}
+
+TEST_F(XarrayLayout, EveryGroupMatchesTheDocumentAsXarrayReadsIt) {
+  if (std::system("/usr/bin/python3 -c 'import xarray, h5netcdf, h5py' >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "no python3 with xarray, h5netcdf and h5py (scripts/install-deps installs python3-xarray and "
+                    "python3-h5netcdf)";
+  }
+  const std::string results = path("results.h5");
+  const Outcome run = run_cli("run --quiet --scenarios 3 --steps 8 --out " + results);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const Outcome checked = check_layout(results);
+  EXPECT_EQ(checked.exit_code, 0) << checked.output;
+
+  // The check itself must be able to fail: a file whose group cannot be opened is reported.
+  const std::string broken = write_file("broken.h5", "not an HDF5 file");
+  EXPECT_NE(check_layout(broken).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace margin_stress

@@ -149,8 +149,14 @@ int run_command(const RunOptions& options, const std::string& command_line) {
   const std::int64_t batch_scenarios =
       options.batch_scenarios > 0 ? options.batch_scenarios
                                   : default_batch_scenarios(config.run.scenarios, loaded_book->scenarios_in_parallel());
-  Checkpoint checkpoint(out_path, run_identity(config, options.portfolio_path), batch_scenarios,
-                        checkpoint_start(options));
+  const RunIdentity identity = run_identity(config, options.portfolio_path);
+  for (const InputFileIdentity& input : identity.inputs) {
+    char checksum[16];
+    std::snprintf(checksum, sizeof checksum, "%08x", input.crc32);
+    provenance.input_files += (provenance.input_files.empty() ? "" : "; ") + input.role + " " + input.path + " (" +
+                              std::to_string(input.bytes) + " bytes, CRC-32 " + checksum + ")";
+  }
+  Checkpoint checkpoint(out_path, identity, batch_scenarios, checkpoint_start(options));
   if (options.resume) {
     std::fprintf(stderr, "margin-stress: resuming: %lld of %lld batches are done in %s\n",
                  static_cast<long long>(checkpoint.finished_batches()),

@@ -165,6 +165,7 @@ void write_root_attributes(const hdf5::File& file, const RunProvenance& provenan
   hdf5::write_string_attribute(file, "config_source", provenance.config_source);
   hdf5::write_string_attribute(file, "portfolio_source", provenance.portfolio_source);
   hdf5::write_string_attribute(file, "scenario_source", provenance.scenario_source);
+  hdf5::write_string_attribute(file, "input_files", provenance.input_files);
   hdf5::write_string_attribute(file, "command_line", provenance.command_line);
   hdf5::write_string_attribute(file, "start_time_utc", provenance.start_time_utc);
   hdf5::write_string_attribute(file, "end_time_utc", provenance.end_time_utc);

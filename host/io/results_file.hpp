@@ -22,6 +22,9 @@ struct RunProvenance {
   std::string config_source;     // ModelConfig::source_name
   std::string portfolio_source;  // a portfolio file's path, or how the synthetic book was made
   std::string scenario_source;   // describe_scenarios(config): base, replays, shocks
+  // The files the results depend on, each with its size and CRC-32: "portfolio book.h5 (1234
+  // bytes, CRC-32 0a1b2c3d); replay BTC prices.csv (...)"; empty when there are none.
+  std::string input_files;
   std::string command_line;
   std::string start_time_utc;  // ISO 8601, e.g. "2026-11-26T14:03:00Z"
   std::string end_time_utc;

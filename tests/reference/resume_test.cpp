@@ -9,11 +9,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "host/io/checksum.hpp"
+#include "host/io/hdf5_handles.hpp"
 #include "tests/reference/cli_runner.hpp"
 #include "tests/reference/results_contents.hpp"
 
@@ -142,6 +145,17 @@ TEST_F(ResumedRuns, AChangedPortfolioFileIsRefused) {
   const Outcome resumed = run_cli(run_arguments() + " --portfolio " + book + " --resume --out " + out);
   EXPECT_EQ(resumed.exit_code, 3) << resumed.output;
   expect_contains(resumed.output, {"the portfolio file was " + book, "CRC-32"});
+
+  // The results record the same checksum, which any CRC-32 of the file's bytes reproduces.
+  const Outcome fresh = run_cli(run_arguments() + " --portfolio " + book + " --force --out " + out);
+  ASSERT_EQ(fresh.exit_code, 0) << fresh.output;
+  const std::string bytes = testing::read_text(book);
+  char checksum[16];
+  std::snprintf(checksum, sizeof checksum, "%08x", crc32_of(bytes.data(), bytes.size()));
+  const hid_t file = H5Fopen(out.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  const std::string recorded = hdf5::read_string_attribute(hdf5::File(file, out, "/"), "input_files");
+  EXPECT_EQ(recorded, "portfolio " + book + " (" + std::to_string(bytes.size()) + " bytes, CRC-32 " + checksum + ")");
 }
 
 TEST_F(ResumedRuns, ASecondRunOnTheSameOutputIsRefusedWhileTheFirstRuns) {

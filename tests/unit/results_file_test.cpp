@@ -149,6 +149,7 @@ RunProvenance sample_provenance() {
   provenance.backend = "cpu (2 threads)";
   provenance.config_source = "stress.toml";
   provenance.portfolio_source = "book.h5";
+  provenance.input_files = "portfolio book.h5 (10 bytes, CRC-32 0a1b2c3d)";
   provenance.scenario_source = "monte_carlo, 1 shock: crash";
   provenance.command_line = "margin-stress run -c stress.toml";
   provenance.start_time_utc = "2026-11-26T14:03:00Z";
@@ -311,6 +312,7 @@ TEST_F(ResultsFileTest, RootAttributesRecordTheRun) {
   EXPECT_EQ(string_attribute(root, "config_toml"), small_config().source_text);
   EXPECT_EQ(string_attribute(root, "config_source"), "stress.toml");
   EXPECT_EQ(string_attribute(root, "portfolio_source"), "book.h5");
+  EXPECT_EQ(string_attribute(root, "input_files"), "portfolio book.h5 (10 bytes, CRC-32 0a1b2c3d)");
   EXPECT_EQ(string_attribute(root, "scenario_source"), "monte_carlo, 1 shock: crash");
   EXPECT_EQ(string_attribute(root, "command_line"), "margin-stress run -c stress.toml");
   EXPECT_EQ(string_attribute(root, "start_time_utc"), "2026-11-26T14:03:00Z");

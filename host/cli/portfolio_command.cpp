@@ -18,7 +18,9 @@ void setup_portfolio_command(CLI::App& app, PortfolioGenerateOptions& options) {
       "generate", "Generate the synthetic book of a config ([portfolio] and [[markets]]) into an HDF5 portfolio file");
   generate->add_option("-c,--config", options.config_path, "TOML file layered over the built-in default")
       ->check(CLI::ExistingFile);
-  generate->add_option("-o,--out", options.out_path, "portfolio HDF5 file to write")->required();
+  generate->add_option("-o,--out", options.out_path, "portfolio HDF5 file to write")
+      ->required()
+      ->check(hdf5_output_validator());
   generate->add_option("-a,--accounts", options.accounts, "number of accounts (overrides portfolio.accounts)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
   generate->add_option("-s,--seed", options.seed, "portfolio seed (overrides portfolio.seed)")->check(seed_validator());

@@ -73,7 +73,8 @@ void setup_run_command(CLI::App& app, RunOptions& options) {
                   "portfolio HDF5 file (docs/results.md, 'Portfolio files'); default: the config's synthetic book")
       ->check(CLI::ExistingFile);
   run->add_option("-o,--out", options.out_path,
-                  "results HDF5 file to write; default: margin-stress-results-<UTC time>.h5 in the working directory");
+                  "results HDF5 file to write; default: margin-stress-results-<UTC time>.h5 in the working directory")
+      ->check(hdf5_output_validator());
   add_run_override_options(run, options.run);
   run->add_option(
          "-b,--backend", options.backend,

@@ -32,6 +32,15 @@ CLI::Validator device_validator() {
   return integer_validator(0, std::numeric_limits<int>::max(), "[0, 2^31 - 1]", " (a CUDA device ordinal)");
 }
 
+CLI::Validator hdf5_output_validator() {
+  return CLI::Validator(
+      [](const std::string& path) -> std::string {
+        if (path == "-") return "HDF5 cannot be written to standard output ('-'): name a file";
+        return "";
+      },
+      "FILE");
+}
+
 void RunOverrides::apply(ModelConfig& config) const {
   if (scenarios) config.run.scenarios = *scenarios;
   if (steps) config.run.steps = *steps;

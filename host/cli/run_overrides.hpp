@@ -30,5 +30,7 @@ void add_run_override_options(CLI::App* command, RunOverrides& overrides);
 CLI::Validator seed_validator();
 // A CUDA device ordinal: an int >= 0.
 CLI::Validator device_validator();
+// An HDF5 output path: not "-" (HDF5 needs a seekable file, so there is no writing it to stdout).
+CLI::Validator hdf5_output_validator();
 
 }  // namespace margin_stress

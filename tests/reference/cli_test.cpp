@@ -94,6 +94,13 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
   const Outcome missing = run_cli("run --config " + path("nowhere.toml"));
   EXPECT_EQ(missing.exit_code, 2);
   expect_contains(missing.output, {"nowhere.toml"});
+  // HDF5 cannot go to stdout: "-" is refused, not written as a file named "-".
+  for (const std::string command : {"run --scenarios 2 --steps 4 --out -", "portfolio generate --accounts 5 --out -"}) {
+    const Outcome dash = run_cli(command);
+    EXPECT_EQ(dash.exit_code, 2) << command;
+    expect_contains(dash.output, {"--out", "standard output"});
+  }
+  EXPECT_FALSE(std::filesystem::exists("-"));
 }
 
 struct BadConfig {

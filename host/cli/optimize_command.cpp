@@ -304,8 +304,8 @@ int optimize_command(const OptimizeOptions& options) {
   const double resolution = 1.0 - std::pow(0.05, 1.0 / n);
   if (resolution > target.max_fund_exhaustion_probability) {
     std::printf(
-        "  note: with %lld scenarios and none exhausted the probability is below %.2g only at 95 %% confidence;"
-        " showing <= %g needs about %.0f scenarios\n",
+        "  note: %lld scenarios cannot show a probability below %.2g at 95 %% confidence, even where none exhausts"
+        " the fund; showing <= %g needs about %.0f scenarios\n",
         static_cast<long long>(base.run.scenarios), resolution, target.max_fund_exhaustion_probability,
         std::ceil(std::log(0.05) / std::log(1.0 - target.max_fund_exhaustion_probability)));
   }

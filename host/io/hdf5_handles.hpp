@@ -176,15 +176,18 @@ Dataset write_vector(const Location& parent, const std::string& name, const std:
 // A 1-D array of variable-length UTF-8 strings. std::invalid_argument if a string holds a NUL.
 Dataset write_strings(const Location& parent, const std::string& name, const std::vector<std::string>& values);
 
-// --- Reading datasets (H5Dopen2, H5Dget_space, H5Dget_type, H5Dread) ---
+// --- Reading datasets (H5Dopen2, H5Dget_space, H5Dget_create_plist, H5Dget_space_status,
+//     H5Dget_type, H5Dread) ---
 
 // InputError if there is no dataset `name` in `parent`.
 Dataset open_dataset(const Location& parent, const std::string& name);
-// The length of a 1-D dataset; InputError for any other rank. Check it before reading, since the
-// read allocates that many elements.
+// The length of a 1-D dataset; InputError for any other rank, and unless the file itself stores
+// every row (rows never written read as HDF5's fill value, and virtual datasets and external raw
+// data are stored elsewhere: a file of a few kilobytes could declare 2^40 rows). Check it before
+// reading, since the read allocates that many elements.
 std::size_t vector_length(const Dataset& dataset);
-// The whole 1-D dataset. InputError if it is not 1-D, or not of a floating-point (resp. integer,
-// string) type, or (integers) holds a value outside the int64 range.
+// The whole 1-D dataset. InputError if vector_length refuses it, or it is not of a floating-point
+// (resp. integer, string) type, or (integers) holds a value outside the int64 range.
 std::vector<double> read_float64_vector(const Dataset& dataset);
 std::vector<std::int64_t> read_int64_vector(const Dataset& dataset);
 std::vector<std::string> read_string_vector(const Dataset& dataset);

@@ -202,8 +202,14 @@ Portfolio read_portfolio_file(const std::string& path) {
   const hdf5::Dataset market_index = hdf5::open_dataset(positions, "market_index");
   const hdf5::Dataset quantity = hdf5::open_dataset(positions, "quantity_lots");
   const hdf5::Dataset entry_price = hdf5::open_dataset(positions, "entry_price_usd");
-  check_lengths(path, hdf5::vector_length(collateral), hdf5::vector_length(offsets), hdf5::vector_length(market_index),
-                hdf5::vector_length(quantity), hdf5::vector_length(entry_price));
+  // One at a time, so that the first refused dataset is the same whatever order a compiler
+  // evaluates arguments in.
+  const std::size_t account_count = hdf5::vector_length(collateral);
+  const std::size_t offset_count = hdf5::vector_length(offsets);
+  const std::size_t position_count = hdf5::vector_length(market_index);
+  const std::size_t quantity_count = hdf5::vector_length(quantity);
+  const std::size_t entry_price_count = hdf5::vector_length(entry_price);
+  check_lengths(path, account_count, offset_count, position_count, quantity_count, entry_price_count);
 
   Portfolio portfolio;
   portfolio.market_names = hdf5::read_string_vector(names);

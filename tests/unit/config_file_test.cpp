@@ -382,6 +382,20 @@ correlation = [[1, 0.7], [0.7, 1]]
   expect_same_config(parse_config(config.source_text, "again.toml"), config);
 }
 
+// Valid TOML that reaches the same toml++ 3.3.0 bug (marzer/tomlplusplus#190): a line-ending
+// backslash in a multi-line string, then a non-ASCII character. It must read as written.
+TEST(ConfigLayering, LineEndingBackslashBeforeANonAsciiCharacter) {
+  std::string text(default_config_toml());
+  const std::string calm = "name = \"calm\"";
+  ASSERT_NE(text.find(calm), std::string::npos);
+  text.replace(text.find(calm), calm.size(),
+               "name = \"\"\"\\\n\xc2\xa7"
+               "calm\"\"\"");  // §calm
+  EXPECT_EQ(parse_config(text, "my.toml").regimes.states[0].name,
+            "\xc2\xa7"
+            "calm");
+}
+
 TEST(ConfigLayering, ReplacingMarketsReplacesTheArrayWhole) {
   const ModelConfig config = parse_config(two_markets, "two.toml");
   ASSERT_EQ(config.market_count(), 2u);
@@ -489,6 +503,17 @@ TEST(ConfigParseErrors, MissingKeyInAnArrayOfTables) {
 TEST(ConfigParseErrors, MalformedToml) {
   expect_contains(parse_error("[run]\nsteps = 10\nscenarios = \n"), {"my.toml", "malformed TOML", "line 3"});
   expect_contains(parse_error("[run]\n[run]\n"), {"my.toml", "malformed TOML", "line 2"});
+}
+
+// Found by tests/fuzz/config_fuzz: toml++ 3.3.0 reaches __builtin_unreachable when it asks whether
+// most non-ASCII characters are whitespace (tests/fuzz/ubsan_ignorelist.txt). The shared library
+// margin-stress links returns false, as upstream's fix does: these inputs must stay plain errors.
+TEST(ConfigParseErrors, NonAsciiCharacterAfterAValue) {
+  expect_contains(parse_error("[run]\nscenarios = 1\xc3\xa9\n"), {"my.toml", "malformed TOML", "line 2"});      // é
+  expect_contains(parse_error("[run]\nscenarios = 1\xe3\x80\x81\n"), {"my.toml", "malformed TOML", "line 2"});  // 、
+  // The fuzzer's input, reduced: a matrix row cut short by U+0263.
+  expect_contains(parse_error("[regimes]\ntransition = [\n  [1.0, 0.\xc9\xa3,\n]\n"),
+                  {"my.toml", "malformed TOML", "line 3"});
 }
 
 // ---------------------------------------------------------------------------------------------

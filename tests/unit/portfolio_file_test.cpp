@@ -250,6 +250,117 @@ TEST_F(PortfolioFileTest, AcceptsWideIndicesAndFixedLengthNames) {
   EXPECT_EQ(read.market_index, (std::vector<std::int32_t>{0, 1, 1}));
 }
 
+// A dataset's declared length is not its data. Found by tests/fuzz/portfolio_fuzz: a 12 KB file
+// whose /markets/name declared 2^26 names it never wrote took 2.6 GB and 7 s to refuse (the rows
+// read as the fill value, an empty name); 2^40 would ask for terabytes.
+TEST_F(PortfolioFileTest, RowsDeclaredButNeverWritten) {
+  write_portfolio_file(path_, sample_portfolio(), false);
+  {
+    hdf5::File file = open_for_editing(path_);
+    delete_link(file, "/markets/name");
+    const hid_t name_type = H5Tcopy(H5T_C_S1);
+    ASSERT_GE(H5Tset_size(name_type, H5T_VARIABLE), 0);
+    const hsize_t rows = hsize_t{1} << 26;
+    const hid_t space = H5Screate_simple(1, &rows, nullptr);
+    const hid_t names = H5Dcreate2(file.id(), "/markets/name", name_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_GE(names, 0);
+    H5Dclose(names);
+    H5Sclose(space);
+    H5Tclose(name_type);
+  }
+  ASSERT_LT(fs::file_size(path_), 64U * 1024U);
+  expect_contains(input_error_of([&] { read_portfolio_file(path_); }),
+                  {path_, "/markets/name", "declares 67108864 rows", "stores none of them"});
+}
+
+// Chunked (as h5py's compression= makes it): a chunk never written is not in the file either.
+TEST_F(PortfolioFileTest, ChunkedRowsPartlyWritten) {
+  write_portfolio_file(path_, sample_portfolio(), false);
+  {
+    hdf5::File file = open_for_editing(path_);
+    delete_link(file, "/accounts/collateral_usd");
+    const hsize_t rows = 3;
+    const hsize_t chunk = 1;
+    const hid_t space = H5Screate_simple(1, &rows, nullptr);
+    const hid_t creation = H5Pcreate(H5P_DATASET_CREATE);
+    ASSERT_GE(H5Pset_chunk(creation, 1, &chunk), 0);
+    const hid_t collateral =
+        H5Dcreate2(file.id(), "/accounts/collateral_usd", H5T_IEEE_F64LE, space, H5P_DEFAULT, creation, H5P_DEFAULT);
+    ASSERT_GE(collateral, 0);
+    const hsize_t start = 0;
+    ASSERT_GE(H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, nullptr, &chunk, nullptr), 0);
+    const hid_t one = H5Screate_simple(1, &chunk, nullptr);
+    const double value = 100.0;
+    ASSERT_GE(H5Dwrite(collateral, H5T_NATIVE_DOUBLE, one, space, H5P_DEFAULT, &value), 0);
+    H5Sclose(one);
+    H5Dclose(collateral);
+    H5Pclose(creation);
+    H5Sclose(space);
+  }
+  expect_contains(input_error_of([&] { read_portfolio_file(path_); }),
+                  {path_, "/accounts/collateral_usd", "declares 3 rows", "stores only some of them"});
+}
+
+// Rows stored elsewhere: external raw data (here endless zeros) and a virtual dataset (mapping
+// other files' datasets; here none, so every row is the fill value) declare what they like.
+TEST_F(PortfolioFileTest, RowsStoredOutsideTheFile) {
+  write_portfolio_file(path_, sample_portfolio(), false);
+  {
+    hdf5::File file = open_for_editing(path_);
+    delete_link(file, "/positions/quantity_lots");
+    delete_link(file, "/positions/entry_price_usd");
+    const hsize_t rows = hsize_t{1} << 40;
+    const hid_t space = H5Screate_simple(1, &rows, nullptr);
+    const hid_t external = H5Pcreate(H5P_DATASET_CREATE);
+    ASSERT_GE(H5Pset_external(external, "/dev/zero", 0, H5F_UNLIMITED), 0);
+    const hid_t quantity =
+        H5Dcreate2(file.id(), "/positions/quantity_lots", H5T_STD_I64LE, space, H5P_DEFAULT, external, H5P_DEFAULT);
+    ASSERT_GE(quantity, 0);
+    const hid_t virtual_layout = H5Pcreate(H5P_DATASET_CREATE);
+    ASSERT_GE(H5Pset_layout(virtual_layout, H5D_VIRTUAL), 0);
+    const hid_t price = H5Dcreate2(file.id(), "/positions/entry_price_usd", H5T_IEEE_F64LE, space, H5P_DEFAULT,
+                                   virtual_layout, H5P_DEFAULT);
+    ASSERT_GE(price, 0);
+    H5Dclose(price);
+    H5Pclose(virtual_layout);
+    H5Dclose(quantity);
+    H5Pclose(external);
+    H5Sclose(space);
+  }
+  expect_contains(input_error_of([&] { read_portfolio_file(path_); }),
+                  {path_, "/positions/quantity_lots", "stored outside the file (external raw data)"});
+  {
+    hdf5::File file = open_for_editing(path_);
+    delete_link(file, "/positions/quantity_lots");
+    hdf5::Group positions(H5Gopen2(file.id(), "positions", H5P_DEFAULT), path_, "/positions");
+    hdf5::write_vector(positions, "quantity_lots", std::vector<std::int64_t>{1, 2, 3});
+  }
+  expect_contains(input_error_of([&] { read_portfolio_file(path_); }),
+                  {path_, "/positions/entry_price_usd", "stored outside the file (a virtual dataset)"});
+}
+
+// Arrays above hdf5::compress_above_bytes are chunked and deflated: every chunk is stored, so the
+// check above accepts them.
+TEST_F(PortfolioFileTest, RoundTripOfAChunkedBook) {
+  Portfolio written;
+  written.market_names = {"BTC"};
+  written.position_offset = {0};
+  for (int account = 0; account < 1000; ++account) {
+    written.collateral_usd.push_back(100.0 + account);
+    written.market_index.push_back(0);
+    written.quantity_lots.push_back(account + 1);
+    written.entry_price_usd.push_back(50000.0 + account);
+    written.position_offset.push_back(account + 1);
+  }
+  ASSERT_GT(written.collateral_usd.size() * sizeof(double), hdf5::compress_above_bytes);
+  write_portfolio_file(path_, written, false);
+  Portfolio read = read_portfolio_file(path_);
+  validate_portfolio(read, config_markets(), path_);
+  EXPECT_EQ(bits_of(read.collateral_usd), bits_of(written.collateral_usd));
+  EXPECT_EQ(read.position_offset, written.position_offset);
+  EXPECT_EQ(read.quantity_lots, written.quantity_lots);
+}
+
 TEST_F(PortfolioFileTest, MarketIndexBeyondInt32) {
   write_portfolio_file(path_, sample_portfolio(), false);
   {

@@ -50,6 +50,11 @@ constexpr TailStatistic tail_statistics[] = {
 
 }  // namespace
 
+ProbabilityInterval flagged_share_interval(const std::vector<double>& flags) {
+  const auto flagged = static_cast<std::int64_t>(std::count(flags.begin(), flags.end(), 1.0));
+  return wilson_interval(flagged, static_cast<std::int64_t>(flags.size()));
+}
+
 std::int64_t window_steps(double window_seconds, double step_seconds) {
   return std::max<std::int64_t>(1, std::llround(window_seconds / step_seconds));
 }

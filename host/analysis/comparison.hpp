@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "host/analysis/intervals.hpp"
 #include "host/analysis/summary.hpp"
 #include "host/model/config.hpp"
 #include "host/model/results.hpp"
@@ -89,6 +90,9 @@ const std::vector<ComparisonMetric>& comparison_metrics();
 // `metrics`; `step_seconds` is run.step_seconds. Throws std::invalid_argument if the series does
 // not have one row per scenario of `results`.
 void append_policy_scenario_metrics(const BatchResults& results, double step_seconds, PolicyScenarioMetrics& metrics);
+
+// Wilson's 95 % interval of the share of scenarios flagged 1 (`fund_exhausted`).
+ProbabilityInterval flagged_share_interval(const std::vector<double>& flags);
 
 // summarize_sample of every compared metric, in comparison_metrics() order.
 std::vector<DistributionSummary> summarize_policy(const PolicyScenarioMetrics& metrics);

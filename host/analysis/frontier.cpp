@@ -60,12 +60,17 @@ ModelConfig with_knob(const ModelConfig& policy, MarginKnob knob, double value) 
   return config;
 }
 
+LossFigures loss_figures(const DistributionSummary& summary) {
+  return {summary.mean,   summary.standard_error, summary.var_99, summary.var_99_interval,
+          summary.es_999, summary.es_999_interval};
+}
+
 bool TailTarget::met_by(const FrontierPoint& point) const {
   if (point.fund_exhaustion_probability > max_fund_exhaustion_probability) return false;
-  if (max_bad_debt_es_999_usd && point.bad_debt_es_999_usd > *max_bad_debt_es_999_usd) return false;
-  if (max_bad_debt_var_99_usd && point.bad_debt_var_99_usd > *max_bad_debt_var_99_usd) return false;
-  if (max_platform_loss_es_999_usd && point.platform_loss_es_999_usd > *max_platform_loss_es_999_usd) return false;
-  if (max_platform_loss_var_99_usd && point.platform_loss_var_99_usd > *max_platform_loss_var_99_usd) return false;
+  if (max_bad_debt_es_999_usd && point.bad_debt.es_999_usd > *max_bad_debt_es_999_usd) return false;
+  if (max_bad_debt_var_99_usd && point.bad_debt.var_99_usd > *max_bad_debt_var_99_usd) return false;
+  if (max_platform_loss_es_999_usd && point.platform_loss.es_999_usd > *max_platform_loss_es_999_usd) return false;
+  if (max_platform_loss_var_99_usd && point.platform_loss.var_99_usd > *max_platform_loss_var_99_usd) return false;
   return true;
 }
 

@@ -32,6 +32,20 @@ const char* margin_knob_name(MarginKnob knob);
 // (InputError: their requirement is a table, use scale_floor).
 ModelConfig with_knob(const ModelConfig& policy, MarginKnob knob, double value);
 
+// A per-scenario loss over the run's scenarios, each figure with its Monte Carlo uncertainty
+// (docs/model.md, "Uncertainty of the figures").
+struct LossFigures {
+  double mean_usd = 0.0;
+  double standard_error_usd = 0.0;  // of the mean
+  double var_99_usd = 0.0;
+  Interval var_99_interval;
+  double es_999_usd = 0.0;
+  Interval es_999_interval;
+};
+
+// The figures of a summarize_sample.
+LossFigures loss_figures(const DistributionSummary& summary);
+
 // What a run at one knob value gave, across scenarios (losses positive).
 struct FrontierPoint {
   double knob = 0.0;
@@ -40,19 +54,9 @@ struct FrontierPoint {
   double mean_allowed_leverage = 0.0;
   double fund_exhaustion_probability = 0.0;
   Interval fund_exhaustion_interval;  // Wilson's, 95 %
-  double bad_debt_mean_usd = 0.0;
-  double bad_debt_standard_error_usd = 0.0;  // of the mean
-  double bad_debt_var_99_usd = 0.0;
-  Interval bad_debt_var_99_interval;
-  double bad_debt_es_999_usd = 0.0;
-  Interval bad_debt_es_999_interval;
+  LossFigures bad_debt;
   // The platform's loss: bad debt, fund draw, ADL haircuts and the backstop vault's loss.
-  double platform_loss_mean_usd = 0.0;
-  double platform_loss_standard_error_usd = 0.0;
-  double platform_loss_var_99_usd = 0.0;
-  Interval platform_loss_var_99_interval;
-  double platform_loss_es_999_usd = 0.0;
-  Interval platform_loss_es_999_interval;
+  LossFigures platform_loss;
   bool meets_target = false;
 };
 

@@ -307,10 +307,7 @@ void print_report(std::FILE* out, const ReportContext& context, const std::vecto
   tail_rows("bad debt", "bad_debt_usd");
   TableRow exhausted{"  insurance fund exhausted (probability) [95 % interval]", {}};
   for (const ComparedPolicy& policy : policies) {
-    const auto count = static_cast<std::int64_t>(
-        std::count(policy.metrics.fund_exhausted.begin(), policy.metrics.fund_exhausted.end(), 1.0));
-    const ProbabilityInterval interval =
-        wilson_interval(count, static_cast<std::int64_t>(policy.metrics.fund_exhausted.size()));
+    const ProbabilityInterval interval = flagged_share_interval(policy.metrics.fund_exhausted);
     exhausted.cells.push_back(format("%.4f", summary_of(policy, "fund_exhausted").mean) +
                               format(" [%.4f", interval.lower) + format(", %.4f]", interval.upper));
   }
@@ -409,10 +406,7 @@ std::string report_csv(const ModelConfig& base, const std::vector<ComparedPolicy
       Uncertainty own;
       own.standard_error = summary.standard_error;
       if (summary.metric == "fund_exhausted") {
-        const auto count = static_cast<std::int64_t>(
-            std::count(policy.metrics.fund_exhausted.begin(), policy.metrics.fund_exhausted.end(), 1.0));
-        const ProbabilityInterval wilson =
-            wilson_interval(count, static_cast<std::int64_t>(policy.metrics.fund_exhausted.size()));
+        const ProbabilityInterval wilson = flagged_share_interval(policy.metrics.fund_exhausted);
         own.interval = {wilson.lower, wilson.upper};
       }
       if (baseline) {

@@ -55,35 +55,22 @@ FrontierPoint evaluate(Engine& engine, const ModelConfig& base, const ModelConfi
   point.peak_required_margin_usd = mean_of(metrics.peak_required_margin_usd);
   point.mean_allowed_leverage = mean_of(metrics.average_allowed_leverage);
   point.fund_exhaustion_probability = mean_of(metrics.fund_exhausted);
-  const ProbabilityInterval exhaustion = wilson_interval(
-      static_cast<std::int64_t>(std::count(metrics.fund_exhausted.begin(), metrics.fund_exhausted.end(), 1.0)),
-      static_cast<std::int64_t>(metrics.fund_exhausted.size()));
+  const ProbabilityInterval exhaustion = flagged_share_interval(metrics.fund_exhausted);
   point.fund_exhaustion_interval = {exhaustion.lower, exhaustion.upper};
-  const DistributionSummary bad_debt = summarize_sample("bad_debt_usd", metrics.bad_debt_usd);
-  point.bad_debt_mean_usd = bad_debt.mean;
-  point.bad_debt_standard_error_usd = bad_debt.standard_error;
-  point.bad_debt_var_99_usd = bad_debt.var_99;
-  point.bad_debt_var_99_interval = bad_debt.var_99_interval;
-  point.bad_debt_es_999_usd = bad_debt.es_999;
-  point.bad_debt_es_999_interval = bad_debt.es_999_interval;
-  const DistributionSummary platform_loss = summarize_sample("platform_loss_usd", metrics.platform_loss_usd);
-  point.platform_loss_mean_usd = platform_loss.mean;
-  point.platform_loss_standard_error_usd = platform_loss.standard_error;
-  point.platform_loss_var_99_usd = platform_loss.var_99;
-  point.platform_loss_var_99_interval = platform_loss.var_99_interval;
-  point.platform_loss_es_999_usd = platform_loss.es_999;
-  point.platform_loss_es_999_interval = platform_loss.es_999_interval;
+  point.bad_debt = loss_figures(summarize_sample("bad_debt_usd", metrics.bad_debt_usd));
+  point.platform_loss = loss_figures(summarize_sample("platform_loss_usd", metrics.platform_loss_usd));
   return point;
+}
+
+bool same_figures(const LossFigures& a, const LossFigures& b) {
+  return a.mean_usd == b.mean_usd && a.var_99_usd == b.var_99_usd && a.es_999_usd == b.es_999_usd;
 }
 
 bool same_point(const FrontierPoint& a, const FrontierPoint& b) {
   return a.mean_required_margin_usd == b.mean_required_margin_usd &&
          a.peak_required_margin_usd == b.peak_required_margin_usd &&
-         a.fund_exhaustion_probability == b.fund_exhaustion_probability && a.bad_debt_mean_usd == b.bad_debt_mean_usd &&
-         a.bad_debt_var_99_usd == b.bad_debt_var_99_usd && a.bad_debt_es_999_usd == b.bad_debt_es_999_usd &&
-         a.platform_loss_mean_usd == b.platform_loss_mean_usd &&
-         a.platform_loss_var_99_usd == b.platform_loss_var_99_usd &&
-         a.platform_loss_es_999_usd == b.platform_loss_es_999_usd;
+         a.fund_exhaustion_probability == b.fund_exhaustion_probability && same_figures(a.bad_debt, b.bad_debt) &&
+         same_figures(a.platform_loss, b.platform_loss);
 }
 
 std::string usd(double value) {
@@ -112,8 +99,8 @@ std::string frontier_csv(MarginKnob knob, const SearchOutcome& outcome) {
     const bool is_below = outcome.just_below && outcome.just_below->knob == point.knob;
     std::string line;
     for (const double value : {point.knob, point.mean_required_margin_usd, point.peak_required_margin_usd,
-                               point.mean_allowed_leverage, point.fund_exhaustion_probability, point.bad_debt_mean_usd,
-                               point.bad_debt_var_99_usd, point.bad_debt_es_999_usd}) {
+                               point.mean_allowed_leverage, point.fund_exhaustion_probability, point.bad_debt.mean_usd,
+                               point.bad_debt.var_99_usd, point.bad_debt.es_999_usd}) {
       line += csv_number(value) + ",";
     }
     line += std::string(point.meets_target ? "true" : "false") + "," +
@@ -121,13 +108,13 @@ std::string frontier_csv(MarginKnob knob, const SearchOutcome& outcome) {
              : is_below ? "just_below"
                         : "");
     for (const double value :
-         {point.fund_exhaustion_interval.lower, point.fund_exhaustion_interval.upper, point.bad_debt_standard_error_usd,
-          point.bad_debt_var_99_interval.lower, point.bad_debt_var_99_interval.upper,
-          point.bad_debt_es_999_interval.lower, point.bad_debt_es_999_interval.upper, point.platform_loss_mean_usd,
-          point.platform_loss_standard_error_usd, point.platform_loss_var_99_usd,
-          point.platform_loss_var_99_interval.lower, point.platform_loss_var_99_interval.upper,
-          point.platform_loss_es_999_usd, point.platform_loss_es_999_interval.lower,
-          point.platform_loss_es_999_interval.upper}) {
+         {point.fund_exhaustion_interval.lower, point.fund_exhaustion_interval.upper, point.bad_debt.standard_error_usd,
+          point.bad_debt.var_99_interval.lower, point.bad_debt.var_99_interval.upper,
+          point.bad_debt.es_999_interval.lower, point.bad_debt.es_999_interval.upper, point.platform_loss.mean_usd,
+          point.platform_loss.standard_error_usd, point.platform_loss.var_99_usd,
+          point.platform_loss.var_99_interval.lower, point.platform_loss.var_99_interval.upper,
+          point.platform_loss.es_999_usd, point.platform_loss.es_999_interval.lower,
+          point.platform_loss.es_999_interval.upper}) {
       line += "," + csv_number(value);
     }
     csv += line + "\n";
@@ -277,9 +264,9 @@ int optimize_command(const OptimizeOptions& options) {
     std::printf("  %12.6g %12s %12s %8.2f %-26s %-22s %-28s %-28s  %s%s\n", point.knob,
                 usd(point.mean_required_margin_usd).c_str(), usd(point.peak_required_margin_usd).c_str(),
                 point.mean_allowed_leverage, exhaustion,
-                (usd(point.bad_debt_mean_usd) + " ± " + usd(point.bad_debt_standard_error_usd)).c_str(),
-                (usd(point.bad_debt_var_99_usd) + " " + bounded(point.bad_debt_var_99_interval)).c_str(),
-                (usd(point.platform_loss_var_99_usd) + " " + bounded(point.platform_loss_var_99_interval)).c_str(),
+                (usd(point.bad_debt.mean_usd) + " ± " + usd(point.bad_debt.standard_error_usd)).c_str(),
+                (usd(point.bad_debt.var_99_usd) + " " + bounded(point.bad_debt.var_99_interval)).c_str(),
+                (usd(point.platform_loss.var_99_usd) + " " + bounded(point.platform_loss.var_99_interval)).c_str(),
                 point.meets_target ? "met" : "missed", is_answer ? "   <- least margin" : "");
   }
   std::printf("\n");

@@ -68,7 +68,7 @@ TEST(LeastMarginSearch, TargetOutOfReachAndTargetMetEverywhere) {
   strict.max_bad_debt_es_999_usd = 10.0;
   const SearchOutcome missed = search_least_margin({0.5, 1.0, 3, 0.01}, strict, [](double) {
     FrontierPoint point;
-    point.bad_debt_es_999_usd = 11.0;
+    point.bad_debt.es_999_usd = 11.0;
     return point;
   });
   EXPECT_FALSE(missed.answer);
@@ -88,11 +88,11 @@ TEST(LeastMarginSearch, EveryBoundOfTheTargetMustHold) {
   target.max_bad_debt_var_99_usd = 100.0;
   FrontierPoint point;
   point.fund_exhaustion_probability = 0.01;
-  point.bad_debt_var_99_usd = 100.0;
+  point.bad_debt.var_99_usd = 100.0;
   EXPECT_TRUE(target.met_by(point));
-  point.bad_debt_var_99_usd = 100.5;
+  point.bad_debt.var_99_usd = 100.5;
   EXPECT_FALSE(target.met_by(point));
-  point.bad_debt_var_99_usd = 0.0;
+  point.bad_debt.var_99_usd = 0.0;
   point.fund_exhaustion_probability = 0.02;
   EXPECT_FALSE(target.met_by(point));
 }
@@ -103,13 +103,13 @@ TEST(LeastMarginSearch, APlatformLossTargetBoundsTheWholeLossNotOnlyBadDebt) {
   target.max_platform_loss_var_99_usd = 1000.0;
   target.max_platform_loss_es_999_usd = 5000.0;
   FrontierPoint point;  // no bad debt, but the fund and the traders paid
-  point.platform_loss_var_99_usd = 1000.0;
-  point.platform_loss_es_999_usd = 5000.0;
+  point.platform_loss.var_99_usd = 1000.0;
+  point.platform_loss.es_999_usd = 5000.0;
   EXPECT_TRUE(target.met_by(point));
-  point.platform_loss_var_99_usd = 1000.5;
+  point.platform_loss.var_99_usd = 1000.5;
   EXPECT_FALSE(target.met_by(point));
-  point.platform_loss_var_99_usd = 0.0;
-  point.platform_loss_es_999_usd = 5001.0;
+  point.platform_loss.var_99_usd = 0.0;
+  point.platform_loss.es_999_usd = 5001.0;
   EXPECT_FALSE(target.met_by(point));
 }
 

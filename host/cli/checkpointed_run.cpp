@@ -20,9 +20,10 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 void place_batch(BatchResults& run, BatchResults&& batch) {
+  const std::int64_t offset = batch.first_scenario - run.first_scenario;
   std::move(batch.scenarios.begin(), batch.scenarios.end(),
-            run.scenarios.begin() + static_cast<std::ptrdiff_t>(batch.first_scenario));
-  run.series.place(batch.series, batch.first_scenario);
+            run.scenarios.begin() + static_cast<std::ptrdiff_t>(offset));
+  run.series.place(batch.series, offset);
 }
 
 }  // namespace
@@ -35,8 +36,9 @@ std::int64_t default_batch_scenarios(std::int64_t scenarios, std::int64_t scenar
 
 BatchResults run_checkpointed(LoadedBook& book, const ModelConfig& config, Checkpoint& checkpoint, bool quiet,
                               CheckpointedRunTimes& times) {
-  const std::int64_t scenarios = config.run.scenarios;
+  const std::int64_t scenarios = checkpoint.scenarios();
   BatchResults run;
+  run.first_scenario = checkpoint.first_scenario(0);
   run.scenarios.resize(static_cast<std::size_t>(scenarios));
   run.series.resize(scenarios, config.run.steps, static_cast<std::int64_t>(config.market_count()));
 

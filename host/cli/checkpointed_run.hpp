@@ -22,7 +22,8 @@ struct CheckpointedRunTimes {
   double engine_seconds = 0.0;    // the engine, and recording batches
 };
 
-// Every scenario of `config`, in the checkpoint's batches, over `book` (loaded for `config`).
+// The run's scenarios (the checkpoint's: all of `config`'s, or the range `run --scenario` chose), in
+// the checkpoint's batches, over `book` (loaded for `config`).
 // Throws RunStopped (host/cli/stop_signals.hpp) after the batch during which SIGINT, SIGTERM or
 // SIGHUP arrived.
 BatchResults run_checkpointed(LoadedBook& book, const ModelConfig& config, Checkpoint& checkpoint, bool quiet,

@@ -40,13 +40,40 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 // What a checkpoint must match to be resumed: everything that decides the results, and nothing
 // that does not (the number of threads, the backend, paths of output).
-RunIdentity run_identity(const ModelConfig& config, const std::string& portfolio_path) {
+// The scenarios `run --scenario` chose: "I" or "I-J" (0-based, both ends included), all of
+// run.scenarios when empty. InputError naming the option when the text is not a range of the run.
+struct ScenarioRange {
+  std::int64_t first = 0;
+  std::int64_t count = 0;
+};
+
+ScenarioRange scenario_range(const std::string& text, const ModelConfig& config) {
+  if (text.empty()) return {0, config.run.scenarios};
+  const auto number = [&](const std::string& part) -> std::int64_t {
+    if (part.empty() || part.size() > 18 || part.find_first_not_of("0123456789") != std::string::npos) {
+      throw InputError("--scenario " + text + ": not a scenario number or a range I-J of them");
+    }
+    return std::stoll(part);
+  };
+  const std::size_t dash = text.find('-');
+  const std::int64_t first = number(text.substr(0, dash));
+  const std::int64_t last = dash == std::string::npos ? first : number(text.substr(dash + 1));
+  if (last < first || last >= config.run.scenarios) {
+    throw InputError("--scenario " + text + ": the run's scenarios are 0 to " +
+                     std::to_string(config.run.scenarios - 1) +
+                     " (run.scenarios = " + std::to_string(config.run.scenarios) + " in " + config.source_name + ")");
+  }
+  return {first, last - first + 1};
+}
+
+RunIdentity run_identity(const ModelConfig& config, const ScenarioRange& range, const std::string& portfolio_path) {
   RunIdentity identity;
   identity.program = std::string(program_version()) + " (" + git_commit() + ")";
   ModelConfig without_threads = config;
   without_threads.run.threads = 0;
   identity.config_text = config_to_toml(without_threads);
-  identity.scenarios = config.run.scenarios;
+  identity.first_scenario = range.first;
+  identity.scenarios = range.count;
   identity.steps = config.run.steps;
   identity.markets = static_cast<std::int64_t>(config.market_count());
   if (!portfolio_path.empty()) identity.inputs.push_back(identify_input_file("portfolio", portfolio_path));
@@ -86,6 +113,9 @@ void setup_run_command(CLI::App& app, RunOptions& options) {
                 "overwrite the output file if it exists, and discard an unfinished run's checkpoint");
   run->add_flag("--resume", options.resume,
                 "continue the unfinished run whose checkpoint is <out>.checkpoint (same inputs; docs/results.md)");
+  run->add_option("--scenario", options.scenario_range,
+                  "run only scenario I, or scenarios I-J (0-based, both included), bit for bit as in the whole run; "
+                  "for drill-down into a scenario the summary or results file singled out");
   run->add_option("--batch-scenarios", options.batch_scenarios,
                   "scenarios per checkpointed batch of a new run; default: about 1/32 of the run, at least 4 per "
                   "scenario the backend runs at once")
@@ -116,6 +146,8 @@ int run_command(const RunOptions& options, const std::string& command_line) {
   provenance.config_source = config.source_name;
   provenance.scenario_source = describe_scenarios(config);
   provenance.seed = config.run.seed;
+  const ScenarioRange range = scenario_range(options.scenario_range, config);
+  provenance.first_scenario = range.first;
 
   const std::string out_path =
       options.out_path.empty() ? "margin-stress-results-" + utc_now("%Y%m%dT%H%M%SZ") + ".h5" : options.out_path;
@@ -147,10 +179,10 @@ int run_command(const RunOptions& options, const std::string& command_line) {
   provenance.backend = engine->name();
   const std::unique_ptr<LoadedBook> loaded_book = engine->load(config, portfolio);
 
-  const std::int64_t batch_scenarios =
-      options.batch_scenarios > 0 ? options.batch_scenarios
-                                  : default_batch_scenarios(config.run.scenarios, loaded_book->scenarios_in_parallel());
-  const RunIdentity identity = run_identity(config, options.portfolio_path);
+  const std::int64_t batch_scenarios = options.batch_scenarios > 0
+                                           ? options.batch_scenarios
+                                           : default_batch_scenarios(range.count, loaded_book->scenarios_in_parallel());
+  const RunIdentity identity = run_identity(config, range, options.portfolio_path);
   for (const InputFileIdentity& input : identity.inputs) {
     char checksum[16];
     std::snprintf(checksum, sizeof checksum, "%08x", input.crc32);

@@ -19,6 +19,7 @@ struct RunOptions {
   int device = 0;
   bool quiet = false;
   bool force = false;
+  std::string scenario_range;        // --scenario: "I" or "I-J"; empty: every scenario
   bool resume = false;               // continue from <out>.checkpoint
   std::int64_t batch_scenarios = 0;  // 0: default_batch_scenarios
 };

@@ -113,9 +113,15 @@ void print_summary_table(std::FILE* out, const ModelConfig& config, const Portfo
                portfolio.account_count(), portfolio.position_count(), config.market_count(),
                usd(open_interest_usd).c_str(), provenance.portfolio_source.c_str());
   std::fprintf(out, "  scenarios   %lld x %lld steps of %.0f s, %zu regimes, seed %llu (config: %s)\n",
-               static_cast<long long>(config.run.scenarios), static_cast<long long>(config.run.steps),
+               static_cast<long long>(summary.scenarios), static_cast<long long>(config.run.steps),
                config.run.step_seconds, config.regime_count(), static_cast<unsigned long long>(config.run.seed),
                config.source_name.c_str());
+  if (summary.scenarios != config.run.scenarios) {
+    std::fprintf(out, "  drill-down  scenarios %lld to %lld of the run's %lld, as in the whole run (--scenario)\n",
+                 static_cast<long long>(provenance.first_scenario),
+                 static_cast<long long>(provenance.first_scenario + summary.scenarios - 1),
+                 static_cast<long long>(config.run.scenarios));
+  }
   std::fprintf(out, "  sources     %s\n", provenance.scenario_source.c_str());
   std::fprintf(out, "  policy      %s margin, %s liquidation, insurance fund %s USD, ADL %s\n", policy.c_str(),
                config.liquidation.mode == LiquidationMode::full      ? "full"

@@ -43,13 +43,10 @@ std::string crc_text(std::uint32_t crc) {
 
 std::string manifest_text(const Manifest& manifest) {
   const RunIdentity& identity = manifest.identity;
-  toml::table table{{"format", manifest_format},
-                    {"format_version", manifest_format_version},
-                    {"program", identity.program},
-                    {"scenarios", identity.scenarios},
-                    {"steps", identity.steps},
-                    {"markets", identity.markets},
-                    {"batch_scenarios", manifest.batch_scenarios},
+  toml::table table{{"format", manifest_format},       {"format_version", manifest_format_version},
+                    {"program", identity.program},     {"first_scenario", identity.first_scenario},
+                    {"scenarios", identity.scenarios}, {"steps", identity.steps},
+                    {"markets", identity.markets},     {"batch_scenarios", manifest.batch_scenarios},
                     {"config", identity.config_text}};
   toml::array inputs;
   for (const InputFileIdentity& input : identity.inputs) {
@@ -79,12 +76,15 @@ std::optional<Manifest> read_manifest(const std::string& directory) {
     Manifest manifest;
     RunIdentity& identity = manifest.identity;
     identity.program = table["program"].value_or(std::string());
+    identity.first_scenario = table["first_scenario"].value_or(std::int64_t{-1});
     identity.scenarios = table["scenarios"].value_or(std::int64_t{-1});
     identity.steps = table["steps"].value_or(std::int64_t{-1});
     identity.markets = table["markets"].value_or(std::int64_t{-1});
     identity.config_text = table["config"].value_or(std::string());
     manifest.batch_scenarios = table["batch_scenarios"].value_or(std::int64_t{0});
-    if (manifest.batch_scenarios < 1 || identity.scenarios < 0) throw std::runtime_error("no batch size or scenarios");
+    if (manifest.batch_scenarios < 1 || identity.scenarios < 0 || identity.first_scenario < 0) {
+      throw std::runtime_error("no batch size or scenarios");
+    }
     if (const toml::array* inputs = table["input"].as_array()) {
       for (const toml::node& node : *inputs) {
         const toml::table* input = node.as_table();
@@ -139,9 +139,13 @@ std::vector<std::string> differences(const RunIdentity& stored, const RunIdentit
   if (stored.program != now.program) {
     out.push_back("program " + stored.program + " wrote the checkpoint, this is " + now.program);
   }
-  if (stored.scenarios != now.scenarios) {
-    out.push_back(std::to_string(stored.scenarios) + " scenarios in the checkpoint, " + std::to_string(now.scenarios) +
-                  " now");
+  if (stored.scenarios != now.scenarios || stored.first_scenario != now.first_scenario) {
+    const auto range = [](const RunIdentity& identity) {
+      return std::to_string(identity.scenarios) + " scenarios" +
+             (identity.first_scenario == 0 ? std::string()
+                                           : " from scenario " + std::to_string(identity.first_scenario));
+    };
+    out.push_back(range(stored) + " in the checkpoint, " + range(now) + " now");
   }
   if (stored.steps != now.steps || stored.markets != now.markets) {
     out.push_back(std::to_string(stored.steps) + " steps of " + std::to_string(stored.markets) +
@@ -278,7 +282,7 @@ Checkpoint::~Checkpoint() {
 std::int64_t Checkpoint::batch_count() const { return (identity_.scenarios + batch_scenarios_ - 1) / batch_scenarios_; }
 
 std::int64_t Checkpoint::scenario_count(std::int64_t batch) const {
-  return std::min(batch_scenarios_, identity_.scenarios - first_scenario(batch));
+  return std::min(batch_scenarios_, identity_.first_scenario + identity_.scenarios - first_scenario(batch));
 }
 
 std::int64_t Checkpoint::finished_batches() const {

@@ -22,8 +22,9 @@ namespace margin_stress {
 
 // What makes two runs' results the same: a checkpoint is resumed only by the run that wrote it.
 struct RunIdentity {
-  std::string program;      // version and commit, e.g. "0.4.0 (3f2a1c9)"
-  std::string config_text;  // the effective config (config_to_toml), run.threads left out
+  std::string program;              // version and commit, e.g. "0.4.0 (3f2a1c9)"
+  std::string config_text;          // the effective config (config_to_toml), run.threads left out
+  std::int64_t first_scenario = 0;  // the run's scenarios are first_scenario .. first_scenario + scenarios - 1
   std::int64_t scenarios = 0;
   std::int64_t steps = 0;
   std::int64_t markets = 0;
@@ -52,7 +53,8 @@ class Checkpoint {
   const std::string& directory() const { return directory_; }
   std::int64_t batch_scenarios() const { return batch_scenarios_; }
   std::int64_t batch_count() const;
-  std::int64_t first_scenario(std::int64_t batch) const { return batch * batch_scenarios_; }
+  std::int64_t scenarios() const { return identity_.scenarios; }  // in all batches
+  std::int64_t first_scenario(std::int64_t batch) const { return identity_.first_scenario + batch * batch_scenarios_; }
   std::int64_t scenario_count(std::int64_t batch) const;
   bool finished(std::int64_t batch) const { return finished_[static_cast<std::size_t>(batch)]; }
   std::int64_t finished_batches() const;

@@ -159,6 +159,7 @@ void write_root_attributes(const hdf5::File& file, const RunProvenance& provenan
   hdf5::write_string_attribute(file, "backend", provenance.backend);
   hdf5::write_scalar_attribute<std::uint64_t>(file, "seed", provenance.seed);
   hdf5::write_scalar_attribute<std::int64_t>(file, "scenarios", scenarios);
+  hdf5::write_scalar_attribute<std::int64_t>(file, "first_scenario", provenance.first_scenario);
   hdf5::write_scalar_attribute<std::int64_t>(file, "steps", config.run.steps);
   hdf5::write_scalar_attribute<double>(file, "step_seconds", config.run.step_seconds);
   hdf5::write_string_attribute(file, "config_toml", config.source_text);

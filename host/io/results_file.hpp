@@ -30,6 +30,7 @@ struct RunProvenance {
   std::string end_time_utc;
   std::uint64_t seed = 0;              // the scenario seed (run.seed)
   std::int64_t resumed_scenarios = 0;  // scenarios read from a checkpoint (run --resume), not computed
+  std::int64_t first_scenario = 0;     // the first of the scenarios run (run --scenario), 0 for a whole run
   double wall_seconds = 0;
 };
 

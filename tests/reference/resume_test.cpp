@@ -1,7 +1,8 @@
 // Checkpoint and resume, as a user meets them: a run stopped by SIGTERM or SIGINT after some
 // batches, or killed by SIGKILL, continues with `run --resume` to results equal bit for bit to an
 // uninterrupted run's; a resume with other inputs is refused, saying what differs; a new run never
-// silently discards a checkpoint; two runs never write one checkpoint.
+// silently discards a checkpoint; two runs never write one checkpoint. And drill-down: scenarios
+// rerun alone by number (`run --scenario`) are the same bits as in the whole run.
 #include <gtest/gtest.h>
 #include <hdf5.h>
 #include <signal.h>
@@ -169,6 +170,38 @@ TEST_F(ResumedRuns, ASecondRunOnTheSameOutputIsRefusedWhileTheFirstRuns) {
   expect_contains(second.output, {"another margin-stress run is writing these results"});
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the first run was disturbed";
   EXPECT_EQ(first_dataset_difference(read_results(reference_), read_results(out)), "");
+}
+
+// Scenario `s` of a whole run's dataset: its slice of the bytes (every /scenario and /series array
+// is scenario-major).
+std::vector<unsigned char> scenarios_of(const testing::DatasetBytes& whole, std::int64_t run_scenarios,
+                                        std::int64_t first, std::int64_t count) {
+  const std::size_t per_scenario = whole.bytes.size() / static_cast<std::size_t>(run_scenarios);
+  const auto begin = whole.bytes.begin() + static_cast<std::ptrdiff_t>(per_scenario * static_cast<std::size_t>(first));
+  return {begin, begin + static_cast<std::ptrdiff_t>(per_scenario * static_cast<std::size_t>(count))};
+}
+
+TEST_F(ResumedRuns, ScenariosRerunByNumberAreTheBitsOfTheWholeRun) {
+  const testing::FileContents whole = read_results(reference_);
+  for (const auto& [first, last] : {std::pair<std::int64_t, std::int64_t>{5, 7}, {23, 23}, {0, 0}}) {
+    const std::string chosen = std::to_string(first) + (last == first ? "" : "-" + std::to_string(last));
+    SCOPED_TRACE("--scenario " + chosen);
+    const std::string out = path("drill-" + chosen + ".h5");
+    const Outcome drilled = run_cli(run_arguments() + " --scenario " + chosen + " --out " + out);
+    ASSERT_EQ(drilled.exit_code, 0) << drilled.output;
+    const testing::FileContents part = read_results(out);
+    int compared = 0;
+    for (const auto& [name, bytes] : part) {
+      const bool per_scenario = name.rfind("/scenario/", 0) == 0 || name.rfind("/series/", 0) == 0;
+      if (!per_scenario || name.find("/market") != std::string::npos || name == "/series/step") continue;
+      EXPECT_EQ(bytes.bytes, scenarios_of(whole.at(name), 24, first, last - first + 1)) << name;
+      ++compared;
+    }
+    EXPECT_GE(compared, 30) << "the per-scenario datasets were not found";
+  }
+  const Outcome outside = run_cli(run_arguments() + " --scenario 20-24 --out " + path("outside.h5"));
+  EXPECT_EQ(outside.exit_code, 3) << outside.output;
+  expect_contains(outside.output, {"--scenario 20-24", "scenarios are 0 to 23"});
 }
 
 }  // namespace

@@ -43,6 +43,15 @@ std::string hdf5_reason() {
   throw std::runtime_error(message);
 }
 
+// A file a user gave that HDF5 cannot read where it opened: damaged or truncated, so bad input
+// (InputError, exit code 3), not a failure of the program.
+[[noreturn]] void fail_reading(const std::string& where, const std::string& what) {
+  std::string message = where + ": " + what + " (the file may be damaged or truncated)";
+  const std::string reason = hdf5_reason();
+  if (!reason.empty()) message += " (HDF5: " + reason + ")";
+  throw InputError(message);
+}
+
 // HDF5 closes at exit (atexit) whatever is still open; a file whose close failed on a full disk is
 // still open then, and HDF5 1.10 crashes flushing it again (a segmentation fault after our error
 // message). Every file we write is closed explicitly (close_file), and one that failed is deleted,
@@ -110,17 +119,18 @@ Dataset create_dataset(const Location& parent, const std::string& name, const st
 std::vector<hsize_t> dataset_shape(const Dataset& dataset) {
   const std::string where = dataset.file_name() + ": " + dataset.path();
   const Dataspace space(H5Dget_space(dataset.id()));
-  if (space.get() < 0) fail(where, "cannot read the dataset's shape");
+  if (space.get() < 0) fail_reading(where, "cannot read the dataset's shape");
   const int rank = H5Sget_simple_extent_ndims(space.get());
-  if (rank < 0) fail(where, "cannot read the dataset's shape");
+  if (rank < 0) fail_reading(where, "cannot read the dataset's shape");
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
-  if (H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) fail(where, "cannot read the dataset's shape");
+  if (H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0)
+    fail_reading(where, "cannot read the dataset's shape");
   return dims;
 }
 
 Datatype dataset_type(const Dataset& dataset) {
   Datatype type(H5Dget_type(dataset.id()));
-  if (type.get() < 0) fail(dataset.file_name() + ": " + dataset.path(), "cannot read the dataset's type");
+  if (type.get() < 0) fail_reading(dataset.file_name() + ": " + dataset.path(), "cannot read the dataset's type");
   return type;
 }
 
@@ -134,10 +144,10 @@ Datatype dataset_type(const Dataset& dataset) {
 void require_rows_stored(const Dataset& dataset, hsize_t rows) {
   const std::string where = object_where(dataset);
   const PropertyList creation(H5Dget_create_plist(dataset.id()));
-  if (creation.get() < 0) fail(where, "cannot read the dataset's storage");
+  if (creation.get() < 0) fail_reading(where, "cannot read the dataset's storage");
   const H5D_layout_t layout = H5Pget_layout(creation.get());
   const int external_files = H5Pget_external_count(creation.get());
-  if (layout < 0 || external_files < 0) fail(where, "cannot read the dataset's storage");
+  if (layout < 0 || external_files < 0) fail_reading(where, "cannot read the dataset's storage");
   if (layout == H5D_VIRTUAL || external_files > 0) {
     throw InputError(where + ": its rows are stored outside the file (" +
                      (layout == H5D_VIRTUAL ? "a virtual dataset" : "external raw data") +
@@ -154,13 +164,13 @@ void require_rows_stored(const Dataset& dataset, hsize_t rows) {
     hsize_t stored_chunks = 0;
     if (space.get() < 0 || H5Pget_chunk(creation.get(), 1, &chunk_rows) != 1 || chunk_rows == 0 ||
         H5Dget_num_chunks(dataset.id(), space.get(), &stored_chunks) < 0) {
-      fail(where, "cannot read the dataset's chunks");
+      fail_reading(where, "cannot read the dataset's chunks");
     }
     none = stored_chunks == 0;
     all = stored_chunks >= rows / chunk_rows + (rows % chunk_rows != 0 ? 1 : 0);
   } else {  // contiguous (allocated whole when written) or compact (always in the object header)
     H5D_space_status_t status = H5D_SPACE_STATUS_ERROR;
-    if (H5Dget_space_status(dataset.id(), &status) < 0) fail(where, "cannot read the dataset's storage");
+    if (H5Dget_space_status(dataset.id(), &status) < 0) fail_reading(where, "cannot read the dataset's storage");
     none = status == H5D_SPACE_STATUS_NOT_ALLOCATED;
     all = status == H5D_SPACE_STATUS_ALLOCATED;
   }
@@ -193,7 +203,7 @@ void read_numbers(const Dataset& dataset, hid_t memory_type, void* buffer, const
   }
   if (H5Dread(dataset.id(), memory_type, H5S_ALL, H5S_ALL, transfer.get(), buffer) < 0) {
     if (out_of_range) throw InputError(where + ": holds a value outside the range of " + range_text);
-    fail(where, "cannot read the dataset");
+    fail_reading(where, "cannot read the dataset");
   }
 }
 
@@ -223,19 +233,19 @@ std::vector<std::string> read_strings(hid_t file_type, std::size_t count, const 
   // Reading in the file's own string type: HDF5 converts nothing (not even the character set).
   const Datatype memory_type(H5Tcopy(file_type));
   const htri_t variable = H5Tis_variable_str(file_type);
-  if (memory_type.get() < 0 || variable < 0) fail(where, "cannot read the string type");
+  if (memory_type.get() < 0 || variable < 0) fail_reading(where, "cannot read the string type");
   std::vector<std::string> strings;
   strings.reserve(count);
   if (variable > 0) {
     VariableLengthBuffer buffer(memory_type.get(), count);
-    if (read(memory_type.get(), buffer.data()) < 0) fail(where, "cannot read the strings");
+    if (read(memory_type.get(), buffer.data()) < 0) fail_reading(where, "cannot read the strings");
     for (const char* text : buffer.pointers()) strings.emplace_back(text != nullptr ? text : "");
     return strings;
   }
   const std::size_t size = H5Tget_size(file_type);
   const bool space_padded = H5Tget_strpad(file_type) == H5T_STR_SPACEPAD;
   std::vector<char> buffer(count * size);
-  if (read(memory_type.get(), buffer.data()) < 0) fail(where, "cannot read the strings");
+  if (read(memory_type.get(), buffer.data()) < 0) fail_reading(where, "cannot read the strings");
   for (std::size_t i = 0; i < count; ++i) {
     const char* begin = buffer.data() + i * size;
     std::string text(begin, strnlen(begin, size));
@@ -274,16 +284,16 @@ struct OpenedAttribute {
 OpenedAttribute open_scalar_attribute(const Location& object, const std::string& name, H5T_class_t expected,
                                       const char* expected_text, const std::string& where) {
   const htri_t exists = H5Aexists(object.id, name.c_str());
-  if (exists < 0) fail(where, "cannot look up the attribute");
+  if (exists < 0) fail_reading(where, "cannot look up the attribute");
   if (exists == 0) throw InputError(where + " is missing");
   OpenedAttribute opened{Attribute(H5Aopen(object.id, name.c_str(), H5P_DEFAULT)), Datatype()};
-  if (opened.attribute.get() < 0) fail(where, "cannot open the attribute");
+  if (opened.attribute.get() < 0) fail_reading(where, "cannot open the attribute");
   const Dataspace space(H5Aget_space(opened.attribute.get()));
-  if (space.get() < 0) fail(where, "cannot read the attribute's shape");
+  if (space.get() < 0) fail_reading(where, "cannot read the attribute's shape");
   const hssize_t points = H5Sget_simple_extent_npoints(space.get());
   if (points != 1) throw InputError(where + " holds " + std::to_string(points) + " values; expected one");
   opened.type = Datatype(H5Aget_type(opened.attribute.get()));
-  if (opened.type.get() < 0) fail(where, "cannot read the attribute's type");
+  if (opened.type.get() < 0) fail_reading(where, "cannot read the attribute's type");
   require_class(opened.type.get(), expected, where, expected_text);
   return opened;
 }
@@ -358,7 +368,7 @@ Group open_group(const Location& parent, const std::string& name) {
   const std::string path = parent.child_path(name);
   const std::string where = parent.file_name + ": " + path;
   const htri_t exists = H5Lexists(parent.id, name.c_str(), H5P_DEFAULT);
-  if (exists < 0) fail(where, "cannot look up the group");
+  if (exists < 0) fail_reading(where, "cannot look up the group");
   if (exists == 0) throw InputError(where + ": group is missing");
   const hid_t id = H5Gopen2(parent.id, name.c_str(), H5P_DEFAULT);
   if (id < 0) throw InputError(where + ": is not a group");
@@ -405,7 +415,7 @@ Dataset open_dataset(const Location& parent, const std::string& name) {
   const std::string path = parent.child_path(name);
   const std::string where = parent.file_name + ": " + path;
   const htri_t exists = H5Lexists(parent.id, name.c_str(), H5P_DEFAULT);
-  if (exists < 0) fail(where, "cannot look up the dataset");
+  if (exists < 0) fail_reading(where, "cannot look up the dataset");
   if (exists == 0) throw InputError(where + ": dataset is missing");
   const hid_t id = H5Dopen2(parent.id, name.c_str(), H5P_DEFAULT);
   if (id < 0) throw InputError(where + ": is not a dataset");
@@ -479,7 +489,7 @@ std::int64_t read_int64_attribute(const Location& object, const std::string& nam
   const std::string where = attribute_where(object, name);
   const OpenedAttribute opened = open_scalar_attribute(object, name, H5T_INTEGER, "an integer", where);
   std::int64_t value = 0;
-  if (H5Aread(opened.attribute.get(), H5T_NATIVE_INT64, &value) < 0) fail(where, "cannot read the attribute");
+  if (H5Aread(opened.attribute.get(), H5T_NATIVE_INT64, &value) < 0) fail_reading(where, "cannot read the attribute");
   return value;
 }
 

@@ -94,5 +94,30 @@ TEST_F(BadInputCliTest, AConfigAboveTheSizeLimitIsRefusedBeforeReading) {
                  {config + ": the config file is 16777217 bytes", "limit of 16777216 bytes (16 MiB)"});
 }
 
+// A portfolio file damaged after it was written (bytes overwritten across its compressed data):
+// every run either reads it (the damage missed what it reads, which validate_portfolio then
+// checks) or refuses it as bad input, exit code 3, naming the file; never exit 1 or a crash.
+TEST_F(BadInputCliTest, ADamagedPortfolioFileIsBadInputNamingIt) {
+  const std::string book = path("book.h5");
+  ASSERT_EQ(run_cli("portfolio generate --quiet --accounts 2000 --out " + book).exit_code, 0);
+  const std::string pristine = read_text(book);
+  int refused = 0;
+  for (const int percent : {60, 70, 80, 90}) {
+    std::string damaged = pristine;
+    const std::size_t at = damaged.size() * static_cast<std::size_t>(percent) / 100;
+    for (std::size_t i = at; i < at + 8 && i < damaged.size(); ++i) damaged[i] = static_cast<char>(0xff);
+    const std::string file = write_file("damaged-" + std::to_string(percent) + ".h5", damaged);
+    const Outcome outcome =
+        run_cli("run --quiet --scenarios 2 --steps 4 --portfolio " + file + " --out " + path("out.h5") + " --force");
+    SCOPED_TRACE("bytes overwritten at " + std::to_string(percent) + " %");
+    EXPECT_TRUE(outcome.exit_code == 0 || outcome.exit_code == 3) << outcome.output;
+    if (outcome.exit_code == 3) {
+      expect_contains(outcome.output, {file, "damaged"});
+      ++refused;
+    }
+  }
+  EXPECT_GE(refused, 1) << "no damage reached the data read: the test shows nothing";
+}
+
 }  // namespace
 }  // namespace margin_stress

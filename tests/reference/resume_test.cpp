@@ -121,7 +121,7 @@ TEST_F(ResumedRuns, ARunWithOtherInputsIsRefusedSayingWhatDiffers) {
   expect_contains(other_seed.output, {"is of another run", "seed = 7` now"});
   const Outcome fewer = run_cli(run_arguments(20) + " --resume --out " + out);
   EXPECT_EQ(fewer.exit_code, 3) << fewer.output;
-  expect_contains(fewer.output, {"24 scenarios in the checkpoint, 20 now"});
+  expect_contains(fewer.output, {"24 scenarios in the checkpoint, 20 scenarios now"});
 
   // Without --resume or --force a new run must not throw the finished batches away.
   const Outcome fresh = run_cli(run_arguments() + " --out " + out);

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <exception>
 #include <limits>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -181,9 +183,24 @@ RegimeFit fit_gaussian_regimes(const std::vector<double>& returns, std::size_t m
   const std::size_t starts = std::max<std::size_t>(options.starts, 1);
   std::vector<RegimeFit> fits(starts);
   std::atomic<std::size_t> next_start{0};
+  // An exception escaping a std::thread ends the program without a word: each worker keeps the
+  // failure of the lowest start (the same whatever the thread count), and the caller rethrows it.
+  std::exception_ptr failure;
+  std::size_t failed_start = starts;
+  std::mutex failure_mutex;
   const auto worker = [&]() {
     for (std::size_t s = next_start++; s < starts; s = next_start++) {
-      fits[s] = run_em(returns, markets, em_starting_point(returns, markets, options, s), options);
+      try {
+        fits[s] = run_em(returns, markets, em_starting_point(returns, markets, options, s), options);
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(failure_mutex);
+        if (s < failed_start) {
+          failed_start = s;
+          failure = std::current_exception();
+        }
+        next_start = starts;
+        return;
+      }
     }
   };
   const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
@@ -193,6 +210,7 @@ RegimeFit fit_gaussian_regimes(const std::vector<double>& returns, std::size_t m
   for (std::size_t i = 1; i < thread_count; ++i) threads.emplace_back(worker);
   worker();
   for (std::thread& thread : threads) thread.join();
+  if (failure) std::rethrow_exception(failure);
 
   std::size_t best = starts;
   for (std::size_t s = 0; s < starts; ++s) {

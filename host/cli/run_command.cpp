@@ -184,10 +184,8 @@ int run_command(const RunOptions& options, const std::string& command_line) {
                                            : default_batch_scenarios(range.count, loaded_book->scenarios_in_parallel());
   const RunIdentity identity = run_identity(config, range, options.portfolio_path);
   for (const InputFileIdentity& input : identity.inputs) {
-    char checksum[16];
-    std::snprintf(checksum, sizeof checksum, "%08x", input.crc32);
-    provenance.input_files += (provenance.input_files.empty() ? "" : "; ") + input.role + " " + input.path + " (" +
-                              std::to_string(input.bytes) + " bytes, CRC-32 " + checksum + ")";
+    provenance.input_files +=
+        (provenance.input_files.empty() ? "" : "; ") + input.role + " " + describe_input_file(input);
   }
   Checkpoint checkpoint(out_path, identity, batch_scenarios, checkpoint_start(options));
   if (options.resume) {

@@ -130,10 +130,6 @@ void describe_config_difference(const std::string& stored, const std::string& no
   if (different > shown) out.push_back("and " + std::to_string(different - shown) + " more config lines");
 }
 
-std::string describe_input(const InputFileIdentity& input) {
-  return input.path + " (" + std::to_string(input.bytes) + " bytes, CRC-32 " + crc_text(input.crc32) + ")";
-}
-
 std::vector<std::string> differences(const RunIdentity& stored, const RunIdentity& now) {
   std::vector<std::string> out;
   if (stored.program != now.program) {
@@ -159,7 +155,8 @@ std::vector<std::string> differences(const RunIdentity& stored, const RunIdentit
     if (match == stored.inputs.end()) {
       out.push_back("the " + input.role + " file " + input.path + " is new");
     } else if (match->bytes != input.bytes || match->crc32 != input.crc32) {
-      out.push_back("the " + input.role + " file was " + describe_input(*match) + ", it is " + describe_input(input));
+      out.push_back("the " + input.role + " file was " + describe_input_file(*match) + ", it is " +
+                    describe_input_file(input));
     }
   }
   for (const InputFileIdentity& input : stored.inputs) {

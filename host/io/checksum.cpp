@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -24,6 +25,12 @@ std::uint32_t crc32_of(const void* data, std::size_t size, std::uint32_t crc) {
     size -= piece;
   }
   return static_cast<std::uint32_t>(value);
+}
+
+std::string describe_input_file(const InputFileIdentity& input) {
+  char crc[16];
+  std::snprintf(crc, sizeof crc, "%08x", input.crc32);
+  return input.path + " (" + std::to_string(input.bytes) + " bytes, CRC-32 " + crc + ")";
 }
 
 InputFileIdentity identify_input_file(const std::string& role, const std::string& path) {

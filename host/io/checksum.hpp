@@ -20,6 +20,9 @@ struct InputFileIdentity {
   std::uint32_t crc32 = 0;
 };
 
+// "book.h5 (81920 bytes, CRC-32 0a1b2c3d)": how messages and results name an input file.
+std::string describe_input_file(const InputFileIdentity& input);
+
 // Reads `path` whole; InputError naming it if it cannot be read.
 InputFileIdentity identify_input_file(const std::string& role, const std::string& path);
 

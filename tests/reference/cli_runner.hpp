@@ -22,10 +22,8 @@ struct Outcome {
   std::string output;  // stdout, and stderr unless it was discarded
 };
 
-// Runs `margin-stress <arguments>` through the shell.
-inline Outcome run_cli(const std::string& arguments, bool with_stderr = true) {
-  const std::string command =
-      std::string(MARGIN_STRESS_BINARY) + " " + arguments + (with_stderr ? " 2>&1" : " 2>/dev/null");
+// Runs `command` through the shell; its stdout (and whatever it redirects there) and exit code.
+inline Outcome run_shell(const std::string& command) {
   Outcome outcome;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return outcome;
@@ -34,6 +32,11 @@ inline Outcome run_cli(const std::string& arguments, bool with_stderr = true) {
   const int status = pclose(pipe);
   outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return outcome;
+}
+
+// Runs `margin-stress <arguments>` through the shell.
+inline Outcome run_cli(const std::string& arguments, bool with_stderr = true) {
+  return run_shell(std::string(MARGIN_STRESS_BINARY) + " " + arguments + (with_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
 inline std::string read_text(const std::string& path) {

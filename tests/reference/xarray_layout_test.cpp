@@ -3,9 +3,7 @@
 // and statistic, and every dataset has the name, type, dimensions, units and long_name that
 // docs/results.md gives it (tests/python/check_results_layout.py reads the document's tables).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -22,16 +20,8 @@ class XarrayLayout : public testing::ScratchDirectoryTest {};
 // Runs the layout check on `results`; its output, and whether it passed.
 Outcome check_layout(const std::string& results) {
   const std::string source = MARGIN_STRESS_SOURCE_DIR;
-  const std::string command = "/usr/bin/python3 " + source + "/tests/python/check_results_layout.py " + results + " " +
-                              source + "/docs/results.md 2>&1";
-  Outcome outcome;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return outcome;
-  char buffer[4096];
-  while (fgets(buffer, sizeof buffer, pipe) != nullptr) outcome.output += buffer;
-  const int status = pclose(pipe);
-  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return outcome;
+  return testing::run_shell("/usr/bin/python3 " + source + "/tests/python/check_results_layout.py " + results + " " +
+                            source + "/docs/results.md 2>&1");
 }
 
 TEST_F(XarrayLayout, EveryGroupMatchesTheDocumentAsXarrayReadsIt) {

@@ -508,8 +508,9 @@ void setup_compare_command(CLI::App& app, CompareOptions& options) {
           "engine: auto (CUDA when this build has it and a device is visible, else the CPU reference), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   compare->add_option("--device", options.device, "CUDA device ordinal")->check(device_validator());
-  compare->add_option("-o,--out", options.out_path,
-                      "also write the report as CSV, one row per policy, metric and statistic");
+  CLI::Option* out = compare->add_option("-o,--out", options.out_path,
+                                         "also write the report as CSV, one row per policy, metric and statistic");
+  add_report_option(*compare, options.report)->needs(out);
   compare->add_flag("-f,--force", options.force, "overwrite the CSV file if it exists");
   compare->add_flag("-q,--quiet", options.quiet,
                     "no progress bar; with --out, print only the CSV path instead of the table");
@@ -521,6 +522,7 @@ int compare_command(const CompareOptions& options) {
   options.run.apply(base);
   validate_config(base);
   if (!options.out_path.empty()) check_output_path(options.out_path, options.force);  // before the runs
+  check_report_request(options.report, options.force);
 
   std::vector<ComparedPolicy> policies;
   for (const std::string& path : options.policy_paths) {
@@ -592,6 +594,8 @@ int compare_command(const CompareOptions& options) {
     write_text_atomically(options.out_path, options.force, report_csv(base, policies));
     std::printf(options.quiet ? "%s\n" : "\nreport: %s\n", options.out_path.c_str());
   }
+  const int report_outcome = draw_requested_report(options.report, options.out_path, options.force);
+  if (report_outcome != 0) return report_outcome;
   const bool balanced = std::all_of(policies.begin(), policies.end(), [](const ComparedPolicy& policy) {
     return policy.max_abs_conservation_residual_usd <= 0.01;
   });

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "host/cli/report_program.hpp"
 #include "host/cli/run_overrides.hpp"
 #include "host/model/config.hpp"
 
@@ -23,6 +24,7 @@ struct CompareOptions {
   int device = 0;
   bool quiet = false;
   bool force = false;
+  ReportOptions report;  // --report: the committee report of the output
 };
 
 void setup_compare_command(CLI::App& app, CompareOptions& options);

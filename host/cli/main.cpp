@@ -11,6 +11,7 @@
 #include "host/cli/compare_command.hpp"
 #include "host/cli/optimize_command.hpp"
 #include "host/cli/portfolio_command.hpp"
+#include "host/cli/report_command.hpp"
 #include "host/cli/run_command.hpp"
 #include "host/cli/stop_signals.hpp"
 #include "host/cli/verify_command.hpp"
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
   setup_optimize_command(app, optimize_options);
   VerifyOptions verify_options;
   setup_verify_command(app, verify_options);
+  ReportOptions report_options;
+  setup_report_command(app, report_options);
 
   try {
     app.parse(argc, argv);
@@ -68,6 +71,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("compare")) return compare_command(compare_options);
     if (app.got_subcommand("verify")) return verify_command(verify_options);
     if (app.got_subcommand("optimize")) return optimize_command(optimize_options);
+    if (app.got_subcommand("report")) return report_command(report_options);
     return portfolio_generate_command(portfolio_options);
   } catch (const RunStopped& stopped) {
     std::fprintf(stderr, "margin-stress: %s\n", stopped.what());

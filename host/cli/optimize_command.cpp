@@ -171,7 +171,8 @@ void setup_optimize_command(CLI::App& app, OptimizeOptions& options) {
   optimize->add_option("-b,--backend", options.backend, "engine: auto, cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   optimize->add_option("--device", options.device, "CUDA device ordinal")->check(device_validator());
-  optimize->add_option("-o,--out", options.out_path, "also write the frontier as CSV, atomically");
+  CLI::Option* out = optimize->add_option("-o,--out", options.out_path, "also write the frontier as CSV, atomically");
+  add_report_option(*optimize, options.report)->needs(out);
   optimize->add_flag("-f,--force", options.force, "overwrite the CSV file if it exists");
   optimize->add_flag("-q,--quiet", options.quiet, "no progress line");
 }
@@ -186,6 +187,7 @@ int optimize_command(const OptimizeOptions& options) {
   options.run.apply(base);
   validate_config(base);
   if (!options.out_path.empty()) check_output_path(options.out_path, options.force);
+  check_report_request(options.report, options.force);
   const ModelConfig family = load_policy_config(base, options.policy_path);
   const MarginKnob knob = margin_knob_from_name(options.knob);
   // Both ends must be valid policies before anything runs.
@@ -300,6 +302,8 @@ int optimize_command(const OptimizeOptions& options) {
     write_text_atomically(options.out_path, options.force, frontier_csv(knob, outcome));
     std::printf("  frontier: %s\n", options.out_path.c_str());
   }
+  const int report_outcome = draw_requested_report(options.report, options.out_path, options.force);
+  if (report_outcome != 0) return report_outcome;
   if (!reproduced) return 1;
   return outcome.answer ? 0 : optimize_target_missed_exit_code;
 }

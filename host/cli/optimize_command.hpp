@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "host/cli/report_program.hpp"
 #include "host/cli/run_overrides.hpp"
 
 namespace margin_stress {
@@ -32,6 +33,7 @@ struct OptimizeOptions {
   int device = 0;
   bool quiet = false;
   bool force = false;
+  ReportOptions report;  // --report: the committee report of the output
 };
 
 // Exit code when no knob value in [low, high] meets the target.

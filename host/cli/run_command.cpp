@@ -120,6 +120,7 @@ void setup_run_command(CLI::App& app, RunOptions& options) {
                   "scenarios per checkpointed batch of a new run; default: about 1/32 of the run, at least 4 per "
                   "scenario the backend runs at once")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
+  add_report_option(*run, options.report);
 }
 
 int run_command(const RunOptions& options, const std::string& command_line) {
@@ -152,6 +153,7 @@ int run_command(const RunOptions& options, const std::string& command_line) {
   const std::string out_path =
       options.out_path.empty() ? "margin-stress-results-" + utc_now("%Y%m%dT%H%M%SZ") + ".h5" : options.out_path;
   check_output_path(out_path, options.force);  // fail before the run, not after it
+  check_report_request(options.report, options.force);
   check_output_space(out_path, 2.0 * results_file_bytes(config), "the results file and its checkpoint");
 
   const auto book_start = std::chrono::steady_clock::now();
@@ -169,6 +171,7 @@ int run_command(const RunOptions& options, const std::string& command_line) {
                  "run a smaller book than " + options.portfolio_path + ", or lower run.scenarios or run.steps");
   }
   validate_portfolio(portfolio, config.markets, provenance.portfolio_source);
+  record_book(provenance, config, portfolio);
   const double book_seconds = seconds_since(book_start);
 
   EngineOptions engine_options;
@@ -212,8 +215,10 @@ int run_command(const RunOptions& options, const std::string& command_line) {
   } else {
     RunTimings timings{book_seconds, times.scenario_seconds, times.engine_seconds, write_seconds,
                        seconds_since(run_start)};
-    print_summary_table(stdout, config, portfolio, provenance, summary, timings, out_path);
+    print_summary_table(stdout, config, provenance, summary, timings, out_path);
   }
+  const int report_outcome = draw_requested_report(options.report, out_path, options.force);
+  if (report_outcome != 0) return report_outcome;
   return summary.max_abs_conservation_residual_usd > 0.01 ? 1 : 0;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "host/cli/report_program.hpp"
 #include "host/cli/run_overrides.hpp"
 
 namespace margin_stress {
@@ -22,6 +23,7 @@ struct RunOptions {
   std::string scenario_range;        // --scenario: "I" or "I-J"; empty: every scenario
   bool resume = false;               // continue from <out>.checkpoint
   std::int64_t batch_scenarios = 0;  // 0: default_batch_scenarios
+  ReportOptions report;              // --report: the committee report of the output
 };
 
 void setup_run_command(CLI::App& app, RunOptions& options);

@@ -97,21 +97,15 @@ void print_money_table(std::FILE* out, const ModelConfig& config, const RunSumma
 
 }  // namespace
 
-void print_summary_table(std::FILE* out, const ModelConfig& config, const Portfolio& portfolio,
-                         const RunProvenance& provenance, const RunSummary& summary, const RunTimings& timings,
-                         const std::string& results_path) {
-  double open_interest_usd = 0.0;
-  for (std::size_t p = 0; p < portfolio.position_count(); ++p) {
-    const MarketSpec& market = config.markets[static_cast<std::size_t>(portfolio.market_index[p])];
-    open_interest_usd +=
-        std::fabs(static_cast<double>(portfolio.quantity_lots[p])) * market.lot_size * market.initial_price_usd;
-  }
+void print_summary_table(std::FILE* out, const ModelConfig& config, const RunProvenance& provenance,
+                         const RunSummary& summary, const RunTimings& timings, const std::string& results_path) {
   const std::string policy(toml_name(config.margin_policy.kind));
   std::fprintf(out, "margin-stress %s (commit %s)\n", provenance.program_version.c_str(),
                provenance.git_commit.c_str());
-  std::fprintf(out, "  book        %zu accounts, %zu positions, %zu markets, open interest %s USD (%s)\n",
-               portfolio.account_count(), portfolio.position_count(), config.market_count(),
-               usd(open_interest_usd).c_str(), provenance.portfolio_source.c_str());
+  std::fprintf(out, "  book        %lld accounts, %lld positions, %zu markets, open interest %s USD (%s)\n",
+               static_cast<long long>(provenance.book_accounts), static_cast<long long>(provenance.book_positions),
+               config.market_count(), usd(provenance.book_open_interest_usd).c_str(),
+               provenance.portfolio_source.c_str());
   std::fprintf(out, "  scenarios   %lld x %lld steps of %.0f s, %zu regimes, seed %llu (config: %s)\n",
                static_cast<long long>(summary.scenarios), static_cast<long long>(config.run.steps),
                config.run.step_seconds, config.regime_count(), static_cast<unsigned long long>(config.run.seed),

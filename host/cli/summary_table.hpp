@@ -8,7 +8,6 @@
 #include "host/analysis/summary.hpp"
 #include "host/io/results_file.hpp"
 #include "host/model/config.hpp"
-#include "host/model/portfolio.hpp"
 
 namespace margin_stress {
 
@@ -20,8 +19,7 @@ struct RunTimings {
   double total_seconds = 0.0;
 };
 
-void print_summary_table(std::FILE* out, const ModelConfig& config, const Portfolio& portfolio,
-                         const RunProvenance& provenance, const RunSummary& summary, const RunTimings& timings,
-                         const std::string& results_path);
+void print_summary_table(std::FILE* out, const ModelConfig& config, const RunProvenance& provenance,
+                         const RunSummary& summary, const RunTimings& timings, const std::string& results_path);
 
 }  // namespace margin_stress

@@ -1,6 +1,7 @@
 #include "host/io/results_file.hpp"
 
 #include <array>
+#include <cmath>
 #include <initializer_list>
 #include <map>
 #include <stdexcept>
@@ -172,6 +173,9 @@ void write_root_attributes(const hdf5::File& file, const RunProvenance& provenan
   hdf5::write_string_attribute(file, "end_time_utc", provenance.end_time_utc);
   hdf5::write_scalar_attribute<double>(file, "wall_seconds", provenance.wall_seconds);
   hdf5::write_scalar_attribute<std::int64_t>(file, "resumed_scenarios", provenance.resumed_scenarios);
+  hdf5::write_scalar_attribute<std::int64_t>(file, "book_accounts", provenance.book_accounts);
+  hdf5::write_scalar_attribute<std::int64_t>(file, "book_positions", provenance.book_positions);
+  hdf5::write_scalar_attribute<double>(file, "book_open_interest_usd", provenance.book_open_interest_usd);
 }
 
 // /markets: the market scale and each market's name.
@@ -366,6 +370,17 @@ void write_summary(const hdf5::File& file, const RunSummary& summary) {
 }
 
 }  // namespace
+
+void record_book(RunProvenance& provenance, const ModelConfig& config, const Portfolio& portfolio) {
+  provenance.book_accounts = static_cast<std::int64_t>(portfolio.account_count());
+  provenance.book_positions = static_cast<std::int64_t>(portfolio.position_count());
+  provenance.book_open_interest_usd = 0.0;
+  for (std::size_t p = 0; p < portfolio.position_count(); ++p) {
+    const MarketSpec& market = config.markets[static_cast<std::size_t>(portfolio.market_index[p])];
+    provenance.book_open_interest_usd +=
+        std::fabs(static_cast<double>(portfolio.quantity_lots[p])) * market.lot_size * market.initial_price_usd;
+  }
+}
 
 double results_file_bytes(const ModelConfig& config) {
   const auto scenarios = static_cast<double>(config.run.scenarios);

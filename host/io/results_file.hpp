@@ -6,6 +6,7 @@
 #include <string>
 
 #include "host/model/config.hpp"
+#include "host/model/portfolio.hpp"
 #include "host/model/results.hpp"
 
 namespace margin_stress {
@@ -32,7 +33,14 @@ struct RunProvenance {
   std::int64_t resumed_scenarios = 0;  // scenarios read from a checkpoint (run --resume), not computed
   std::int64_t first_scenario = 0;     // the first of the scenarios run (run --scenario), 0 for a whole run
   double wall_seconds = 0;
+  // The book's size, for the report and the summary (record_book).
+  std::int64_t book_accounts = 0;
+  std::int64_t book_positions = 0;
+  double book_open_interest_usd = 0;  // sum over positions of |q| * lot_size * the market's initial price
 };
+
+// Sets the book's size in `provenance`.
+void record_book(RunProvenance& provenance, const ModelConfig& config, const Portfolio& portfolio);
 
 // About how many bytes the results file of a run of `config` takes (its datasets, from their
 // element types, and a mebibyte for metadata and the summary), to check the disk's free space

@@ -156,6 +156,9 @@ RunProvenance sample_provenance() {
   provenance.end_time_utc = "2026-11-26T14:04:00Z";
   provenance.seed = 18446744073709551557ULL;  // above the int64 range: must stay unsigned
   provenance.wall_seconds = 60.25;
+  provenance.book_accounts = 40000;
+  provenance.book_positions = 52000;
+  provenance.book_open_interest_usd = 125.5e6;
   return provenance;
 }
 
@@ -318,6 +321,31 @@ TEST_F(ResultsFileTest, RootAttributesRecordTheRun) {
   EXPECT_EQ(string_attribute(root, "start_time_utc"), "2026-11-26T14:03:00Z");
   EXPECT_EQ(string_attribute(root, "end_time_utc"), "2026-11-26T14:04:00Z");
   EXPECT_EQ(scalar_attribute<double>(root, "wall_seconds", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE), 60.25);
+  EXPECT_EQ(scalar_attribute<std::int64_t>(root, "book_accounts", H5T_STD_I64LE, H5T_NATIVE_INT64), 40000);
+  EXPECT_EQ(scalar_attribute<std::int64_t>(root, "book_positions", H5T_STD_I64LE, H5T_NATIVE_INT64), 52000);
+  EXPECT_EQ(scalar_attribute<double>(root, "book_open_interest_usd", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE), 125.5e6);
+}
+
+// The book's size: its counts, and open interest at the initial prices, longs and shorts alike.
+TEST(RecordBook, CountsAndOpenInterestAtInitialPrices) {
+  ModelConfig config = small_config();
+  config.markets[0].lot_size = 0.001;
+  config.markets[0].initial_price_usd = 60000.0;
+  config.markets[1].lot_size = 0.01;
+  config.markets[1].initial_price_usd = 3000.0;
+  Portfolio book;
+  book.market_names = {"BTC", "ETH"};
+  book.collateral_usd = {1000.0, 500.0};
+  book.position_offset = {0, 2, 3};
+  book.market_index = {0, 1, 0};
+  book.quantity_lots = {50, -200, -10};
+  book.entry_price_usd = {59000.0, 3100.0, 61000.0};
+  RunProvenance provenance;
+  record_book(provenance, config, book);
+  EXPECT_EQ(provenance.book_accounts, 2);
+  EXPECT_EQ(provenance.book_positions, 3);
+  // 50 * 0.001 * 60000 + 200 * 0.01 * 3000 + 10 * 0.001 * 60000 = 3000 + 6000 + 600
+  EXPECT_DOUBLE_EQ(provenance.book_open_interest_usd, 9600.0);
 }
 
 TEST_F(ResultsFileTest, MarketsAndScenarioIndex) {

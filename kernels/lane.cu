@@ -312,7 +312,7 @@ void Lane::record_step(const TileView& tile, std::int64_t first, std::int64_t t)
               "(docs/model.md, section 1)");
         }
         for (std::size_t m = 0; m < markets; ++m)
-          record.tiered_initial_margin_usd[m] = to_usd(static_cast<micro_usd>(sums[m]));
+          record.tiered_initial_margin_usd[m] = usd_figure(static_cast<micro_usd>(sums[m]));
       }
       ::margin_stress::record_step(record, scenario.markets, scenario.insurance_fund, index, t,
                                    results.scenarios[static_cast<std::size_t>(index)], results.series);

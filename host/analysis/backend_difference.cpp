@@ -22,7 +22,7 @@ class Collector {
   }
   void add(double a, double b) { add(a, b, std::fabs(a - b)); }
   // Money is compared in integers, so the difference itself is exact.
-  void add_money(micro_usd a, micro_usd b) { add(to_usd(a), to_usd(b), to_usd(a > b ? a - b : b - a)); }
+  void add_money(micro_usd a, micro_usd b) { add(usd_figure(a), usd_figure(b), usd_figure(a > b ? a - b : b - a)); }
   MetricDifference result() const { return difference_; }
 
  private:

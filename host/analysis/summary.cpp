@@ -90,15 +90,15 @@ TailFigures tail_figures(const std::vector<double>& sorted, Level alpha, double 
 
 LossBearers loss_bearers(const ScenarioLedger& ledger) {
   LossBearers bearers;
-  bearers.bad_debt_usd = to_usd(ledger.bad_debt);
-  bearers.insurance_fund_draw_usd = to_usd(ledger.insurance_payout);
-  bearers.adl_haircut_usd = to_usd(ledger.adl_haircut);
+  bearers.bad_debt_usd = usd_figure(ledger.bad_debt);
+  bearers.insurance_fund_draw_usd = usd_figure(ledger.insurance_payout);
+  bearers.adl_haircut_usd = usd_figure(ledger.adl_haircut);
   // Negated in integers: a vault or provider that did nothing shows 0, not -0.
-  bearers.backstop_vault_loss_usd = to_usd(-ledger.vault_pnl);
+  bearers.backstop_vault_loss_usd = usd_figure(-ledger.vault_pnl);
   // Summed in USD: four amounts near the money range's edge could overflow 64-bit micro-dollars.
   bearers.platform_loss_usd = bearers.bad_debt_usd + bearers.insurance_fund_draw_usd + bearers.adl_haircut_usd +
                               bearers.backstop_vault_loss_usd;
-  bearers.liquidity_provider_loss_usd = to_usd(-ledger.liquidity_provider_pnl);
+  bearers.liquidity_provider_loss_usd = usd_figure(-ledger.liquidity_provider_pnl);
   return bearers;
 }
 
@@ -159,7 +159,7 @@ RunSummary summarize_run(const std::vector<ScenarioMetrics>& scenarios, micro_us
     platform_loss[s] = bearers.platform_loss_usd;
     provider_loss[s] = bearers.liquidity_provider_loss_usd;
     // Positive is a loss; negative means the fund ended above where it started (fees exceeded payouts).
-    fund_loss[s] = to_usd(initial_insurance_fund - metrics.insurance_fund_end);
+    fund_loss[s] = usd_figure(initial_insurance_fund - metrics.insurance_fund_end);
     for (const double notional : metrics.liquidated_notional_usd) liquidated[s] += notional;
     adl[s] = metrics.adl_notional_usd;
     for (const double notional : metrics.deleveraged_notional_usd) deleveraged[s] += notional;
@@ -169,7 +169,7 @@ RunSummary summarize_run(const std::vector<ScenarioMetrics>& scenarios, micro_us
     summary.fund_exhausted_scenarios += metrics.fund_exhausted != 0 ? 1 : 0;
     summary.round_cap_hits += metrics.round_cap_hits;
     summary.max_abs_conservation_residual_usd =
-        std::max(summary.max_abs_conservation_residual_usd, std::fabs(to_usd(ledger.conservation_residual)));
+        std::max(summary.max_abs_conservation_residual_usd, std::fabs(usd_figure(ledger.conservation_residual)));
   }
   summary.distributions = {
       summarize_sample("platform_loss_usd", std::move(platform_loss)),

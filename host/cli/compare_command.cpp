@@ -569,8 +569,8 @@ int compare_command(const CompareOptions& options) {
         append_policy_scenario_metrics(results, policy.config.run.step_seconds, policy.metrics);
         for (const ScenarioMetrics& scenario : results.scenarios) {
           policy.round_cap_hits += scenario.round_cap_hits;
-          policy.max_abs_conservation_residual_usd = std::max(policy.max_abs_conservation_residual_usd,
-                                                              std::fabs(to_usd(scenario.ledger.conservation_residual)));
+          policy.max_abs_conservation_residual_usd = std::max(
+              policy.max_abs_conservation_residual_usd, std::fabs(usd_figure(scenario.ledger.conservation_residual)));
         }
       }
     }

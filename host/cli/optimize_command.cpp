@@ -43,9 +43,9 @@ FrontierPoint evaluate(Engine& engine, const ModelConfig& base, const ModelConfi
     const std::int64_t count = std::min(batch, base.run.scenarios - first);
     const BatchResults results = book->run(build_scenarios(base, first, count), nullptr);
     for (const ScenarioMetrics& scenario : results.scenarios) {
-      if (std::fabs(to_usd(scenario.ledger.conservation_residual)) > 0.01) {
+      if (std::fabs(usd_figure(scenario.ledger.conservation_residual)) > 0.01) {
         throw std::runtime_error("a scenario's ledger did not balance (residual " +
-                                 std::to_string(to_usd(scenario.ledger.conservation_residual)) + " USD)");
+                                 std::to_string(usd_figure(scenario.ledger.conservation_residual)) + " USD)");
       }
     }
     append_policy_scenario_metrics(results, config.run.step_seconds, metrics);

@@ -34,7 +34,7 @@ void record_step(const StepRecord& record, const std::vector<MarketState>& marke
   }
   const auto si = series.step_index(scenario, row);
   series.cascade_rounds[si] = record.rounds;
-  series.insurance_fund_usd[si] = to_usd(insurance_fund);
+  series.insurance_fund_usd[si] = usd_figure(insurance_fund);
   series.regime[si] = record.regime;
 
   const SettlementOutcome& settlement = record.settlement;

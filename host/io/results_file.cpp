@@ -241,7 +241,7 @@ void write_scenario_metrics(const Group& group, const BatchResults& results, std
   const ScenarioAxes axes{{scenario_scale, scenario_axis}, {market_scale, market_axis}};
   const auto money = [&](const std::string& name, micro_usd ScenarioLedger::*field) {
     write_scenario_field(group, axes, scenarios, name, usd,
-                         [field](const ScenarioMetrics& m) { return to_usd(m.ledger.*field); });
+                         [field](const ScenarioMetrics& m) { return usd_figure(m.ledger.*field); });
   };
   money("bad_debt_usd", &ScenarioLedger::bad_debt);
   money("trader_equity_change_usd", &ScenarioLedger::trader_equity_change);
@@ -254,9 +254,9 @@ void write_scenario_metrics(const Group& group, const BatchResults& results, std
   money("vault_pnl_usd", &ScenarioLedger::vault_pnl);
   money("conservation_residual_usd", &ScenarioLedger::conservation_residual);
   write_scenario_field(group, axes, scenarios, "insurance_fund_min_usd", usd,
-                       [](const ScenarioMetrics& m) { return to_usd(m.insurance_fund_min); });
+                       [](const ScenarioMetrics& m) { return usd_figure(m.insurance_fund_min); });
   write_scenario_field(group, axes, scenarios, "insurance_fund_end_usd", usd,
-                       [](const ScenarioMetrics& m) { return to_usd(m.insurance_fund_end); });
+                       [](const ScenarioMetrics& m) { return usd_figure(m.insurance_fund_end); });
   write_scenario_field(group, axes, scenarios, "adl_notional_usd", usd,
                        [](const ScenarioMetrics& m) { return m.adl_notional_usd; });
   write_scenario_field(group, axes, scenarios, "cascade_rounds_total", dimensionless,

@@ -57,11 +57,18 @@ MARGIN_STRESS_HOST_DEVICE inline micro_usd add_in_range(micro_usd a, micro_usd b
   return sum;
 }
 
-// Multiplies by the double nearest 1e-6 rather than dividing by 1e6: the engines' hot loop converts
-// every account's cash, and both engines must round the same way (docs/model.md, section 1).
+// Cash in the model's arithmetic (equity, ADL shares): multiplies by the double nearest 1e-6 rather
+// than dividing by 1e6, as the engines' hot loop converts every account's cash and both engines
+// must round the same way (docs/model.md, section 1).
 inline constexpr double usd_per_micro_usd = 1.0e-6;
 MARGIN_STRESS_HOST_DEVICE inline double to_usd(micro_usd amount) {
   return static_cast<double>(amount) * usd_per_micro_usd;
 }
+
+// Money reported (results, summaries, reports): amount / 1e6, which is the double nearest the
+// amount in USD whenever |amount| <= 2^53 micro-dollars (about 9.0e9 USD: the amount converts
+// exactly and the division is correctly rounded); to_usd's product is not the nearest for about one
+// amount in three. Beyond 2^53 the conversion to double rounds first (docs/model.md, section 1).
+MARGIN_STRESS_HOST_DEVICE inline double usd_figure(micro_usd amount) { return static_cast<double>(amount) / 1.0e6; }
 
 }  // namespace margin_stress

@@ -231,7 +231,11 @@ void expect_pinned(LiquidationMode mode, std::uint64_t pinned_hash, const std::v
   hash = fnv1a(hash, results.series.mark_price_usd);
   hash = fnv1a(hash, results.series.liquidated_notional_usd);
   hash = fnv1a(hash, results.series.margin_scale);
-  hash = fnv1a(hash, results.series.insurance_fund_usd);
+  // The fund series as the engine before brackets reported it, K * 1e-6: reports now give K / 1e6,
+  // the nearest double (docs/model.md section 1), and the micro-dollars K are what is pinned.
+  std::vector<double> fund_as_pinned;
+  for (const double usd : results.series.insurance_fund_usd) fund_as_pinned.push_back(to_usd(to_micro_usd(usd)));
+  hash = fnv1a(hash, fund_as_pinned);
   hash = fnv1a(hash, results.series.cascade_rounds);
   char text[32];
   std::snprintf(text, sizeof(text), "0x%016" PRIx64, hash);

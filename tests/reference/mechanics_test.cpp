@@ -508,8 +508,10 @@ TEST(MechanicsCascade, TheRoundCapDefersTheNextLiquidationAndItsSettlement) {
   EXPECT_DOUBLE_EQ(series.mark_price_usd[series.market_index(0, 1, 0)], m2);
   EXPECT_DOUBLE_EQ(series.liquidated_notional_usd[series.market_index(0, 0, 0)], 10.0 * m1);
   EXPECT_DOUBLE_EQ(series.liquidated_notional_usd[series.market_index(0, 1, 0)], 10.0 * m2);
-  EXPECT_EQ(series.insurance_fund_usd[series.step_index(0, 0)], to_usd(1'000'000'000 - deficit_a));
-  EXPECT_EQ(series.insurance_fund_usd[series.step_index(0, 1)], to_usd(1'000'000'000 - deficit_a - deficit_b));
+  // Reported as micro-dollars / 1e6 (docs/model.md section 1).
+  EXPECT_EQ(series.insurance_fund_usd[series.step_index(0, 0)], static_cast<double>(1'000'000'000 - deficit_a) / 1e6);
+  EXPECT_EQ(series.insurance_fund_usd[series.step_index(0, 1)],
+            static_cast<double>(1'000'000'000 - deficit_a - deficit_b) / 1e6);
   EXPECT_EQ(metrics.insurance_fund_end, 1'000'000'000 - deficit_a - deficit_b);
   EXPECT_EQ(metrics.insurance_fund_min, metrics.insurance_fund_end);
   EXPECT_EQ(metrics.ledger.insurance_payout, deficit_a + deficit_b);

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "host/engine/regime_filter.hpp"
+#include "host/io/config_file.hpp"
 
 namespace margin_stress {
 namespace {
@@ -37,6 +38,24 @@ TEST(MarginPolicy, StressedWeightMixesInAStressedVolatility) {
   policy.stressed_volatility_ratio = 3.0;
   // Observed at the reference: sigma_eff^2 = 0.75 sigma^2 + 0.25 * 9 sigma^2 = 3 sigma^2.
   EXPECT_NEAR(margin_scale(policy, initial_ewma_variance(0.5, 0.01), 0.5, 0.01), std::sqrt(3.0), 1e-12);
+}
+
+// Step 1 is computed from the estimates' starting values like any other step (docs/model.md
+// section 4, "Step 1"): a stressed weight and a buffer act from the first step.
+TEST(MarginPolicy, StepOneUsesTheStartingEstimatesWithEveryTool) {
+  ModelConfig config = default_config();
+  config.margin_policy = policy_with_defaults();
+  config.margin_policy.stressed_weight = 0.25;
+  config.margin_policy.stressed_volatility_ratio = 2.0;
+  MarginPolicy stressed(config);
+  for (std::size_t m = 0; m < config.markets.size(); ++m) {
+    EXPECT_NEAR(stressed.next_scale(m), std::sqrt(0.75 + 0.25 * 4.0), 1e-12);  // 1.3229
+  }
+  config.margin_policy = policy_with_defaults();
+  config.margin_policy.buffer = 0.25;
+  config.margin_policy.buffer_release_scale = 1.5;
+  MarginPolicy buffered(config);
+  EXPECT_NEAR(buffered.next_scale(0), 1.25, 1e-12);
 }
 
 TEST(MarginPolicy, BufferHeldInCalmReleasedInStress) {

@@ -282,9 +282,10 @@ void expect_attached(hid_t file, const std::string& path, const std::string& sca
   H5Dclose(dataset);
 }
 
+// Reported money: micro-dollars / 1e6, the double nearest the amount (docs/model.md section 1).
 std::vector<double> usd_of(std::initializer_list<micro_usd> amounts) {
   std::vector<double> usd;
-  for (const micro_usd amount : amounts) usd.push_back(to_usd(amount));
+  for (const micro_usd amount : amounts) usd.push_back(static_cast<double>(amount) / 1e6);
   return usd;
 }
 

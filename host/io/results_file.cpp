@@ -1,5 +1,6 @@
 #include "host/io/results_file.hpp"
 
+#include <algorithm>
 #include <array>
 #include <initializer_list>
 #include <map>
@@ -150,6 +151,30 @@ Dataset write_step_scale(const Group& group, std::int64_t steps) {
   return write_scale(group, step_axis, numbers, dimensionless);
 }
 
+// Per rank, attributes rather than datasets: they differ from run to run (times, hosts), and the
+// datasets of a run over any number of ranks are the same bits as one process's.
+void write_rank_attributes(const hdf5::File& file, const std::vector<RankRecord>& ranks) {
+  std::string hosts;
+  std::vector<std::int64_t> batches;
+  std::vector<std::int64_t> scenarios;
+  std::vector<double> busy_seconds;
+  std::vector<double> wall_seconds;
+  for (const RankRecord& rank : ranks) {
+    hosts += (hosts.empty() ? "" : " ") + rank.host;
+    batches.push_back(rank.batches);
+    scenarios.push_back(rank.scenarios);
+    busy_seconds.push_back(rank.busy_seconds);
+    wall_seconds.push_back(rank.wall_seconds);
+  }
+  hdf5::write_scalar_attribute<std::int64_t>(file, "ranks", static_cast<std::int64_t>(ranks.size()));
+  hdf5::write_string_attribute(file, "rank_hosts", hosts);
+  hdf5::write_vector_attribute(file, "rank_batches", batches);
+  hdf5::write_vector_attribute(file, "rank_scenarios", scenarios);
+  hdf5::write_vector_attribute(file, "rank_busy_seconds", busy_seconds);
+  hdf5::write_vector_attribute(file, "rank_wall_seconds", wall_seconds);
+  hdf5::write_scalar_attribute<double>(file, "parallel_efficiency", parallel_efficiency(ranks));
+}
+
 void write_root_attributes(const hdf5::File& file, const RunProvenance& provenance, const ModelConfig& config,
                            std::int64_t scenarios) {
   hdf5::write_string_attribute(file, "format", results_file_format);
@@ -172,6 +197,7 @@ void write_root_attributes(const hdf5::File& file, const RunProvenance& provenan
   hdf5::write_string_attribute(file, "end_time_utc", provenance.end_time_utc);
   hdf5::write_scalar_attribute<double>(file, "wall_seconds", provenance.wall_seconds);
   hdf5::write_scalar_attribute<std::int64_t>(file, "resumed_scenarios", provenance.resumed_scenarios);
+  write_rank_attributes(file, provenance.ranks);
 }
 
 // /markets: the market scale and each market's name.
@@ -366,6 +392,17 @@ void write_summary(const hdf5::File& file, const RunSummary& summary) {
 }
 
 }  // namespace
+
+double parallel_efficiency(const std::vector<RankRecord>& ranks) {
+  double busy_seconds = 0.0;
+  double longest_wall_seconds = 0.0;
+  for (const RankRecord& rank : ranks) {
+    busy_seconds += rank.busy_seconds;
+    longest_wall_seconds = std::max(longest_wall_seconds, rank.wall_seconds);
+  }
+  if (busy_seconds <= 0.0 || longest_wall_seconds <= 0.0) return 0.0;
+  return std::min(1.0, busy_seconds / (static_cast<double>(ranks.size()) * longest_wall_seconds));
+}
 
 double results_file_bytes(const ModelConfig& config) {
   const auto scenarios = static_cast<double>(config.run.scenarios);

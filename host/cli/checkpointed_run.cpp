@@ -22,9 +22,13 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 std::int64_t default_batch_scenarios(std::int64_t scenarios, std::int64_t scenarios_in_parallel, int ranks) {
-  const std::int64_t batches = std::max<std::int64_t>(32, 4 * std::int64_t{ranks});
-  const std::int64_t share = (scenarios + batches - 1) / batches;
-  return std::clamp<std::int64_t>(std::max(share, 4 * scenarios_in_parallel), 1, std::max<std::int64_t>(scenarios, 1));
+  const auto share = [&](std::int64_t batches) { return (scenarios + batches - 1) / batches; };
+  const std::int64_t batch =
+      ranks == 1
+          ? std::max(share(32), 4 * scenarios_in_parallel)
+          // Balance first: a device short of scenarios in flight is slower, an idle rank does nothing.
+          : std::max(share(4 * std::int64_t{ranks}), std::min(scenarios_in_parallel, share(2 * std::int64_t{ranks})));
+  return std::clamp<std::int64_t>(batch, 1, std::max<std::int64_t>(scenarios, 1));
 }
 
 BatchResults empty_run_results(const ModelConfig& config, const Checkpoint& checkpoint) {

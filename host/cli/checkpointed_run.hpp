@@ -17,8 +17,9 @@ namespace margin_stress {
 // The scenarios of a checkpoint batch when the user does not choose: about 1/32 of the run, so
 // that a resume recomputes little, and at least 4 times what the backend runs at once, so that
 // every worker stays busy to the batch's end and a device's tiles stay full.
-// Over several ranks (docs/cluster.md), at least 4 batches per rank, so that the batches handed
-// out last, to whichever rank is free, even out ranks that drew costlier scenarios.
+// Over N ranks (docs/cluster.md), 1/(4N) of the run, so that the batches handed out last, to
+// whichever rank is free, even out ranks that drew costlier scenarios; raised towards what one
+// backend runs at once only as far as 2 batches per rank.
 std::int64_t default_batch_scenarios(std::int64_t scenarios, std::int64_t scenarios_in_parallel, int ranks = 1);
 
 struct CheckpointedRunTimes {

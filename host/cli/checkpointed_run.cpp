@@ -19,6 +19,26 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+}  // namespace
+
+std::int64_t default_batch_scenarios(std::int64_t scenarios, std::int64_t scenarios_in_parallel, int ranks) {
+  const auto share = [&](std::int64_t batches) { return (scenarios + batches - 1) / batches; };
+  const std::int64_t batch =
+      ranks == 1
+          ? std::max(share(32), 4 * scenarios_in_parallel)
+          // Balance first: a device short of scenarios in flight is slower, an idle rank does nothing.
+          : std::max(share(4 * std::int64_t{ranks}), std::min(scenarios_in_parallel, share(2 * std::int64_t{ranks})));
+  return std::clamp<std::int64_t>(batch, 1, std::max<std::int64_t>(scenarios, 1));
+}
+
+BatchResults empty_run_results(const ModelConfig& config, const Checkpoint& checkpoint) {
+  BatchResults run;
+  run.first_scenario = checkpoint.first_scenario(0);
+  run.scenarios.resize(static_cast<std::size_t>(checkpoint.scenarios()));
+  run.series.resize(checkpoint.scenarios(), config.run.steps, static_cast<std::int64_t>(config.market_count()));
+  return run;
+}
+
 void place_batch(BatchResults& run, BatchResults&& batch) {
   const std::int64_t offset = batch.first_scenario - run.first_scenario;
   std::move(batch.scenarios.begin(), batch.scenarios.end(),
@@ -26,21 +46,38 @@ void place_batch(BatchResults& run, BatchResults&& batch) {
   run.series.place(batch.series, offset);
 }
 
-}  // namespace
+BatchResults compute_batch(LoadedBook& book, const ModelConfig& config, std::int64_t first, std::int64_t count,
+                           const ProgressCallback& progress, CheckpointedRunTimes& times) {
+  const auto scenario_start = std::chrono::steady_clock::now();
+  const ScenarioPaths paths = build_scenarios(config, first, count);
+  times.scenario_seconds += seconds_since(scenario_start);
+  const auto engine_start = std::chrono::steady_clock::now();
+  BatchResults results = book.run(paths, progress);
+  times.engine_seconds += seconds_since(engine_start);
+  return results;
+}
 
-std::int64_t default_batch_scenarios(std::int64_t scenarios, std::int64_t scenarios_in_parallel) {
-  const std::int64_t thirty_second = (scenarios + 31) / 32;
-  return std::clamp<std::int64_t>(std::max(thirty_second, 4 * scenarios_in_parallel), 1,
-                                  std::max<std::int64_t>(scenarios, 1));
+std::string kept_batches_note(const Checkpoint& checkpoint) {
+  if (checkpoint.finished_batches() == 0) return "";
+  return std::to_string(checkpoint.finished_batches()) + " of " + std::to_string(checkpoint.batch_count()) +
+         " batches are kept in " + checkpoint.directory() +
+         ": once the cause is fixed, the same command with --resume continues the run";
+}
+
+RunStopped run_stopped(int signal_number, const Checkpoint& checkpoint, std::int64_t done) {
+  return RunStopped(signal_number, std::string("stopped by SIG") + sigabbrev_np(signal_number) + " after " +
+                                       std::to_string(checkpoint.finished_batches()) + " of " +
+                                       std::to_string(checkpoint.batch_count()) + " batches (" + std::to_string(done) +
+                                       " of " + std::to_string(checkpoint.scenarios()) +
+                                       " scenarios); they are kept in " + checkpoint.directory() +
+                                       ": run the same command with --resume to finish the run");
 }
 
 BatchResults run_checkpointed(LoadedBook& book, const ModelConfig& config, Checkpoint& checkpoint, bool quiet,
-                              CheckpointedRunTimes& times) {
+                              CheckpointedRunTimes& times, RankRecord& work) {
+  const auto start = std::chrono::steady_clock::now();
   const std::int64_t scenarios = checkpoint.scenarios();
-  BatchResults run;
-  run.first_scenario = checkpoint.first_scenario(0);
-  run.scenarios.resize(static_cast<std::size_t>(scenarios));
-  run.series.resize(scenarios, config.run.steps, static_cast<std::int64_t>(config.market_count()));
+  BatchResults run = empty_run_results(config, checkpoint);
 
   const StopOnSignal stop;
   ProgressBar progress("scenarios", scenarios, quiet);
@@ -52,23 +89,21 @@ BatchResults run_checkpointed(LoadedBook& book, const ModelConfig& config, Check
       place_batch(run, checkpoint.read(batch));
     } else {
       try {
-        const auto scenario_start = std::chrono::steady_clock::now();
-        const ScenarioPaths paths = build_scenarios(config, first, count);
-        times.scenario_seconds += seconds_since(scenario_start);
-        const auto engine_start = std::chrono::steady_clock::now();
-        BatchResults results = book.run(paths, [&](std::int64_t finished) { progress.update(done + finished); });
+        const auto batch_start = std::chrono::steady_clock::now();
+        BatchResults results = compute_batch(
+            book, config, first, count, [&](std::int64_t finished) { progress.update(done + finished); }, times);
+        work.busy_seconds += seconds_since(batch_start);
+        const auto record_start = std::chrono::steady_clock::now();
         checkpoint.write(batch, results);
-        times.engine_seconds += seconds_since(engine_start);
+        times.engine_seconds += seconds_since(record_start);
+        work.batches += 1;
+        work.scenarios += count;
         place_batch(run, std::move(results));
       } catch (...) {
         // The error itself is reported by the caller; say what it did not destroy.
-        if (checkpoint.finished_batches() > 0) {
+        if (const std::string note = kept_batches_note(checkpoint); !note.empty()) {
           progress.finish();
-          std::fprintf(stderr,
-                       "margin-stress: %lld of %lld batches are kept in %s: once the cause is fixed, the same "
-                       "command with --resume continues the run\n",
-                       static_cast<long long>(checkpoint.finished_batches()),
-                       static_cast<long long>(checkpoint.batch_count()), checkpoint.directory().c_str());
+          std::fprintf(stderr, "margin-stress: %s\n", note.c_str());
         }
         throw;
       }
@@ -77,14 +112,10 @@ BatchResults run_checkpointed(LoadedBook& book, const ModelConfig& config, Check
     progress.update(done);
     if (const int signal_number = stop.requested(); signal_number != 0 && done < scenarios) {
       progress.finish();
-      throw RunStopped(signal_number, std::string("stopped by SIG") + sigabbrev_np(signal_number) + " after " +
-                                          std::to_string(checkpoint.finished_batches()) + " of " +
-                                          std::to_string(checkpoint.batch_count()) + " batches (" +
-                                          std::to_string(done) + " of " + std::to_string(scenarios) +
-                                          " scenarios); they are kept in " + checkpoint.directory() +
-                                          ": run the same command with --resume to finish the run");
+      throw run_stopped(signal_number, checkpoint, done);
     }
   }
+  work.wall_seconds = seconds_since(start);
   return run;
 }
 

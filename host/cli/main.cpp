@@ -1,9 +1,10 @@
 // margin-stress: the command-line entry point. It only wires the subcommands (one per file in
 // host/cli/) and maps failures to exit codes: 2 usage, 3 bad input, 1 anything else; a run stopped
-// by a signal ends by that signal.
+// by a signal ends by that signal. Under an MPI launcher it is one rank of a run (rank_world.hpp).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <string>
 
 #include "host/cli/backtest_command.hpp"
@@ -11,6 +12,7 @@
 #include "host/cli/compare_command.hpp"
 #include "host/cli/optimize_command.hpp"
 #include "host/cli/portfolio_command.hpp"
+#include "host/cli/rank_world.hpp"
 #include "host/cli/report_command.hpp"
 #include "host/cli/run_command.hpp"
 #include "host/cli/stop_signals.hpp"
@@ -33,6 +35,16 @@ std::string join_arguments(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   using namespace margin_stress;
+  std::optional<RankWorld> world;
+  try {
+    world.emplace(argc, argv);
+  } catch (const FailedOnAnotherRank& elsewhere) {
+    return elsewhere.exit_code();
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "margin-stress: error: %s\n", error.what());
+    return 2;
+  }
+  const RankPlace& place = world->place();
   CLI::App app{
       "margin-stress: stress tests of dynamic margin scaling on leveraged derivatives platforms.\n"
       "Monte Carlo volatility-regime scenarios drive a book of cross-margin accounts through margin\n"
@@ -61,11 +73,22 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     // --help and --version print and exit 0; a usage error prints CLI11's message and exits 2.
+    // Every rank parses the same arguments: one of them says what is wrong.
+    if (!place.leads()) return error.get_exit_code() == 0 ? 0 : 2;
     return app.exit(error) == 0 ? 0 : 2;
   }
 
+  if (place.ranks > 1 && !app.got_subcommand("run")) {
+    // Only `run` spreads over ranks; each rank of another command would repeat it whole.
+    if (place.leads()) {
+      std::fprintf(stderr, "margin-stress: error: only `run` runs over several MPI ranks; start `%s` as one process\n",
+                   app.get_subcommands().front()->get_name().c_str());
+    }
+    return 2;
+  }
+
   try {
-    if (app.got_subcommand("run")) return run_command(run_options, join_arguments(argc, argv));
+    if (app.got_subcommand("run")) return run_command(run_options, join_arguments(argc, argv), place);
     if (app.got_subcommand("calibrate")) return calibrate_command(calibrate_options, join_arguments(argc, argv));
     if (app.got_subcommand("backtest")) return backtest_command(backtest_options);
     if (app.got_subcommand("compare")) return compare_command(compare_options);
@@ -75,7 +98,10 @@ int main(int argc, char** argv) {
     return portfolio_generate_command(portfolio_options);
   } catch (const RunStopped& stopped) {
     std::fprintf(stderr, "margin-stress: %s\n", stopped.what());
+    world->finish();
     end_by_signal(stopped.signal());
+  } catch (const FailedOnAnotherRank& elsewhere) {
+    return elsewhere.exit_code();
   } catch (const InputError& error) {
     std::fprintf(stderr, "margin-stress: error: %s\n", error.what());
     return 3;

@@ -1,17 +1,23 @@
 #include "host/cli/run_command.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <exception>
+#include <memory>
+#include <thread>
 
 #include "host/analysis/summary.hpp"
 #include "host/cli/checkpointed_run.hpp"
+#include "host/cli/distributed_run.hpp"
 #include "host/cli/memory_check.hpp"
 #include "host/cli/progress.hpp"
 #include "host/cli/summary_table.hpp"
 #include "host/engine/engine.hpp"
 #include "host/io/atomic_output.hpp"
 #include "host/io/checkpoint.hpp"
+#include "host/io/checksum.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/config_writer.hpp"
 #include "host/io/portfolio_file.hpp"
@@ -107,7 +113,11 @@ void setup_run_command(CLI::App& app, RunOptions& options) {
          "-b,--backend", options.backend,
          "engine: auto (CUDA when this build has it and a device is visible, else the CPU reference), cpu or cuda")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  run->add_option("--device", options.device, "CUDA device ordinal")->check(device_validator());
+  run->add_option("--device", options.device,
+                  "CUDA device ordinal; default 0, or over several MPI ranks the rank's order among the ranks on its "
+                  "host (docs/cluster.md)")
+      ->check(device_validator())
+      ->each([&options](const std::string&) { options.device_chosen = true; });
   run->add_flag("-q,--quiet", options.quiet, "no progress bar and no summary table; print only the results path");
   run->add_flag("-f,--force", options.force,
                 "overwrite the output file if it exists, and discard an unfinished run's checkpoint");
@@ -123,15 +133,48 @@ void setup_run_command(CLI::App& app, RunOptions& options) {
   add_report_option(*run, options.report);
 }
 
-int run_command(const RunOptions& options, const std::string& command_line) {
-  const auto run_start = std::chrono::steady_clock::now();
-  RunProvenance provenance;
-  provenance.start_time_utc = utc_now("%Y-%m-%dT%H:%M:%SZ");
-  provenance.program_version = program_version();
-  provenance.git_commit = git_commit();
-  provenance.command_line = command_line;
+namespace {
 
-  ModelConfig config = options.config_path.empty() ? default_config() : load_config_file(options.config_path);
+// Everything a run sets up before it computes. The loaded book keeps references to the config, so
+// a PreparedRun stays where it was made.
+struct PreparedRun {
+  ModelConfig config;
+  ScenarioRange range;
+  std::string out_path;
+  Portfolio portfolio;
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<LoadedBook> book;
+  RunIdentity identity;
+  std::unique_ptr<Checkpoint> checkpoint;  // rank 0's alone: the other ranks write nothing
+  double book_seconds = 0.0;
+};
+
+// CPU threads per rank: the config's (or --threads), or by default the host's hardware threads
+// shared among the ranks on it.
+int threads_per_rank(int configured, const RankPlace& place) {
+  if (configured > 0 || place.local_ranks == 1) return configured;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / place.local_ranks);
+}
+
+// The GPU of this rank: --device if given, else the rank's order among the ranks on its host,
+// round-robin over the host's devices.
+int device_of_rank(const RunOptions& options, Backend backend, const RankPlace& place) {
+  if (options.device_chosen || place.local_ranks == 1 || backend == Backend::cpu) return options.device;
+  return place.local_rank % std::max(1, cuda_device_count());
+}
+
+// A CRC-32 of everything in `identity` that decides the results, for the ranks to compare.
+std::uint32_t identity_crc32(const RunIdentity& identity) {
+  std::string text = identity.program + '\n' + identity.config_text + '\n' + std::to_string(identity.first_scenario) +
+                     ' ' + std::to_string(identity.scenarios);
+  for (const InputFileIdentity& input : identity.inputs) text += '\n' + input.role + ' ' + describe_input_file(input);
+  return crc32_of(text.data(), text.size());
+}
+
+std::unique_ptr<PreparedRun> prepare_run(const RunOptions& options, const RankPlace& place, RunProvenance& provenance) {
+  auto run = std::make_unique<PreparedRun>();
+  ModelConfig& config = run->config;
+  config = options.config_path.empty() ? default_config() : load_config_file(options.config_path);
   options.run.apply(config);
   // The results file records the effective configuration, command-line overrides included.
   config.source_text = config_to_toml(config);
@@ -147,50 +190,88 @@ int run_command(const RunOptions& options, const std::string& command_line) {
   provenance.config_source = config.source_name;
   provenance.scenario_source = describe_scenarios(config);
   provenance.seed = config.run.seed;
-  const ScenarioRange range = scenario_range(options.scenario_range, config);
-  provenance.first_scenario = range.first;
+  run->range = scenario_range(options.scenario_range, config);
+  provenance.first_scenario = run->range.first;
 
-  const std::string out_path =
+  run->out_path =
       options.out_path.empty() ? "margin-stress-results-" + utc_now("%Y%m%dT%H%M%SZ") + ".h5" : options.out_path;
-  check_output_path(out_path, options.force);  // fail before the run, not after it
-  check_report_request(options.report, options.force);
-  check_output_space(out_path, 2.0 * results_file_bytes(config), "the results file and its checkpoint");
+  if (place.leads()) {
+    check_output_path(run->out_path, options.force);  // fail before the run, not after it
+    check_report_request(options.report, options.force);
+    check_output_space(run->out_path, 2.0 * results_file_bytes(config), "the results file and its checkpoint");
+  }
 
+  const int threads = threads_per_rank(config.run.threads, place);
   const auto book_start = std::chrono::steady_clock::now();
-  Portfolio portfolio;
   if (options.portfolio_path.empty()) {
-    portfolio = generate_portfolio(config.portfolio, config.markets, config.run.threads, config.source_name);
+    run->portfolio = generate_portfolio(config.portfolio, config.markets, threads, config.source_name);
     provenance.portfolio_source = "synthetic (config [portfolio], seed " + std::to_string(config.portfolio.seed) + ")";
   } else {
-    portfolio = read_portfolio_file(options.portfolio_path);
+    run->portfolio = read_portfolio_file(options.portfolio_path);
     provenance.portfolio_source = options.portfolio_path;
     MemoryNeed with_book = scenario_memory(config);
-    with_book.add(engine_memory(config, static_cast<double>(portfolio.account_count()),
-                                static_cast<double>(portfolio.position_count())));
+    with_book.add(engine_memory(config, static_cast<double>(run->portfolio.account_count()),
+                                static_cast<double>(run->portfolio.position_count())));
     check_memory(config, with_book,
                  "run a smaller book than " + options.portfolio_path + ", or lower run.scenarios or run.steps");
   }
-  validate_portfolio(portfolio, config.markets, provenance.portfolio_source);
-  record_book(provenance, config, portfolio);
-  const double book_seconds = seconds_since(book_start);
+  validate_portfolio(run->portfolio, config.markets, provenance.portfolio_source);
+  record_book(provenance, config, run->portfolio);
+  run->book_seconds = seconds_since(book_start);
 
   EngineOptions engine_options;
   engine_options.backend = backend_from_name(options.backend);
-  engine_options.threads = config.run.threads;
-  engine_options.device = options.device;
-  const std::unique_ptr<Engine> engine = make_engine(engine_options);
-  provenance.backend = engine->name();
-  const std::unique_ptr<LoadedBook> loaded_book = engine->load(config, portfolio);
+  engine_options.threads = threads;
+  engine_options.device = device_of_rank(options, engine_options.backend, place);
+  run->engine = make_engine(engine_options);
+  provenance.backend = run->engine->name();
+  if (place.ranks > 1) provenance.backend += " on each of " + std::to_string(place.ranks) + " ranks";
+  run->book = run->engine->load(config, run->portfolio);
 
-  const std::int64_t batch_scenarios = options.batch_scenarios > 0
-                                           ? options.batch_scenarios
-                                           : default_batch_scenarios(range.count, loaded_book->scenarios_in_parallel());
-  const RunIdentity identity = run_identity(config, range, options.portfolio_path);
-  for (const InputFileIdentity& input : identity.inputs) {
+  run->identity = run_identity(config, run->range, options.portfolio_path);
+  for (const InputFileIdentity& input : run->identity.inputs) {
     provenance.input_files +=
         (provenance.input_files.empty() ? "" : "; ") + input.role + " " + describe_input_file(input);
   }
-  Checkpoint checkpoint(out_path, identity, batch_scenarios, checkpoint_start(options));
+  if (place.leads()) {
+    const std::int64_t batch_scenarios =
+        options.batch_scenarios > 0
+            ? options.batch_scenarios
+            : default_batch_scenarios(run->range.count, run->book->scenarios_in_parallel(), place.ranks);
+    run->checkpoint =
+        std::make_unique<Checkpoint>(run->out_path, run->identity, batch_scenarios, checkpoint_start(options));
+  }
+  return run;
+}
+
+}  // namespace
+
+int run_command(const RunOptions& options, const std::string& command_line, const RankPlace& place) {
+  const auto run_start = std::chrono::steady_clock::now();
+  RunProvenance provenance;
+  provenance.start_time_utc = utc_now("%Y-%m-%dT%H:%M:%SZ");
+  provenance.program_version = program_version();
+  provenance.git_commit = git_commit();
+  provenance.command_line = command_line;
+
+  // Every rank sets the run up; they go on together, or stop with one message.
+  std::unique_ptr<PreparedRun> run;
+  std::exception_ptr setup_failure;
+  try {
+    run = prepare_run(options, place, provenance);
+  } catch (...) {
+    setup_failure = std::current_exception();
+  }
+  agree_on_setup(place, setup_failure, run ? identity_crc32(run->identity) : 0);
+  const ModelConfig& config = run->config;
+
+  CheckpointedRunTimes times;
+  BatchResults results;
+  if (!place.leads()) {
+    serve_distributed_run(*run->book, config, place);
+    return 0;
+  }
+  Checkpoint& checkpoint = *run->checkpoint;
   if (options.resume) {
     std::fprintf(stderr, "margin-stress: resuming: %lld of %lld batches are done in %s\n",
                  static_cast<long long>(checkpoint.finished_batches()),
@@ -199,25 +280,29 @@ int run_command(const RunOptions& options, const std::string& command_line) {
   for (std::int64_t batch = 0; batch < checkpoint.batch_count(); ++batch) {
     if (checkpoint.finished(batch)) provenance.resumed_scenarios += checkpoint.scenario_count(batch);
   }
-  CheckpointedRunTimes times;
-  const BatchResults results = run_checkpointed(*loaded_book, config, checkpoint, options.quiet, times);
+  if (place.ranks == 1) {
+    provenance.ranks = {RankRecord{place.host()}};
+    results = run_checkpointed(*run->book, config, checkpoint, options.quiet, times, provenance.ranks[0]);
+  } else {
+    results = lead_distributed_run(*run->book, config, checkpoint, options.quiet, place, times, provenance.ranks);
+  }
 
   const RunSummary summary = summarize_run(results.scenarios, to_micro_usd(config.insurance_fund.initial_balance_usd));
   provenance.end_time_utc = utc_now("%Y-%m-%dT%H:%M:%SZ");
   provenance.wall_seconds = seconds_since(run_start);
   const auto write_start = std::chrono::steady_clock::now();
-  write_results_file(out_path, options.force, provenance, config, results, summary);
+  write_results_file(run->out_path, options.force, provenance, config, results, summary);
   checkpoint.remove();
   const double write_seconds = seconds_since(write_start);
 
   if (options.quiet) {
-    std::printf("%s\n", out_path.c_str());
+    std::printf("%s\n", run->out_path.c_str());
   } else {
-    RunTimings timings{book_seconds, times.scenario_seconds, times.engine_seconds, write_seconds,
+    RunTimings timings{run->book_seconds, times.scenario_seconds, times.engine_seconds, write_seconds,
                        seconds_since(run_start)};
-    print_summary_table(stdout, config, provenance, summary, timings, out_path);
+    print_summary_table(stdout, config, provenance, summary, timings, run->out_path);
   }
-  const int report_outcome = draw_requested_report(options.report, out_path, options.force);
+  const int report_outcome = draw_requested_report(options.report, run->out_path, options.force);
   if (report_outcome != 0) return report_outcome;
   return summary.max_abs_conservation_residual_usd > 0.01 ? 1 : 0;
 }

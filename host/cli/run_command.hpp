@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "host/cli/rank_world.hpp"
 #include "host/cli/report_program.hpp"
 #include "host/cli/run_overrides.hpp"
 
@@ -18,6 +19,7 @@ struct RunOptions {
   RunOverrides run;            // -n, --steps, -s, -t
   std::string backend = "auto";
   int device = 0;
+  bool device_chosen = false;  // --device given (otherwise ranks pick theirs, docs/cluster.md)
   bool quiet = false;
   bool force = false;
   std::string scenario_range;        // --scenario: "I" or "I-J"; empty: every scenario
@@ -27,7 +29,8 @@ struct RunOptions {
 };
 
 void setup_run_command(CLI::App& app, RunOptions& options);
-// Returns the process exit code; throws InputError on bad input.
-int run_command(const RunOptions& options, const std::string& command_line);
+// Returns the process exit code; throws InputError on bad input. Over several MPI ranks every
+// rank calls it (docs/cluster.md); only rank 0 prints and writes.
+int run_command(const RunOptions& options, const std::string& command_line, const RankPlace& place = RankPlace{});
 
 }  // namespace margin_stress

@@ -1,6 +1,9 @@
 #include "host/cli/summary_table.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <set>
+#include <vector>
 
 #include "host/io/config_writer.hpp"
 
@@ -95,6 +98,26 @@ void print_money_table(std::FILE* out, const ModelConfig& config, const RunSumma
   }
 }
 
+// The ranks of a run over MPI: how the work spread, and how much of their time they computed.
+void print_ranks(std::FILE* out, const std::vector<RankRecord>& ranks) {
+  std::set<std::string> hosts;
+  double busy_seconds = 0.0;
+  double longest_wall_seconds = 0.0;
+  auto fewest = ranks.front().scenarios;
+  auto most = fewest;
+  for (const RankRecord& rank : ranks) {
+    hosts.insert(rank.host);
+    busy_seconds += rank.busy_seconds;
+    longest_wall_seconds = std::max(longest_wall_seconds, rank.wall_seconds);
+    fewest = std::min(fewest, rank.scenarios);
+    most = std::max(most, rank.scenarios);
+  }
+  std::fprintf(out, "  ranks       %zu on %zu host%s, %lld to %lld scenarios each\n", ranks.size(), hosts.size(),
+               hosts.size() == 1 ? "" : "s", static_cast<long long>(fewest), static_cast<long long>(most));
+  std::fprintf(out, "  parallel    efficiency %.0f %% (busy %.1f s of %zu ranks x %.1f s)\n",
+               100.0 * parallel_efficiency(ranks), busy_seconds, ranks.size(), longest_wall_seconds);
+}
+
 }  // namespace
 
 void print_summary_table(std::FILE* out, const ModelConfig& config, const RunProvenance& provenance,
@@ -124,9 +147,15 @@ void print_summary_table(std::FILE* out, const ModelConfig& config, const RunPro
                usd(config.insurance_fund.initial_balance_usd).c_str(),
                config.insurance_fund.auto_deleveraging ? "on" : "off");
   std::fprintf(out, "  backend     %s\n", provenance.backend.c_str());
-  std::fprintf(out, "  wall time   %.1f s (book %.1f s, scenarios %.1f s, engine %.1f s, write %.1f s)\n\n",
-               timings.total_seconds, timings.book_seconds, timings.scenario_seconds, timings.engine_seconds,
-               timings.write_seconds);
+  if (provenance.ranks.size() > 1) {
+    print_ranks(out, provenance.ranks);
+    std::fprintf(out, "  wall time   %.1f s (book %.1f s, computing %.1f s, write %.1f s)\n\n", timings.total_seconds,
+                 timings.book_seconds, provenance.ranks[0].wall_seconds, timings.write_seconds);
+  } else {
+    std::fprintf(out, "  wall time   %.1f s (book %.1f s, scenarios %.1f s, engine %.1f s, write %.1f s)\n\n",
+                 timings.total_seconds, timings.book_seconds, timings.scenario_seconds, timings.engine_seconds,
+                 timings.write_seconds);
+  }
 
   print_money_table(out, config, summary, "99", tail_99);
   std::fprintf(out, "\n");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 #include "host/model/input_error.hpp"
@@ -267,10 +268,12 @@ void require_no_nul(const std::string& value, const std::string& where) {
   if (value.find('\0') != std::string::npos) throw std::invalid_argument(where + ": a string holds a NUL character");
 }
 
-Attribute create_attribute(const Location& object, const std::string& name, hid_t file_type, const std::string& where) {
-  const Dataspace scalar(H5Screate(H5S_SCALAR));
-  if (scalar.get() < 0) fail(where, "cannot make a scalar dataspace");
-  Attribute attribute(H5Acreate2(object.id, name.c_str(), file_type, scalar.get(), H5P_DEFAULT, H5P_DEFAULT));
+// A scalar attribute, or a 1-D one of `length` elements.
+Attribute create_attribute(const Location& object, const std::string& name, hid_t file_type, const std::string& where,
+                           std::optional<hsize_t> length = std::nullopt) {
+  const Dataspace space(length ? H5Screate_simple(1, &*length, nullptr) : H5Screate(H5S_SCALAR));
+  if (space.get() < 0) fail(where, "cannot make the attribute's dataspace");
+  Attribute attribute(H5Acreate2(object.id, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT));
   if (attribute.get() < 0) fail(where, "cannot create the attribute");
   return attribute;
 }
@@ -475,6 +478,15 @@ void write_scalar_attribute(const Location& object, const std::string& name, hid
   const std::string where = attribute_where(object, name);
   const Attribute attribute = create_attribute(object, name, file_type, where);
   if (H5Awrite(attribute.get(), memory_type, value) < 0) fail(where, "cannot write the attribute");
+}
+
+void write_vector_attribute(const Location& object, const std::string& name, hid_t file_type, hid_t memory_type,
+                            std::size_t element_count, const void* values) {
+  const std::string where = attribute_where(object, name);
+  const Attribute attribute = create_attribute(object, name, file_type, where, static_cast<hsize_t>(element_count));
+  if (element_count > 0 && H5Awrite(attribute.get(), memory_type, values) < 0) {
+    fail(where, "cannot write the attribute");
+  }
 }
 
 std::string read_string_attribute(const Location& object, const std::string& name) {

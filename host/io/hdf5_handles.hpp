@@ -192,7 +192,7 @@ std::vector<double> read_float64_vector(const Dataset& dataset);
 std::vector<std::int64_t> read_int64_vector(const Dataset& dataset);
 std::vector<std::string> read_string_vector(const Dataset& dataset);
 
-// --- Attributes (H5Acreate2, H5Awrite, H5Aopen, H5Aread) ---
+// --- Attributes (H5Screate_simple, H5Acreate2, H5Awrite, H5Aopen, H5Aread) ---
 
 // A scalar variable-length UTF-8 string attribute. std::invalid_argument if it holds a NUL.
 void write_string_attribute(const Location& object, const std::string& name, const std::string& value);
@@ -203,6 +203,15 @@ void write_scalar_attribute(const Location& object, const std::string& name, hid
 template <typename T>
 void write_scalar_attribute(const Location& object, const std::string& name, T value) {
   write_scalar_attribute(object, name, ElementType<T>::file(), ElementType<T>::memory(), &value);
+}
+
+// A 1-D attribute of `element_count` elements.
+void write_vector_attribute(const Location& object, const std::string& name, hid_t file_type, hid_t memory_type,
+                            std::size_t element_count, const void* values);
+
+template <typename T>
+void write_vector_attribute(const Location& object, const std::string& name, const std::vector<T>& values) {
+  write_vector_attribute(object, name, ElementType<T>::file(), ElementType<T>::memory(), values.size(), values.data());
 }
 
 // InputError if the attribute is missing or not a scalar string (resp. integer) attribute.

@@ -1,5 +1,6 @@
 #include "host/io/results_file.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <initializer_list>
@@ -151,6 +152,30 @@ Dataset write_step_scale(const Group& group, std::int64_t steps) {
   return write_scale(group, step_axis, numbers, dimensionless);
 }
 
+// Per rank, attributes rather than datasets: they differ from run to run (times, hosts), and the
+// datasets of a run over any number of ranks are the same bits as one process's.
+void write_rank_attributes(const hdf5::File& file, const std::vector<RankRecord>& ranks) {
+  std::string hosts;
+  std::vector<std::int64_t> batches;
+  std::vector<std::int64_t> scenarios;
+  std::vector<double> busy_seconds;
+  std::vector<double> wall_seconds;
+  for (const RankRecord& rank : ranks) {
+    hosts += (hosts.empty() ? "" : " ") + rank.host;
+    batches.push_back(rank.batches);
+    scenarios.push_back(rank.scenarios);
+    busy_seconds.push_back(rank.busy_seconds);
+    wall_seconds.push_back(rank.wall_seconds);
+  }
+  hdf5::write_scalar_attribute<std::int64_t>(file, "ranks", static_cast<std::int64_t>(ranks.size()));
+  hdf5::write_string_attribute(file, "rank_hosts", hosts);
+  hdf5::write_vector_attribute(file, "rank_batches", batches);
+  hdf5::write_vector_attribute(file, "rank_scenarios", scenarios);
+  hdf5::write_vector_attribute(file, "rank_busy_seconds", busy_seconds);
+  hdf5::write_vector_attribute(file, "rank_wall_seconds", wall_seconds);
+  hdf5::write_scalar_attribute<double>(file, "parallel_efficiency", parallel_efficiency(ranks));
+}
+
 void write_root_attributes(const hdf5::File& file, const RunProvenance& provenance, const ModelConfig& config,
                            std::int64_t scenarios) {
   hdf5::write_string_attribute(file, "format", results_file_format);
@@ -176,6 +201,7 @@ void write_root_attributes(const hdf5::File& file, const RunProvenance& provenan
   hdf5::write_scalar_attribute<std::int64_t>(file, "book_accounts", provenance.book_accounts);
   hdf5::write_scalar_attribute<std::int64_t>(file, "book_positions", provenance.book_positions);
   hdf5::write_scalar_attribute<double>(file, "book_open_interest_usd", provenance.book_open_interest_usd);
+  write_rank_attributes(file, provenance.ranks);
 }
 
 // /markets: the market scale and each market's name.
@@ -380,6 +406,17 @@ void record_book(RunProvenance& provenance, const ModelConfig& config, const Por
     provenance.book_open_interest_usd +=
         std::fabs(static_cast<double>(portfolio.quantity_lots[p])) * market.lot_size * market.initial_price_usd;
   }
+}
+
+double parallel_efficiency(const std::vector<RankRecord>& ranks) {
+  double busy_seconds = 0.0;
+  double longest_wall_seconds = 0.0;
+  for (const RankRecord& rank : ranks) {
+    busy_seconds += rank.busy_seconds;
+    longest_wall_seconds = std::max(longest_wall_seconds, rank.wall_seconds);
+  }
+  if (busy_seconds <= 0.0 || longest_wall_seconds <= 0.0) return 0.0;
+  return std::min(1.0, busy_seconds / (static_cast<double>(ranks.size()) * longest_wall_seconds));
 }
 
 double results_file_bytes(const ModelConfig& config) {

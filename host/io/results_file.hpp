@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "host/model/config.hpp"
 #include "host/model/portfolio.hpp"
@@ -14,6 +15,23 @@ namespace margin_stress {
 // Value of the root attribute `format`, which tells a results file from a portfolio file.
 inline constexpr const char* results_file_format = "margin-stress results";
 inline constexpr int results_file_format_version = 2;  // 2: scales named after their dimensions, in every group
+
+// What one process of a run did (a run over MPI has one per rank, docs/cluster.md; a run of one
+// process has one): the batches and scenarios it computed, the seconds it spent computing them
+// (building scenario paths and running the engine) and the seconds it took part in the run's
+// computing phase.
+struct RankRecord {
+  std::string host;
+  std::int64_t batches = 0;
+  std::int64_t scenarios = 0;
+  double busy_seconds = 0.0;
+  double wall_seconds = 0.0;
+};
+
+// The share of the ranks' time spent computing: the sum of their busy seconds over the number of
+// ranks times the longest wall time among them; 1 when every rank computed all the time, 0 when
+// none computed (a run read wholly from its checkpoint).
+double parallel_efficiency(const std::vector<RankRecord>& ranks);
 
 // Where a run came from, recorded as root attributes of its results file.
 struct RunProvenance {
@@ -37,6 +55,7 @@ struct RunProvenance {
   std::int64_t book_accounts = 0;
   std::int64_t book_positions = 0;
   double book_open_interest_usd = 0;  // sum over positions of |q| * lot_size * the market's initial price
+  std::vector<RankRecord> ranks;      // the processes that ran it, rank 0 first
 };
 
 // Sets the book's size in `provenance`.

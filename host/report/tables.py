@@ -66,7 +66,9 @@ def run_identity(run):
     return [
         ("written", f"{a['end_time_utc']} (run started {a['start_time_utc']}, {a['wall_seconds']:.1f} s)"),
         ("program", f"margin-stress {a['program_version']}, commit {a['git_commit']}"),
-        ("backend", a["backend"]),
+        ("backend", a["backend"] + (f"; {a['ranks']} MPI ranks on {len(set(a['rank_hosts'].split()))} host(s), "
+                                    f"parallel efficiency {a['parallel_efficiency']:.0%}" if a.get("ranks", 1) > 1
+                                    else "")),
         ("scenarios", f"{a['scenarios']} × {a['steps']} steps of {a['step_seconds']:g} s, seed {a['seed']}{drill}"),
         ("scenario source", a["scenario_source"]),
         ("config", a["config_source"]),

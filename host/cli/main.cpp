@@ -14,6 +14,7 @@
 #include "host/cli/report_command.hpp"
 #include "host/cli/run_command.hpp"
 #include "host/cli/stop_signals.hpp"
+#include "host/cli/usage_error.hpp"
 #include "host/cli/verify_command.hpp"
 #include "host/model/input_error.hpp"
 #include "host/model/version.hpp"
@@ -76,6 +77,9 @@ int main(int argc, char** argv) {
   } catch (const RunStopped& stopped) {
     std::fprintf(stderr, "margin-stress: %s\n", stopped.what());
     end_by_signal(stopped.signal());
+  } catch (const UsageError& error) {
+    std::fprintf(stderr, "margin-stress: usage error: %s\n", error.what());
+    return 2;
   } catch (const InputError& error) {
     std::fprintf(stderr, "margin-stress: error: %s\n", error.what());
     return 3;

@@ -1,6 +1,7 @@
 #include "host/analysis/drilldown.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -10,17 +11,19 @@
 namespace margin_stress {
 namespace {
 
-// The accounts with the largest positive amount, largest first, ties by account index; shares of
-// `total` (micro-dollars, as the amounts).
-std::vector<AccountContribution> top_contributors(const std::vector<AccountOutcome>& accounts,
-                                                  micro_usd AccountOutcome::*amount, micro_usd total) {
+// The accounts with the largest positive amount_of(account) (USD), largest first, ties by account
+// index, with their shares of `total_usd` (NaN where the total is not positive: the vault can gain
+// on the whole while losing on some accounts).
+template <typename AmountOf>
+std::vector<AccountContribution> top_contributors(const std::vector<AccountOutcome>& accounts, AmountOf amount_of,
+                                                  double total_usd) {
   std::vector<std::int64_t> contributors;
   for (std::size_t a = 0; a < accounts.size(); ++a) {
-    if (accounts[a].*amount > 0) contributors.push_back(static_cast<std::int64_t>(a));
+    if (amount_of(accounts[a]) > 0.0) contributors.push_back(static_cast<std::int64_t>(a));
   }
   const auto larger = [&](std::int64_t x, std::int64_t y) {
-    const micro_usd x_amount = accounts[static_cast<std::size_t>(x)].*amount;
-    const micro_usd y_amount = accounts[static_cast<std::size_t>(y)].*amount;
+    const double x_amount = amount_of(accounts[static_cast<std::size_t>(x)]);
+    const double y_amount = amount_of(accounts[static_cast<std::size_t>(y)]);
     return x_amount != y_amount ? x_amount > y_amount : x < y;
   };
   const std::size_t listed = std::min(contributors.size(), top_contributor_count);
@@ -28,8 +31,9 @@ std::vector<AccountContribution> top_contributors(const std::vector<AccountOutco
                     contributors.end(), larger);
   std::vector<AccountContribution> top;
   for (std::size_t i = 0; i < listed; ++i) {
-    const micro_usd part = accounts[static_cast<std::size_t>(contributors[i])].*amount;
-    top.push_back({contributors[i], to_usd(part), static_cast<double>(part) / static_cast<double>(total)});
+    const double amount_usd = amount_of(accounts[static_cast<std::size_t>(contributors[i])]);
+    top.push_back({contributors[i], amount_usd,
+                   total_usd > 0.0 ? amount_usd / total_usd : std::numeric_limits<double>::quiet_NaN()});
   }
   return top;
 }
@@ -63,10 +67,14 @@ CapturedScenario capture_summary(const ScenarioMetrics& metrics, const ScenarioA
   captured.platform_loss_usd = bearers.platform_loss_usd;
   captured.bad_debt_usd = bearers.bad_debt_usd;
   captured.adl_haircut_usd = bearers.adl_haircut_usd;
-  captured.bad_debt_contributors =
-      top_contributors(accounts.accounts, &AccountOutcome::bad_debt, metrics.ledger.bad_debt);
-  captured.adl_contributors =
-      top_contributors(accounts.accounts, &AccountOutcome::adl_haircut_paid, metrics.ledger.adl_haircut);
+  captured.backstop_vault_loss_usd = bearers.backstop_vault_loss_usd;
+  captured.bad_debt_contributors = top_contributors(
+      accounts.accounts, [](const AccountOutcome& a) { return to_usd(a.bad_debt); }, bearers.bad_debt_usd);
+  captured.adl_contributors = top_contributors(
+      accounts.accounts, [](const AccountOutcome& a) { return to_usd(a.adl_haircut_paid); }, bearers.adl_haircut_usd);
+  captured.vault_contributors = top_contributors(
+      accounts.accounts, [](const AccountOutcome& a) { return -a.backstop_vault_pnl_usd; },
+      bearers.backstop_vault_loss_usd);
   return captured;
 }
 

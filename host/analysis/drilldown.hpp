@@ -17,9 +17,10 @@ std::vector<std::int64_t> worst_scenarios(const std::vector<ScenarioMetrics>& sc
                                           std::int64_t count);
 
 // A captured scenario's figures (its ledger) and its top_contributor_count largest contributors to
-// bad debt (AccountOutcome::bad_debt) and to ADL (AccountOutcome::adl_haircut_paid), largest first,
-// ties by account index, each with its share of the scenario's total; accounts that contributed
-// nothing are not listed.
+// bad debt (AccountOutcome::bad_debt), to ADL (AccountOutcome::adl_haircut_paid) and to the backstop
+// vault's loss (minus AccountOutcome::backstop_vault_pnl_usd), largest first, ties by account index,
+// each with its share of the scenario's total; accounts that contributed nothing (or on which the
+// vault gained) are not listed.
 CapturedScenario capture_summary(const ScenarioMetrics& metrics, const ScenarioAccounts& accounts);
 
 }  // namespace margin_stress

@@ -167,18 +167,22 @@ void print_account_capture(std::FILE* out, const std::vector<CapturedScenario>& 
     if (top.empty()) return;
     std::fprintf(out, "    %-24s", label);
     for (std::size_t i = 0; i < top.size(); ++i) {
-      std::fprintf(out, "%s%lld (%.1f %%)", i == 0 ? "" : ", ", static_cast<long long>(top[i].account),
-                   100.0 * top[i].share);
+      std::fprintf(out, "%s%lld (%s", i == 0 ? "" : ", ", static_cast<long long>(top[i].account),
+                   usd(top[i].amount_usd).c_str());
+      if (!std::isnan(top[i].share)) std::fprintf(out, ", %.1f %%", 100.0 * top[i].share);
+      std::fprintf(out, ")");
     }
     std::fprintf(out, "\n");
   };
   for (std::size_t i = 0; i < captured.size() && i < printed; ++i) {
     const CapturedScenario& scenario = captured[i];
-    std::fprintf(out, "  scenario %lld: platform loss %s USD (bad debt %s, ADL haircuts %s)\n",
+    std::fprintf(out, "  scenario %lld: platform loss %s USD (bad debt %s, ADL haircuts %s, vault loss %s)\n",
                  static_cast<long long>(scenario.scenario), usd(scenario.platform_loss_usd).c_str(),
-                 usd(scenario.bad_debt_usd).c_str(), usd(scenario.adl_haircut_usd).c_str());
+                 usd(scenario.bad_debt_usd).c_str(), usd(scenario.adl_haircut_usd).c_str(),
+                 usd(scenario.backstop_vault_loss_usd).c_str());
     contributors("bad debt from accounts", scenario.bad_debt_contributors);
     contributors("ADL paid by accounts", scenario.adl_contributors);
+    contributors("vault lost on accounts", scenario.vault_contributors);
   }
   if (captured.size() > printed) {
     std::fprintf(out, "  ... and %zu more in the results file's /drilldown\n", captured.size() - printed);

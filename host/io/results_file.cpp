@@ -102,6 +102,10 @@ const char* long_name_of(const std::string& name) {
       {"adl_account", "account whose profit ADL took (-1: none)"},
       {"adl_account_usd", "ADL haircut the account paid"},
       {"adl_share", "the account's share of the scenario's ADL haircuts"},
+      {"backstop_vault_loss_usd", "backstop vault's loss at the final marks"},
+      {"vault_account", "account on which the backstop vault lost (-1: none)"},
+      {"vault_account_usd", "the backstop vault's loss on the account"},
+      {"vault_share", "the account's share of the backstop vault's loss"},
   };
   const auto found = long_names.find(name);
   if (found == long_names.end()) throw std::logic_error("results file: no long_name for " + name);
@@ -378,19 +382,21 @@ void write_summary(const hdf5::File& file, const RunSummary& summary) {
                                        summary.max_abs_conservation_residual_usd);
 }
 
-// /drilldown: the captured scenarios (run --accounts-out) and their top contributors to bad debt and
-// to ADL, as [captured_scenario][rank] arrays; a rank without a contributor is account -1, 0 USD.
+// /drilldown: the captured scenarios (run --accounts-out) and their top contributors to bad debt, to
+// ADL and to the backstop vault's loss, as [captured_scenario][rank] arrays; a rank without a
+// contributor is account -1, 0 USD.
 void write_drilldown(const hdf5::File& file, const std::vector<CapturedScenario>& captured) {
   const Group group = hdf5::create_group(file, "drilldown");
   const std::size_t c = captured.size();
   constexpr std::size_t r = top_contributor_count;
   std::vector<std::int64_t> numbers;
-  std::vector<double> platform_loss, bad_debt, adl_haircut;
+  std::vector<double> platform_loss, bad_debt, adl_haircut, vault_loss;
   for (const CapturedScenario& scenario : captured) {
     numbers.push_back(scenario.scenario);
     platform_loss.push_back(scenario.platform_loss_usd);
     bad_debt.push_back(scenario.bad_debt_usd);
     adl_haircut.push_back(scenario.adl_haircut_usd);
+    vault_loss.push_back(scenario.backstop_vault_loss_usd);
   }
   std::vector<std::int32_t> ranks(r);
   for (std::size_t k = 0; k < r; ++k) ranks[k] = static_cast<std::int32_t>(k);
@@ -404,6 +410,7 @@ void write_drilldown(const hdf5::File& file, const std::vector<CapturedScenario>
   per_scenario("platform_loss_usd", platform_loss);
   per_scenario("bad_debt_usd", bad_debt);
   per_scenario("adl_haircut_usd", adl_haircut);
+  per_scenario("backstop_vault_loss_usd", vault_loss);
   const auto contributors = [&](const std::string& prefix, std::vector<AccountContribution> CapturedScenario::*list) {
     std::vector<std::int64_t> accounts(c * r, -1);
     std::vector<double> amounts(c * r, 0.0), shares(c * r, 0.0);
@@ -426,6 +433,7 @@ void write_drilldown(const hdf5::File& file, const std::vector<CapturedScenario>
   };
   contributors("bad_debt", &CapturedScenario::bad_debt_contributors);
   contributors("adl", &CapturedScenario::adl_contributors);
+  contributors("vault", &CapturedScenario::vault_contributors);
 }
 
 }  // namespace

@@ -158,8 +158,9 @@ struct DistributionSummary {
 // A tail figure resting on fewer scenarios than this beyond its VaR is flagged as thin.
 inline constexpr std::int64_t thin_tail_scenarios = 10;
 
-// An account's part in a captured scenario's bad debt or ADL (docs/model.md section 11, "Per
-// account"): its amount in USD and its share of the scenario's total.
+// An account's part in a captured scenario's bad debt, ADL or backstop-vault loss (docs/model.md
+// section 11, "Per account"): its amount in USD and its share of the scenario's total (NaN where
+// that total is not positive).
 struct AccountContribution {
   std::int64_t account = 0;  // index in the book (the portfolio file's account row)
   double amount_usd = 0.0;
@@ -170,14 +171,17 @@ struct AccountContribution {
 inline constexpr std::size_t top_contributor_count = 5;
 
 // A scenario whose accounts were captured (run --accounts-out), with the accounts that bore its
-// bad debt and paid its ADL haircuts, largest first (at most top_contributor_count of each).
+// bad debt, paid its ADL haircuts and made its backstop vault's loss, largest first (at most
+// top_contributor_count of each).
 struct CapturedScenario {
   std::int64_t scenario = 0;  // the global scenario number
   double platform_loss_usd = 0.0;
   double bad_debt_usd = 0.0;
   double adl_haircut_usd = 0.0;
+  double backstop_vault_loss_usd = 0.0;
   std::vector<AccountContribution> bad_debt_contributors;
   std::vector<AccountContribution> adl_contributors;
+  std::vector<AccountContribution> vault_contributors;
 };
 
 struct RunSummary {

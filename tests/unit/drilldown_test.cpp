@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,29 @@ TEST(CaptureSummary, TopContributorsWithTheirShares) {
   ASSERT_EQ(captured.adl_contributors.size(), 1u);
   EXPECT_EQ(captured.adl_contributors[0].account, 3);
   EXPECT_DOUBLE_EQ(captured.adl_contributors[0].share, 1.0);
+  EXPECT_TRUE(captured.vault_contributors.empty());
+}
+
+// The backstop vault lost 12 USD on account 0 and 3 on account 2, and gained 5 on account 1: a net
+// loss of 10, so the shares are 1.2 and 0.3. Had it gained on the whole, the shares are NaN.
+TEST(CaptureSummary, TheVaultsLossByAccount) {
+  ScenarioAccounts accounts;
+  accounts.accounts.resize(3);
+  accounts.accounts[0].backstop_vault_pnl_usd = -12.0;
+  accounts.accounts[1].backstop_vault_pnl_usd = 5.0;
+  accounts.accounts[2].backstop_vault_pnl_usd = -3.0;
+  const CapturedScenario captured = capture_summary(scenario_losing(0, 0, 0, -10'000'000), accounts);
+  EXPECT_DOUBLE_EQ(captured.backstop_vault_loss_usd, 10.0);
+  EXPECT_DOUBLE_EQ(captured.platform_loss_usd, 10.0);
+  ASSERT_EQ(captured.vault_contributors.size(), 2u);
+  EXPECT_EQ(captured.vault_contributors[0].account, 0);
+  EXPECT_DOUBLE_EQ(captured.vault_contributors[0].amount_usd, 12.0);
+  EXPECT_DOUBLE_EQ(captured.vault_contributors[0].share, 1.2);
+  EXPECT_EQ(captured.vault_contributors[1].account, 2);
+  EXPECT_DOUBLE_EQ(captured.vault_contributors[1].share, 0.3);
+  const CapturedScenario gained = capture_summary(scenario_losing(0, 0, 0, 1'000'000), accounts);
+  ASSERT_EQ(gained.vault_contributors.size(), 2u);
+  EXPECT_TRUE(std::isnan(gained.vault_contributors[0].share));
 }
 
 // Two bankrupt accounts over one market (pairs 0 long, 1 short). Account 0's uncovered 10 USD was

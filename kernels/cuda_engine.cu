@@ -54,6 +54,15 @@ class CudaLoadedBook final : public LoadedBook {
     return lane_count * tile_capacity(config_, book_, device_book_, unbounded, lane_count);
   }
 
+  // Per-account state stays on the device (docs/model.md section 14); the CLI reruns captured
+  // scenarios on the CPU reference, which gives the same bits.
+  bool captures_accounts() const override { return false; }
+
+  BatchResults run_capturing_accounts(const ScenarioPaths&, const ProgressCallback&,
+                                      std::vector<ScenarioAccounts>&) override {
+    throw std::logic_error("the CUDA engine does not copy per-account outcomes back; capture on the CPU reference");
+  }
+
   BatchResults run(const ScenarioPaths& paths, const ProgressCallback& progress) override {
     const ModelConfig& config = config_;
     const Book& book = book_;

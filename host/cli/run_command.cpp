@@ -5,16 +5,20 @@
 #include <cstdio>
 #include <ctime>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <thread>
 
 #include "host/analysis/summary.hpp"
+#include "host/cli/account_capture.hpp"
 #include "host/cli/checkpointed_run.hpp"
 #include "host/cli/distributed_run.hpp"
 #include "host/cli/memory_check.hpp"
 #include "host/cli/progress.hpp"
 #include "host/cli/summary_table.hpp"
+#include "host/cli/usage_error.hpp"
 #include "host/engine/engine.hpp"
+#include "host/io/accounts_file.hpp"
 #include "host/io/atomic_output.hpp"
 #include "host/io/checkpoint.hpp"
 #include "host/io/checksum.hpp"
@@ -89,6 +93,36 @@ RunIdentity run_identity(const ModelConfig& config, const ScenarioRange& range, 
   return identity;
 }
 
+// What --accounts-out asks for, checked before the run: a file that is not the results file and
+// does not exist (unless --force), at most --accounts-worst K of the scenarios run, and at most
+// max_account_rows rows. UsageError otherwise, naming the figure.
+void check_accounts_request(const RunOptions& options, const std::string& out_path, const ScenarioRange& range,
+                            std::int64_t accounts) {
+  if (options.accounts_out.empty()) return;
+  if (std::filesystem::weakly_canonical(options.accounts_out) == std::filesystem::weakly_canonical(out_path)) {
+    throw UsageError("--accounts-out " + options.accounts_out + " is the results file (--out): name another file");
+  }
+  if (!options.force && std::filesystem::exists(options.accounts_out)) {
+    throw UsageError("--accounts-out " + options.accounts_out + ": the file exists; pass --force to overwrite it");
+  }
+  if (options.accounts_worst > range.count) {
+    throw UsageError("--accounts-worst " + std::to_string(options.accounts_worst) + ": the run has only " +
+                     std::to_string(range.count) + " scenario(s) to choose from");
+  }
+  const std::int64_t scenarios = options.accounts_worst > 0 ? options.accounts_worst : range.count;
+  // Both at most 2^40 and 2^31, so the product fits.
+  const std::int64_t rows = scenarios * accounts;
+  if (rows > max_account_rows) {
+    char size[32];
+    std::snprintf(size, sizeof size, "%.0f MB", accounts_file_bytes(rows) / 1e6);
+    throw UsageError("--accounts-out: " + std::to_string(scenarios) + " scenario(s) x " + std::to_string(accounts) +
+                     " accounts would be " + std::to_string(rows) + " rows (about " + size +
+                     " of CSV), above the limit of " + std::to_string(max_account_rows) +
+                     " rows; limit the scenarios with --accounts-worst K or --scenario I-J");
+  }
+  check_output_path(options.accounts_out, options.force);
+}
+
 CheckpointStart checkpoint_start(const RunOptions& options) {
   if (options.resume) return CheckpointStart::resume;
   return options.force ? CheckpointStart::discard : CheckpointStart::fresh;
@@ -126,6 +160,19 @@ void setup_run_command(CLI::App& app, RunOptions& options) {
   run->add_option("--scenario", options.scenario_range,
                   "run only scenario I, or scenarios I-J (0-based, both included), bit for bit as in the whole run; "
                   "for drill-down into a scenario the summary or results file singled out");
+  CLI::Option* accounts_out =
+      run->add_option("--accounts-out", options.accounts_out,
+                      "write every account's outcome in the scenarios run (or, with --accounts-worst, the worst "
+                      "ones) to this CSV file, and their top contributors to bad debt and ADL to the summary and "
+                      "the results file (docs/results.md, 'Accounts files'); refused above " +
+                          std::to_string(max_account_rows) + " rows (scenarios x accounts)")
+          ->type_name("FILE");
+  run->add_option("--accounts-worst", options.accounts_worst,
+                  "with --accounts-out: rerun alone, after the run, the K scenarios with the largest platform loss "
+                  "(ties: the lower scenario number) and capture only those")
+      ->type_name("K")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))
+      ->needs(accounts_out);
   run->add_option("--batch-scenarios", options.batch_scenarios,
                   "scenarios per checkpointed batch of a new run; default: about 1/32 of the run, at least 4 per "
                   "scenario the backend runs at once")
@@ -217,6 +264,10 @@ std::unique_ptr<PreparedRun> prepare_run(const RunOptions& options, const RankPl
   }
   validate_portfolio(run->portfolio, config.markets, provenance.portfolio_source);
   record_book(provenance, config, run->portfolio);
+  if (place.leads()) {
+    check_accounts_request(options, run->out_path, run->range,
+                           static_cast<std::int64_t>(run->portfolio.account_count()));
+  }
   run->book_seconds = seconds_since(book_start);
 
   EngineOptions engine_options;
@@ -287,20 +338,34 @@ int run_command(const RunOptions& options, const std::string& command_line, cons
     results = lead_distributed_run(*run->book, config, checkpoint, options.quiet, place, times, provenance.ranks);
   }
 
-  const RunSummary summary = summarize_run(results.scenarios, to_micro_usd(config.insurance_fund.initial_balance_usd));
+  RunSummary summary = summarize_run(results.scenarios, to_micro_usd(config.insurance_fund.initial_balance_usd));
+  AccountCapture capture;
+  if (!options.accounts_out.empty()) {
+    const auto capture_start = std::chrono::steady_clock::now();
+    capture = capture_accounts(*run->book, config, run->portfolio, results,
+                               scenarios_to_capture(results, options.accounts_worst));
+    times.engine_seconds += seconds_since(capture_start);
+    summary.captured = capture.captured;
+  }
   provenance.end_time_utc = utc_now("%Y-%m-%dT%H:%M:%SZ");
   provenance.wall_seconds = seconds_since(run_start);
   const auto write_start = std::chrono::steady_clock::now();
   write_results_file(run->out_path, options.force, provenance, config, results, summary);
+  if (!options.accounts_out.empty()) write_accounts_file(options.accounts_out, options.force, capture.accounts);
   checkpoint.remove();
   const double write_seconds = seconds_since(write_start);
 
   if (options.quiet) {
     std::printf("%s\n", run->out_path.c_str());
+    if (!options.accounts_out.empty()) std::printf("%s\n", options.accounts_out.c_str());
   } else {
     RunTimings timings{run->book_seconds, times.scenario_seconds, times.engine_seconds, write_seconds,
                        seconds_since(run_start)};
     print_summary_table(stdout, config, provenance, summary, timings, run->out_path);
+    if (!options.accounts_out.empty()) {
+      print_account_capture(stdout, summary.captured, options.accounts_out,
+                            capture.on_cpu_reference_instead ? capture.engine : std::string());
+    }
   }
   const int report_outcome = draw_requested_report(options.report, run->out_path, options.force);
   if (report_outcome != 0) return report_outcome;

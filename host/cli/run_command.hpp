@@ -26,6 +26,8 @@ struct RunOptions {
   bool resume = false;               // continue from <out>.checkpoint
   std::int64_t batch_scenarios = 0;  // 0: default_batch_scenarios
   ReportOptions report;              // --report: the committee report of the output
+  std::string accounts_out;          // --accounts-out: per-account CSV of the captured scenarios; empty: none
+  std::int64_t accounts_worst = 0;   // --accounts-worst K: capture the K worst by platform loss; 0: all run
 };
 
 void setup_run_command(CLI::App& app, RunOptions& options);

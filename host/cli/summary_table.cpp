@@ -182,4 +182,41 @@ void print_summary_table(std::FILE* out, const ModelConfig& config, const RunPro
   std::fprintf(out, "\nresults: %s\n", results_path.c_str());
 }
 
+void print_account_capture(std::FILE* out, const std::vector<CapturedScenario>& captured,
+                           const std::string& accounts_path, const std::string& cpu_reference) {
+  constexpr std::size_t printed = 10;
+  std::fprintf(out, "\ndrill-down: every account of %zu scenario(s), rerun alone (the run's bits)\n", captured.size());
+  if (!cpu_reference.empty()) {
+    std::fprintf(out,
+                 "  captured on the CPU reference, %s: the CUDA engine does not copy per-account state back, and "
+                 "the two agree bit for bit\n",
+                 cpu_reference.c_str());
+  }
+  const auto contributors = [&](const char* label, const std::vector<AccountContribution>& top) {
+    if (top.empty()) return;
+    std::fprintf(out, "    %-24s", label);
+    for (std::size_t i = 0; i < top.size(); ++i) {
+      std::fprintf(out, "%s%lld (%s", i == 0 ? "" : ", ", static_cast<long long>(top[i].account),
+                   usd(top[i].amount_usd).c_str());
+      if (!std::isnan(top[i].share)) std::fprintf(out, ", %.1f %%", 100.0 * top[i].share);
+      std::fprintf(out, ")");
+    }
+    std::fprintf(out, "\n");
+  };
+  for (std::size_t i = 0; i < captured.size() && i < printed; ++i) {
+    const CapturedScenario& scenario = captured[i];
+    std::fprintf(out, "  scenario %lld: platform loss %s USD (bad debt %s, ADL haircuts %s, vault loss %s)\n",
+                 static_cast<long long>(scenario.scenario), usd(scenario.platform_loss_usd).c_str(),
+                 usd(scenario.bad_debt_usd).c_str(), usd(scenario.adl_haircut_usd).c_str(),
+                 usd(scenario.backstop_vault_loss_usd).c_str());
+    contributors("bad debt from accounts", scenario.bad_debt_contributors);
+    contributors("ADL paid by accounts", scenario.adl_contributors);
+    contributors("vault lost on accounts", scenario.vault_contributors);
+  }
+  if (captured.size() > printed) {
+    std::fprintf(out, "  ... and %zu more in the results file's /drilldown\n", captured.size() - printed);
+  }
+  std::fprintf(out, "accounts: %s\n", accounts_path.c_str());
+}
+
 }  // namespace margin_stress

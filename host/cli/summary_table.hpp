@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "host/analysis/summary.hpp"
 #include "host/io/results_file.hpp"
@@ -21,5 +22,12 @@ struct RunTimings {
 
 void print_summary_table(std::FILE* out, const ModelConfig& config, const RunProvenance& provenance,
                          const RunSummary& summary, const RunTimings& timings, const std::string& results_path);
+
+// The drill-down of run --accounts-out: each captured scenario's loss and its top contributors to bad
+// debt and to ADL, and where the accounts file is. `cpu_reference` names the CPU reference when it
+// captured in place of the run's engine (the CUDA engine keeps per-account state on the device);
+// empty when the run's engine captured.
+void print_account_capture(std::FILE* out, const std::vector<CapturedScenario>& captured,
+                           const std::string& accounts_path, const std::string& cpu_reference);
 
 }  // namespace margin_stress

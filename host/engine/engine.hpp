@@ -8,7 +8,9 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "host/model/account_outcome.hpp"
 #include "host/model/config.hpp"
 #include "host/model/portfolio.hpp"
 #include "host/model/results.hpp"
@@ -38,6 +40,15 @@ class LoadedBook {
   // Runs every scenario of `paths` (made from the loaded config); results.scenarios[s] is scenario
   // paths.first_scenario+s, the same bits whatever batches the scenarios are split into.
   virtual BatchResults run(const ScenarioPaths& paths, const ProgressCallback& progress) = 0;
+  // Whether run_capturing_accounts is available. The CPU reference captures; the CUDA engine keeps
+  // per-account state on the device and does not copy it back, so a drill-down reruns its scenarios
+  // on the CPU reference, which gives the same bits (docs/model.md section 14).
+  virtual bool captures_accounts() const = 0;
+  // As run, and sets accounts[s] to every account's outcome in scenario paths.first_scenario+s
+  // (docs/model.md section 11, "Per account"), one per account of the book. The results are the
+  // same bits as run's. Throws std::logic_error where captures_accounts() is false.
+  virtual BatchResults run_capturing_accounts(const ScenarioPaths& paths, const ProgressCallback& progress,
+                                              std::vector<ScenarioAccounts>& accounts) = 0;
   // How many scenarios the backend works on at once (CPU threads, or the scenarios the device's
   // memory holds in flight): a batch of several times this keeps every worker busy.
   virtual std::int64_t scenarios_in_parallel() const = 0;

@@ -20,11 +20,24 @@ namespace margin_stress {
 std::vector<micro_usd> pay_from_fund(const std::vector<micro_usd>& deficits, micro_usd& insurance_fund,
                                      SettlementOutcome& outcome);
 
-// ADL target per (market, side) pair (index market * 2 + side, 0 long, 1 short) from each bankrupt
-// account's uncovered deficit and the notional it was liquidated for this step per pair
-// (`pair_notional_usd[i * 2 * markets + pair]`): floored shares in proportion to the notionals, the
-// last pair taking the remainder, so that an account's targets add up to its uncovered deficit.
+// Each bankrupt account's share of the ADL targets (docs/model.md section 8), from its uncovered
+// deficit and the notional it was liquidated for this step per (market, side) pair (index
+// market * 2 + side, 0 long, 1 short; `pair_notional_usd[i * 2 * markets + pair]`): floored shares in
+// proportion to the notionals, the last pair taking the remainder, so that an account's shares add
+// up to its uncovered deficit. Laid out as pair_notional_usd.
+std::vector<micro_usd> adl_shares(const std::vector<micro_usd>& uncovered, const std::vector<double>& pair_notional_usd,
+                                  std::size_t markets);
+
+// ADL target per (market, side) pair: the sum of the accounts' shares (adl_shares).
 std::vector<micro_usd> adl_targets(const std::vector<micro_usd>& uncovered,
                                    const std::vector<double>& pair_notional_usd, std::size_t markets);
+
+// What the walks covered of each account's uncovered deficit (docs/model.md section 11, "Per
+// account"), from its shares (adl_shares) and what each pair's walk collected (at most the pair's
+// target): in each pair, floor(share * collected / target) in 128-bit integers, and the pair's
+// remainder to the last account with a share there, so that the covers add up to the haircuts
+// collected exactly.
+std::vector<micro_usd> adl_cover(const std::vector<micro_usd>& shares, const std::vector<micro_usd>& collected_by_pair,
+                                 std::size_t markets);
 
 }  // namespace margin_stress

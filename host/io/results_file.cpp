@@ -94,6 +94,19 @@ const char* long_name_of(const std::string& name) {
       {"insurance_fund_usd", "insurance fund balance after the step"},
       {"regime", "hidden volatility regime (index into the config's regimes)"},
       {"value", "statistic of the metric across scenarios"},
+      {"captured_scenario", "scenario number of a scenario whose accounts were captured"},
+      {"rank", "rank of the contributor, largest first"},
+      {"platform_loss_usd", "platform loss: bad debt, fund draw, ADL haircuts and backstop vault loss"},
+      {"bad_debt_account", "account that bore part of the bad debt (-1: none)"},
+      {"bad_debt_account_usd", "bad debt written off on the account's deficit"},
+      {"bad_debt_share", "the account's share of the scenario's bad debt"},
+      {"adl_account", "account whose profit ADL took (-1: none)"},
+      {"adl_account_usd", "ADL haircut the account paid"},
+      {"adl_share", "the account's share of the scenario's ADL haircuts"},
+      {"backstop_vault_loss_usd", "backstop vault's loss at the final marks"},
+      {"vault_account", "account on which the backstop vault lost (-1: none)"},
+      {"vault_account_usd", "the backstop vault's loss on the account"},
+      {"vault_share", "the account's share of the backstop vault's loss"},
   };
   const auto found = long_names.find(name);
   if (found == long_names.end()) throw std::logic_error("results file: no long_name for " + name);
@@ -395,6 +408,60 @@ void write_summary(const hdf5::File& file, const RunSummary& summary) {
                                        summary.max_abs_conservation_residual_usd);
 }
 
+// /drilldown: the captured scenarios (run --accounts-out) and their top contributors to bad debt, to
+// ADL and to the backstop vault's loss, as [captured_scenario][rank] arrays; a rank without a
+// contributor is account -1, 0 USD.
+void write_drilldown(const hdf5::File& file, const std::vector<CapturedScenario>& captured) {
+  const Group group = hdf5::create_group(file, "drilldown");
+  const std::size_t c = captured.size();
+  constexpr std::size_t r = top_contributor_count;
+  std::vector<std::int64_t> numbers;
+  std::vector<double> platform_loss, bad_debt, adl_haircut, vault_loss;
+  for (const CapturedScenario& scenario : captured) {
+    numbers.push_back(scenario.scenario);
+    platform_loss.push_back(scenario.platform_loss_usd);
+    bad_debt.push_back(scenario.bad_debt_usd);
+    adl_haircut.push_back(scenario.adl_haircut_usd);
+    vault_loss.push_back(scenario.backstop_vault_loss_usd);
+  }
+  std::vector<std::int32_t> ranks(r);
+  for (std::size_t k = 0; k < r; ++k) ranks[k] = static_cast<std::int32_t>(k);
+  const Axis scenario{write_scale(group, "captured_scenario", numbers, dimensionless), "captured_scenario"};
+  const Axis rank{write_scale(group, "rank", ranks, dimensionless), "rank"};
+  const auto per_scenario = [&](const std::string& name, const std::vector<double>& values) {
+    const Dataset dataset = hdf5::write_vector(group, name, values);
+    describe(dataset, name, usd);
+    name_dimensions(dataset, {scenario});
+  };
+  per_scenario("platform_loss_usd", platform_loss);
+  per_scenario("bad_debt_usd", bad_debt);
+  per_scenario("adl_haircut_usd", adl_haircut);
+  per_scenario("backstop_vault_loss_usd", vault_loss);
+  const auto contributors = [&](const std::string& prefix, std::vector<AccountContribution> CapturedScenario::*list) {
+    std::vector<std::int64_t> accounts(c * r, -1);
+    std::vector<double> amounts(c * r, 0.0), shares(c * r, 0.0);
+    for (std::size_t i = 0; i < c; ++i) {
+      const std::vector<AccountContribution>& top = captured[i].*list;
+      for (std::size_t k = 0; k < top.size() && k < r; ++k) {
+        accounts[i * r + k] = top[k].account;
+        amounts[i * r + k] = top[k].amount_usd;
+        shares[i * r + k] = top[k].share;
+      }
+    }
+    const auto write = [&](const std::string& name, const char* units, const auto& values) {
+      const Dataset dataset = hdf5::write_array(group, name, {c, r}, values);
+      describe(dataset, name, units);
+      name_dimensions(dataset, {scenario, rank});
+    };
+    write(prefix + "_account", dimensionless, accounts);
+    write(prefix + "_account_usd", usd, amounts);
+    write(prefix + "_share", dimensionless, shares);
+  };
+  contributors("bad_debt", &CapturedScenario::bad_debt_contributors);
+  contributors("adl", &CapturedScenario::adl_contributors);
+  contributors("vault", &CapturedScenario::vault_contributors);
+}
+
 }  // namespace
 
 void record_book(RunProvenance& provenance, const ModelConfig& config, const Portfolio& portfolio) {
@@ -442,6 +509,7 @@ void write_results_file(const std::string& path, bool overwrite, const RunProven
     write_scenario_metrics(hdf5::create_group(file, "scenario"), results, config.market_count());
     write_step_series(hdf5::create_group(file, "series"), results);
     write_summary(file, summary);
+    if (!summary.captured.empty()) write_drilldown(file, summary.captured);
     // Last, the checksum of what was written, then the status, so that a file holding them was
     // written to the end (a reader of a file published some other way, or copied half, can tell)
     // and its data is what the run wrote.

@@ -29,6 +29,15 @@ struct ScenarioLedger {
   micro_usd conservation_residual = 0;
 };
 
+// Every field equal: the same ledger to the micro-dollar.
+inline bool operator==(const ScenarioLedger& x, const ScenarioLedger& y) {
+  return x.trader_equity_change == y.trader_equity_change && x.insurance_fund_change == y.insurance_fund_change &&
+         x.liquidity_provider_pnl == y.liquidity_provider_pnl && x.bad_debt == y.bad_debt &&
+         x.adl_haircut == y.adl_haircut && x.insurance_payout == y.insurance_payout &&
+         x.liquidation_fees == y.liquidation_fees && x.deposits == y.deposits && x.vault_pnl == y.vault_pnl &&
+         x.conservation_residual == y.conservation_residual;
+}
+
 struct ScenarioMetrics {
   ScenarioLedger ledger;
   micro_usd insurance_fund_min = 0;
@@ -149,6 +158,32 @@ struct DistributionSummary {
 // A tail figure resting on fewer scenarios than this beyond its VaR is flagged as thin.
 inline constexpr std::int64_t thin_tail_scenarios = 10;
 
+// An account's part in a captured scenario's bad debt, ADL or backstop-vault loss (docs/model.md
+// section 11, "Per account"): its amount in USD and its share of the scenario's total (NaN where
+// that total is not positive).
+struct AccountContribution {
+  std::int64_t account = 0;  // index in the book (the portfolio file's account row)
+  double amount_usd = 0.0;
+  double share = 0.0;
+};
+
+// How many contributors to each a captured scenario lists.
+inline constexpr std::size_t top_contributor_count = 5;
+
+// A scenario whose accounts were captured (run --accounts-out), with the accounts that bore its
+// bad debt, paid its ADL haircuts and made its backstop vault's loss, largest first (at most
+// top_contributor_count of each).
+struct CapturedScenario {
+  std::int64_t scenario = 0;  // the global scenario number
+  double platform_loss_usd = 0.0;
+  double bad_debt_usd = 0.0;
+  double adl_haircut_usd = 0.0;
+  double backstop_vault_loss_usd = 0.0;
+  std::vector<AccountContribution> bad_debt_contributors;
+  std::vector<AccountContribution> adl_contributors;
+  std::vector<AccountContribution> vault_contributors;
+};
+
 struct RunSummary {
   std::int64_t scenarios = 0;
   // In this order (docs/model.md, "Metrics across scenarios"): platform_loss_usd and its parts
@@ -161,6 +196,9 @@ struct RunSummary {
   Interval fund_exhaustion_interval;  // Wilson's, 95 %
   std::int64_t round_cap_hits = 0;
   double max_abs_conservation_residual_usd = 0.0;
+  // The drill-down's captured scenarios, in the order they were chosen (worst first for
+  // --accounts-worst); empty without --accounts-out.
+  std::vector<CapturedScenario> captured;
 };
 
 }  // namespace margin_stress

@@ -5,7 +5,10 @@ dimensions, and no other; every group must open alone with xarray (the h5netcdf 
 dimensions named after its scales; numeric arrays carry CF `units` ("USD" for *_usd, "1"
 otherwise) and every dataset a `long_name`.
 
-    python3 check_results_layout.py RESULTS.h5 docs/results.md
+    python3 check_results_layout.py RESULTS.h5 docs/results.md [--drilldown]
+
+/drilldown is checked when the file has it (a run with --accounts-out), and required with
+--drilldown.
 
 Prints one line per problem and exits 1 if there is any.
 """
@@ -16,9 +19,18 @@ import h5py
 import xarray
 
 # The documents' shape symbols and the dimensions they name.
-DIMENSIONS = {"S": "scenario", "T": "step", "M": "market", "N": "metric", "21": "statistic"}
+DIMENSIONS = {
+    "S": "scenario",
+    "T": "step",
+    "M": "market",
+    "N": "metric",
+    "21": "statistic",
+    "C": "captured_scenario",
+    "R": "rank",
+}
 TYPES = {"float64": "f8", "int64": "i8", "int32": "i4", "uint8": "u1", "string": "O"}
 GROUPS = ["markets", "scenario", "series", "summary"]
+OPTIONAL_GROUPS = ["drilldown"]
 
 
 def documented(docs_path):
@@ -41,13 +53,14 @@ def documented(docs_path):
     return tables
 
 
-def main(results_path, docs_path):
+def main(results_path, docs_path, drilldown_required=False):
     problems = []
     tables = documented(docs_path)
     if sum(len(table) for table in tables.values()) < 40:
         problems.append(f"{docs_path}: its dataset tables were not found (the check reads their rows)")
     with h5py.File(results_path, "r") as file:
-        for group in GROUPS:
+        groups = GROUPS + [g for g in OPTIONAL_GROUPS if g in file or drilldown_required]
+        for group in groups:
             expected = tables.get(group)
             if not expected:
                 problems.append(f"docs: no table of /{group}")
@@ -86,4 +99,4 @@ def main(results_path, docs_path):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(sys.argv[1], sys.argv[2], "--drilldown" in sys.argv[3:]))

@@ -84,7 +84,7 @@ TEST_F(CliTest, HelpExplainsEveryRunOption) {
   const Outcome outcome = run_cli("run --help");
   EXPECT_EQ(outcome.exit_code, 0);
   expect_contains(outcome.output, {"--config", "--portfolio", "--out", "--scenarios", "--steps", "--seed", "--threads",
-                                   "--backend", "--quiet", "--force"});
+                                   "--backend", "--quiet", "--force", "--accounts-out", "--accounts-worst"});
 }
 
 TEST_F(CliTest, UsageErrorsExitTwo) {

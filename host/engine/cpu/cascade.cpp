@@ -67,10 +67,18 @@ void back_stop(const Book& book, ScenarioState& state, const std::vector<std::in
   std::fill(lots_taken.begin(), lots_taken.end(), 0);
   for (const std::int64_t a : backstops) {
     const auto account = static_cast<std::size_t>(a);
+    if (state.accounts != nullptr) {
+      // The vault's net cash from the takeover is the account's cash before it: it pays the
+      // positions' value in and takes every dollar out.
+      AccountOutcome& outcome = (*state.accounts)[account];
+      outcome.backstopped = true;
+      outcome.backstop_vault_pnl_usd += to_usd(state.cash[account]);
+    }
     for (std::int64_t p = book.position_offset[account]; p < book.position_offset[account + 1]; ++p) {
       const auto position = static_cast<std::size_t>(p);
       const std::int64_t quantity = state.quantity[position];
       if (quantity == 0) continue;
+      if (state.accounts != nullptr) state.backstopped_quantity[position] += quantity;
       const auto m = static_cast<std::size_t>(book.position_market[position]);
       const micro_usd value = to_micro_usd_checked(
           formulas::position_value_usd(quantity, state.markets[m].value_per_lot_usd), "a backstop takeover");
@@ -165,6 +173,11 @@ void run_cascade(const Book& book, const ModelConfig& config, const ScenarioMark
       transfer(state.cash[static_cast<std::size_t>(account_orders.account)], state.insurance_fund, fee,
                "a liquidation fee");
       record.fees = add_checked(record.fees, fee, "the step's liquidation fees");
+      if (state.accounts != nullptr) {
+        AccountOutcome& outcome = (*state.accounts)[static_cast<std::size_t>(account_orders.account)];
+        outcome.liquidated_notional_usd += liquidated_notional_usd;
+        outcome.liquidation_fees += fee;
+      }
     }
   }
   // The cap was reached with liquidations in its last round: report whether any account is still

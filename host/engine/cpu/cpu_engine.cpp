@@ -20,6 +20,24 @@ class CpuLoadedBook final : public LoadedBook {
   std::int64_t scenarios_in_parallel() const override { return threads_; }
 
   BatchResults run(const ScenarioPaths& paths, const ProgressCallback& progress) override {
+    return run_batch(paths, progress, nullptr);
+  }
+
+  bool captures_accounts() const override { return true; }
+
+  BatchResults run_capturing_accounts(const ScenarioPaths& paths, const ProgressCallback& progress,
+                                      std::vector<ScenarioAccounts>& accounts) override {
+    accounts.assign(static_cast<std::size_t>(paths.scenarios), ScenarioAccounts{});
+    for (std::size_t s = 0; s < accounts.size(); ++s) {
+      accounts[s].scenario = paths.first_scenario + static_cast<std::int64_t>(s);
+    }
+    return run_batch(paths, progress, &accounts);
+  }
+
+ private:
+  // `accounts`, when given, has one entry per scenario of `paths`, each filled by its scenario.
+  BatchResults run_batch(const ScenarioPaths& paths, const ProgressCallback& progress,
+                         std::vector<ScenarioAccounts>* accounts) {
     const ModelConfig& config = config_;
     const Book& book = book_;
     check_scenario_paths(config, paths);
@@ -43,7 +61,8 @@ class CpuLoadedBook final : public LoadedBook {
       for (std::int64_t s = next_scenario++; s < paths.scenarios; s = next_scenario++) {
         try {
           cpu::run_scenario(book, config, paths, s, state, results.scenarios[static_cast<std::size_t>(s)],
-                            results.series);
+                            results.series,
+                            accounts != nullptr ? &(*accounts)[static_cast<std::size_t>(s)].accounts : nullptr);
         } catch (...) {
           const std::lock_guard<std::mutex> lock(failure_mutex);
           if (s < failed_scenario) {
@@ -66,7 +85,6 @@ class CpuLoadedBook final : public LoadedBook {
     return results;
   }
 
- private:
   const ModelConfig& config_;
   const Book book_;
   int threads_;

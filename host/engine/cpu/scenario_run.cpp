@@ -29,9 +29,31 @@ Valuations value_everyone(const Book& book, const ScenarioState& state) {
                         state.vault_inventory, state.markets);
 }
 
+// Every account's equity at the current marks.
+void record_equity(const Book& book, const ScenarioState& state, double AccountOutcome::*equity_usd) {
+  for (std::int64_t a = 0; a < book.accounts; ++a) {
+    (*state.accounts)[static_cast<std::size_t>(a)].*equity_usd =
+        formulas::account_equity_usd(account_view(book, state, a), state.markets.data());
+  }
+}
+
+// The vault's per-account gain at the end: the cash it took over (recorded at the takeover) plus
+// the lots it took, at the final marks.
+void value_backstopped_lots(const Book& book, ScenarioState& state) {
+  for (std::int64_t p = 0; p < book.positions; ++p) {
+    const auto position = static_cast<std::size_t>(p);
+    const std::int64_t lots = state.backstopped_quantity[position];
+    if (lots == 0) continue;
+    const MarketState& market = state.markets[static_cast<std::size_t>(book.position_market[position])];
+    (*state.accounts)[static_cast<std::size_t>(book.position_account[position])].backstop_vault_pnl_usd +=
+        formulas::position_value_usd(lots, market.value_per_lot_usd);
+  }
+}
+
 // The body of run_scenario; `step` tells the caller where an overflow happened.
 void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths& paths, std::int64_t scenario,
-               ScenarioState& state, ScenarioMetrics& metrics, StepSeries& series, std::int64_t& step) {
+               ScenarioState& state, ScenarioMetrics& metrics, StepSeries& series,
+               std::vector<AccountOutcome>* accounts, std::int64_t& step) {
   const auto markets = static_cast<std::size_t>(book.markets);
   const micro_usd initial_fund = to_micro_usd(config.insurance_fund.initial_balance_usd);
 
@@ -41,6 +63,12 @@ void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths&
   scenario_markets.start(paths, scenario, state.markets, metrics);
   state.collateral_value = scenario_markets.collateral_value();
   const Valuations initial = value_everyone(book, state);
+  state.accounts = accounts;
+  if (accounts != nullptr) {
+    accounts->assign(static_cast<std::size_t>(book.accounts), AccountOutcome{});
+    state.backstopped_quantity.assign(static_cast<std::size_t>(book.positions), 0);
+    record_equity(book, state, &AccountOutcome::initial_equity_usd);
+  }
 
   std::vector<LiquidationFill> fills;
   StepRecord record;
@@ -87,15 +115,20 @@ void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths&
   step = paths.steps + 1;
 
   close_ledger(initial, value_everyone(book, state), initial_fund, state.insurance_fund, metrics);
+  if (accounts != nullptr) {
+    record_equity(book, state, &AccountOutcome::final_equity_usd);
+    value_backstopped_lots(book, state);
+  }
 }
 
 }  // namespace
 
 void run_scenario(const Book& book, const ModelConfig& config, const ScenarioPaths& paths, std::int64_t scenario,
-                  ScenarioState& state, ScenarioMetrics& metrics, StepSeries& series) {
+                  ScenarioState& state, ScenarioMetrics& metrics, StepSeries& series,
+                  std::vector<AccountOutcome>* accounts) {
   std::int64_t step = 0;
   try {
-    run_steps(book, config, paths, scenario, state, metrics, series, step);
+    run_steps(book, config, paths, scenario, state, metrics, series, accounts, step);
   } catch (const std::overflow_error& error) {
     const std::string where = step == 0            ? "at the start"
                               : step > paths.steps ? "at the end"

@@ -6,6 +6,7 @@
 
 #include "host/engine/book.hpp"
 #include "host/engine/market_state.hpp"
+#include "host/model/account_outcome.hpp"
 #include "host/model/money.hpp"
 
 namespace margin_stress::cpu {
@@ -30,6 +31,11 @@ struct ScenarioState {
   // they arrive at (0: none pending) and the amount.
   std::vector<std::int64_t> deposit_due_step;
   std::vector<micro_usd> deposit_amount;
+  // Where each account's outcome is recorded when the scenario is captured (run_scenario's
+  // `accounts`; null otherwise), and the lots the backstop vault took from each position, valued at
+  // the end for the vault's per-account P&L.
+  std::vector<AccountOutcome>* accounts = nullptr;
+  std::vector<std::int64_t> backstopped_quantity;
 
   // Bytes one worker's state takes for a book of `accounts` accounts and `positions` positions:
   // the per-account and per-position arrays above, and settlement's per-account scratch (a flag

@@ -70,6 +70,7 @@ micro_usd deleverage(const Book& book, ScenarioState& state, std::size_t market,
                  valuation.equity_usd);
     if (take.haircut <= 0) continue;
     apply_adl_take(take, state.cash[account], state.quantity[position], state.lp_cash, state.lp_inventory[market]);
+    if (state.accounts != nullptr) (*state.accounts)[account].adl_haircut_paid += take.haircut;
     collected += take.haircut;
     closed_lots += take.closed_lots;
   }
@@ -82,13 +83,17 @@ micro_usd deleverage(const Book& book, ScenarioState& state, std::size_t market,
 }  // namespace
 
 micro_usd auto_deleverage(const Book& book, ScenarioState& state, const std::vector<micro_usd>& targets,
-                          const std::vector<char>& is_bankrupt, double& adl_notional_usd) {
+                          const std::vector<char>& is_bankrupt, double& adl_notional_usd,
+                          std::vector<micro_usd>& collected_by_pair) {
+  collected_by_pair.assign(targets.size(), 0);
   micro_usd collected = 0;
   for (std::size_t m = 0; m < static_cast<std::size_t>(book.markets); ++m) {
     for (std::size_t side = 0; side < 2; ++side) {
       if (targets[m * 2 + side] <= 0) continue;
       const int opposite_side = side == 0 ? -1 : 1;
-      collected += deleverage(book, state, m, opposite_side, targets[m * 2 + side], is_bankrupt, adl_notional_usd);
+      collected_by_pair[m * 2 + side] =
+          deleverage(book, state, m, opposite_side, targets[m * 2 + side], is_bankrupt, adl_notional_usd);
+      collected += collected_by_pair[m * 2 + side];
     }
   }
   return collected;
@@ -116,6 +121,7 @@ SettlementOutcome settle_deficits(const Book& book, const ModelConfig& config, S
 
   const std::vector<micro_usd> uncovered = pay_from_fund(deficits, state.insurance_fund, outcome);
   const micro_usd total_uncovered = outcome.deficits - outcome.insurance_payout;
+  std::vector<micro_usd> adl_received(bankrupt_accounts.size(), 0);
   if (total_uncovered > 0 && config.insurance_fund.auto_deleveraging) {
     // The notional each bankrupt account was liquidated for this step per (market, side) pair: one
     // position per market, so a pair's notional is its position's fills, summed in round order.
@@ -135,10 +141,23 @@ SettlementOutcome settle_deficits(const Book& book, const ModelConfig& config, S
       pair_notional_usd[row[account] * markets * 2 + m * 2 + side_index(-fill.traded_lots)] +=
           formulas::fill_notional_usd(fill.traded_lots, book.lot_size[m], fill.price_usd);
     }
+    std::vector<micro_usd> collected_by_pair;
     outcome.adl_haircut = auto_deleverage(book, state, adl_targets(uncovered, pair_notional_usd, markets), is_bankrupt,
-                                          outcome.adl_notional_usd);
+                                          outcome.adl_notional_usd, collected_by_pair);
+    if (state.accounts != nullptr) {
+      adl_received = adl_cover(adl_shares(uncovered, pair_notional_usd, markets), collected_by_pair, markets);
+    }
   }
   outcome.bad_debt = total_uncovered - outcome.adl_haircut;
+  if (state.accounts != nullptr) {
+    for (std::size_t i = 0; i < bankrupt_accounts.size(); ++i) {
+      AccountOutcome& account = (*state.accounts)[static_cast<std::size_t>(bankrupt_accounts[i])];
+      account.deficit += deficits[i];
+      account.insurance_payout += deficits[i] - uncovered[i];
+      account.adl_received += adl_received[i];
+      account.bad_debt += uncovered[i] - adl_received[i];
+    }
+  }
   for (const std::int64_t account : bankrupt_accounts) state.cash[static_cast<std::size_t>(account)] = 0;
   return outcome;
 }

@@ -19,9 +19,11 @@ SettlementOutcome settle_deficits(const Book& book, const ModelConfig& config, S
                                   const std::vector<LiquidationFill>& fills);
 
 // Deleverages the opposite side of every pair with a positive target, in market order, long before
-// short; returns the haircuts collected and adds the notional closed to `adl_notional_usd` (the CPU
-// reference's walk; the CUDA engine's is docs/model.md section 14's).
+// short; returns the haircuts collected, sets `collected_by_pair` to each pair's and adds the notional
+// closed to `adl_notional_usd` (the CPU reference's walk; the CUDA engine's is docs/model.md section
+// 14's).
 micro_usd auto_deleverage(const Book& book, ScenarioState& state, const std::vector<micro_usd>& targets,
-                          const std::vector<char>& is_bankrupt, double& adl_notional_usd);
+                          const std::vector<char>& is_bankrupt, double& adl_notional_usd,
+                          std::vector<micro_usd>& collected_by_pair);
 
 }  // namespace margin_stress::cpu

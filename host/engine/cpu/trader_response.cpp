@@ -23,6 +23,7 @@ void respond_to_margin_calls(const Book& book, const ModelConfig& config, const 
     if (formulas::has_open_positions(account_view(book, state, static_cast<std::int64_t>(a)))) {
       state.cash[a] = add_checked(state.cash[a], state.deposit_amount[a], "a deposit");
       record.deposits = add_checked(record.deposits, state.deposit_amount[a], "the step's deposits");
+      if (state.accounts != nullptr) (*state.accounts)[a].deposits += state.deposit_amount[a];
     }
     state.deposit_amount[a] = 0;
   }
@@ -52,6 +53,7 @@ void respond_to_margin_calls(const Book& book, const ModelConfig& config, const 
       if (response.top_up_delay_steps == 0) {
         state.cash[a] = add_checked(state.cash[a], deposit, "a deposit");
         record.deposits = add_checked(record.deposits, deposit, "the step's deposits");
+        if (state.accounts != nullptr) (*state.accounts)[a].deposits += deposit;
       } else {
         state.deposit_due_step[a] = t + response.top_up_delay_steps;
         state.deposit_amount[a] = deposit;

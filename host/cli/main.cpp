@@ -72,6 +72,9 @@ int main(int argc, char** argv) {
   } catch (const RunStopped& stopped) {
     std::fprintf(stderr, "margin-stress: %s\n", stopped.what());
     end_by_signal(stopped.signal());
+  } catch (const UsageError& error) {
+    std::fprintf(stderr, "margin-stress: error: %s\n", error.what());
+    return 2;
   } catch (const InputError& error) {
     std::fprintf(stderr, "margin-stress: error: %s\n", error.what());
     return 3;

@@ -115,7 +115,7 @@ TEST_F(BacktestCliTest, WritesTheTableAsCsvAndRefusesToOverwriteIt) {
 
   const std::string before = read_text(out);
   const Outcome again = run_cli(arguments);
-  EXPECT_EQ(again.exit_code, 3) << again.output;
+  EXPECT_EQ(again.exit_code, 2) << again.output;  // an existing output is a usage error (README)
   expect_contains(again.output, {"--force"});
   EXPECT_EQ(read_text(out), before);
   const Outcome forced = run_cli(arguments + " --levels 0.9 --force");

@@ -5,16 +5,18 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "host/cli/run_overrides.hpp"
 
 namespace margin_stress {
 
 struct RunOptions {
-  std::string config_path;     // empty: the built-in default
-  std::string portfolio_path;  // empty: generate the config's synthetic book
-  std::string out_path;        // empty: margin-stress-results-<UTC time>.h5 in the working directory
-  RunOverrides run;            // -n, --steps, -s, -t
+  std::vector<std::string> config_paths;  // layers over the built-in default; empty: the default
+  std::string portfolio_path;             // empty: generate the config's synthetic book
+  std::string out_path;                   // empty: margin-stress-results-<UTC time>.h5 in the working directory
+  std::string summary_json_path;          // empty: none; "-": stdout (the table then goes to stderr)
+  RunOverrides run;                       // -n, --steps, -s, -t
   std::string backend = "auto";
   int device = 0;
   bool quiet = false;

@@ -1,9 +1,12 @@
-// The human-readable summary of a run printed on stdout: sizes, backend, timings, key risk figures
-// and the path of the results file.
+// The summary of a run: printed for people (sizes, backend, timings, key risk figures and the path
+// of the results file), and the same figures as JSON for --summary-json (docs/results.md,
+// "Summary JSON").
 #pragma once
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "host/analysis/summary.hpp"
 #include "host/io/results_file.hpp"
@@ -19,6 +22,16 @@ struct RunTimings {
   double write_seconds = 0.0;
   double total_seconds = 0.0;
 };
+
+// The open interest of the book at the markets' initial prices, USD: sum of |lots| x lot size x price.
+double book_open_interest_usd(const ModelConfig& config, const Portfolio& portfolio);
+
+// `run`'s summary JSON: the table's figures, every statistic of /summary (the same doubles) and
+// the provenance that says what was run (`config_paths` as given, in layering order).
+nlohmann::ordered_json run_summary_json(const ModelConfig& config, const std::vector<std::string>& config_paths,
+                                        const Portfolio& portfolio, const RunProvenance& provenance,
+                                        const RunSummary& summary, const RunTimings& timings,
+                                        const std::string& results_path);
 
 void print_summary_table(std::FILE* out, const ModelConfig& config, const Portfolio& portfolio,
                          const RunProvenance& provenance, const RunSummary& summary, const RunTimings& timings,

@@ -7,10 +7,13 @@
 #include <stdexcept>
 
 #include "host/analysis/backtest.hpp"
+#include "host/cli/config_option.hpp"
+#include "host/cli/summary_json.hpp"
 #include "host/io/atomic_output.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/config_writer.hpp"
 #include "host/io/csv_number.hpp"
+#include "host/io/policy_file.hpp"
 #include "host/model/input_error.hpp"
 #include "scenarios/calibration/price_series.hpp"
 #include "scenarios/calibration/utc_time.hpp"
@@ -205,6 +208,73 @@ std::string report_csv(const calibration::PriceSeries& prices, const std::vector
   return csv;
 }
 
+// The report as JSON (docs/results.md, "Summary JSON").
+nlohmann::ordered_json report_json(const calibration::PriceSeries& prices, const std::vector<std::string>& config_paths,
+                                   const std::vector<PolicyBacktest>& backtests) {
+  const CoverageBacktest& first = backtests.front().result;
+  nlohmann::ordered_json json = summary_json_header("backtest");
+  json["prices_file"] = prices.source;
+  json["market"] = prices.market;
+  json["config_layers"] = config_paths;
+  json["bars"] = first.bars;
+  json["bar_seconds"] = first.bar_seconds;
+  json["missing_bars"] = first.missing_bars;
+  json["first_time_utc"] = format_utc_time(prices.time_seconds.front());
+  json["last_time_utc"] = format_utc_time(prices.time_seconds.back());
+  json["horizon_bars"] = first.horizon_bars;
+  json["horizon_seconds"] = first.horizon_bars * first.bar_seconds;
+  const auto counts = [](const CoverageCounts& c) {
+    return nlohmann::ordered_json{{"windows", c.windows},
+                                  {"long_exceedances", c.long_exceedances},
+                                  {"short_exceedances", c.short_exceedances},
+                                  {"either_exceedances", c.either_exceedances}};
+  };
+  const auto test = [](const LikelihoodRatioTest& t) {
+    return nlohmann::ordered_json{{"statistic", t.statistic},
+                                  {"degrees_of_freedom", t.degrees_of_freedom},
+                                  {"p_value", t.p_value},
+                                  {"rejected_at_5_percent", t.p_value < 0.05}};
+  };
+  nlohmann::ordered_json policies = nlohmann::ordered_json::array();
+  for (const PolicyBacktest& backtest : backtests) {
+    const CoverageBacktest& r = backtest.result;
+    nlohmann::ordered_json entry;
+    entry["config"] = backtest.config.source_name;
+    entry["margin_policy"] = std::string(toml_name(backtest.config.margin_policy.kind));
+    entry["description"] = describe_policy(backtest.config.margin_policy);
+    entry["maintenance_margin_fraction"] = r.maintenance_margin_fraction;
+    entry["mean_scale"] = r.mean_scale;
+    entry["max_scale"] = r.max_scale;
+    entry["non_overlapping"] = counts(r.non_overlapping);
+    entry["overlapping"] = counts(r.overlapping);
+    entry["transitions"] = {
+        {"n00", r.transitions.n00}, {"n01", r.transitions.n01}, {"n10", r.transitions.n10}, {"n11", r.transitions.n11}};
+    nlohmann::ordered_json exceedances = nlohmann::ordered_json::array();
+    for (const CoverageExceedance& e : r.exceedances) {
+      exceedances.push_back({{"start_time_utc", format_utc_time(e.start_time_seconds)},
+                             {"price_ratio", e.price_ratio},
+                             {"maintenance_fraction", e.maintenance_fraction}});
+    }
+    entry["exceedances"] = exceedances;
+    const double observed =
+        static_cast<double>(r.non_overlapping.either_exceedances) / static_cast<double>(r.non_overlapping.windows);
+    nlohmann::ordered_json levels = nlohmann::ordered_json::array();
+    for (const CoverageLevelTest& level : r.levels) {
+      levels.push_back({{"confidence_level", level.confidence_level},
+                        {"expected_rate", level.expected_rate},
+                        {"observed_rate", observed},
+                        {"pof", test(level.pof)},
+                        {"independence", test(level.independence)},
+                        {"conditional_coverage", test(level.conditional)},
+                        {"in_sample_multiplier", level.in_sample_multiplier}});
+    }
+    entry["levels"] = levels;
+    policies.push_back(entry);
+  }
+  json["policies"] = policies;
+  return json;
+}
+
 }  // namespace
 
 void setup_backtest_command(CLI::App& app, BacktestOptions& options) {
@@ -221,10 +291,12 @@ void setup_backtest_command(CLI::App& app, BacktestOptions& options) {
                        "the market of the file, a [[markets]] name of every config; default: the file name's first "
                        "token before '_', upper-cased (btc_usdt_1h.csv -> BTC)");
   backtest->add_option("--column", options.price_column, "price column of the CSV file")->capture_default_str();
+  add_config_option(backtest, options.config_paths,
+                    "the base whose [margin_policy] and market fractions are tested when no --policy is given");
   backtest
-      ->add_option("-c,--config", options.config_paths,
-                   "TOML config whose [margin_policy] and market fractions are one policy to test; repeat to compare "
-                   "policies; default: the built-in default")
+      ->add_option("--policy", options.policy_paths,
+                   "policy file layered over the base (docs/compare.md, 'Policy files'); repeat to compare policies "
+                   "on the same windows; default: the base's own policy")
       ->check(CLI::ExistingFile);
   backtest
       ->add_option("--horizon-seconds", options.horizon_seconds,
@@ -235,7 +307,8 @@ void setup_backtest_command(CLI::App& app, BacktestOptions& options) {
       ->check(confidence_level_validator)
       ->capture_default_str();
   backtest->add_option("-o,--out", options.out_path, "also write the table as CSV, one row per policy and level");
-  backtest->add_flag("-f,--force", options.force, "overwrite the CSV file if it exists");
+  add_summary_json_option(backtest, options.summary_json_path);
+  backtest->add_flag("-f,--force", options.force, "overwrite the CSV and JSON files if they exist");
 }
 
 int backtest_command(const BacktestOptions& options) {
@@ -246,11 +319,15 @@ int backtest_command(const BacktestOptions& options) {
   const std::int64_t bar_seconds = calibration::most_common_spacing(prices.time_seconds);
   const std::int64_t horizon_bars = horizon_bars_of(options, bar_seconds);
   if (!options.out_path.empty()) check_output_path(options.out_path, options.force);
+  check_summary_json_path(options.summary_json_path, options.force);
 
   std::vector<PolicyBacktest> backtests;
-  const std::size_t policies = std::max<std::size_t>(1, options.config_paths.size());
-  for (std::size_t i = 0; i < policies; ++i) {
-    ModelConfig config = options.config_paths.empty() ? default_config() : load_config_file(options.config_paths[i]);
+  const ModelConfig base = load_config_files(options.config_paths);
+  validate_config(base);
+  std::vector<ModelConfig> policies;
+  for (const std::string& path : options.policy_paths) policies.push_back(load_policy_config(base, path));
+  if (policies.empty()) policies.push_back(base);
+  for (ModelConfig& config : policies) {
     validate_config(config);
     const std::size_t market_index = market_index_of(config, market, options.prices_path);
     warn_if_step_differs(config, bar_seconds, options.prices_path);
@@ -258,11 +335,13 @@ int backtest_command(const BacktestOptions& options) {
     backtests.push_back({std::move(config), std::move(result)});
   }
 
-  print_report(stdout, prices, backtests);
+  std::FILE* table = table_stream(options.summary_json_path);
+  print_report(table, prices, backtests);
   if (!options.out_path.empty()) {
     write_text_atomically(options.out_path, options.force, report_csv(prices, backtests));
-    std::printf("\nreport: %s\n", options.out_path.c_str());
+    std::fprintf(table, "\nreport: %s\n", options.out_path.c_str());
   }
+  write_summary_json(options.summary_json_path, options.force, report_json(prices, options.config_paths, backtests));
   return 0;
 }
 

@@ -18,10 +18,12 @@ struct BacktestOptions {
   std::string prices_path;
   std::string market;  // empty: from the file name (btc_usdt_1h.csv -> BTC)
   std::string price_column = "close";
-  std::vector<std::string> config_paths;  // one policy each; empty: the built-in default
+  std::vector<std::string> config_paths;  // the base: layers over the built-in default
+  std::vector<std::string> policy_paths;  // policy files over the base, one policy each; empty: the base's
   std::optional<std::int64_t> horizon_seconds;
   std::vector<double> levels{0.99, 0.995};
-  std::string out_path;  // empty: no CSV
+  std::string out_path;           // empty: no CSV
+  std::string summary_json_path;  // empty: none; "-": stdout (the table then goes to stderr)
   bool force = false;
 };
 

@@ -1,9 +1,13 @@
 #include "host/cli/calibrate_command.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 #include <stdexcept>
 
+#include "host/cli/config_option.hpp"
+#include "host/cli/summary_json.hpp"
 #include "host/io/atomic_output.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/config_writer.hpp"
@@ -15,6 +19,7 @@
 #include "scenarios/calibration/ms_garch_fit.hpp"
 #include "scenarios/calibration/regime_probabilities.hpp"
 #include "scenarios/calibration/utc_time.hpp"
+#include "scenarios/regime_chain.hpp"
 #include "scenarios/validate_config.hpp"
 
 namespace margin_stress {
@@ -28,6 +33,96 @@ const CLI::Validator utc_time_validator(
       return parse_utc_time(text) ? std::string() : "'" + text + "' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ";
     },
     "DATE", "UTC date or time");
+
+// A row-major n x n matrix as n rows.
+nlohmann::ordered_json matrix_json(const std::vector<double>& matrix, std::size_t n) {
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < n; ++i) {
+    rows.push_back(std::vector<double>(matrix.begin() + static_cast<std::ptrdiff_t>(i * n),
+                                       matrix.begin() + static_cast<std::ptrdiff_t>((i + 1) * n)));
+  }
+  return rows;
+}
+
+// The calibration as JSON (docs/results.md, "Summary JSON"): the report's figures, per bar as fitted
+// and as written to the model file.
+nlohmann::ordered_json calibration_json(const ReturnSeries& data, const RegimeFit& fit, const ModelConfig& model,
+                                        const CalibrateOptions& options) {
+  const std::size_t regimes = fit.regime_count();
+  const std::size_t markets = fit.markets;
+  const std::vector<std::string> names = regime_names(regimes);
+  nlohmann::ordered_json json = summary_json_header("calibrate");
+  json["model_file"] = options.out_path;
+  json["config_layers"] = options.config_paths;
+  json["markets"] = data.markets;
+  json["price_files"] = data.sources;
+  json["bar_seconds"] = data.bar_seconds;
+  json["window_start_utc"] = format_utc_time(data.time_seconds.front() - data.bar_seconds);
+  json["window_end_utc"] = format_utc_time(data.time_seconds.back());
+  json["common_bars"] = data.common_bars;
+  json["returns"] = data.count();
+  json["gaps_dropped"] = data.gaps;
+  json["fit"] = {{"emission", fit.emission == EmissionModel::ms_garch ? "ms_garch" : "gaussian"},
+                 {"seed", options.seed},
+                 {"starts", fit.starts},
+                 {"best_start", fit.best_start},
+                 {"starts_near_best", fit.starts_near_best},
+                 {"iterations", fit.iterations},
+                 {"converged", fit.converged},
+                 {"log_likelihood", fit.log_likelihood},
+                 {"parameters", fit.parameters},
+                 {"observations", fit.observations},
+                 {"bic", bayesian_information_criterion(fit)},
+                 {"aic", akaike_information_criterion(fit)}};
+  std::vector<double> stationary;
+  try {
+    stationary = stationary_distribution(fit.transition, regimes);
+  } catch (const std::invalid_argument&) {
+    stationary.assign(regimes, std::nan(""));
+  }
+  const std::vector<double> stay = expected_stay_bars(fit.transition, regimes);
+  const std::vector<std::size_t> collapsed = collapsed_regimes(fit, data.log_returns);
+  nlohmann::ordered_json per_bar = nlohmann::ordered_json::array();
+  for (std::size_t k = 0; k < regimes; ++k) {
+    const RegimeEstimate& state = fit.states[k];
+    std::vector<double> sd(markets);
+    for (std::size_t m = 0; m < markets; ++m) sd[m] = std::sqrt(state.covariance[m * markets + m]);
+    std::vector<double> correlation(markets * markets);
+    for (std::size_t i = 0; i < markets; ++i) {
+      for (std::size_t j = 0; j < markets; ++j) {
+        correlation[i * markets + j] = state.covariance[i * markets + j] / (sd[i] * sd[j]);
+      }
+    }
+    nlohmann::ordered_json entry{{"name", names[k]},
+                                 {"stationary_probability", number_or_null(stationary[k])},
+                                 {"expected_stay_bars", number_or_null(stay[k])},
+                                 {"mean_log_return", state.mean},
+                                 {"sd_log_return", sd},
+                                 {"correlation", matrix_json(correlation, markets)},
+                                 {"collapsed", std::find(collapsed.begin(), collapsed.end(), k) != collapsed.end()}};
+    if (fit.emission == EmissionModel::ms_garch) {
+      entry["garch_alpha"] = state.garch_alpha;
+      entry["garch_beta"] = state.garch_beta;
+    }
+    per_bar.push_back(entry);
+  }
+  json["per_bar"] = {{"regimes", per_bar},
+                     {"transition", matrix_json(fit.transition, regimes)},
+                     {"initial_distribution", fit.initial_distribution}};
+  nlohmann::ordered_json states = nlohmann::ordered_json::array();
+  for (const RegimeState& state : model.regimes.states) {
+    states.push_back({{"name", state.name},
+                      {"volatility", state.volatility},
+                      {"drift", state.drift},
+                      {"garch_alpha", state.garch_alpha},
+                      {"garch_beta", state.garch_beta},
+                      {"depth_multiplier", state.depth_multiplier}});
+  }
+  json["model"] = {{"step_seconds", model.run.step_seconds},
+                   {"regimes", states},
+                   {"transition", matrix_json(model.regimes.transition, model.regime_count())}};
+  return json;
+}
 
 }  // namespace
 
@@ -58,11 +153,9 @@ void setup_calibrate_command(CLI::App& app, CalibrateOptions& options) {
   calibrate->add_option("-s,--seed", options.seed, "seed of the random starting points")->capture_default_str();
   calibrate->add_option("-t,--threads", options.threads, "threads for the EM starts, 0 = all cores")
       ->check(CLI::Range(0, 4096));
-  calibrate
-      ->add_option("-c,--config", options.config_path,
-                   "base TOML config: the markets' specs, portfolio and policy are copied from it; default: the "
-                   "built-in default")
-      ->check(CLI::ExistingFile);
+  add_config_option(calibrate, options.config_paths,
+                    "the base: the markets' specs, portfolio and policy are copied from it; default: the built-in "
+                    "default");
   calibrate
       ->add_option("--step-seconds", options.step_seconds,
                    "run step of the model file (run.step_seconds); default: the base config's, or the bar with --garch")
@@ -74,6 +167,7 @@ void setup_calibrate_command(CLI::App& app, CalibrateOptions& options) {
   calibrate->add_option("-o,--out", options.out_path, "model TOML file to write")->required();
   calibrate->add_option("--probabilities-out", options.probabilities_path,
                         "also write the smoothed regime probabilities of every bar to this CSV file");
+  add_summary_json_option(calibrate, options.summary_json_path);
   calibrate->add_flag("-f,--force", options.force, "overwrite output files that exist");
   calibrate->add_flag("-q,--quiet", options.quiet, "print only the model file's path");
   calibrate->callback([&options]() {
@@ -107,12 +201,13 @@ int calibrate_command(const CalibrateOptions& options, const std::string& comman
   const ReturnSeries data = aligned_log_returns(series, from, to);
   check_prices_move(data);
 
-  const ModelConfig base = options.config_path.empty() ? default_config() : load_config_file(options.config_path);
+  const ModelConfig base = load_config_files(options.config_paths);
   const double bar_seconds = static_cast<double>(data.bar_seconds);
   // MS-GARCH parameters are per bar and do not rescale: its model file steps by the bar.
   const double step_seconds = options.step_seconds.value_or(options.garch ? bar_seconds : base.run.step_seconds);
   check_output_path(options.out_path, options.force);  // fail before the fit, not after it
   if (!options.probabilities_path.empty()) check_output_path(options.probabilities_path, options.force);
+  check_summary_json_path(options.summary_json_path, options.force);
 
   EmOptions em;
   em.regimes = static_cast<std::size_t>(options.regimes);
@@ -148,11 +243,13 @@ int calibrate_command(const CalibrateOptions& options, const std::string& comman
         options.probabilities_path, options.force,
         regime_probabilities_csv(data, smoothed_regime_probabilities(data, fit), regime_names(fit.regime_count())));
   }
+  std::FILE* table = table_stream(options.summary_json_path);
   if (options.quiet) {
-    std::printf("%s\n", options.out_path.c_str());
+    std::fprintf(table, "%s\n", options.out_path.c_str());
   } else {
-    std::printf("%s\nmodel file: %s\n", report.c_str(), options.out_path.c_str());
+    std::fprintf(table, "%s\nmodel file: %s\n", report.c_str(), options.out_path.c_str());
   }
+  write_summary_json(options.summary_json_path, options.force, calibration_json(data, fit, model, options));
   return 0;
 }
 

@@ -19,12 +19,13 @@ struct CalibrateOptions {
   int starts = 10;
   std::uint64_t seed = 1;
   int threads = 0;
-  std::string config_path;             // base config; empty: the built-in default
-  std::optional<double> step_seconds;  // default: the base's run.step_seconds
-  std::string from;                    // inclusive; a date means its whole day
+  std::vector<std::string> config_paths;  // layers over the built-in default; empty: the default
+  std::optional<double> step_seconds;     // default: the base's run.step_seconds
+  std::string from;                       // inclusive; a date means its whole day
   std::string to;
   std::string out_path;
   std::string probabilities_path;  // optional CSV of smoothed regime probabilities
+  std::string summary_json_path;   // empty: none; "-": stdout (the report then goes to stderr)
   bool force = false;
   bool quiet = false;
 };

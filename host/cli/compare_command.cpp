@@ -14,8 +14,10 @@
 
 #include "host/analysis/comparison.hpp"
 #include "host/analysis/intervals.hpp"
+#include "host/cli/config_option.hpp"
 #include "host/cli/memory_check.hpp"
 #include "host/cli/progress.hpp"
+#include "host/cli/summary_json.hpp"
 #include "host/engine/engine.hpp"
 #include "host/io/atomic_output.hpp"
 #include "host/io/config_file.hpp"
@@ -456,6 +458,70 @@ std::string report_csv(const ModelConfig& base, const std::vector<ComparedPolicy
   return csv;
 }
 
+// The report as JSON (docs/results.md, "Summary JSON"): per policy every statistic of every compared
+// metric, and against the baseline the paired differences and the tail differences.
+nlohmann::ordered_json report_json(const ReportContext& context, const std::vector<std::string>& config_paths,
+                                   const std::vector<ComparedPolicy>& policies) {
+  const ModelConfig& base = context.base;
+  nlohmann::ordered_json json = summary_json_header("compare");
+  json["config_source"] = base.source_name;
+  json["config_layers"] = config_paths;
+  json["backend"] = context.backend;
+  json["seed"] = base.run.seed;
+  json["scenarios"] = base.run.scenarios;
+  json["steps"] = base.run.steps;
+  json["step_seconds"] = base.run.step_seconds;
+  json["scenario_source"] = describe_scenarios(base);
+  json["book"] = {{"accounts", context.accounts}, {"positions", context.positions}, {"source", context.book_source}};
+  json["window_steps"] = {{"short", window_steps(short_window_seconds, base.run.step_seconds)},
+                          {"long", window_steps(long_window_seconds, base.run.step_seconds)}};
+  json["wall_seconds"] = context.wall_seconds;
+  nlohmann::ordered_json compared = nlohmann::ordered_json::array();
+  for (std::size_t p = 0; p < policies.size(); ++p) {
+    const ComparedPolicy& policy = policies[p];
+    nlohmann::ordered_json entry;
+    entry["name"] = policy.name;
+    entry["file"] = policy.path;
+    entry["baseline"] = p == 0;
+    entry["description"] = describe_policy(policy.config.margin_policy) + other_changes(base, policy.config);
+    nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
+    for (const DistributionSummary& summary : policy.summary) metrics[summary.metric] = distribution_json(summary);
+    entry["metrics"] = metrics;
+    const ProbabilityInterval wilson = flagged_share_interval(policy.metrics.fund_exhausted);
+    entry["fund_exhaustion_probability_lower"] = wilson.lower;
+    entry["fund_exhaustion_probability_upper"] = wilson.upper;
+    entry["round_cap_hits"] = policy.round_cap_hits;
+    entry["max_abs_conservation_residual_usd"] = policy.max_abs_conservation_residual_usd;
+    nlohmann::ordered_json against = nullptr;
+    if (p > 0) {
+      against = nlohmann::ordered_json::object();
+      for (std::size_t i = 0; i < policy.against_baseline.means.size(); ++i) {
+        const PairedDifference& d = policy.against_baseline.means[i];
+        against[d.metric] = {{"mean_difference", number_or_null(d.mean_difference)},
+                             {"standard_error", number_or_null(d.standard_error)},
+                             {"t_statistic", number_or_null(d.t_statistic)},
+                             {"max_difference", policy.summary[i].max - policies[0].summary[i].max}};
+      }
+      const auto tails = [&](const std::string& metric, const std::vector<TailDifference>& differences) {
+        for (const TailDifference& tail : differences) {
+          const double t =
+              tail.bootstrap_standard_error > 0.0 ? tail.difference / tail.bootstrap_standard_error : std::nan("");
+          against[metric][tail.statistic + "_difference"] = {
+              {"difference", number_or_null(tail.difference)},
+              {"standard_error", number_or_null(tail.bootstrap_standard_error)},
+              {"t_statistic", number_or_null(t)}};
+        }
+      };
+      tails("platform_loss_usd", policy.against_baseline.platform_loss_tail);
+      tails("bad_debt_usd", policy.against_baseline.bad_debt_tail);
+    }
+    entry["against_baseline"] = against;
+    compared.push_back(entry);
+  }
+  json["policies"] = compared;
+  return json;
+}
+
 }  // namespace
 
 bool table_differs(const ConfigTable& table, const ModelConfig& a, const ModelConfig& b) {
@@ -492,11 +558,8 @@ void setup_compare_command(CLI::App& app, CompareOptions& options) {
                    "the markets' margin settings; repeat for each policy, the first is the baseline")
       ->required()
       ->check(CLI::ExistingFile);
-  compare
-      ->add_option("-c,--config", options.config_path,
-                   "base TOML layered over the built-in default: the scenarios, markets and book every policy "
-                   "shares; default: the built-in default")
-      ->check(CLI::ExistingFile);
+  add_config_option(compare, options.config_paths,
+                    "the base: the scenarios, markets and book every policy shares; default: the built-in default");
   compare
       ->add_option("-p,--portfolio", options.portfolio_path,
                    "portfolio HDF5 file (docs/results.md); default: the base config's synthetic book")
@@ -511,18 +574,20 @@ void setup_compare_command(CLI::App& app, CompareOptions& options) {
   CLI::Option* out = compare->add_option("-o,--out", options.out_path,
                                          "also write the report as CSV, one row per policy, metric and statistic");
   add_report_option(*compare, options.report)->needs(out);
-  compare->add_flag("-f,--force", options.force, "overwrite the CSV file if it exists");
+  add_summary_json_option(compare, options.summary_json_path);
+  compare->add_flag("-f,--force", options.force, "overwrite the CSV, JSON and report files if they exist");
   compare->add_flag("-q,--quiet", options.quiet,
                     "no progress bar; with --out, print only the CSV path instead of the table");
 }
 
 int compare_command(const CompareOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  ModelConfig base = options.config_path.empty() ? default_config() : load_config_file(options.config_path);
+  ModelConfig base = load_config_files(options.config_paths);
   options.run.apply(base);
   validate_config(base);
   if (!options.out_path.empty()) check_output_path(options.out_path, options.force);  // before the runs
   check_report_request(options.report, options.force);
+  check_summary_json_path(options.summary_json_path, options.force);
 
   std::vector<ComparedPolicy> policies;
   for (const std::string& path : options.policy_paths) {
@@ -589,11 +654,13 @@ int compare_command(const CompareOptions& options) {
                         static_cast<std::int64_t>(portfolio.position_count()),
                         engine->name(),
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
-  if (!options.quiet || options.out_path.empty()) print_report(stdout, context, policies);
+  std::FILE* table = table_stream(options.summary_json_path);
+  if (!options.quiet || options.out_path.empty()) print_report(table, context, policies);
   if (!options.out_path.empty()) {
     write_text_atomically(options.out_path, options.force, report_csv(base, policies));
-    std::printf(options.quiet ? "%s\n" : "\nreport: %s\n", options.out_path.c_str());
+    std::fprintf(table, options.quiet ? "%s\n" : "\nreport: %s\n", options.out_path.c_str());
   }
+  write_summary_json(options.summary_json_path, options.force, report_json(context, options.config_paths, policies));
   const int report_outcome = draw_requested_report(options.report, options.out_path, options.force);
   if (report_outcome != 0) return report_outcome;
   const bool balanced = std::all_of(policies.begin(), policies.end(), [](const ComparedPolicy& policy) {

@@ -16,9 +16,10 @@ namespace margin_stress {
 
 struct CompareOptions {
   std::vector<std::string> policy_paths;  // the first is the baseline
-  std::string config_path;                // empty: the built-in default
+  std::vector<std::string> config_paths;  // the base: layers over the built-in default
   std::string portfolio_path;             // empty: generate the base config's synthetic book
   std::string out_path;                   // empty: no CSV report
+  std::string summary_json_path;          // empty: none; "-": stdout (the table then goes to stderr)
   RunOverrides run;                       // -n, --steps, -s, -t
   std::string backend = "auto";
   int device = 0;

@@ -16,7 +16,6 @@
 #include "host/cli/report_command.hpp"
 #include "host/cli/run_command.hpp"
 #include "host/cli/stop_signals.hpp"
-#include "host/cli/usage_error.hpp"
 #include "host/cli/verify_command.hpp"
 #include "host/model/input_error.hpp"
 #include "host/model/version.hpp"
@@ -104,7 +103,7 @@ int main(int argc, char** argv) {
   } catch (const FailedOnAnotherRank& elsewhere) {
     return elsewhere.exit_code();
   } catch (const UsageError& error) {
-    std::fprintf(stderr, "margin-stress: usage error: %s\n", error.what());
+    std::fprintf(stderr, "margin-stress: error: %s\n", error.what());
     return 2;
   } catch (const InputError& error) {
     std::fprintf(stderr, "margin-stress: error: %s\n", error.what());

@@ -13,8 +13,10 @@
 #include "host/analysis/frontier.hpp"
 #include "host/analysis/intervals.hpp"
 #include "host/analysis/summary.hpp"
+#include "host/cli/config_option.hpp"
 #include "host/cli/memory_check.hpp"
 #include "host/cli/progress.hpp"
+#include "host/cli/summary_json.hpp"
 #include "host/engine/engine.hpp"
 #include "host/io/atomic_output.hpp"
 #include "host/io/config_file.hpp"
@@ -122,6 +124,61 @@ std::string frontier_csv(MarginKnob knob, const SearchOutcome& outcome) {
   return csv;
 }
 
+// The frontier as JSON (docs/results.md, "Summary JSON"): the table's figures, every point with
+// its uncertainty, the answer and the point just below it.
+nlohmann::ordered_json frontier_json(const OptimizeOptions& options, const ModelConfig& base, MarginKnob knob,
+                                     const TailTarget& target, const SearchOutcome& outcome, bool reproduced,
+                                     const std::string& backend) {
+  const auto optional_number = [](const std::optional<double>& value) {
+    return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
+  };
+  const auto interval = [](const Interval& bounds) {
+    return nlohmann::ordered_json{{"lower", number_or_null(bounds.lower)}, {"upper", number_or_null(bounds.upper)}};
+  };
+  const auto losses = [&](const LossFigures& figures) {
+    return nlohmann::ordered_json{
+        {"mean_usd", figures.mean_usd},     {"mean_standard_error_usd", number_or_null(figures.standard_error_usd)},
+        {"var_99_usd", figures.var_99_usd}, {"var_99_interval_usd", interval(figures.var_99_interval)},
+        {"es_999_usd", figures.es_999_usd}, {"es_999_interval_usd", interval(figures.es_999_interval)}};
+  };
+  const auto point_json = [&](const FrontierPoint& point) {
+    return nlohmann::ordered_json{{"knob", point.knob},
+                                  {"mean_required_margin_usd", point.mean_required_margin_usd},
+                                  {"peak_required_margin_usd", point.peak_required_margin_usd},
+                                  {"mean_allowed_leverage", point.mean_allowed_leverage},
+                                  {"fund_exhaustion_probability", point.fund_exhaustion_probability},
+                                  {"fund_exhaustion_interval", interval(point.fund_exhaustion_interval)},
+                                  {"bad_debt", losses(point.bad_debt)},
+                                  {"platform_loss", losses(point.platform_loss)},
+                                  {"meets_target", point.meets_target}};
+  };
+  nlohmann::ordered_json json = summary_json_header("optimize");
+  json["policy_file"] = options.policy_path;
+  json["config_source"] = base.source_name;
+  json["config_layers"] = options.config_paths;
+  json["backend"] = backend;
+  json["seed"] = base.run.seed;
+  json["scenarios"] = base.run.scenarios;
+  json["steps"] = base.run.steps;
+  json["knob"] = std::string(margin_knob_name(knob));
+  json["search"] = {{"low", options.low},
+                    {"high", options.high},
+                    {"grid_points", options.grid_points},
+                    {"tolerance", options.tolerance}};
+  json["target"] = {{"max_fund_exhaustion_probability", target.max_fund_exhaustion_probability},
+                    {"max_bad_debt_es_999_usd", optional_number(target.max_bad_debt_es_999_usd)},
+                    {"max_bad_debt_var_99_usd", optional_number(target.max_bad_debt_var_99_usd)},
+                    {"max_platform_loss_es_999_usd", optional_number(target.max_platform_loss_es_999_usd)},
+                    {"max_platform_loss_var_99_usd", optional_number(target.max_platform_loss_var_99_usd)}};
+  nlohmann::ordered_json frontier = nlohmann::ordered_json::array();
+  for (const FrontierPoint& point : outcome.frontier) frontier.push_back(point_json(point));
+  json["frontier"] = frontier;
+  json["answer"] = outcome.answer ? point_json(*outcome.answer) : nlohmann::ordered_json(nullptr);
+  json["just_below"] = outcome.just_below ? point_json(*outcome.just_below) : nlohmann::ordered_json(nullptr);
+  json["reproduced"] = reproduced;
+  return json;
+}
+
 }  // namespace
 
 void setup_optimize_command(CLI::App& app, OptimizeOptions& options) {
@@ -163,7 +220,7 @@ void setup_optimize_command(CLI::App& app, OptimizeOptions& options) {
       ->add_option("--max-var99-platform-loss", options.max_var99_platform_loss_usd,
                    "target: value at risk at 99 % of the platform loss per scenario, USD, at most")
       ->check(CLI::NonNegativeNumber);
-  optimize->add_option("-c,--config", options.config_path, "the base config, as for compare")->check(CLI::ExistingFile);
+  add_config_option(optimize, options.config_paths, "the base, as for compare");
   optimize
       ->add_option("-p,--portfolio", options.portfolio_path, "portfolio HDF5 file; default: the base's synthetic book")
       ->check(CLI::ExistingFile);
@@ -173,7 +230,8 @@ void setup_optimize_command(CLI::App& app, OptimizeOptions& options) {
   optimize->add_option("--device", options.device, "CUDA device ordinal")->check(device_validator());
   CLI::Option* out = optimize->add_option("-o,--out", options.out_path, "also write the frontier as CSV, atomically");
   add_report_option(*optimize, options.report)->needs(out);
-  optimize->add_flag("-f,--force", options.force, "overwrite the CSV file if it exists");
+  add_summary_json_option(optimize, options.summary_json_path);
+  optimize->add_flag("-f,--force", options.force, "overwrite the CSV, JSON and report files if they exist");
   optimize->add_flag("-q,--quiet", options.quiet, "no progress line");
 }
 
@@ -183,11 +241,12 @@ int optimize_command(const OptimizeOptions& options) {
     throw InputError("--low " + csv_number(options.low) + " and --high " + csv_number(options.high) +
                      ": low must be below high");
   }
-  ModelConfig base = options.config_path.empty() ? default_config() : load_config_file(options.config_path);
+  ModelConfig base = load_config_files(options.config_paths);
   options.run.apply(base);
   validate_config(base);
   if (!options.out_path.empty()) check_output_path(options.out_path, options.force);
   check_report_request(options.report, options.force);
+  check_summary_json_path(options.summary_json_path, options.force);
   const ModelConfig family = load_policy_config(base, options.policy_path);
   const MarginKnob knob = margin_knob_from_name(options.knob);
   // Both ends must be valid policies before anything runs.
@@ -233,27 +292,28 @@ int optimize_command(const OptimizeOptions& options) {
   if (outcome.answer) reproduced = reproduced && same_point(run_at(outcome.answer->knob), *outcome.answer);
   if (outcome.just_below) reproduced = reproduced && same_point(run_at(outcome.just_below->knob), *outcome.just_below);
 
+  std::FILE* table = table_stream(options.summary_json_path);
   const auto n = static_cast<double>(base.run.scenarios);
-  std::printf("margin-stress optimize: %s, knob %s on [%s, %s]\n", options.policy_path.c_str(), options.knob.c_str(),
-              csv_number(options.low).c_str(), csv_number(options.high).c_str());
-  std::printf("  scenarios   %lld x %lld steps (common to every point), book %zu accounts, %s\n",
-              static_cast<long long>(base.run.scenarios), static_cast<long long>(base.run.steps),
-              portfolio.account_count(), engine->name().c_str());
-  std::printf("  target      P(fund exhausted) <= %g", target.max_fund_exhaustion_probability);
+  std::fprintf(table, "margin-stress optimize: %s, knob %s on [%s, %s]\n", options.policy_path.c_str(),
+               options.knob.c_str(), csv_number(options.low).c_str(), csv_number(options.high).c_str());
+  std::fprintf(table, "  scenarios   %lld x %lld steps (common to every point), book %zu accounts, %s\n",
+               static_cast<long long>(base.run.scenarios), static_cast<long long>(base.run.steps),
+               portfolio.account_count(), engine->name().c_str());
+  std::fprintf(table, "  target      P(fund exhausted) <= %g", target.max_fund_exhaustion_probability);
   if (target.max_bad_debt_es_999_usd)
-    std::printf(", ES99.9(bad debt) <= %s USD", usd(*target.max_bad_debt_es_999_usd).c_str());
+    std::fprintf(table, ", ES99.9(bad debt) <= %s USD", usd(*target.max_bad_debt_es_999_usd).c_str());
   if (target.max_bad_debt_var_99_usd)
-    std::printf(", VaR99(bad debt) <= %s USD", usd(*target.max_bad_debt_var_99_usd).c_str());
+    std::fprintf(table, ", VaR99(bad debt) <= %s USD", usd(*target.max_bad_debt_var_99_usd).c_str());
   if (target.max_platform_loss_es_999_usd)
-    std::printf(", ES99.9(platform loss) <= %s USD", usd(*target.max_platform_loss_es_999_usd).c_str());
+    std::fprintf(table, ", ES99.9(platform loss) <= %s USD", usd(*target.max_platform_loss_es_999_usd).c_str());
   if (target.max_platform_loss_var_99_usd)
-    std::printf(", VaR99(platform loss) <= %s USD", usd(*target.max_platform_loss_var_99_usd).c_str());
-  std::printf("\n  search      %d-point grid, then bisection to %g; %d runs in %.1f s\n\n", options.grid_points,
-              options.tolerance, evaluations,
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  std::printf("  %12s %12s %12s %8s %-26s %-22s %-28s %-28s  %s\n", options.knob.c_str(), "mean margin", "peak margin",
-              "leverage", "P(exhaust) [95 %]", "bad debt mean ± s.e.", "VaR99(bad debt) [95 %]",
-              "VaR99(platform loss) [95 %]", "target");
+    std::fprintf(table, ", VaR99(platform loss) <= %s USD", usd(*target.max_platform_loss_var_99_usd).c_str());
+  std::fprintf(table, "\n  search      %d-point grid, then bisection to %g; %d runs in %.1f s\n\n", options.grid_points,
+               options.tolerance, evaluations,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  std::fprintf(table, "  %12s %12s %12s %8s %-26s %-22s %-28s %-28s  %s\n", options.knob.c_str(), "mean margin",
+               "peak margin", "leverage", "P(exhaust) [95 %]", "bad debt mean ± s.e.", "VaR99(bad debt) [95 %]",
+               "VaR99(platform loss) [95 %]", "target");
   const auto bounded = [](const Interval& interval) {
     const auto end = [](double x) { return std::isinf(x) ? std::string(x > 0 ? "inf" : "-inf") : usd(x); };
     return "[" + end(interval.lower) + ", " + end(interval.upper) + "]";
@@ -263,36 +323,39 @@ int optimize_command(const OptimizeOptions& options) {
     char exhaustion[64];
     std::snprintf(exhaustion, sizeof exhaustion, "%.4f [%.4f, %.4f]", point.fund_exhaustion_probability,
                   point.fund_exhaustion_interval.lower, point.fund_exhaustion_interval.upper);
-    std::printf("  %12.6g %12s %12s %8.2f %-26s %-22s %-28s %-28s  %s%s\n", point.knob,
-                usd(point.mean_required_margin_usd).c_str(), usd(point.peak_required_margin_usd).c_str(),
-                point.mean_allowed_leverage, exhaustion,
-                (usd(point.bad_debt.mean_usd) + " ± " + usd(point.bad_debt.standard_error_usd)).c_str(),
-                (usd(point.bad_debt.var_99_usd) + " " + bounded(point.bad_debt.var_99_interval)).c_str(),
-                (usd(point.platform_loss.var_99_usd) + " " + bounded(point.platform_loss.var_99_interval)).c_str(),
-                point.meets_target ? "met" : "missed", is_answer ? "   <- least margin" : "");
+    std::fprintf(table, "  %12.6g %12s %12s %8.2f %-26s %-22s %-28s %-28s  %s%s\n", point.knob,
+                 usd(point.mean_required_margin_usd).c_str(), usd(point.peak_required_margin_usd).c_str(),
+                 point.mean_allowed_leverage, exhaustion,
+                 (usd(point.bad_debt.mean_usd) + " ± " + usd(point.bad_debt.standard_error_usd)).c_str(),
+                 (usd(point.bad_debt.var_99_usd) + " " + bounded(point.bad_debt.var_99_interval)).c_str(),
+                 (usd(point.platform_loss.var_99_usd) + " " + bounded(point.platform_loss.var_99_interval)).c_str(),
+                 point.meets_target ? "met" : "missed", is_answer ? "   <- least margin" : "");
   }
-  std::printf("\n");
+  std::fprintf(table, "\n");
   if (outcome.answer) {
-    std::printf("  least margin: %s = %s (mean required margin %s USD)", options.knob.c_str(),
-                csv_number(outcome.answer->knob).c_str(), usd(outcome.answer->mean_required_margin_usd).c_str());
+    std::fprintf(table, "  least margin: %s = %s (mean required margin %s USD)", options.knob.c_str(),
+                 csv_number(outcome.answer->knob).c_str(), usd(outcome.answer->mean_required_margin_usd).c_str());
     if (outcome.just_below) {
-      std::printf("; %s = %s just below misses the target\n", options.knob.c_str(),
-                  csv_number(outcome.just_below->knob).c_str());
+      std::fprintf(table, "; %s = %s just below misses the target\n", options.knob.c_str(),
+                   csv_number(outcome.just_below->knob).c_str());
     } else {
-      std::printf("\n  the low end of the range already meets the target: lower --low to find the least margin\n");
+      std::fprintf(table,
+                   "\n  the low end of the range already meets the target: lower --low to find the least margin\n");
     }
   } else {
-    std::printf("  no value in [%s, %s] meets the target: raise --high, or the target is out of this family's reach\n",
-                csv_number(options.low).c_str(), csv_number(options.high).c_str());
+    std::fprintf(table,
+                 "  no value in [%s, %s] meets the target: raise --high, or the target is out of this family's reach\n",
+                 csv_number(options.low).c_str(), csv_number(options.high).c_str());
   }
-  std::printf("  re-run at the answer and just below: %s\n", reproduced
-                                                                 ? "identical figures (common random numbers)"
-                                                                 : "DIFFERENT FIGURES: the runs are not reproducible");
+  std::fprintf(
+      table, "  re-run at the answer and just below: %s\n",
+      reproduced ? "identical figures (common random numbers)" : "DIFFERENT FIGURES: the runs are not reproducible");
   // What n scenarios can show: with none exhausted, the 95 % upper bound of the probability is
   // 1 - 0.05^(1/n) (about 3/n).
   const double resolution = 1.0 - std::pow(0.05, 1.0 / n);
   if (resolution > target.max_fund_exhaustion_probability) {
-    std::printf(
+    std::fprintf(
+        table,
         "  note: %lld scenarios cannot show a probability below %.2g at 95 %% confidence, even where none exhausts"
         " the fund; showing <= %g needs about %.0f scenarios\n",
         static_cast<long long>(base.run.scenarios), resolution, target.max_fund_exhaustion_probability,
@@ -300,8 +363,10 @@ int optimize_command(const OptimizeOptions& options) {
   }
   if (!options.out_path.empty()) {
     write_text_atomically(options.out_path, options.force, frontier_csv(knob, outcome));
-    std::printf("  frontier: %s\n", options.out_path.c_str());
+    std::fprintf(table, "  frontier: %s\n", options.out_path.c_str());
   }
+  write_summary_json(options.summary_json_path, options.force,
+                     frontier_json(options, base, knob, target, outcome, reproduced, engine->name()));
   const int report_outcome = draw_requested_report(options.report, options.out_path, options.force);
   if (report_outcome != 0) return report_outcome;
   if (!reproduced) return 1;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "host/cli/report_program.hpp"
 #include "host/cli/run_overrides.hpp"
@@ -25,10 +26,11 @@ struct OptimizeOptions {
   std::optional<double> max_var99_bad_debt_usd;
   std::optional<double> max_es999_platform_loss_usd;
   std::optional<double> max_var99_platform_loss_usd;
-  std::string config_path;
+  std::vector<std::string> config_paths;  // layers over the built-in default; empty: the default
   std::string portfolio_path;
   std::string out_path;
-  RunOverrides run;  // -n, --steps, -s, -t
+  std::string summary_json_path;  // empty: none; "-": stdout (the table then goes to stderr)
+  RunOverrides run;               // -n, --steps, -s, -t
   std::string backend = "auto";
   int device = 0;
   bool quiet = false;

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "host/cli/config_option.hpp"
 #include "host/cli/memory_check.hpp"
 #include "host/cli/run_overrides.hpp"
 #include "host/io/config_file.hpp"
@@ -16,8 +17,7 @@ void setup_portfolio_command(CLI::App& app, PortfolioGenerateOptions& options) {
   portfolio->require_subcommand(1);
   CLI::App* generate = portfolio->add_subcommand(
       "generate", "Generate the synthetic book of a config ([portfolio] and [[markets]]) into an HDF5 portfolio file");
-  generate->add_option("-c,--config", options.config_path, "TOML file layered over the built-in default")
-      ->check(CLI::ExistingFile);
+  add_config_option(generate, options.config_paths, "default: the built-in default");
   generate->add_option("-o,--out", options.out_path, "portfolio HDF5 file to write")
       ->required()
       ->check(hdf5_output_validator());
@@ -29,7 +29,7 @@ void setup_portfolio_command(CLI::App& app, PortfolioGenerateOptions& options) {
 }
 
 int portfolio_generate_command(const PortfolioGenerateOptions& options) {
-  ModelConfig config = options.config_path.empty() ? default_config() : load_config_file(options.config_path);
+  ModelConfig config = load_config_files(options.config_paths);
   if (options.accounts) config.portfolio.accounts = *options.accounts;
   if (options.seed) config.portfolio.seed = *options.seed;
   validate_config(config);

@@ -6,11 +6,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace margin_stress {
 
 struct PortfolioGenerateOptions {
-  std::string config_path;
+  std::vector<std::string> config_paths;  // layers over the built-in default; empty: the default
   std::string out_path;
   std::optional<std::int64_t> accounts;
   std::optional<std::uint64_t> seed;

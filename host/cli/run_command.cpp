@@ -12,11 +12,12 @@
 #include "host/analysis/summary.hpp"
 #include "host/cli/account_capture.hpp"
 #include "host/cli/checkpointed_run.hpp"
+#include "host/cli/config_option.hpp"
 #include "host/cli/distributed_run.hpp"
 #include "host/cli/memory_check.hpp"
 #include "host/cli/progress.hpp"
+#include "host/cli/summary_json.hpp"
 #include "host/cli/summary_table.hpp"
-#include "host/cli/usage_error.hpp"
 #include "host/engine/engine.hpp"
 #include "host/io/accounts_file.hpp"
 #include "host/io/atomic_output.hpp"
@@ -133,15 +134,14 @@ CheckpointStart checkpoint_start(const RunOptions& options) {
 void setup_run_command(CLI::App& app, RunOptions& options) {
   CLI::App* run = app.add_subcommand(
       "run", "Run a stress test: scenarios x portfolio x margin policy, summary on stdout, results in HDF5");
-  run->add_option("-c,--config", options.config_path,
-                  "TOML file layered over the built-in default (docs/config.md); default: the built-in default")
-      ->check(CLI::ExistingFile);
+  add_config_option(run, options.config_paths, "default: the built-in default");
   run->add_option("-p,--portfolio", options.portfolio_path,
                   "portfolio HDF5 file (docs/results.md, 'Portfolio files'); default: the config's synthetic book")
       ->check(CLI::ExistingFile);
   run->add_option("-o,--out", options.out_path,
                   "results HDF5 file to write; default: margin-stress-results-<UTC time>.h5 in the working directory")
       ->check(hdf5_output_validator());
+  add_summary_json_option(run, options.summary_json_path);
   add_run_override_options(run, options.run);
   run->add_option(
          "-b,--backend", options.backend,
@@ -221,7 +221,7 @@ std::uint32_t identity_crc32(const RunIdentity& identity) {
 std::unique_ptr<PreparedRun> prepare_run(const RunOptions& options, const RankPlace& place, RunProvenance& provenance) {
   auto run = std::make_unique<PreparedRun>();
   ModelConfig& config = run->config;
-  config = options.config_path.empty() ? default_config() : load_config_file(options.config_path);
+  config = load_config_files(options.config_paths);
   options.run.apply(config);
   // The results file records the effective configuration, command-line overrides included.
   config.source_text = config_to_toml(config);
@@ -235,6 +235,10 @@ std::unique_ptr<PreparedRun> prepare_run(const RunOptions& options, const RankPl
   }
   check_memory(config, need, "lower portfolio.accounts, run.scenarios or run.steps");
   provenance.config_source = config.source_name;
+  for (const std::string& path : options.config_paths) {
+    provenance.config_layers +=
+        (provenance.config_layers.empty() ? "" : "; ") + describe_input_file(identify_input_file("config", path));
+  }
   provenance.scenario_source = describe_scenarios(config);
   provenance.seed = config.run.seed;
   run->range = scenario_range(options.scenario_range, config);
@@ -244,6 +248,7 @@ std::unique_ptr<PreparedRun> prepare_run(const RunOptions& options, const RankPl
       options.out_path.empty() ? "margin-stress-results-" + utc_now("%Y%m%dT%H%M%SZ") + ".h5" : options.out_path;
   if (place.leads()) {
     check_output_path(run->out_path, options.force);  // fail before the run, not after it
+    check_summary_json_path(options.summary_json_path, options.force);
     check_report_request(options.report, options.force);
     check_output_space(run->out_path, 2.0 * results_file_bytes(config), "the results file and its checkpoint");
   }
@@ -355,18 +360,21 @@ int run_command(const RunOptions& options, const std::string& command_line, cons
   checkpoint.remove();
   const double write_seconds = seconds_since(write_start);
 
+  const RunTimings timings{run->book_seconds, times.scenario_seconds, times.engine_seconds, write_seconds,
+                           seconds_since(run_start)};
+  std::FILE* table = table_stream(options.summary_json_path);
   if (options.quiet) {
-    std::printf("%s\n", run->out_path.c_str());
-    if (!options.accounts_out.empty()) std::printf("%s\n", options.accounts_out.c_str());
+    std::fprintf(table, "%s\n", run->out_path.c_str());
+    if (!options.accounts_out.empty()) std::fprintf(table, "%s\n", options.accounts_out.c_str());
   } else {
-    RunTimings timings{run->book_seconds, times.scenario_seconds, times.engine_seconds, write_seconds,
-                       seconds_since(run_start)};
-    print_summary_table(stdout, config, provenance, summary, timings, run->out_path);
+    print_summary_table(table, config, provenance, summary, timings, run->out_path);
     if (!options.accounts_out.empty()) {
-      print_account_capture(stdout, summary.captured, options.accounts_out,
+      print_account_capture(table, summary.captured, options.accounts_out,
                             capture.on_cpu_reference_instead ? capture.engine : std::string());
     }
   }
+  write_summary_json(options.summary_json_path, options.force,
+                     run_summary_json(config, options.config_paths, provenance, summary, timings, run->out_path));
   const int report_outcome = draw_requested_report(options.report, run->out_path, options.force);
   if (report_outcome != 0) return report_outcome;
   return summary.max_abs_conservation_residual_usd > 0.01 ? 1 : 0;

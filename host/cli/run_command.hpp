@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "host/cli/rank_world.hpp"
 #include "host/cli/report_program.hpp"
@@ -13,10 +14,11 @@
 namespace margin_stress {
 
 struct RunOptions {
-  std::string config_path;     // empty: the built-in default
-  std::string portfolio_path;  // empty: generate the config's synthetic book
-  std::string out_path;        // empty: margin-stress-results-<UTC time>.h5 in the working directory
-  RunOverrides run;            // -n, --steps, -s, -t
+  std::vector<std::string> config_paths;  // layers over the built-in default; empty: the default
+  std::string portfolio_path;             // empty: generate the config's synthetic book
+  std::string out_path;                   // empty: margin-stress-results-<UTC time>.h5 in the working directory
+  std::string summary_json_path;          // empty: none; "-": stdout (the table then goes to stderr)
+  RunOverrides run;                       // -n, --steps, -s, -t
   std::string backend = "auto";
   int device = 0;
   bool device_chosen = false;  // --device given (otherwise ranks pick theirs, docs/cluster.md)

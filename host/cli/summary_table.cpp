@@ -5,6 +5,7 @@
 #include <set>
 #include <vector>
 
+#include "host/cli/summary_json.hpp"
 #include "host/io/config_writer.hpp"
 
 namespace margin_stress {
@@ -119,6 +120,52 @@ void print_ranks(std::FILE* out, const std::vector<RankRecord>& ranks) {
 }
 
 }  // namespace
+
+nlohmann::ordered_json run_summary_json(const ModelConfig& config, const std::vector<std::string>& config_paths,
+                                        const RunProvenance& provenance, const RunSummary& summary,
+                                        const RunTimings& timings, const std::string& results_path) {
+  nlohmann::ordered_json json = summary_json_header("run");
+  json["results_file"] = results_path;
+  json["config_source"] = config.source_name;
+  json["config_layers"] = config_paths;
+  json["backend"] = provenance.backend;
+  json["seed"] = config.run.seed;
+  json["scenarios"] = summary.scenarios;
+  json["first_scenario"] = provenance.first_scenario;
+  json["run_scenarios"] = config.run.scenarios;
+  json["steps"] = config.run.steps;
+  json["step_seconds"] = config.run.step_seconds;
+  std::vector<std::string> markets;
+  for (const MarketSpec& market : config.markets) markets.push_back(market.name);
+  json["markets"] = markets;
+  json["regimes"] = config.regime_count();
+  json["scenario_source"] = provenance.scenario_source;
+  json["book"] = {{"accounts", provenance.book_accounts},
+                  {"positions", provenance.book_positions},
+                  {"open_interest_usd", provenance.book_open_interest_usd},
+                  {"source", provenance.portfolio_source}};
+  json["policy"] = {{"margin_policy", std::string(toml_name(config.margin_policy.kind))},
+                    {"liquidation_mode", std::string(toml_name(config.liquidation.mode))},
+                    {"insurance_fund_usd", config.insurance_fund.initial_balance_usd},
+                    {"auto_deleveraging", config.insurance_fund.auto_deleveraging}};
+  nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
+  for (const DistributionSummary& distribution : summary.distributions) {
+    metrics[distribution.metric] = distribution_json(distribution);
+  }
+  json["metrics"] = metrics;
+  json["fund_exhausted_scenarios"] = summary.fund_exhausted_scenarios;
+  json["fund_exhaustion_probability"] = summary.fund_exhaustion_probability;
+  json["fund_exhaustion_probability_lower"] = summary.fund_exhaustion_interval.lower;
+  json["fund_exhaustion_probability_upper"] = summary.fund_exhaustion_interval.upper;
+  json["round_cap_hits"] = summary.round_cap_hits;
+  json["max_abs_conservation_residual_usd"] = summary.max_abs_conservation_residual_usd;
+  json["wall_seconds"] = {{"total", timings.total_seconds},
+                          {"book", timings.book_seconds},
+                          {"scenarios", timings.scenario_seconds},
+                          {"engine", timings.engine_seconds},
+                          {"write", timings.write_seconds}};
+  return json;
+}
 
 void print_summary_table(std::FILE* out, const ModelConfig& config, const RunProvenance& provenance,
                          const RunSummary& summary, const RunTimings& timings, const std::string& results_path) {

@@ -1,8 +1,10 @@
-// The human-readable summary of a run printed on stdout: sizes, backend, timings, key risk figures
-// and the path of the results file.
+// The summary of a run: printed for people (sizes, backend, timings, key risk figures and the path
+// of the results file), and the same figures as JSON for --summary-json (docs/results.md,
+// "Summary JSON").
 #pragma once
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,12 @@ struct RunTimings {
   double write_seconds = 0.0;
   double total_seconds = 0.0;
 };
+
+// `run`'s summary JSON: the table's figures, every statistic of /summary (the same doubles) and
+// the provenance that says what was run (`config_paths` as given, in layering order).
+nlohmann::ordered_json run_summary_json(const ModelConfig& config, const std::vector<std::string>& config_paths,
+                                        const RunProvenance& provenance, const RunSummary& summary,
+                                        const RunTimings& timings, const std::string& results_path);
 
 void print_summary_table(std::FILE* out, const ModelConfig& config, const RunProvenance& provenance,
                          const RunSummary& summary, const RunTimings& timings, const std::string& results_path);

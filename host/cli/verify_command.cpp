@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "host/analysis/backend_difference.hpp"
+#include "host/cli/config_option.hpp"
 #include "host/cli/memory_check.hpp"
 #include "host/engine/engine.hpp"
 #include "host/io/config_file.hpp"
@@ -32,8 +33,7 @@ void setup_verify_command(CLI::App& app, VerifyOptions& options) {
   CLI::App* verify = app.add_subcommand("verify",
                                         "Run the same scenarios on the CPU reference and the CUDA engine and compare "
                                         "every metric (exit 4 on a mismatch)");
-  verify->add_option("-c,--config", options.config_path, "TOML file layered over the built-in default")
-      ->check(CLI::ExistingFile);
+  add_config_option(verify, options.config_paths, "default: the built-in default");
   verify
       ->add_option("-p,--portfolio", options.portfolio_path,
                    "portfolio HDF5 file; default: the config's synthetic book")
@@ -49,7 +49,7 @@ void setup_verify_command(CLI::App& app, VerifyOptions& options) {
 }
 
 int verify_command(const VerifyOptions& options) {
-  ModelConfig config = options.config_path.empty() ? default_config() : load_config_file(options.config_path);
+  ModelConfig config = load_config_files(options.config_paths);
   options.run.apply(config);
   if (options.accounts) config.portfolio.accounts = *options.accounts;
   validate_config(config);

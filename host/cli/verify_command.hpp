@@ -6,13 +6,14 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "host/cli/run_overrides.hpp"
 
 namespace margin_stress {
 
 struct VerifyOptions {
-  std::string config_path;
+  std::vector<std::string> config_paths;  // layers over the built-in default; empty: the default
   std::string portfolio_path;
   RunOverrides run;  // -n, --steps, -s, -t
   std::optional<std::int64_t> accounts;

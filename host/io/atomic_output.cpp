@@ -112,7 +112,7 @@ void remove_stale_temporaries(const std::string& path) {
 }
 
 [[noreturn]] void refuse_existing(const std::string& path, const char* when) {
-  throw InputError(path + ": the file exists" + when + "; pass --force to overwrite it");
+  throw UsageError(path + ": the file exists" + when + "; pass --force to overwrite it");
 }
 
 // Publishes the flushed temporary at `path`: replacing what is there with `overwrite`, otherwise

@@ -245,7 +245,7 @@ Checkpoint::Checkpoint(const std::string& results_path, const RunIdentity& ident
       found += finished(batch) ? 1 : 0;
     }
     if (stored && start == CheckpointStart::fresh && found > 0) {
-      throw InputError(directory_ + " holds " + std::to_string(found) + " finished batches of an unfinished run: " +
+      throw UsageError(directory_ + " holds " + std::to_string(found) + " finished batches of an unfinished run: " +
                        "pass --resume to continue it, or --force to discard it and start over");
     }
     if (!stored || start != CheckpointStart::resume) {

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <vector>
@@ -30,7 +31,18 @@ std::uint32_t crc32_of(const void* data, std::size_t size, std::uint32_t crc) {
 std::string describe_input_file(const InputFileIdentity& input) {
   char crc[16];
   std::snprintf(crc, sizeof crc, "%08x", input.crc32);
-  return input.path + " (" + std::to_string(input.bytes) + " bytes, CRC-32 " + crc + ")";
+  const std::string sizes = std::to_string(input.bytes) + " bytes, CRC-32 " + crc + ")";
+  // Relative to the working directory where the file is inside it (so that a results file names
+  // its inputs as the user's shell would), with the absolute path beside it; a file outside the
+  // working directory is named by its absolute path alone, as "../.." chains help no one.
+  std::error_code error;
+  const std::filesystem::path absolute = std::filesystem::absolute(input.path, error).lexically_normal();
+  if (error) return input.path + " (" + sizes;
+  const std::filesystem::path working_directory = std::filesystem::current_path(error);
+  const std::filesystem::path relative =
+      error ? std::filesystem::path() : absolute.lexically_relative(working_directory);
+  if (relative.empty() || *relative.begin() == "..") return absolute.string() + " (" + sizes;
+  return relative.string() + " (" + absolute.string() + ", " + sizes;
 }
 
 InputFileIdentity identify_input_file(const std::string& role, const std::string& path) {

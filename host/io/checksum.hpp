@@ -20,7 +20,10 @@ struct InputFileIdentity {
   std::uint32_t crc32 = 0;
 };
 
-// "book.h5 (81920 bytes, CRC-32 0a1b2c3d)": how messages and results name an input file.
+// How messages and results name an input file: relative to the working directory, with the
+// absolute path beside it, "book.h5 (/home/me/book.h5, 81920 bytes, CRC-32 0a1b2c3d)", or by its
+// absolute path alone when it is outside the working directory, "/data/book.h5 (81920 bytes,
+// CRC-32 0a1b2c3d)".
 std::string describe_input_file(const InputFileIdentity& input);
 
 // Reads `path` whole; InputError naming it if it cannot be read.

@@ -30,7 +30,7 @@ extern const std::size_t default_config_toml_size;
 namespace {
 
 constexpr std::string_view source_text_header =
-    "# margin-stress effective configuration: the built-in default with the user's file layered on top.\n"
+    "# margin-stress effective configuration: the built-in default with the user's files layered on top.\n"
     "# This text alone reproduces the run (docs/config.md).\n\n";
 
 toml::table parse_toml(std::string_view text, std::string_view source_name) {
@@ -43,16 +43,156 @@ toml::table parse_toml(std::string_view text, std::string_view source_name) {
   }
 }
 
-// Layering (docs/config.md): tables merge key by key; any other value, arrays of tables included,
-// replaces the default's. Nodes are moved, never copied: a moved toml++ node keeps its source
-// region (the line numbers of error messages), a copied one loses it.
-void layer(toml::table& base, toml::table&& overlay) {
+// A market's name in a [[markets]] element, or empty if it has none (read_config reports that).
+std::string market_name(const toml::node& element) {
+  const toml::table* table = element.as_table();
+  if (table == nullptr) return {};
+  const toml::node* name = table->get("name");
+  return name != nullptr && name->is_string() ? std::string(*name->as_string()) : std::string();
+}
+
+std::string market_names(const toml::array& markets) {
+  std::string names;
+  for (const toml::node& element : markets) names += (names.empty() ? "" : ", ") + market_name(element);
+  return names;
+}
+
+// "<file>: <message> (line N)", the file and line of `node` (the layer it came from).
+[[noreturn]] void fail_at(const toml::node& node, const std::string& fallback_source, const std::string& message) {
+  const toml::source_region& source = node.source();
+  std::string text = (source.path ? *source.path : fallback_source) + ": " + message;
+  if (source.begin.line != 0) text += " (line " + std::to_string(source.begin.line) + ")";
+  throw InputError(text);
+}
+
+void layer(toml::table& base, toml::table&& overlay, const std::string& path, const std::string& layer_name);
+
+// `[markets.NAME]` tables (docs/config.md, "Layering"): each merges key by key into the market of
+// that name; `[markets."*"]` into every market the layer does not name. A name the configuration
+// lacks is an error naming it.
+void layer_named_markets(toml::table& base, toml::table&& named, const std::string& layer_name) {
+  toml::array* markets = base.get_as<toml::array>("markets");
+  if (markets == nullptr) fail_at(named, layer_name, "markets: there are no [[markets]] to name");
+  std::vector<bool> named_here(markets->size(), false);
+  const toml::table* every_other = nullptr;
+  // In the order of the file (a toml::table iterates by key), so that an error names the first
+  // market the user meets.
+  std::vector<std::pair<std::string, toml::node*>> in_file_order;
+  for (auto&& [name, node] : named) in_file_order.emplace_back(std::string(name.str()), &node);
+  std::stable_sort(in_file_order.begin(), in_file_order.end(),
+                   [](const auto& a, const auto& b) { return a.second->source().begin < b.second->source().begin; });
+  for (auto& [name, node_pointer] : in_file_order) {
+    toml::node& node = *node_pointer;
+    const std::string key_path = "markets." + name;
+    if (!node.is_table()) {
+      fail_at(
+          node, layer_name,
+          key_path + ": expected a table of the market's keys ([" + key_path + "]), got " + describe_toml_value(node));
+    }
+    if (name == every_market_key) {
+      every_other = node.as_table();
+      continue;
+    }
+    if (node.as_table()->contains("name")) {
+      fail_at(*node.as_table()->get("name"), layer_name,
+              key_path + ".name: a market is named by its table; [" + key_path + "] cannot rename it");
+    }
+    const auto element = std::find_if(markets->begin(), markets->end(),
+                                      [&](const toml::node& market) { return market_name(market) == name; });
+    if (element == markets->end()) {
+      fail_at(node, layer_name,
+              key_path + ": the configuration has no market named '" + name +
+                  "' (its markets: " + market_names(*markets) + ")");
+    }
+    const auto index = static_cast<std::size_t>(element - markets->begin());
+    named_here[index] = true;
+    layer(*element->as_table(), std::move(*node.as_table()), "markets[" + std::to_string(index) + "]", layer_name);
+  }
+  if (every_other == nullptr) return;
+  if (every_other->contains("name")) {
+    fail_at(*every_other->get("name"), layer_name, "markets.\"*\".name: [markets.\"*\"] cannot rename markets");
+  }
+  for (std::size_t index = 0; index < markets->size(); ++index) {
+    if (named_here[index]) continue;
+    // A copy for each market: the copies lose their line numbers (toml++ keeps a node's source only
+    // when it is moved), so their errors name the layer without a line.
+    layer(*(*markets)[index].as_table(), toml::table(*every_other), "markets[" + std::to_string(index) + "]",
+          layer_name);
+  }
+}
+
+// [[scenario.replays]] merged by market: a replay of a market that has one replaces it in place;
+// any other is appended.
+void layer_replays(toml::array& base, toml::array&& overlay) {
+  for (toml::node& replay : overlay) {
+    const toml::table* table = replay.as_table();
+    const toml::node* market = table != nullptr ? table->get("market") : nullptr;
+    const auto same_market = std::find_if(base.begin(), base.end(), [&](const toml::node& existing) {
+      const toml::table* existing_table = existing.as_table();
+      const toml::node* existing_market = existing_table != nullptr ? existing_table->get("market") : nullptr;
+      return market != nullptr && existing_market != nullptr && market->is_string() && existing_market->is_string() &&
+             *market->as_string() == *existing_market->as_string();
+    });
+    if (same_market != base.end()) {
+      base.replace(same_market, std::move(replay));
+    } else {
+      base.push_back(std::move(replay));
+    }
+  }
+}
+
+// Layering (docs/config.md, "Layering"): tables merge key by key; [[scenario.shocks]] are
+// appended, [[scenario.replays]] merged by market, [markets.NAME] tables merged into their market;
+// any other value, [[markets]] and [[regimes.states]] included, replaces the one below. Nodes are
+// moved, never copied: a moved toml++ node keeps its source region (the file and line of error
+// messages), a copied one loses it.
+void layer(toml::table& base, toml::table&& overlay, const std::string& path, const std::string& layer_name) {
   for (auto&& [key, node] : overlay) {
+    const std::string key_path = path.empty() ? std::string(key.str()) : path + "." + std::string(key.str());
     toml::node* existing = base.get(key.str());
-    if (existing != nullptr && existing->is_table() && node.is_table()) {
-      layer(*existing->as_table(), std::move(*node.as_table()));
+    if (key_path == "markets" && node.is_table()) {
+      layer_named_markets(base, std::move(*node.as_table()), layer_name);
+    } else if (existing != nullptr && existing->is_table() && node.is_table()) {
+      layer(*existing->as_table(), std::move(*node.as_table()), key_path, layer_name);
+    } else if (existing != nullptr && existing->is_array() && node.is_array() && key_path == "scenario.shocks") {
+      for (toml::node& shock : *node.as_array()) existing->as_array()->push_back(std::move(shock));
+    } else if (existing != nullptr && existing->is_array() && node.is_array() && key_path == "scenario.replays") {
+      layer_replays(*existing->as_array(), std::move(*node.as_array()));
     } else {
       base.insert_or_assign(key, std::move(node));
+    }
+  }
+}
+
+// Every market a shock or a replay names must be one of [[markets]] once all layers are merged:
+// checked here, where each name still knows the file and line it came from.
+void check_named_markets(const toml::table& effective, const std::string& fallback_source) {
+  const toml::array* markets = effective.get_as<toml::array>("markets");
+  const toml::table* scenario = effective.get_as<toml::table>("scenario");
+  if (markets == nullptr || scenario == nullptr) return;
+  const auto check = [&](const toml::node& name, const std::string& field) {
+    if (!name.is_string()) return;  // the reader reports the type
+    const std::string text(*name.as_string());
+    for (const toml::node& market : *markets) {
+      if (market_name(market) == text) return;
+    }
+    fail_at(name, fallback_source,
+            field + ": \"" + text + "\" is not a market of the configuration (its markets: " + market_names(*markets) +
+                ")");
+  };
+  if (const toml::array* shocks = scenario->get_as<toml::array>("shocks")) {
+    for (std::size_t i = 0; i < shocks->size(); ++i) {
+      const toml::table* shock = (*shocks)[i].as_table();
+      const toml::array* named = shock != nullptr ? shock->get_as<toml::array>("markets") : nullptr;
+      if (named == nullptr) continue;
+      for (const toml::node& name : *named) check(name, "scenario.shocks[" + std::to_string(i) + "].markets");
+    }
+  }
+  if (const toml::array* replays = scenario->get_as<toml::array>("replays")) {
+    for (std::size_t i = 0; i < replays->size(); ++i) {
+      const toml::table* replay = (*replays)[i].as_table();
+      const toml::node* market = replay != nullptr ? replay->get("market") : nullptr;
+      if (market != nullptr) check(*market, "scenario.replays[" + std::to_string(i) + "].market");
     }
   }
 }
@@ -159,32 +299,7 @@ ModelConfig read_config(const toml::table& root, const std::string& source_name)
   return config;
 }
 
-}  // namespace
-
-std::string_view default_config_toml() {
-  // Bytes, not chars, so that UTF-8 in the file cannot narrow in the generated initializer.
-  return {reinterpret_cast<const char*>(detail::default_config_toml_bytes), detail::default_config_toml_size};
-}
-
-ModelConfig parse_config(const std::string& toml_text, const std::string& source_name) {
-  toml::table effective = parse_toml(default_config_toml(), built_in_config_name);
-  layer(effective, parse_toml(toml_text, source_name));
-  ModelConfig config = read_config(effective, source_name);
-  config.source_name = source_name;
-  config.source_text = std::string(source_text_header) + config_to_toml(config);
-  return config;
-}
-
-ModelConfig parse_config_over(const ModelConfig& base, const std::string& toml_text, const std::string& source_name) {
-  toml::table effective = parse_toml(config_to_toml(base), base.source_name);
-  layer(effective, parse_toml(toml_text, source_name));
-  ModelConfig config = read_config(effective, source_name);
-  config.source_name = source_name;
-  config.source_text = std::string(source_text_header) + config_to_toml(config);
-  return config;
-}
-
-ModelConfig load_config_file(const std::string& path) {
+std::string read_config_text(const std::string& path) {
   std::error_code status_error;
   const std::filesystem::file_status status = std::filesystem::status(path, status_error);
   if (!std::filesystem::exists(status)) throw InputError(path + ": config file not found");
@@ -194,20 +309,69 @@ ModelConfig load_config_file(const std::string& path) {
   if (!file) throw InputError(path + ": cannot open the config file: " + std::strerror(errno));
   std::ostringstream text;
   text << file.rdbuf();
-  ModelConfig config = parse_config(text.str(), path);
-  // A replay's price file is named relative to the config file, so that a preset works from any
-  // working directory; the effective configuration records the resolved path.
+  return text.str();
+}
+
+// A config file as a layer. A replay's price file is named relative to the file that names it, so
+// that a preset works from any working directory and beside layers from elsewhere: the path is
+// resolved here, per layer, and the effective configuration records it resolved.
+toml::table read_layer(const std::string& path) {
+  toml::table layer_table = parse_toml(read_config_text(path), path);
+  toml::array* replays = layer_table.at_path("scenario.replays").as_array();
+  if (replays == nullptr) return layer_table;
   const std::filesystem::path directory = std::filesystem::path(path).parent_path();
-  bool resolved = false;
-  for (ReplaySeries& replay : config.scenario.replays) {
-    if (std::filesystem::path(replay.file).is_relative()) {
-      replay.file = std::filesystem::absolute(directory / replay.file).lexically_normal().string();
-      resolved = true;
+  for (toml::node& replay : *replays) {
+    toml::table* table = replay.as_table();
+    toml::value<std::string>* file = table != nullptr ? table->get_as<std::string>("file") : nullptr;
+    if (file != nullptr && std::filesystem::path(file->get()).is_relative()) {
+      file->get() = std::filesystem::absolute(directory / file->get()).lexically_normal().string();
     }
   }
-  if (resolved) config.source_text = std::string(source_text_header) + config_to_toml(config);
+  return layer_table;
+}
+
+// The configuration of the merged layers; `source_name` names them all.
+ModelConfig read_effective_config(const toml::table& effective, const std::string& source_name) {
+  ModelConfig config = read_config(effective, source_name);
+  config.source_name = source_name;
+  config.source_text = std::string(source_text_header) + config_to_toml(config);
   return config;
 }
+
+}  // namespace
+
+std::string_view default_config_toml() {
+  // Bytes, not chars, so that UTF-8 in the file cannot narrow in the generated initializer.
+  return {reinterpret_cast<const char*>(detail::default_config_toml_bytes), detail::default_config_toml_size};
+}
+
+ModelConfig parse_config(const std::string& toml_text, const std::string& source_name) {
+  toml::table effective = parse_toml(default_config_toml(), built_in_config_name);
+  layer(effective, parse_toml(toml_text, source_name), "", source_name);
+  return read_effective_config(effective, source_name);
+}
+
+ModelConfig parse_config_over(const ModelConfig& base, const std::string& toml_text, const std::string& source_name) {
+  toml::table effective = parse_toml(config_to_toml(base), base.source_name);
+  layer(effective, parse_toml(toml_text, source_name), "", source_name);
+  return read_effective_config(effective, source_name);
+}
+
+ModelConfig load_config_files(const std::vector<std::string>& paths) {
+  if (paths.empty()) return default_config();
+  toml::table effective = parse_toml(default_config_toml(), built_in_config_name);
+  std::string source_name;
+  for (const std::string& path : paths) {
+    layer(effective, read_layer(path), "", path);
+    source_name += (source_name.empty() ? "" : " + ") + path;
+  }
+  // Files only: reading text never refuses a well-typed value (validate_config checks these names
+  // too, without the layer), so that any configuration can be written and read back faithfully.
+  check_named_markets(effective, source_name);
+  return read_effective_config(effective, source_name);
+}
+
+ModelConfig load_config_file(const std::string& path) { return load_config_files({path}); }
 
 ModelConfig default_config() {
   return parse_config(std::string(default_config_toml()), std::string(built_in_config_name));

@@ -1,5 +1,7 @@
 #include "host/io/policy_file.hpp"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -94,14 +96,32 @@ std::string trimmed(const std::string& line) {
   const std::size_t first = line.find_first_not_of(' ');
   return first == std::string::npos ? std::string() : line.substr(first);
 }
+// A policy that gives per-market values ([markets.NAME]) is a margin schedule: it must say what each
+// of the base's markets needs, by name or by [markets."*"], or a market it was not written for
+// would run on the base's margins unnoticed (docs/compare.md, "Policy files").
+void require_every_market_named(const ModelConfig& base, const std::string& policy_path, const std::string& text) {
+  const toml::table policy = toml::parse(text, policy_path);  // parse_config_over has read it already
+  const toml::table* named = policy.get_as<toml::table>("markets");
+  if (named == nullptr || named->contains(every_market_key)) return;
+  std::string given;
+  for (const auto& [name, node] : *named) given += (given.empty() ? "" : ", ") + std::string(name.str());
+  for (const MarketSpec& market : base.markets) {
+    if (named->contains(market.name)) continue;
+    throw InputError(policy_path + ": gives per-market values for " + given + " but not for " + market.name +
+                     ", a market of the base " + base.source_name + "; add [markets." + market.name +
+                     "], or [markets.\"*\"] for every market the policy does not name (empty to keep the base's "
+                     "values)");
+  }
+}
+
 }  // namespace
 
 ModelConfig load_policy_config(const ModelConfig& base, const std::string& policy_path) {
   const std::string text = read_policy_text(policy_path);
-  // The file alone, over the built-in default: malformed TOML, unknown keys and mistyped values
-  // are reported with this file's lines (the layered text below has other line numbers).
-  parse_config(text, policy_path);
+  // Malformed TOML, unknown keys and mistyped values are reported with the policy file's own name
+  // and lines: layering keeps each node's source.
   ModelConfig policy = parse_config_over(base, text, policy_path);
+  require_every_market_named(base, policy_path, text);
   require_common_scenarios(base, policy);
   return policy;
 }
@@ -110,9 +130,8 @@ void require_common_scenarios(const ModelConfig& base, const ModelConfig& policy
   if (policy.markets.size() != base.markets.size()) {
     throw InputError(policy.source_name + ": has " + std::to_string(policy.markets.size()) +
                      " [[markets]] and the base " + base.source_name + " " + std::to_string(base.markets.size()) +
-                     "; a policy's [[markets]] replaces the base's whole, so it must list every market of the base, in "
-                     "order, with the same name, initial_price_usd, lot_size and depth_usd (only " +
-                     policy_market_keys() + " may differ)");
+                     "; a policy sets its markets' margins in [markets.NAME] tables (only " + policy_market_keys() +
+                     "), not by replacing [[markets]]");
   }
   // Compared as config_to_toml text, which writes every field exactly (doubles bit for bit), so no
   // field can be forgotten here when the configuration grows.

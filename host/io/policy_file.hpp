@@ -9,11 +9,13 @@
 
 namespace margin_stress {
 
-// The configuration a policy file gives: its TOML layered over `base` (tables merge key by key,
-// arrays, [[markets]] included, replace whole: docs/config.md), with the file's path as
-// source_name. InputError on a missing or malformed file, an unknown key or a mistyped value
-// (naming the file and line), and on any difference from `base` that require_common_scenarios
-// refuses. The result is not range-checked: call validate_config.
+// The configuration a policy file gives: its TOML layered over `base` by the rules of
+// docs/config.md, "Layering" ([markets.NAME] into the market of that name, [markets."*"] into the
+// others), with the file's path as source_name. InputError on a missing or malformed file, an
+// unknown key or a mistyped value (naming the file and line), a [markets.NAME] the base lacks, a
+// policy with [markets.NAME] tables that neither names every market of the base nor has
+// [markets."*"] (docs/compare.md, "Policy files"), and any difference from `base` that
+// require_common_scenarios refuses. The result is not range-checked: call validate_config.
 ModelConfig load_policy_config(const ModelConfig& base, const std::string& policy_path);
 
 // InputError, naming policy.source_name and the first differing field with both values, unless

@@ -203,6 +203,7 @@ void write_root_attributes(const hdf5::File& file, const RunProvenance& provenan
   hdf5::write_scalar_attribute<double>(file, "step_seconds", config.run.step_seconds);
   hdf5::write_string_attribute(file, "config_toml", config.source_text);
   hdf5::write_string_attribute(file, "config_source", provenance.config_source);
+  hdf5::write_string_attribute(file, "config_layers", provenance.config_layers);
   hdf5::write_string_attribute(file, "portfolio_source", provenance.portfolio_source);
   hdf5::write_string_attribute(file, "scenario_source", provenance.scenario_source);
   hdf5::write_string_attribute(file, "input_files", provenance.input_files);

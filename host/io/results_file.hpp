@@ -37,8 +37,11 @@ double parallel_efficiency(const std::vector<RankRecord>& ranks);
 struct RunProvenance {
   std::string program_version;
   std::string git_commit;
-  std::string backend;           // the engine's name(), e.g. "cpu (16 threads)"
-  std::string config_source;     // ModelConfig::source_name
+  std::string backend;        // the engine's name(), e.g. "cpu (16 threads)"
+  std::string config_source;  // ModelConfig::source_name
+  // Each config file layered over the built-in default, in order, with its size and CRC-32
+  // (describe_input_file), "; "-separated; empty for the built-in default.
+  std::string config_layers;
   std::string portfolio_source;  // a portfolio file's path, or how the synthetic book was made
   std::string scenario_source;   // describe_scenarios(config): base, replays, shocks
   // The files the results depend on, each with its size and CRC-32: "portfolio book.h5 (1234

@@ -97,17 +97,11 @@ std::string TomlTableReader::key_path(std::string_view key) const {
 }
 
 void TomlTableReader::fail(const toml::node& node, const std::string& message) const {
-  std::string text = source_name_ + ": " + message;
+  // After layering, a node comes from one of the config's layers (or the built-in default): the
+  // message names that file, whose line it is.
   const toml::source_region& source = node.source();
-  if (source.begin.line != 0) {
-    const std::string line = "line " + std::to_string(source.begin.line);
-    // After layering, a node may come from the built-in default rather than the user's file.
-    if (source.path && *source.path != source_name_) {
-      text += " (" + *source.path + ", " + line + ")";
-    } else {
-      text += " (" + line + ")";
-    }
-  }
+  std::string text = (source.path ? *source.path : source_name_) + ": " + message;
+  if (source.begin.line != 0) text += " (line " + std::to_string(source.begin.line) + ")";
   throw InputError(text);
 }
 

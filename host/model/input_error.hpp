@@ -14,4 +14,12 @@ class InputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A command that cannot run as written although its inputs are good: an output file that exists
+// without --force, a checkpoint that needs --resume or --force. The CLI exits with 2, as for the
+// usage errors CLI11 finds (README). An InputError, so that whoever handles bad input handles it.
+class UsageError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
 }  // namespace margin_stress

@@ -76,8 +76,9 @@ TEST_F(BacktestCliTest, UsesWholeDaysOnADailyFile) {
 
 TEST_F(BacktestCliTest, WritesTheTableAsCsvAndRefusesToOverwriteIt) {
   const std::string out = path("report.csv");
-  const std::string arguments = "backtest --prices " + fixture("backtest_btc_1h.csv") + " --market BTC -c " +
-                                static_config_ + " -c " + scaled_config_ + " --horizon-seconds 10800 --out " + out;
+  const std::string arguments = "backtest --prices " + fixture("backtest_btc_1h.csv") + " --market BTC --policy " +
+                                static_config_ + " --policy " + scaled_config_ + " --horizon-seconds 10800 --out " +
+                                out;
   const Outcome first = run_cli(arguments);
   ASSERT_EQ(first.exit_code, 0) << first.output;
   expect_contains(first.output, {"report: " + out});
@@ -115,7 +116,7 @@ TEST_F(BacktestCliTest, WritesTheTableAsCsvAndRefusesToOverwriteIt) {
 
   const std::string before = read_text(out);
   const Outcome again = run_cli(arguments);
-  EXPECT_EQ(again.exit_code, 3) << again.output;
+  EXPECT_EQ(again.exit_code, 2) << again.output;  // an existing output is a usage error (README)
   expect_contains(again.output, {"--force"});
   EXPECT_EQ(read_text(out), before);
   const Outcome forced = run_cli(arguments + " --levels 0.9 --force");

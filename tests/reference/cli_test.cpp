@@ -73,7 +73,7 @@ TEST_F(CliTest, RefusesToOverwriteWithoutForce) {
   make_small_config();
   write_file("out.h5", "precious");
   const Outcome refused = run_cli(small_run(path("out.h5")));
-  EXPECT_EQ(refused.exit_code, 3);
+  EXPECT_EQ(refused.exit_code, 2);  // an existing output is a usage error (README)
   expect_contains(refused.output, {path("out.h5"), "--force"});
   std::ifstream kept(path("out.h5"));
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(kept), {}), "precious");

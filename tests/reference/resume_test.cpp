@@ -80,10 +80,10 @@ class ResumedRuns : public testing::ScratchDirectoryTest {
     EXPECT_FALSE(fs::exists(reference_ + ".checkpoint")) << "a finished run leaves no checkpoint";
   }
 
-  // Starts the run writing `out`, stops it with `signal_number` once a batch is done, and checks
-  // what it left: no results file, its checkpoint.
-  void stop_a_run(const std::string& out, int signal_number) {
-    const pid_t child = start_run(run_arguments() + " --out " + out);
+  // Starts the run writing `out` (with `config_options`, "--config FILE ..."), stops it with `signal_number` once a
+  // batch is done, and checks what it left: no results file, its checkpoint.
+  void stop_a_run(const std::string& out, int signal_number, const std::string& config_options = "") {
+    const pid_t child = start_run(run_arguments() + config_options + " --out " + out);
     ASSERT_GT(child, 0);
     wait_for_a_batch(out, child);
     kill(child, signal_number);
@@ -123,15 +123,43 @@ TEST_F(ResumedRuns, ARunWithOtherInputsIsRefusedSayingWhatDiffers) {
   EXPECT_EQ(fewer.exit_code, 3) << fewer.output;
   expect_contains(fewer.output, {"24 scenarios in the checkpoint, 20 scenarios now"});
 
-  // Without --resume or --force a new run must not throw the finished batches away.
+  // Without --resume or --force a new run must not throw the finished batches away: a usage error,
+  // as for an output file that exists.
   const Outcome fresh = run_cli(run_arguments() + " --out " + out);
-  EXPECT_EQ(fresh.exit_code, 3) << fresh.output;
+  EXPECT_EQ(fresh.exit_code, 2) << fresh.output;
   expect_contains(fresh.output, {"finished batches of an unfinished run", "--resume", "--force"});
 
   // The refusals left the checkpoint as it was: the right resume still finishes the run.
   const Outcome resumed = run_cli(run_arguments() + " --resume --out " + out);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_EQ(first_dataset_difference(read_results(reference_), read_results(out)), "");
+}
+
+// The merged configuration is what identifies a run: config files layered one way resume under a
+// layering that merges to the same configuration, and not under one that merges to another.
+TEST_F(ResumedRuns, ALayeringThatMergesToTheSameConfigurationIsTheSameRun) {
+  const std::string static_policy = write_file("static.toml", "[margin_policy]\nkind = \"static\"\n");
+  const std::string partial = write_file("partial.toml", "[liquidation]\nmode = \"partial\"\n");
+  const std::string scaled = write_file("scaled.toml", "[margin_policy]\nkind = \"volatility_scaled\"\n");
+  const std::string both =
+      write_file("both.toml", "[margin_policy]\nkind = \"static\"\n\n[liquidation]\nmode = \"partial\"\n");
+  const std::string reference = path("both.h5");
+  const Outcome whole = run_cli(run_arguments() + " --config " + both + " --out " + reference);
+  ASSERT_EQ(whole.exit_code, 0) << whole.output;
+  EXPECT_NE(first_dataset_difference(read_results(reference_), read_results(reference)), "")
+      << "the layers must change the run, or this test could not tell one configuration from another";
+
+  const std::string out = path("layered.h5");
+  stop_a_run(out, SIGTERM, " --config " + scaled + " --config " + static_policy + " --config " + partial);
+  // In another order the policy layers merge to the volatility-scaled policy: another run.
+  const Outcome reordered = run_cli(run_arguments() + " --config " + static_policy + " --config " + scaled +
+                                    " --config " + partial + " --resume --out " + out);
+  EXPECT_EQ(reordered.exit_code, 3) << reordered.output;
+  expect_contains(reordered.output, {"is of another run", "kind"});
+  const Outcome resumed = run_cli(run_arguments() + " --config " + both + " --resume --out " + out);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_GT(resumed_scenarios(out), 0) << "batches were read from the checkpoint, not recomputed";
+  EXPECT_EQ(first_dataset_difference(read_results(reference), read_results(out)), "");
 }
 
 TEST_F(ResumedRuns, AChangedPortfolioFileIsRefused) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -123,6 +124,31 @@ TEST(Checksum, IsZlibsCrc32) {
   // The CRC-32 check value of "123456789" (the polynomial of zlib, gzip and PNG).
   EXPECT_EQ(crc32_of("123456789", 9), 0xcbf43926u);
   EXPECT_EQ(crc32_of("6789", 4, crc32_of("12345", 5)), 0xcbf43926u) << "continued in pieces";
+}
+
+// An input file is named relative to the working directory when it is inside it, with its absolute
+// path beside; outside it, by its absolute path alone (docs/results.md, `input_files`).
+TEST(Checksum, InputFilesAreNamedRelativeToTheWorkingDirectoryWithTheAbsolutePathBeside) {
+  const fs::path directory = fs::temp_directory_path() / ("margin-stress-describe-" + std::to_string(getpid()));
+  fs::create_directories(directory / "data");
+  std::ofstream(directory / "data" / "book.h5") << "12345";
+  const fs::path outside = fs::temp_directory_path() / ("margin-stress-outside-" + std::to_string(getpid()) + ".csv");
+  std::ofstream(outside) << "123456789";
+  const fs::path working_directory = fs::current_path();
+  fs::current_path(directory);
+  const std::string inside = describe_input_file(identify_input_file("portfolio", "data/../data/book.h5"));
+  const std::string given_absolute =
+      describe_input_file(identify_input_file("portfolio", (directory / "data/book.h5").string()));
+  const std::string elsewhere = describe_input_file(identify_input_file("replay BTC", outside.string()));
+  fs::current_path(working_directory);
+  fs::remove_all(directory);
+  fs::remove(outside);
+  const std::string absolute = (directory / "data" / "book.h5").string();
+  char crc[16];
+  std::snprintf(crc, sizeof crc, "%08x", crc32_of("12345", 5));
+  EXPECT_EQ(inside, "data/book.h5 (" + absolute + ", 5 bytes, CRC-32 " + crc + ")");
+  EXPECT_EQ(given_absolute, inside) << "however the path was given";
+  EXPECT_EQ(elsewhere, outside.string() + " (9 bytes, CRC-32 cbf43926)");
 }
 
 class CheckpointTest : public ::testing::Test {

@@ -458,8 +458,11 @@ TEST(ConfigParseErrors, WrongTypes) {
                   {"portfolio.long_fraction", "expected an array of numbers", "got 0.5", "line 2"});
   expect_contains(parse_error("[portfolio]\nlong_fraction = [0.5, \"x\", 0.5, 0.5]\n"),
                   {"portfolio.long_fraction[1]", "expected a number", "\"x\"", "line 2"});
+  expect_contains(parse_error("[regimes.states]\nname = \"calm\"\n"),
+                  {"regimes.states", "expected an array of tables", "got a table", "line 1"});
+  // [markets] as a table names markets (docs/config.md, "Layering"): each key is a market's table.
   expect_contains(parse_error("[markets]\nname = \"BTC\"\n"),
-                  {"markets", "expected an array of tables", "got a table", "line 1"});
+                  {"markets.name: expected a table of the market's keys ([markets.name]), got \"BTC\"", "line 2"});
   expect_contains(parse_error("markets = [1]\n"), {"markets[0]", "expected a table", "got 1"});
   expect_contains(parse_error("[run]\nseed = 1979-05-27\n"), {"run.seed", "expected an integer", "date/time"});
   const std::string state = std::string(two_markets) + two_market_regime;
@@ -555,6 +558,187 @@ TEST_F(ConfigFileTest, MissingFile) {
 
 TEST_F(ConfigFileTest, DirectoryIsNotAConfig) {
   expect_contains(input_error_of([&] { load_config_file(directory_.string()); }), {directory_.string(), "directory"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layers (docs/config.md, "Layering")
+
+// Two markets, BTC and ETH, with the per-market arrays to match: a base other than the default's four.
+constexpr const char* btc_and_eth_markets = R"([[markets]]
+name = "BTC"
+initial_price_usd = 60000
+lot_size = 0.001
+depth_usd = 2e9
+initial_margin_fraction = 0.01
+maintenance_margin_fraction = 0.005
+reference_volatility = 0.5
+
+[[markets]]
+name = "ETH"
+initial_price_usd = 3000
+lot_size = 0.01
+depth_usd = 1e9
+initial_margin_fraction = 0.01
+maintenance_margin_fraction = 0.005
+reference_volatility = 0.65
+
+[regimes]
+transition = [[1.0]]
+
+[[regimes.states]]
+name = "only"
+volatility = [0.5, 0.6]
+drift = [0, 0]
+jump_intensity_per_day = 0.5
+jump_mean = [-0.02, -0.03]
+jump_stddev = [0.02, 0.02]
+depth_multiplier = 1
+correlation = [[1, 0.7], [0.7, 1]]
+
+[portfolio]
+open_interest_share = [0.6, 0.4]
+long_fraction = [0.5, 0.5]
+)";
+
+TEST_F(ConfigFileTest, LaterLayersOverrideEarlierOnesKeyByKey) {
+  const std::string first = write("first.toml", "[run]\nscenarios = 7\nsteps = 10\n[margin_policy]\nscale_cap = 2.5\n");
+  const std::string second = write("second.toml", "[run]\nsteps = 20\n");
+  const ModelConfig config = load_config_files({first, second});
+  EXPECT_EQ(config.run.scenarios, 7);  // from the first, untouched by the second
+  EXPECT_EQ(config.run.steps, 20);     // the second's
+  EXPECT_EQ(config.margin_policy.scale_cap, 2.5);
+  EXPECT_EQ(config.run.seed, default_config().run.seed);  // from the default, untouched by both
+  EXPECT_EQ(config.source_name, first + " + " + second);
+  // The other order: the first's steps win.
+  EXPECT_EQ(load_config_files({second, first}).run.steps, 10);
+  // No layer is the default itself.
+  expect_same_config(load_config_files({}), default_config());
+}
+
+TEST_F(ConfigFileTest, LayeringEqualsTheMergedFile) {
+  const std::string base = write("base.toml", btc_and_eth_markets);
+  const std::string policy =
+      write("policy.toml", "[margin_policy]\nkind = \"static\"\n[markets.ETH]\nmaintenance_margin_fraction = 0.004\n");
+  const std::string merged =
+      write("merged.toml", std::string(btc_and_eth_markets) + "\n[margin_policy]\nkind = \"static\"\n");
+  ModelConfig expected = load_config_file(merged);
+  expected.markets[1].maintenance_margin_fraction = 0.004;
+  const ModelConfig layered = load_config_files({base, policy});
+  expect_same_config(layered, expected);
+  EXPECT_EQ(config_to_toml(layered), config_to_toml(expected)) << "the text that identifies a run";
+}
+
+TEST_F(ConfigFileTest, NamedMarketTablesMergeIntoTheirMarketAndStarIntoTheOthers) {
+  const std::string policy = write("policy.toml", R"([markets.ETH]
+initial_margin_fraction = 0.05
+maintenance_margin_fraction = 0.03
+margin_tiers = [[1e6, 0.03, 20.0]]
+
+[markets."*"]
+open_interest_lower_cap_usd = 4e7
+open_interest_upper_cap_usd = 1e8
+)");
+  const ModelConfig config = load_config_files({policy});
+  const ModelConfig defaults = default_config();
+  ASSERT_EQ(config.market_count(), 4u);
+  EXPECT_EQ(config.markets[1].name, "ETH");
+  EXPECT_EQ(config.markets[1].initial_margin_fraction, 0.05);
+  EXPECT_EQ(config.markets[1].maintenance_margin_fraction, 0.03);
+  ASSERT_EQ(config.markets[1].margin_tiers.size(), 1u);
+  EXPECT_EQ(config.markets[1].open_interest_upper_cap_usd, 0.0) << "ETH is named, so '*' is not for it";
+  for (const std::size_t m : {std::size_t{0}, std::size_t{2}, std::size_t{3}}) {
+    SCOPED_TRACE(config.markets[m].name);
+    EXPECT_EQ(config.markets[m].open_interest_lower_cap_usd, 4e7);
+    EXPECT_EQ(config.markets[m].open_interest_upper_cap_usd, 1e8);
+    EXPECT_EQ(config.markets[m].initial_margin_fraction, defaults.markets[m].initial_margin_fraction);
+    EXPECT_EQ(config.markets[m].depth_usd, defaults.markets[m].depth_usd);
+  }
+  EXPECT_EQ(config.markets[1].depth_usd, defaults.markets[1].depth_usd);
+}
+
+TEST_F(ConfigFileTest, ANamedMarketTheLayersBelowLackIsRefusedNamingIt) {
+  const std::string base = write("base.toml", btc_and_eth_markets);
+  const std::string policy = write("policy.toml", "[markets.BTC]\nlot_size = 0.01\n\n[markets.SOL]\nlot_size = 1.0\n");
+  expect_contains(
+      input_error_of([&] {
+        load_config_files({base, policy});
+      }),
+      {policy + ": markets.SOL: the configuration has no market named 'SOL' (its markets: BTC, ETH)", "(line 4)"});
+  // Over the default, SOL exists.
+  EXPECT_EQ(load_config_files({policy}).markets[2].lot_size, 1.0);
+  const std::string renaming = write("renaming.toml", "[markets.BTC]\nname = \"XBT\"\n");
+  expect_contains(input_error_of([&] { load_config_files({renaming}); }),
+                  {renaming + ": markets.BTC.name: a market is named by its table", "(line 2)"});
+  const std::string not_a_table = write("not_a_table.toml", "[markets]\nBTC = 3\n");
+  expect_contains(input_error_of([&] { load_config_files({not_a_table}); }),
+                  {not_a_table + ": markets.BTC: expected a table of the market's keys", "got 3"});
+}
+
+TEST_F(ConfigFileTest, AnUnknownKeyInALayerNamesThatLayerAndKey) {
+  const std::string first = write("first.toml", "[run]\nscenarios = 7\n");
+  const std::string second = write("second.toml", "[run]\nsteps = 20\n\n[markets.BTC]\nlot_sise = 0.01\n");
+  expect_contains(input_error_of([&] {
+                    load_config_files({first, second});
+                  }),
+                  {second + ": unknown key 'markets[0].lot_sise' (did you mean 'markets[0].lot_size'?) (line 5)"});
+  const std::string mistyped = write("mistyped.toml", "[margin_policy]\nscale_cap = \"high\"\n");
+  expect_contains(input_error_of([&] {
+                    load_config_files({first, mistyped});
+                  }),
+                  {mistyped + ": margin_policy.scale_cap: expected a number, got \"high\" (line 2)"});
+}
+
+TEST_F(ConfigFileTest, ShocksAccumulateAndReplaysMergeByMarket) {
+  const std::string crash = write("crash.toml", R"([[scenario.shocks]]
+kind = "gap"
+start_step = 2
+size = -0.2
+)");
+  const std::string depth = write("depth.toml", R"([[scenario.shocks]]
+kind = "depth"
+start_step = 3
+duration_steps = 2
+multiplier = 0.5
+markets = ["ETH"]
+)");
+  const ModelConfig both = load_config_files({crash, depth});
+  ASSERT_EQ(both.scenario.shocks.size(), 2u);
+  EXPECT_EQ(both.scenario.shocks[0].kind, ShockKind::gap);
+  EXPECT_EQ(both.scenario.shocks[1].kind, ShockKind::depth);
+  EXPECT_EQ(load_config_files({depth, crash}).scenario.shocks[0].kind, ShockKind::depth);
+
+  const auto replay = [&](const std::string& name, const std::string& market, const std::string& file) {
+    return write(name, "[[scenario.replays]]\nmarket = \"" + market + "\"\nfile = \"" + file +
+                           "\"\nstart_utc = \"2024-01-01T00:00:00Z\"\n");
+  };
+  const std::string btc = replay("btc.toml", "BTC", "btc.csv");
+  const std::string eth = replay("eth.toml", "ETH", "eth.csv");
+  const std::string btc_again = replay("btc_again.toml", "BTC", "/data/other.csv");
+  const ModelConfig replays = load_config_files({btc, eth, btc_again});
+  ASSERT_EQ(replays.scenario.replays.size(), 2u);
+  EXPECT_EQ(replays.scenario.replays[0].market, "BTC");
+  EXPECT_EQ(replays.scenario.replays[0].file, "/data/other.csv") << "the later replay of BTC replaces the earlier";
+  EXPECT_EQ(replays.scenario.replays[1].market, "ETH");
+  EXPECT_EQ(replays.scenario.replays[1].file, (directory_ / "eth.csv").string())
+      << "a relative path is resolved against its own layer's directory";
+}
+
+TEST_F(ConfigFileTest, AShockOrReplayOfAMarketTheConfigurationLacksNamesItsLayer) {
+  const std::string base = write("base.toml", btc_and_eth_markets);
+  const std::string oracle = write("oracle.toml", R"([[scenario.shocks]]
+kind = "oracle_stale"
+start_step = 2
+duration_steps = 2
+markets = ["BTC", "DOGE"]
+)");
+  expect_contains(input_error_of([&] {
+                    load_config_files({base, oracle});
+                  }),
+                  {oracle + ": scenario.shocks[0].markets: \"DOGE\" is not a market of the configuration (its "
+                            "markets: BTC, ETH) (line 5)"});
+  EXPECT_EQ(load_config_files({oracle}).scenario.shocks.size(), 1u) << "the default has DOGE";
+  // The check is on the merged markets: a later layer that drops DOGE is refused too.
+  expect_contains(input_error_of([&] { load_config_files({oracle, base}); }), {oracle + ": ", "\"DOGE\""});
 }
 
 // ---------------------------------------------------------------------------------------------

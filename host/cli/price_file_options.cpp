@@ -1,6 +1,5 @@
 #include "host/cli/price_file_options.hpp"
 
-#include <map>
 #include <string>
 
 namespace margin_stress {
@@ -13,13 +12,14 @@ void add_price_file_options(CLI::App& command, calibration::PriceFileFormat& for
   command.add_option("--time-column", format.time_column,
                      "time column; default: the one named timestamp_utc, date, timestamp, datetime, time or "
                      "open_time (each also with _s or _ms), else an unnamed first column");
-  const std::map<std::string, calibration::EpochUnit> units = {{"s", calibration::EpochUnit::seconds},
-                                                               {"ms", calibration::EpochUnit::milliseconds}};
   command
-      .add_option("--epoch-unit", format.epoch_unit,
-                  "unit of times written as a count since 1970 (s or ms); default: the time column's name "
-                  "suffix (_s, _ms)")
-      ->transform(CLI::CheckedTransformer(units));
+      .add_option_function<std::string>(
+          "--epoch-unit",
+          [&format](const std::string& unit) {
+            format.epoch_unit = unit == "ms" ? calibration::EpochUnit::milliseconds : calibration::EpochUnit::seconds;
+          },
+          "unit of times written as a count since 1970; default: the time column's name suffix (_s, _ms)")
+      ->check(CLI::IsMember({"s", "ms"}));
 }
 
 }  // namespace margin_stress

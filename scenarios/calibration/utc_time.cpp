@@ -74,7 +74,7 @@ std::optional<UtcTime> parse_utc_time(std::string_view text) {
     return std::nullopt;
   }
   if (zone.size() >= 3) {
-    // The library takes any two-digit offset; real ones run from -12:00 to +14:00.
+    // The library takes any two-digit offset; real ones stay within 14 hours (-12:00 to +14:00).
     const int hours = (zone[1] - '0') * 10 + (zone[2] - '0');
     const std::string_view minutes = zone.substr(zone.size() == 6 ? 4 : 3);
     if (hours > 14 || (!minutes.empty() && minutes.front() > '5')) return std::nullopt;

@@ -282,16 +282,19 @@ TEST_F(CalibrateCliTest, UsageErrorsExitTwo) {
         "calibrate --prices " + btc_ + " --prices " + eth_ + " --garch" + out,
         "calibrate --prices " + btc_ + " --markets BTC,ETH" + out,
         "calibrate --prices " + btc_ + " --from 2020-02-30" + out,
-        "calibrate --prices " + btc_ + " --step-seconds -5" + out}) {
+        "calibrate --prices " + btc_ + " --step-seconds -5" + out,
+        "calibrate --prices " + btc_ + " --epoch-unit minutes" + out,
+        "calibrate --prices " + btc_ + " --epoch-unit 1" + out,
+        "calibrate --prices " + btc_ + " --to '2020-02-01 01:00Z'" + out}) {
     SCOPED_TRACE(arguments);
     EXPECT_EQ(run_cli(arguments).exit_code, 2);
   }
   expect_only({});
   const Outcome help = run_cli("calibrate --help");
   EXPECT_EQ(help.exit_code, 0);
-  expect_contains(help.output,
-                  {"--prices", "--markets", "--column", "--regimes", "--garch", "--starts", "--seed", "--config",
-                   "--step-seconds", "--from", "--to", "--out", "--probabilities-out", "--force", "--quiet"});
+  expect_contains(help.output, {"--prices", "--markets", "--column", "--time-column", "--epoch-unit", "--regimes",
+                                "--garch", "--zero-drift", "--starts", "--seed", "--config", "--step-seconds", "--from",
+                                "--to", "--out", "--probabilities-out", "--force", "--quiet"});
 }
 
 // Constant prices have zero variance in every regime, so no EM start reaches a finite likelihood;

@@ -41,12 +41,15 @@ void apply_replays(const ModelConfig& config, ScenarioPaths& paths) {
     const auto start = calibration::parse_utc_time(replay.start_utc);
     if (!start) {
       throw InputError(config.source_name + ": " + field + ".start_utc: \"" + replay.start_utc +
-                       "\" is not a UTC time like 2020-03-12T00:00:00Z");
+                       "\" is not an ISO 8601 time like 2020-03-12T00:00:00Z");
     }
-    const calibration::PriceSeries series = calibration::read_price_csv(replay.file, replay.market, replay.column);
+    // A replay names its price column alone: the time column and an epoch unit are found by name.
+    const calibration::PriceSeries series =
+        calibration::read_price_csv(replay.file, replay.market, {replay.column, "", std::nullopt});
     const std::int64_t bar_seconds = calibration::most_common_spacing(series.time_seconds);
-    const std::vector<double> prices = resample_closes(series.time_seconds, series.price_usd, bar_seconds, *start,
-                                                       config.run.step_seconds, paths.steps, replay.file);
+    const std::vector<double> prices =
+        resample_closes(series.time_seconds, series.price_usd, bar_seconds, start->seconds, config.run.step_seconds,
+                        paths.steps, replay.file);
     std::size_t market = 0;
     while (config.markets[market].name != replay.market) ++market;
     const double initial = config.markets[market].initial_price_usd;

@@ -8,6 +8,7 @@
 
 #include "host/analysis/backtest.hpp"
 #include "host/cli/config_option.hpp"
+#include "host/cli/price_file_options.hpp"
 #include "host/cli/summary_json.hpp"
 #include "host/io/atomic_output.hpp"
 #include "host/io/config_file.hpp"
@@ -290,7 +291,7 @@ void setup_backtest_command(CLI::App& app, BacktestOptions& options) {
   backtest->add_option("--market", options.market,
                        "the market of the file, a [[markets]] name of every config; default: the file name's first "
                        "token before '_', upper-cased (btc_usdt_1h.csv -> BTC)");
-  backtest->add_option("--column", options.price_column, "price column of the CSV file")->capture_default_str();
+  add_price_file_options(*backtest, options.price_format);
   add_config_option(backtest, options.config_paths,
                     "the base whose [margin_policy] and market fractions are tested when no --policy is given");
   backtest
@@ -315,7 +316,7 @@ int backtest_command(const BacktestOptions& options) {
   const std::string market =
       options.market.empty() ? calibration::market_name_from_path(options.prices_path) : options.market;
   const calibration::PriceSeries prices =
-      calibration::read_price_csv(options.prices_path, market, options.price_column);
+      calibration::read_price_csv(options.prices_path, market, options.price_format);
   const std::int64_t bar_seconds = calibration::most_common_spacing(prices.time_seconds);
   const std::int64_t horizon_bars = horizon_bars_of(options, bar_seconds);
   if (!options.out_path.empty()) check_output_path(options.out_path, options.force);

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "scenarios/calibration/price_series.hpp"
+
 namespace margin_stress {
 
 // The liquidation horizon when --horizon-seconds is not given: one hour, rounded up to whole bars
@@ -17,7 +19,7 @@ inline constexpr std::int64_t default_horizon_seconds = 3600;
 struct BacktestOptions {
   std::string prices_path;
   std::string market;  // empty: from the file name (btc_usdt_1h.csv -> BTC)
-  std::string price_column = "close";
+  calibration::PriceFileFormat price_format;
   std::vector<std::string> config_paths;  // the base: layers over the built-in default
   std::vector<std::string> policy_paths;  // policy files over the base, one policy each; empty: the base's
   std::optional<std::int64_t> horizon_seconds;

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "host/cli/config_option.hpp"
+#include "host/cli/price_file_options.hpp"
 #include "host/cli/summary_json.hpp"
 #include "host/io/atomic_output.hpp"
 #include "host/io/config_file.hpp"
@@ -17,6 +18,7 @@
 #include "scenarios/calibration/em_fit.hpp"
 #include "scenarios/calibration/model_output.hpp"
 #include "scenarios/calibration/ms_garch_fit.hpp"
+#include "scenarios/calibration/plausibility.hpp"
 #include "scenarios/calibration/regime_probabilities.hpp"
 #include "scenarios/calibration/utc_time.hpp"
 #include "scenarios/regime_chain.hpp"
@@ -27,10 +29,11 @@ namespace {
 
 using namespace calibration;
 
-// --from and --to accept a date (its whole day) or a full UTC time.
+// --from and --to accept a date (its whole day) or a time, as the price files do.
 const CLI::Validator utc_time_validator(
     [](std::string& text) {
-      return parse_utc_time(text) ? std::string() : "'" + text + "' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ";
+      return parse_utc_time(text) ? std::string()
+                                  : "'" + text + "' is not an ISO 8601 date or time (2020-03-12, 2020-03-12T10:00:00Z)";
     },
     "DATE", "UTC date or time");
 
@@ -140,13 +143,16 @@ void setup_calibrate_command(CLI::App& app, CalibrateOptions& options) {
                    "market names, comma-separated, one per --prices in order; default: each file name's first "
                    "token before '_', upper-cased (btc_usdt_1h.csv -> BTC)")
       ->delimiter(',');
-  calibrate->add_option("--column", options.price_column, "price column of the CSV files")->capture_default_str();
+  add_price_file_options(*calibrate, options.price_format);
   calibrate->add_option("-k,--regimes", options.regimes, "number of regimes K")
       ->check(CLI::Range(2, 6))
       ->capture_default_str();
   calibrate->add_flag("--garch", options.garch,
                       "fit MS-GARCH(1,1) (Haas-Mittnik-Paolella) by maximum likelihood after the Gaussian EM fit; one "
                       "market only");
+  calibrate->add_flag("--zero-drift", options.zero_drift,
+                      "write drift = 0 in every regime (no expected price change), for stress runs; default: the "
+                      "fitted trends");
   calibrate->add_option("--starts", options.starts, "random EM starting points; the best log-likelihood is kept")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
@@ -192,12 +198,15 @@ int calibrate_command(const CalibrateOptions& options, const std::string& comman
                          " (name the markets with --markets)");
       }
     }
-    series.push_back(read_price_csv(path, market, options.price_column));
+    series.push_back(read_price_csv(path, market, options.price_format));
   }
   const std::int64_t from =
-      options.from.empty() ? std::numeric_limits<std::int64_t>::min() : *parse_utc_time(options.from);
-  std::int64_t to = options.to.empty() ? std::numeric_limits<std::int64_t>::max() : *parse_utc_time(options.to);
-  if (!options.to.empty() && options.to.size() == 10) to += 86400 - 1;
+      options.from.empty() ? std::numeric_limits<std::int64_t>::min() : parse_utc_time(options.from)->seconds;
+  std::int64_t to = std::numeric_limits<std::int64_t>::max();
+  if (!options.to.empty()) {
+    const UtcTime last = *parse_utc_time(options.to);
+    to = last.whole_day ? last.seconds + 86400 - 1 : last.seconds;
+  }
   const ReturnSeries data = aligned_log_returns(series, from, to);
   check_prices_move(data);
 
@@ -231,9 +240,15 @@ int calibrate_command(const CalibrateOptions& options, const std::string& comman
     throw InputError("cannot fit the price files (" + files + "): " + error.what());
   }
 
-  ModelConfig model = calibrated_config(base, data.markets, fit, bar_seconds, step_seconds, options.out_path);
+  const DriftChoice drift = options.zero_drift ? DriftChoice::zero : DriftChoice::fitted;
+  ModelConfig model = calibrated_config(base, data.markets, fit, bar_seconds, step_seconds, options.out_path, drift);
   validate_config(model);
-  const std::string report = calibration_report({data, fit, model, options.seed, bar_seconds});
+  std::vector<std::string> warnings = plausibility_warnings(fit, model, data.log_returns, bar_seconds, drift);
+  // With --quiet the report is not printed; its warnings still are, on stderr.
+  if (options.quiet) {
+    for (const std::string& warning : warnings) std::fprintf(stderr, "WARNING: %s\n", warning.c_str());
+  }
+  const std::string report = calibration_report({data, fit, model, options.seed, bar_seconds, std::move(warnings)});
   const std::string provenance = std::string("written by margin-stress ") + program_version() + " (" + git_commit() +
                                  ")\ncommand: " + command_line + "\n\n";
   write_text_atomically(options.out_path, options.force,

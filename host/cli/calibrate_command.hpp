@@ -8,14 +8,17 @@
 #include <string>
 #include <vector>
 
+#include "scenarios/calibration/price_series.hpp"
+
 namespace margin_stress {
 
 struct CalibrateOptions {
   std::vector<std::string> price_paths;  // one CSV per market
   std::vector<std::string> markets;      // empty: from the file names (btc_usdt_1h.csv -> BTC)
-  std::string price_column = "close";
+  calibration::PriceFileFormat price_format;
   int regimes = 2;
   bool garch = false;
+  bool zero_drift = false;  // write drift = 0 instead of the fitted trends
   int starts = 10;
   std::uint64_t seed = 1;
   int threads = 0;

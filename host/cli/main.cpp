@@ -108,6 +108,9 @@ int main(int argc, char** argv) {
   } catch (const InputError& error) {
     std::fprintf(stderr, "margin-stress: error: %s\n", error.what());
     return 3;
+  } catch (const CLI::ValidationError& error) {  // a usage error found after parsing (size_limits.hpp)
+    std::fprintf(stderr, "margin-stress: error: %s\n", error.what());
+    return 2;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "margin-stress: error: %s\n", error.what());
     return 1;

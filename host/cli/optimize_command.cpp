@@ -350,17 +350,32 @@ int optimize_command(const OptimizeOptions& options) {
   std::fprintf(
       table, "  re-run at the answer and just below: %s\n",
       reproduced ? "identical figures (common random numbers)" : "DIFFERENT FIGURES: the runs are not reproducible");
+  // What happened to the fund, in counts: the least exhaustion over the frontier, and at the answer.
+  const auto exhausted = [n](const FrontierPoint& point) {
+    return std::llround(point.fund_exhaustion_probability * n);
+  };
+  const FrontierPoint* fewest = &outcome.frontier.front();
+  for (const FrontierPoint& point : outcome.frontier) {
+    if (exhausted(point) < exhausted(*fewest)) fewest = &point;
+  }
+  if (outcome.answer) {
+    std::fprintf(table, "  the fund was exhausted in %lld of %lld scenarios at the answer", exhausted(*outcome.answer),
+                 static_cast<long long>(n));
+  } else {
+    std::fprintf(table, "  every point exhausted the fund in some scenarios: %lld of %lld at the fewest (%s = %s)",
+                 exhausted(*fewest), static_cast<long long>(n), options.knob.c_str(), csv_number(fewest->knob).c_str());
+  }
   // What n scenarios can show: with none exhausted, the 95 % upper bound of the probability is
   // 1 - 0.05^(1/n) (about 3/n).
   const double resolution = 1.0 - std::pow(0.05, 1.0 / n);
-  if (resolution > target.max_fund_exhaustion_probability) {
-    std::fprintf(
-        table,
-        "  note: %lld scenarios cannot show a probability below %.2g at 95 %% confidence, even where none exhausts"
-        " the fund; showing <= %g needs about %.0f scenarios\n",
-        static_cast<long long>(base.run.scenarios), resolution, target.max_fund_exhaustion_probability,
-        std::ceil(std::log(0.05) / std::log(1.0 - target.max_fund_exhaustion_probability)));
+  if (resolution > target.max_fund_exhaustion_probability && target.max_fund_exhaustion_probability > 0.0) {
+    std::fprintf(table,
+                 "\n  note: %lld scenarios cannot bound the probability below %.2g at 95 %% confidence even with no "
+                 "exhaustion; bounding it by %g needs about %.0f scenarios",
+                 static_cast<long long>(n), resolution, target.max_fund_exhaustion_probability,
+                 std::ceil(std::log(0.05) / std::log(1.0 - target.max_fund_exhaustion_probability)));
   }
+  std::fprintf(table, "\n");
   if (!options.out_path.empty()) {
     write_text_atomically(options.out_path, options.force, frontier_csv(knob, outcome));
     std::fprintf(table, "  frontier: %s\n", options.out_path.c_str());

@@ -5,6 +5,7 @@
 #include "host/cli/config_option.hpp"
 #include "host/cli/memory_check.hpp"
 #include "host/cli/run_overrides.hpp"
+#include "host/cli/size_limits.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/portfolio_file.hpp"
 #include "host/portfolio/generator.hpp"
@@ -31,6 +32,7 @@ void setup_portfolio_command(CLI::App& app, PortfolioGenerateOptions& options) {
 int portfolio_generate_command(const PortfolioGenerateOptions& options) {
   ModelConfig config = load_config_files(options.config_paths);
   if (options.accounts) config.portfolio.accounts = *options.accounts;
+  apply_size_limits(config);
   if (options.seed) config.portfolio.seed = *options.seed;
   validate_config(config);
   check_memory(config, synthetic_book_memory(config), "lower portfolio.accounts (--accounts)");

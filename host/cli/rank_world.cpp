@@ -65,6 +65,8 @@ void start_mpi(int& argc, char**& argv, RankPlace& place) {
 [[noreturn]] void rethrow_with_prefix(const std::exception_ptr& failure, const std::string& prefix) {
   try {
     std::rethrow_exception(failure);
+  } catch (const UsageError& error) {
+    throw UsageError(prefix + error.what());
   } catch (const InputError& error) {
     throw InputError(prefix + error.what());
   } catch (const std::exception& error) {
@@ -127,6 +129,8 @@ int exit_code_of(const std::exception_ptr& failure) {
     std::rethrow_exception(failure);
   } catch (const FailedOnAnotherRank& elsewhere) {
     return elsewhere.exit_code();
+  } catch (const UsageError&) {
+    return 2;
   } catch (const InputError&) {
     return 3;
   } catch (...) {

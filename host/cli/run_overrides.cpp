@@ -4,6 +4,8 @@
 #include <limits>
 #include <string>
 
+#include "host/cli/size_limits.hpp"
+
 namespace margin_stress {
 namespace {
 
@@ -46,6 +48,7 @@ void RunOverrides::apply(ModelConfig& config) const {
   if (steps) config.run.steps = *steps;
   if (seed) config.run.seed = *seed;
   if (threads) config.run.threads = *threads;
+  apply_size_limits(config);
 }
 
 void add_run_override_options(CLI::App* command, RunOverrides& overrides) {

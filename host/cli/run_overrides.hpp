@@ -16,7 +16,8 @@ struct RunOverrides {
   std::optional<std::uint64_t> seed;
   std::optional<int> threads;
 
-  // Each option given replaces its run.* value.
+  // Each option given replaces its run.* value; then the environment's size limits apply
+  // (size_limits.hpp).
   void apply(ModelConfig& config) const;
 };
 

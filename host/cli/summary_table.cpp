@@ -220,7 +220,18 @@ void print_summary_table(std::FILE* out, const ModelConfig& config, const RunPro
                static_cast<long long>(summary.fund_exhausted_scenarios), static_cast<long long>(summary.scenarios),
                summary.fund_exhaustion_probability, summary.fund_exhaustion_interval.lower,
                summary.fund_exhaustion_interval.upper);
-  if (summary.round_cap_hits > 0) {
+  const long long all_steps = static_cast<long long>(summary.scenarios) * static_cast<long long>(config.run.steps);
+  if (2 * summary.round_cap_hits > all_steps) {
+    // Binding in most steps is not a cap set too low but a market whose liquidation flow overwhelms
+    // its depth: a higher cap only pins more marks at the price band.
+    std::fprintf(out,
+                 "  WARNING: the cascade hit its round cap (%d) in %lld of %lld steps, most of them: liquidation flow "
+                 "overwhelms the markets' depth under impact.law = \"%s\" (depth_usd means a different market "
+                 "under each law: docs/config.md, [impact]); check depth_usd before raising "
+                 "liquidation.max_cascade_rounds\n",
+                 config.liquidation.max_cascade_rounds, static_cast<long long>(summary.round_cap_hits), all_steps,
+                 std::string(toml_name(config.impact.law)).c_str());
+  } else if (summary.round_cap_hits > 0) {
     std::fprintf(out,
                  "  WARNING: the cascade hit its round cap (%d) in %lld steps; raise liquidation.max_cascade_rounds\n",
                  config.liquidation.max_cascade_rounds, static_cast<long long>(summary.round_cap_hits));

@@ -109,14 +109,11 @@ std::string calibration_report(const CalibrationRecord& record) {
   if (fit.emission == EmissionModel::ms_garch) {
     // v_k is where a regime's recursion would settle if it were driven by its own shocks; driven by
     // the observed returns, its variance sits elsewhere, and the median shows where.
-    const std::vector<double> variances = ms_garch_conditional_variances(data.log_returns, fit.states);
+    const std::vector<double> medians = median_conditional_variances(data.log_returns, fit.states);
     for (std::size_t k = 0; k < regimes; ++k) {
-      std::vector<double> path(data.count());
-      for (std::size_t t = 0; t < path.size(); ++t) path[t] = variances[t * regimes + k];
-      std::nth_element(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(path.size() / 2), path.end());
-      text += format("  %-10s conditional sd over the sample: median %.3e per bar (%.4f annualised)\n",
-                     names[k].c_str(), std::sqrt(path[path.size() / 2]),
-                     std::sqrt(path[path.size() / 2] * seconds_per_year / record.bar_seconds));
+      text +=
+          format("  %-10s conditional sd over the sample: median %.3e per bar (%.4f annualised)\n", names[k].c_str(),
+                 std::sqrt(medians[k]), std::sqrt(medians[k] * seconds_per_year / record.bar_seconds));
     }
   }
   for (const std::size_t k : collapsed_regimes(fit, data.log_returns)) {
@@ -140,6 +137,7 @@ std::string calibration_report(const CalibrationRecord& record) {
   }
   text += format("transition  per %g s step (first-order rescaling, docs/calibration.md)\n", model.run.step_seconds) +
           matrix_rows(names, model.regimes.transition, regimes);
+  for (const std::string& warning : record.warnings) text += "WARNING: " + warning + "\n";
   return text;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "host/model/config.hpp"
 #include "scenarios/calibration/regime_fit.hpp"
@@ -17,12 +18,13 @@ struct CalibrationRecord {
   const ModelConfig& model;  // the calibrated_config written out
   std::uint64_t seed = 0;    // of the EM starts
   double bar_seconds = 0.0;
+  std::vector<std::string> warnings;  // plausibility_warnings of the model (plausibility.hpp)
 };
 
 // Lines ending in '\n': sources and window, bars used, the fit (method, starts, iterations,
 // convergence), ln L, parameters, BIC and AIC, the per-bar estimates with the stationary
 // distribution and expected stays in bars and hours, the per-bar transition matrix, and the
-// annualised values and per-step matrix written to the model.
+// annualised values and per-step matrix written to the model, and a "WARNING: " line per warning.
 std::string calibration_report(const CalibrationRecord& record);
 
 // `text` with "# " before every line (blank lines get "#"), for the head of a TOML file.

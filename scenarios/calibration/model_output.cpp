@@ -63,7 +63,8 @@ std::vector<double> expected_stay_bars(const std::vector<double>& transition, st
 }
 
 ModelConfig calibrated_config(const ModelConfig& base, const std::vector<std::string>& markets, const RegimeFit& fit,
-                              double bar_seconds, double step_seconds, const std::string& source_name) {
+                              double bar_seconds, double step_seconds, const std::string& source_name,
+                              DriftChoice drift) {
   ModelConfig config = base;
   config.source_name = source_name;
   config.source_text.clear();
@@ -118,7 +119,8 @@ ModelConfig calibrated_config(const ModelConfig& base, const std::vector<std::st
     for (std::size_t m = 0; m < m_count; ++m) {
       const double volatility = std::sqrt(estimate.covariance[m * m_count + m] / bar_years);
       state.volatility.push_back(volatility);
-      state.drift.push_back(estimate.mean[m] / bar_years + volatility * volatility / 2.0);
+      state.drift.push_back(drift == DriftChoice::zero ? 0.0
+                                                       : estimate.mean[m] / bar_years + volatility * volatility / 2.0);
     }
     state.jump_mean.assign(m_count, 0.0);
     state.jump_stddev.assign(m_count, 0.0);

@@ -30,6 +30,12 @@ std::vector<std::string> regime_names(std::size_t regimes);
 // Expected number of bars spent in each regime per visit, 1 / (1 - p_kk) (infinite if p_kk = 1).
 std::vector<double> expected_stay_bars(const std::vector<double>& transition, std::size_t regimes);
 
+// Where the written drifts come from (calibrate --zero-drift).
+enum class DriftChoice {
+  fitted,  // drift = mean_k / bar_years + volatility^2 / 2: the fitted trend
+  zero,    // drift = 0 in every regime: no expected price change (docs/calibration.md)
+};
+
 // The model file's configuration: `base` (the built-in default or the user's --config) with
 //  - markets: the base's [[markets]] entries named in `markets`, in that order (InputError naming
 //    the market and base.source_name when the base has none of that name);
@@ -39,7 +45,8 @@ std::vector<double> expected_stay_bars(const std::vector<double>& transition, st
 //    that the EWMA's half-life in seconds is kept when the step changes;
 //  - regimes: one state per fitted regime, named by regime_names, with per market
 //      volatility = sqrt(covariance_k[m][m] / bar_years),  drift = mean_k[m] / bar_years + volatility^2 / 2
-//    (bar_years = bar_seconds / seconds_per_year; the drift convention of docs/model.md 10.1),
+//    (bar_years = bar_seconds / seconds_per_year; the drift convention of docs/model.md 10.1), or
+//    drift = 0 with DriftChoice::zero,
 //    correlation from covariance_k, no jumps, depth_multiplier from the base's regime of the same
 //    rank when the base has K regimes, else 1 - 0.5 k / (K - 1) from the calmest to the most
 //    volatile; the transition matrix rescaled by rescale_transition; initial_distribution empty
@@ -51,6 +58,7 @@ std::vector<double> expected_stay_bars(const std::vector<double>& transition, st
 //  - scenario.flat_regime kept if it names a calibrated regime, else the calmest regime.
 // The result's source_name is `source_name`; source_text is left empty.
 ModelConfig calibrated_config(const ModelConfig& base, const std::vector<std::string>& markets, const RegimeFit& fit,
-                              double bar_seconds, double step_seconds, const std::string& source_name);
+                              double bar_seconds, double step_seconds, const std::string& source_name,
+                              DriftChoice drift = DriftChoice::fitted);
 
 }  // namespace margin_stress::calibration

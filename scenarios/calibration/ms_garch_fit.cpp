@@ -90,6 +90,20 @@ std::vector<double> ms_garch_conditional_variances(const std::vector<double>& re
   return out;
 }
 
+std::vector<double> median_conditional_variances(const std::vector<double>& returns,
+                                                 const std::vector<RegimeEstimate>& states) {
+  const std::size_t regimes = states.size();
+  const std::vector<double> variances = ms_garch_conditional_variances(returns, states);
+  std::vector<double> medians(regimes);
+  for (std::size_t k = 0; k < regimes; ++k) {
+    std::vector<double> path(returns.size());
+    for (std::size_t t = 0; t < path.size(); ++t) path[t] = variances[t * regimes + k];
+    std::nth_element(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(path.size() / 2), path.end());
+    medians[k] = path[path.size() / 2];
+  }
+  return medians;
+}
+
 std::vector<double> ms_garch_log_densities(const std::vector<double>& returns,
                                            const std::vector<RegimeEstimate>& states) {
   const std::size_t regimes = states.size();

@@ -27,6 +27,11 @@ struct MsGarchOptions {
 std::vector<double> ms_garch_conditional_variances(const std::vector<double>& returns,
                                                    const std::vector<RegimeEstimate>& states);
 
+// The median over the sample of each regime's h_{k,t}: where its variance sat while the observed
+// returns drove it (v_k is where it would settle if its own shocks did).
+std::vector<double> median_conditional_variances(const std::vector<double>& returns,
+                                                 const std::vector<RegimeEstimate>& states);
+
 // l[t][k] = ln N(r_t; mean_k, h_{k,t}) for a one-market fit (fit.markets == 1, states hold
 // covariance {v_k}, garch_alpha, garch_beta). `returns` has one entry per bar.
 std::vector<double> ms_garch_log_densities(const std::vector<double>& returns,

@@ -1,79 +1,103 @@
 #include "scenarios/calibration/utc_time.hpp"
 
-#include <cstdio>
+#include <date/date.h>
+
+#include <charconv>
+#include <chrono>
+#include <sstream>
 
 namespace margin_stress::calibration {
 namespace {
 
-bool is_leap(std::int64_t year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+using std::chrono::seconds;
 
-int days_in_month(std::int64_t year, std::int64_t month) {
-  constexpr int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return month == 2 && is_leap(year) ? 29 : days[month - 1];
-}
+// 9999-12-31T23:59:59Z: the last instant a four-digit year can spell.
+constexpr std::int64_t last_second = 253402300799;
 
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t year, std::int64_t month, std::int64_t day) {
-  year -= month <= 2 ? 1 : 0;
-  const std::int64_t era = year / 400;  // years here are >= 1969, never negative
-  const std::int64_t year_of_era = year - era * 400;
-  const std::int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  const std::int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + day_of_era - 719468;
-}
-
-// `width` decimal digits at `text[position]`, or -1.
-std::int64_t digits(std::string_view text, std::size_t position, std::size_t width) {
-  if (position + width > text.size()) return -1;
-  std::int64_t value = 0;
-  for (std::size_t i = position; i < position + width; ++i) {
-    if (text[i] < '0' || text[i] > '9') return -1;
-    value = value * 10 + (text[i] - '0');
+// Whether `text` has the shape of `pattern`, where '9' stands for any decimal digit and every other
+// character for itself. The date library accepts one-digit months and signed years; these checks
+// keep the spellings to the documented ones.
+bool has_shape(std::string_view text, std::string_view pattern) {
+  if (text.size() != pattern.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool digit = text[i] >= '0' && text[i] <= '9';
+    if (pattern[i] == '9' ? !digit : text[i] != pattern[i]) return false;
   }
-  return value;
+  return true;
+}
+
+std::size_t leading_digits(std::string_view text) {
+  std::size_t count = 0;
+  while (count < text.size() && text[count] >= '0' && text[count] <= '9') ++count;
+  return count;
+}
+
+// Parses all of `text` by `format` into a UTC instant (the library applies a %z offset), or
+// std::nullopt if a field is out of range or characters are left over.
+std::optional<std::int64_t> parse_whole(const std::string& text, const char* format) {
+  std::istringstream in(text);
+  date::sys_seconds instant;
+  in >> date::parse(format, instant);
+  if (in.fail() || in.peek() != std::istringstream::traits_type::eof()) return std::nullopt;
+  const std::int64_t count = instant.time_since_epoch().count();
+  if (count < 0 || count > last_second) return std::nullopt;
+  return count;
 }
 
 }  // namespace
 
-std::optional<std::int64_t> parse_utc_time(std::string_view text) {
-  if (text.size() < 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-  const std::int64_t year = digits(text, 0, 4);
-  const std::int64_t month = digits(text, 5, 2);
-  const std::int64_t day = digits(text, 8, 2);
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) return std::nullopt;
-  std::int64_t seconds = days_from_civil(year, month, day) * 86400;
-  if (text.size() == 10) return seconds;
-
-  const std::string_view rest = text.substr(10);
-  const bool zulu = rest.size() == 10 && rest[9] == 'Z';
-  const bool offset = rest.size() == 15 && rest.substr(9) == "+00:00";
-  if (!(zulu || offset) || rest[0] != 'T' || rest[3] != ':' || rest[6] != ':') return std::nullopt;
-  const std::int64_t hour = digits(rest, 1, 2);
-  const std::int64_t minute = digits(rest, 4, 2);
-  const std::int64_t second = digits(rest, 7, 2);
-  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return std::nullopt;
-  seconds += hour * 3600 + minute * 60 + second;
-  return seconds;
+std::optional<UtcTime> parse_utc_time(std::string_view text) {
+  if (text.size() < 10 || !has_shape(text.substr(0, 10), "9999-99-99")) return std::nullopt;
+  if (text.size() == 10) {
+    const auto day = parse_whole(std::string(text), "%Y-%m-%d");
+    if (!day) return std::nullopt;
+    return UtcTime{*day, true};
+  }
+  if (text.size() < 19 || (text[10] != 'T' && text[10] != ' ') || !has_shape(text.substr(11, 8), "99:99:99")) {
+    return std::nullopt;
+  }
+  std::string_view zone = text.substr(19);
+  if (!zone.empty() && zone.front() == '.') {
+    // Times are kept to the whole second, rounded down: the fraction (non-negative, whatever the
+    // offset) is checked and dropped, which rounds down exactly.
+    const std::size_t fraction_digits = leading_digits(zone.substr(1));
+    if (fraction_digits < 1 || fraction_digits > 9) return std::nullopt;
+    zone.remove_prefix(1 + fraction_digits);
+  }
+  // The library parses "+01:00" by %Ez and "+0100" or "+01" by %z.
+  const char* format = "%Y-%m-%dT%H:%M:%S";
+  if (has_shape(zone, "+99:99") || has_shape(zone, "-99:99")) {
+    format = "%Y-%m-%dT%H:%M:%S%Ez";
+  } else if (has_shape(zone, "+9999") || has_shape(zone, "-9999") || has_shape(zone, "+99") || has_shape(zone, "-99")) {
+    format = "%Y-%m-%dT%H:%M:%S%z";
+  } else if (!zone.empty() && zone != "Z") {
+    return std::nullopt;
+  }
+  if (zone.size() >= 3) {
+    // The library takes any two-digit offset; real ones stay within 14 hours (-12:00 to +14:00).
+    const int hours = (zone[1] - '0') * 10 + (zone[2] - '0');
+    const std::string_view minutes = zone.substr(zone.size() == 6 ? 4 : 3);
+    if (hours > 14 || (!minutes.empty() && minutes.front() > '5')) return std::nullopt;
+  }
+  std::string normalised = std::string(text.substr(0, 10)) + "T" + std::string(text.substr(11, 8));
+  if (zone != "Z") normalised += zone;
+  const auto instant = parse_whole(normalised, format);
+  if (!instant) return std::nullopt;
+  return UtcTime{*instant, false};
 }
 
-std::string format_utc_time(std::int64_t seconds) {
-  // civil_from_days (Howard Hinnant), for seconds >= 0.
-  const std::int64_t days = seconds / 86400;
-  const std::int64_t in_day = seconds % 86400;
-  const std::int64_t shifted = days + 719468;
-  const std::int64_t era = shifted / 146097;
-  const std::int64_t day_of_era = shifted - era * 146097;
-  const std::int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const std::int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  const std::int64_t month_index = (5 * day_of_year + 2) / 153;
-  const std::int64_t day = day_of_year - (153 * month_index + 2) / 5 + 1;
-  const std::int64_t month = month_index < 10 ? month_index + 3 : month_index - 9;
-  const std::int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
-  char text[128];  // sized for any int64 fields, so the compiler can prove no truncation
-  std::snprintf(text, sizeof text, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", static_cast<long long>(year),
-                static_cast<long long>(month), static_cast<long long>(day), static_cast<long long>(in_day / 3600),
-                static_cast<long long>(in_day % 3600 / 60), static_cast<long long>(in_day % 60));
-  return text;
+std::optional<std::int64_t> parse_epoch_time(std::string_view text, EpochUnit unit) {
+  if (text.empty() || leading_digits(text) != text.size()) return std::nullopt;
+  std::uint64_t count = 0;
+  const auto result = std::from_chars(text.data(), text.data() + text.size(), count);
+  if (result.ec != std::errc()) return std::nullopt;  // beyond 64 bits
+  const std::uint64_t whole_seconds = unit == EpochUnit::milliseconds ? count / 1000 : count;
+  if (whole_seconds > static_cast<std::uint64_t>(last_second)) return std::nullopt;
+  return static_cast<std::int64_t>(whole_seconds);
+}
+
+std::string format_utc_time(std::int64_t seconds_since_epoch) {
+  return date::format("%Y-%m-%dT%H:%M:%SZ", date::sys_seconds(seconds(seconds_since_epoch)));
 }
 
 }  // namespace margin_stress::calibration

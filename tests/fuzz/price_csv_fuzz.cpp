@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static fuzz::FuzzInputFile file("btc_usdt_1h.csv");
   const std::string& path = file.write(data, size);
   try {
-    const PriceSeries series = read_price_csv(path, "BTC", "close");
+    const PriceSeries series = read_price_csv(path, "BTC", PriceFileFormat{});
     // What a replay does with it (scenarios/replay.cpp): the bar length, then the closes resampled
     // from the first bar's close on, at the bar length.
     const std::int64_t bar_seconds = most_common_spacing(series.time_seconds);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -54,6 +55,35 @@ TEST_F(BacktestCliTest, CountsThePlantedExceedancesOfAStaticMargin) {
   // p = 0.022: rejected; at 99.5 %: LR = 9.832, p = 0.0017.
   expect_contains(outcome.output, {"99 %", "5.244", "0.022", "99.5 %", "9.832", "0.00171", "POF reject"});
   EXPECT_EQ(outcome.output.find("warning"), std::string::npos) << "a static policy has no per-step parameters";
+}
+
+// The same 100 bars as Binance klines (epoch milliseconds, every field quoted, the open and close
+// among other columns) give the same report, figure for figure, as the shared data's layout.
+TEST_F(BacktestCliTest, EpochMillisecondKlinesGiveTheSameReport) {
+  const std::vector<std::vector<std::string>> rows = read_csv(fixture("backtest_btc_1h.csv"));
+  ASSERT_EQ(rows.size(), 101u);
+  std::string klines = "\"open_time\",\"open\",\"close\",\"volume\"\n";
+  const std::int64_t first_ms = 1609459200000;  // 2021-01-01T00:00:00Z
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    klines += "\"" + std::to_string(first_ms + static_cast<std::int64_t>(r - 1) * 3600000) + "\",\"" + rows[r][1] +
+              "\",\"" + rows[r][2] + "\",\"1,5\"\n";
+  }
+  const std::string klines_path = write_file("klines.csv", klines);
+  const std::string policies = " --market BTC --config " + static_config_ + " --config " + scaled_config_;
+  const Outcome iso = run_cli("backtest --prices " + fixture("backtest_btc_1h.csv") + policies);
+  const Outcome epoch = run_cli("backtest --prices " + klines_path + " --epoch-unit ms" + policies);
+  ASSERT_EQ(iso.exit_code, 0) << iso.output;
+  ASSERT_EQ(epoch.exit_code, 0) << epoch.output;
+  const auto without_paths = [](std::string text, const std::string& path) {
+    for (std::size_t at = text.find(path); at != std::string::npos; at = text.find(path))
+      text.replace(at, path.size(), "P");
+    return text;
+  };
+  EXPECT_EQ(without_paths(iso.output, fixture("backtest_btc_1h.csv")), without_paths(epoch.output, klines_path));
+  // Without the unit, the epoch times are refused, naming the line and the column.
+  const Outcome unitless = run_cli("backtest --prices " + klines_path + policies);
+  EXPECT_EQ(unitless.exit_code, 3);
+  expect_contains(unitless.output, {klines_path + ": line 2, column open_time", "--epoch-unit"});
 }
 
 TEST_F(BacktestCliTest, DefaultsToTheBuiltInPolicyAndWarnsAboutTheStep) {

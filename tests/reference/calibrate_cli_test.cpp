@@ -158,9 +158,49 @@ TEST_F(CalibrateCliTest, GarchFitStepsByTheBarAndRuns) {
 }
 
 TEST_F(CalibrateCliTest, QuietPrintsOnlyThePath) {
-  const Outcome outcome = run_cli(joint() + " --quiet --out " + path("model.toml"));
+  // --zero-drift: 25 days cannot pin a trend, and a fitted one would be warned about on stderr
+  // (ImplausibleModelsAreWarnedAbout).
+  const Outcome outcome = run_cli(joint() + " --zero-drift --quiet --out " + path("model.toml"));
   ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
   EXPECT_EQ(outcome.output, path("model.toml") + "\n");
+}
+
+// One hourly BTC series over 400 bars whose log return at bar t is drift + amplitude sin(1.7 t):
+// a trend of drift * 8,760 a year and a volatility of about amplitude * sqrt(8,760 / 2) a year.
+std::string hourly_series(double drift, double amplitude) {
+  std::string text = "timestamp_utc,close\n";
+  double log_price = std::log(30000.0);
+  for (long hour = 0; hour < 400; ++hour) {
+    log_price += drift + amplitude * std::sin(1.7 * static_cast<double>(hour));
+    char line[96];
+    std::snprintf(line, sizeof line, "%s,%.6f\n", hour_text(hour).c_str(), std::exp(log_price));
+    text += line;
+  }
+  return text;
+}
+
+TEST_F(CalibrateCliTest, ImplausibleModelsAreWarnedAbout) {
+  // A trend of 0.002 * 8,760 = 17.5 a year at a volatility near 0.27: the trend is warned about,
+  // in the summary and the model file, and --zero-drift writes no trend and no warning.
+  const std::string trending = write_file("btc_trend_1h.csv", hourly_series(0.002, 0.004));
+  Outcome outcome = run_cli("calibrate --prices " + trending + " --starts 2 --out " + path("trend.toml"), false);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  expect_contains(outcome.output, {"WARNING: calm, BTC: the fitted trend of the log price is +", "--zero-drift"});
+  expect_contains(read_text(path("trend.toml")), {"# WARNING: calm, BTC: the fitted trend of the log price is +"});
+  outcome = run_cli("calibrate --prices " + trending + " --starts 2 --zero-drift --out " + path("zero.toml"), false);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_EQ(outcome.output.find("WARNING"), std::string::npos) << outcome.output;
+  expect_contains(read_text(path("zero.toml")), {"drift = [0.0]"});
+
+  // Swings of 20 % an hour: a volatility near 13 a year, warned about whatever the drift; with
+  // --quiet the warning goes to stderr and stdout keeps only the path.
+  const std::string wild = write_file("btc_wild_1h.csv", hourly_series(0.0, 0.2));
+  outcome = run_cli("calibrate --prices " + wild + " --starts 2 --zero-drift --quiet --out " + path("wild.toml"));
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  expect_contains(outcome.output, {"WARNING: crisis, BTC: volatility ", "a year is above 6"});
+  outcome = run_cli(
+      "calibrate --prices " + wild + " --starts 2 --zero-drift --quiet --force --out " + path("wild.toml"), false);
+  EXPECT_EQ(outcome.output, path("wild.toml") + "\n");
 }
 
 TEST_F(CalibrateCliTest, RefusesToOverwriteWithoutForce) {
@@ -242,16 +282,19 @@ TEST_F(CalibrateCliTest, UsageErrorsExitTwo) {
         "calibrate --prices " + btc_ + " --prices " + eth_ + " --garch" + out,
         "calibrate --prices " + btc_ + " --markets BTC,ETH" + out,
         "calibrate --prices " + btc_ + " --from 2020-02-30" + out,
-        "calibrate --prices " + btc_ + " --step-seconds -5" + out}) {
+        "calibrate --prices " + btc_ + " --step-seconds -5" + out,
+        "calibrate --prices " + btc_ + " --epoch-unit minutes" + out,
+        "calibrate --prices " + btc_ + " --epoch-unit 1" + out,
+        "calibrate --prices " + btc_ + " --to '2020-02-01 01:00Z'" + out}) {
     SCOPED_TRACE(arguments);
     EXPECT_EQ(run_cli(arguments).exit_code, 2);
   }
   expect_only({});
   const Outcome help = run_cli("calibrate --help");
   EXPECT_EQ(help.exit_code, 0);
-  expect_contains(help.output,
-                  {"--prices", "--markets", "--column", "--regimes", "--garch", "--starts", "--seed", "--config",
-                   "--step-seconds", "--from", "--to", "--out", "--probabilities-out", "--force", "--quiet"});
+  expect_contains(help.output, {"--prices", "--markets", "--column", "--time-column", "--epoch-unit", "--regimes",
+                                "--garch", "--zero-drift", "--starts", "--seed", "--config", "--step-seconds", "--from",
+                                "--to", "--out", "--probabilities-out", "--force", "--quiet"});
 }
 
 // Constant prices have zero variance in every regime, so no EM start reaches a finite likelihood;

@@ -62,6 +62,58 @@ TEST_F(CliTest, SmallRunWritesResultsAndSummary) {
   expect_only({"small.toml", "out.h5"});
 }
 
+// The round-cap warning (docs/config.md, [impact]): a cap that binds in most steps points at the
+// depth, not the cap. With square-root impact at the linear law's default depths and the cap at one
+// round, it binds in 27 of the 48 steps; a linear market crashing 60 % binds in 6 of them; the
+// plain small run never.
+TEST_F(CliTest, RoundCapBindingInMostStepsIsWarnedAbout) {
+  const std::string cap = "[portfolio]\naccounts = 2000\n\n[liquidation]\nmax_cascade_rounds = 1\n";
+  Outcome outcome = run_cli("run --scenarios 4 --steps 12 --threads 2 --out " + path("sqrt.h5") + " --config " +
+                            write_file("sqrt.toml", cap + "\n[impact]\nlaw = \"square_root\"\n"));
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  expect_contains(outcome.output, {"WARNING: the cascade hit its round cap (1) in 27 of 48 steps, most of them",
+                                   "impact.law = \"square_root\"", "docs/config.md", "check depth_usd"});
+
+  outcome = run_cli("run --scenarios 4 --steps 12 --threads 2 --out " + path("crash.h5") + " --config " +
+                    write_file("crash.toml", cap + "\n[[scenario.shocks]]\nname = \"crash\"\nkind = \"crash\"\n"
+                                                   "start_step = 1\nduration_steps = 11\nsize = -0.6\n"
+                                                   "shape = \"linear\"\n"));
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  expect_contains(outcome.output, {"WARNING: the cascade hit its round cap (1) in 6 steps; raise"});
+  EXPECT_EQ(outcome.output.find("most of them"), std::string::npos) << outcome.output;
+
+  make_small_config();
+  outcome = run_cli(small_run(path("plain.h5")));
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_EQ(outcome.output.find("round cap"), std::string::npos) << outcome.output;
+}
+
+// The environment's size caps (docs/config.md, "Smaller runs"): they lower what the config and the
+// command line ask for, say so, and a value that is not a positive integer is a usage error.
+TEST_F(CliTest, EnvironmentCapsLowerScenariosAndAccounts) {
+  make_small_config();
+  const std::string binary = MARGIN_STRESS_BINARY;
+  Outcome outcome = testing::run_shell("MARGIN_STRESS_MAX_SCENARIOS=3 MARGIN_STRESS_MAX_ACCOUNTS=500 " + binary + " " +
+                                       small_run(path("capped.h5")) + " 2>&1");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  expect_contains(outcome.output, {"MARGIN_STRESS_MAX_SCENARIOS=3: run.scenarios lowered from 4",
+                                   "MARGIN_STRESS_MAX_ACCOUNTS=500: portfolio.accounts lowered from 2000",
+                                   "500 accounts", "3 x 12 steps"});
+  // A cap above the run's size changes nothing and says nothing.
+  outcome =
+      testing::run_shell("MARGIN_STRESS_MAX_SCENARIOS=1000 " + binary + " " + small_run(path("uncapped.h5")) + " 2>&1");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  expect_contains(outcome.output, {"2000 accounts", "4 x 12 steps"});
+  EXPECT_EQ(outcome.output.find("lowered"), std::string::npos) << outcome.output;
+  for (const char* bad : {"0", "-5", "ten", "3x"}) {
+    outcome = testing::run_shell(std::string("MARGIN_STRESS_MAX_SCENARIOS=") + bad + " " + binary + " " +
+                                 small_run(path("bad.h5")) + " 2>&1");
+    EXPECT_EQ(outcome.exit_code, 2) << bad << ": " << outcome.output;
+    expect_contains(outcome.output, {"MARGIN_STRESS_MAX_SCENARIOS", "is not a positive integer"});
+  }
+  expect_only({"small.toml", "capped.h5", "uncapped.h5"});
+}
+
 TEST_F(CliTest, QuietPrintsOnlyThePath) {
   make_small_config();
   const Outcome outcome = run_cli(small_run(path("out.h5")) + " --quiet");

@@ -69,7 +69,8 @@ TEST_F(OptimizeTest, TheAnswerMeetsTheTargetAndJustBelowMissesIt) {
               path("frontier.csv"));
   ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
   expect_contains(outcome.output, {"least margin: margin_multiplier = ", "just below misses the target",
-                                   "re-run at the answer and just below: identical figures"});
+                                   "re-run at the answer and just below: identical figures",
+                                   "the fund was exhausted in ", " of 30 scenarios at the answer"});
   const std::vector<std::vector<std::string>> rows = read_csv(path("frontier.csv"));
   ASSERT_GE(rows.size(), 6u);  // the header, 5 grid points and the bisection's
   double answer = NAN;
@@ -106,7 +107,10 @@ TEST_F(OptimizeTest, ATargetOutOfReachExitsWithFive) {
       run_cli("optimize --policy " + presets + "policies/static.toml --config " + base_path_ +
               " --max-exhaustion-probability 0 --low 0.5 --high 0.6 --grid 2 --backend cpu --quiet");
   EXPECT_EQ(outcome.exit_code, 5) << outcome.output;
-  expect_contains(outcome.output, {"no value in [0.5, 0.6] meets the target"});
+  expect_contains(outcome.output,
+                  {"no value in [0.5, 0.6] meets the target", "every point exhausted the fund in some scenarios: "});
+  // The target of 0 is missed by exhaustions, so the fewest is at least one.
+  EXPECT_EQ(outcome.output.find("scenarios: 0 of 30"), std::string::npos) << outcome.output;
 }
 
 TEST_F(OptimizeTest, BadRangesAndKnobsAreRefused) {

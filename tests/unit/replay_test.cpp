@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 #include "host/engine/cpu/cpu_engine.hpp"
 #include "host/io/config_file.hpp"
@@ -77,6 +79,34 @@ TEST(Replay, RebasedPathFollowsTheFilesReturns) {
   // The other markets still follow the Monte Carlo model, scenario by scenario.
   EXPECT_NE(paths.fundamental_price_usd[paths.price_index(0, 6, 0)],
             paths.fundamental_price_usd[paths.price_index(1, 6, 0)]);
+}
+
+// A replay's file in another layout (epoch milliseconds named by the column's suffix, quoted
+// fields) drives the market to the same prices, bit for bit.
+TEST(Replay, EpochMillisecondFileReplaysTheSamePrices) {
+  std::ifstream in(fixture);
+  std::string line;
+  std::getline(in, line);  // the header
+  std::string text = "\"open_time_ms\",\"open\",\"close\"\n";
+  for (std::int64_t bar = 0; std::getline(in, line); ++bar) {
+    const std::string rest = line.substr(line.find(','));  // ",open,close"
+    const std::size_t comma = rest.find(',', 1);
+    // 2024-01-01T00:00:00Z is 1704067200 s; the fixture's bars are 10 minutes apart.
+    text += "\"" + std::to_string((1704067200 + bar * 600) * 1000) + "\",\"" + rest.substr(1, comma - 1) + "\",\"" +
+            rest.substr(comma + 1) + "\"\n";
+  }
+  const std::string path = ::testing::TempDir() + "replay_fixture_epoch_ms.csv";
+  std::ofstream(path) << text;
+  std::string table = replay_table("2024-01-01T00:10:00Z", true);
+  table.replace(table.find(fixture), fixture.size(), path);
+  const ScenarioPaths epoch = build_scenarios(replay_config(table, 6, 600.0), 0, 2);
+  const ScenarioPaths iso = build_scenarios(replay_config(replay_table("2024-01-01T00:10:00Z", true), 6, 600.0), 0, 2);
+  for (std::int64_t t = 0; t <= 6; ++t) {
+    EXPECT_EQ(epoch.fundamental_price_usd[epoch.price_index(1, t, 1)],
+              iso.fundamental_price_usd[iso.price_index(1, t, 1)])
+        << "step " << t;
+  }
+  std::remove(path.c_str());
 }
 
 TEST(Replay, WithoutImpactTheEngineReplaysTheFilesPricesExactly) {

@@ -97,8 +97,10 @@ void layer_named_markets(toml::table& base, toml::table&& named, const std::stri
       fail_at(*node.as_table()->get("name"), layer_name,
               key_path + ".name: a market is named by its table; [" + key_path + "] cannot rename it");
     }
+    // A lambda may not capture a structured binding before C++20 (clang refuses it).
+    const std::string& wanted = name;
     const auto element = std::find_if(markets->begin(), markets->end(),
-                                      [&](const toml::node& market) { return market_name(market) == name; });
+                                      [&](const toml::node& market) { return market_name(market) == wanted; });
     if (element == markets->end()) {
       fail_at(node, layer_name,
               key_path + ": the configuration has no market named '" + name +

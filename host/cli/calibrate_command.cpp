@@ -77,12 +77,7 @@ nlohmann::ordered_json calibration_json(const ReturnSeries& data, const RegimeFi
                  {"observations", fit.observations},
                  {"bic", bayesian_information_criterion(fit)},
                  {"aic", akaike_information_criterion(fit)}};
-  std::vector<double> stationary;
-  try {
-    stationary = stationary_distribution(fit.transition, regimes);
-  } catch (const std::invalid_argument&) {
-    stationary.assign(regimes, std::nan(""));
-  }
+  const std::vector<double> stationary = stationary_or_nan(fit);
   const std::vector<double> stay = expected_stay_bars(fit.transition, regimes);
   const std::vector<std::size_t> collapsed = collapsed_regimes(fit, data.log_returns);
   nlohmann::ordered_json per_bar = nlohmann::ordered_json::array();

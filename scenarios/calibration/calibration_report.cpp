@@ -76,12 +76,7 @@ std::string calibration_report(const CalibrationRecord& record) {
       format("likelihood  ln L = %.3f, %zu parameters, n = %zu, BIC = %.3f, AIC = %.3f\n", fit.log_likelihood,
              fit.parameters, fit.observations, bayesian_information_criterion(fit), akaike_information_criterion(fit));
 
-  std::vector<double> stationary;
-  try {
-    stationary = stationary_distribution(fit.transition, regimes);
-  } catch (const std::invalid_argument&) {
-    stationary.assign(regimes, std::nan(""));
-  }
+  const std::vector<double> stationary = stationary_or_nan(fit);
   const std::vector<double> stay = expected_stay_bars(fit.transition, regimes);
   text += "per bar     regimes by ascending volatility; mean and sd of the log return per bar";
   text += fit.emission == EmissionModel::ms_garch ? " (sd: unconditional)\n" : "\n";
@@ -139,6 +134,15 @@ std::string calibration_report(const CalibrationRecord& record) {
           matrix_rows(names, model.regimes.transition, regimes);
   for (const std::string& warning : record.warnings) text += "WARNING: " + warning + "\n";
   return text;
+}
+
+std::vector<double> stationary_or_nan(const RegimeFit& fit) {
+  const std::size_t regimes = fit.regime_count();
+  try {
+    return stationary_distribution(fit.transition, regimes);
+  } catch (const std::invalid_argument&) {
+    return std::vector<double>(regimes, std::nan(""));
+  }
 }
 
 std::string as_toml_comment(const std::string& text) {

@@ -27,6 +27,10 @@ struct CalibrationRecord {
 // annualised values and per-step matrix written to the model, and a "WARNING: " line per warning.
 std::string calibration_report(const CalibrationRecord& record);
 
+// The fitted chain's stationary distribution, or NaN for every regime where it has none (a chain
+// that is not irreducible): what the report and the summary JSON show.
+std::vector<double> stationary_or_nan(const RegimeFit& fit);
+
 // `text` with "# " before every line (blank lines get "#"), for the head of a TOML file.
 std::string as_toml_comment(const std::string& text);
 

@@ -12,14 +12,12 @@
 #include <vector>
 
 #include "host/model/input_error.hpp"
+#include "host/model/time_units.hpp"
 #include "scenarios/regime_chain.hpp"
 #include "scenarios/rng.hpp"
 
 namespace margin_stress {
 namespace {
-
-constexpr double seconds_per_day = 86400.0;
-constexpr double seconds_per_year = 365.0 * seconds_per_day;
 
 constexpr std::size_t no_garch_slot = static_cast<std::size_t>(-1);
 

@@ -9,6 +9,7 @@
 
 #include "host/model/config_schema.hpp"
 #include "host/model/input_error.hpp"
+#include "host/model/time_units.hpp"
 #include "host/portfolio/generator.hpp"
 #include "scenarios/regime_chain.hpp"
 
@@ -21,7 +22,6 @@ constexpr std::size_t max_markets = 64;
 // unit mistake (an intensity per step or per year written as per day); it also bounds the work of
 // the per-step Poisson draw.
 constexpr double max_jumps_per_step = 50.0;
-constexpr double seconds_per_day = 86400.0;
 // Seeds are uint64 in the program but signed 64-bit integers in TOML; a larger seed (possible from
 // the command line) could not be recorded in source_text, which must reproduce the run.
 constexpr std::uint64_t max_seed = std::numeric_limits<std::int64_t>::max();

@@ -8,14 +8,16 @@
 
 #include "host/analysis/backtest.hpp"
 #include "host/cli/config_option.hpp"
+#include "host/cli/policy_description.hpp"
 #include "host/cli/price_file_options.hpp"
 #include "host/cli/summary_json.hpp"
 #include "host/io/atomic_output.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/config_writer.hpp"
-#include "host/io/csv_number.hpp"
+#include "host/io/csv.hpp"
 #include "host/io/policy_file.hpp"
 #include "host/model/input_error.hpp"
+#include "host/model/text_format.hpp"
 #include "scenarios/calibration/price_series.hpp"
 #include "scenarios/calibration/utc_time.hpp"
 #include "scenarios/validate_config.hpp"
@@ -41,25 +43,7 @@ struct PolicyBacktest {
   CoverageBacktest result;
 };
 
-std::string format(const char* pattern, double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, pattern, value);
-  return text;
-}
-
-std::string percent(double fraction) { return format("%.3f %%", 100.0 * fraction); }
-
-std::string describe_policy(const MarginPolicyParams& policy) {
-  std::string text(toml_name(policy.kind));
-  if (policy.kind == MarginPolicyKind::volatility_scaled) {
-    text += policy.volatility_estimator == VolatilityEstimator::ewma
-                ? format(" (EWMA, lambda %g per bar)", policy.ewma_lambda)
-                : format(" (GARCH, alpha %g", policy.garch_alpha) + format(", beta %g per bar)", policy.garch_beta);
-  } else if (policy.kind == MarginPolicyKind::regime_aware) {
-    text += " (" + std::to_string(policy.regime_scales.size()) + " regimes, filtered on this market alone)";
-  }
-  return text + format(", scale in [%g", policy.scale_floor) + format(", %g]", policy.scale_cap);
-}
+std::string percent(double fraction) { return printf_string("%.3f %%", 100.0 * fraction); }
 
 std::size_t market_index_of(const ModelConfig& config, const std::string& market, const std::string& prices_path) {
   std::string names;
@@ -102,7 +86,7 @@ void print_counts(std::FILE* out, const char* label, const CoverageCounts& count
 const char* verdict(const LikelihoodRatioTest& test) { return test.p_value < 0.05 ? "reject" : "accept"; }
 
 // A p-value below the smallest double prints as a bound, not as a misleading 0.
-std::string p_value_text(double p_value) { return p_value > 0.0 ? format("%.3g", p_value) : "<1e-300"; }
+std::string p_value_text(double p_value) { return p_value > 0.0 ? printf_string("%.3g", p_value) : "<1e-300"; }
 
 void print_policy(std::FILE* out, std::size_t number, const PolicyBacktest& backtest) {
   const CoverageBacktest& r = backtest.result;
@@ -141,7 +125,7 @@ void print_policy(std::FILE* out, std::size_t number, const PolicyBacktest& back
     const std::string verdicts = std::string("POF ") + verdict(level.pof) + ", IND " + verdict(level.independence) +
                                  ", CC " + verdict(level.conditional);
     std::fprintf(out, "  %-8s %9s %9s %10.3f %9s %10.3f %9s %10.3f %9s  %-32s %10.2f\n",
-                 format("%.4g %%", 100.0 * level.confidence_level).c_str(), percent(level.expected_rate).c_str(),
+                 printf_string("%.4g %%", 100.0 * level.confidence_level).c_str(), percent(level.expected_rate).c_str(),
                  percent(observed).c_str(), level.pof.statistic, p_value_text(level.pof.p_value).c_str(),
                  level.independence.statistic, p_value_text(level.independence.p_value).c_str(),
                  level.conditional.statistic, p_value_text(level.conditional.p_value).c_str(), verdicts.c_str(),
@@ -165,13 +149,6 @@ void print_report(std::FILE* out, const calibration::PriceSeries& prices,
       "              or a short does (P(end)/P(start) > 1 + m); the tests use the non-overlapping windows\n"
       "  multiplier: the factor on the maintenance fraction that would have met the level in this sample\n");
   for (std::size_t i = 0; i < backtests.size(); ++i) print_policy(out, i + 1, backtests[i]);
-}
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
 }
 
 std::string report_csv(const calibration::PriceSeries& prices, const std::vector<PolicyBacktest>& backtests) {

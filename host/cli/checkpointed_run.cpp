@@ -13,14 +13,6 @@
 #include "scenarios/scenario_builder.hpp"
 
 namespace margin_stress {
-namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-}  // namespace
-
 std::int64_t default_batch_scenarios(std::int64_t scenarios, std::int64_t scenarios_in_parallel, int ranks) {
   const auto share = [&](std::int64_t batches) { return (scenarios + batches - 1) / batches; };
   const std::int64_t batch =

@@ -16,16 +16,18 @@
 #include "host/analysis/intervals.hpp"
 #include "host/cli/config_option.hpp"
 #include "host/cli/memory_check.hpp"
+#include "host/cli/policy_description.hpp"
 #include "host/cli/progress.hpp"
 #include "host/cli/summary_json.hpp"
 #include "host/engine/engine.hpp"
 #include "host/io/atomic_output.hpp"
 #include "host/io/config_file.hpp"
-#include "host/io/csv_number.hpp"
+#include "host/io/csv.hpp"
 #include "host/io/policy_file.hpp"
 #include "host/io/portfolio_file.hpp"
 #include "host/model/config_schema.hpp"
 #include "host/model/input_error.hpp"
+#include "host/model/text_format.hpp"
 #include "host/portfolio/generator.hpp"
 #include "scenarios/scenario_builder.hpp"
 #include "scenarios/validate_config.hpp"
@@ -39,18 +41,12 @@ constexpr double not_applicable = std::numeric_limits<double>::quiet_NaN();
 // ---------------------------------------------------------------------------------------------
 // Formatting
 
-std::string format(const char* pattern, double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, pattern, value);
-  return text;
-}
-
 // Dollars with thousands separators from 1,000 on, cents below; `sign` writes + before a positive value.
 std::string usd_text(double value, bool sign = false) {
   if (!std::isfinite(value)) return "n/a";
   const std::string prefix = value < 0.0 ? "-" : (sign && value > 0.0 ? "+" : "");
-  if (std::fabs(value) < 1000.0) return prefix + format("%.2f", std::fabs(value));
-  const std::string digits = format("%.0f", std::fabs(value));
+  if (std::fabs(value) < 1000.0) return prefix + printf_string("%.2f", std::fabs(value));
+  const std::string digits = printf_string("%.0f", std::fabs(value));
   std::string grouped;
   for (std::size_t i = 0; i < digits.size(); ++i) {
     if (i > 0 && (digits.size() - i) % 3 == 0) grouped += ',';
@@ -67,18 +63,18 @@ std::string value_text(Unit unit, double value, bool sign = false) {
     case Unit::usd:
       return usd_text(value, sign);
     case Unit::fraction:
-      return format(sign ? "%+.2f %%" : "%.2f %%", 100.0 * value);
+      return printf_string(sign ? "%+.2f %%" : "%.2f %%", 100.0 * value);
     case Unit::probability:
-      return format(sign ? "%+.4f" : "%.4f", value);
+      return printf_string(sign ? "%+.4f" : "%.4f", value);
     case Unit::count:
-      return format(sign ? "%+.2f" : "%.2f", value);
+      return printf_string(sign ? "%+.2f" : "%.2f", value);
     case Unit::leverage:
-      return format(sign ? "%+.2fx" : "%.2fx", value);
+      return printf_string(sign ? "%+.2fx" : "%.2fx", value);
   }
   return "?";
 }
 
-std::string t_text(double t) { return std::isfinite(t) ? format("%.2f", t) : "n/a"; }
+std::string t_text(double t) { return std::isfinite(t) ? printf_string("%.2f", t) : "n/a"; }
 
 struct MetricLabel {
   const char* label;
@@ -117,31 +113,6 @@ std::string tail_label(const std::string& statistic) {
   if (statistic == "es_99") return "ES 99 %";
   if (statistic == "var_999") return "VaR 99.9 %";
   return "ES 99.9 %";
-}
-
-std::string describe_policy(const MarginPolicyParams& policy) {
-  std::string text(toml_name(policy.kind));
-  if (policy.kind == MarginPolicyKind::volatility_scaled) {
-    text += policy.volatility_estimator == VolatilityEstimator::ewma
-                ? format(", EWMA lambda %g", policy.ewma_lambda)
-                : format(", GARCH alpha %g", policy.garch_alpha) + format(" beta %g", policy.garch_beta);
-  } else if (policy.kind == MarginPolicyKind::regime_aware) {
-    text += ", " + std::to_string(policy.regime_scales.size()) + " regime scales";
-  }
-  if (policy.kind == MarginPolicyKind::static_margin) return text;
-  text += format(", scale in [%g", policy.scale_floor) + format(", %g]", policy.scale_cap);
-  if (policy.stressed_weight > 0.0) {
-    text += format(", stressed weight %g", policy.stressed_weight) +
-            format(" at %g x reference", policy.stressed_volatility_ratio);
-  }
-  if (policy.buffer > 0.0) {
-    text += format(", buffer %g", policy.buffer) + format(" released above %g", policy.buffer_release_scale);
-  }
-  if (policy.max_increase_per_hour > 0.0) text += format(", raises <= %g/h", policy.max_increase_per_hour);
-  if (policy.max_decrease_per_hour > 0.0) text += format(", cuts <= %g/h", policy.max_decrease_per_hour);
-  if (policy.announcement_lag_seconds > 0.0)
-    text += format(", raises announced %g s ahead", policy.announcement_lag_seconds);
-  return text;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -310,8 +281,8 @@ void print_report(std::FILE* out, const ReportContext& context, const std::vecto
   TableRow exhausted{"  insurance fund exhausted (probability) [95 % interval]", {}};
   for (const ComparedPolicy& policy : policies) {
     const ProbabilityInterval interval = flagged_share_interval(policy.metrics.fund_exhausted);
-    exhausted.cells.push_back(format("%.4f", summary_of(policy, "fund_exhausted").mean) +
-                              format(" [%.4f", interval.lower) + format(", %.4f]", interval.upper));
+    exhausted.cells.push_back(printf_string("%.4f", summary_of(policy, "fund_exhausted").mean) +
+                              printf_string(" [%.4f", interval.lower) + printf_string(", %.4f]", interval.upper));
   }
   rows.push_back(std::move(exhausted));
   section("liquidations (mean over scenarios unless marked)");
@@ -336,7 +307,7 @@ void print_report(std::FILE* out, const ReportContext& context, const std::vecto
   TableRow residual{"  largest ledger residual, USD", {}};
   for (const ComparedPolicy& policy : policies) {
     cap_hits.cells.push_back(std::to_string(policy.round_cap_hits));
-    residual.cells.push_back(format("%.2f", policy.max_abs_conservation_residual_usd));
+    residual.cells.push_back(printf_string("%.2f", policy.max_abs_conservation_residual_usd));
   }
   rows.push_back(std::move(cap_hits));
   rows.push_back(std::move(residual));
@@ -374,13 +345,6 @@ void print_report(std::FILE* out, const ReportContext& context, const std::vecto
       "\nstandard errors: paired, sd(d)/sqrt(n) of the per-scenario differences d; tail statistics: sd of %lld "
       "paired bootstrap resamples (fixed seed)\n",
       static_cast<long long>(bootstrap_replicates));
-}
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
 }
 
 std::string report_csv(const ModelConfig& base, const std::vector<ComparedPolicy>& policies) {

@@ -57,10 +57,6 @@ struct RecordMessage {
   double wall_seconds = 0.0;
 };
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 void send_bytes(const void* data, std::size_t bytes, int rank, Tag tag, const char* what) {
   if (bytes > static_cast<std::size_t>(INT_MAX)) {
     throw std::runtime_error(std::string(what) + " is " + std::to_string(bytes) +

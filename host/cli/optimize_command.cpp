@@ -20,7 +20,7 @@
 #include "host/engine/engine.hpp"
 #include "host/io/atomic_output.hpp"
 #include "host/io/config_file.hpp"
-#include "host/io/csv_number.hpp"
+#include "host/io/csv.hpp"
 #include "host/io/policy_file.hpp"
 #include "host/io/portfolio_file.hpp"
 #include "host/model/input_error.hpp"

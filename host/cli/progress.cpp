@@ -6,6 +6,10 @@
 
 namespace margin_stress {
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 ProgressBar::ProgressBar(std::string label, std::int64_t total, bool quiet)
     : label_(std::move(label)),
       total_(total),

@@ -9,6 +9,9 @@
 
 namespace margin_stress {
 
+// Seconds of wall time since `start`, for the figures of elapsed time a command reports.
+double seconds_since(std::chrono::steady_clock::time_point start);
+
 class ProgressBar {
  public:
   ProgressBar(std::string label, std::int64_t total, bool quiet);

@@ -45,10 +45,6 @@ std::string utc_now(const char* format) {
   return text;
 }
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 // What a checkpoint must match to be resumed: everything that decides the results, and nothing
 // that does not (the number of threads, the backend, paths of output).
 // The scenarios `run --scenario` chose: "I" or "I-J" (0-based, both ends included), all of

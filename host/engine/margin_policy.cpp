@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "host/model/time_units.hpp"
+
 namespace margin_stress {
 
 double initial_ewma_variance(double reference_volatility, double dt_years) {
@@ -70,7 +72,7 @@ double MarginScaleSchedule::apply(double target) {
 MarginPolicy::MarginPolicy(const ModelConfig& config)
     : params_(config.margin_policy),
       step_seconds_(config.run.step_seconds),
-      dt_years_(config.run.step_seconds / (365.0 * 86400.0)) {
+      dt_years_(config.run.step_seconds / seconds_per_year) {
   for (const MarketSpec& market : config.markets) reference_volatility_.push_back(market.reference_volatility);
   if (params_.kind == MarginPolicyKind::regime_aware) filter_.emplace(config);
   reset();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "host/model/time_units.hpp"
 #include "scenarios/regime_chain.hpp"
 
 namespace margin_stress {
@@ -11,7 +12,7 @@ RegimeFilter::RegimeFilter(const ModelConfig& config)
     : regimes_(config.regime_count()), markets_(config.market_count()), transition_(config.regimes.transition) {
   prior_ = config.regimes.initial_distribution.empty() ? stationary_distribution(transition_, regimes_)
                                                        : config.regimes.initial_distribution;
-  const double dt_years = config.run.step_seconds / (365.0 * 86400.0);
+  const double dt_years = config.run.step_seconds / seconds_per_year;
   const double log_two_pi = std::log(2.0 * 3.14159265358979323846);
   for (const RegimeState& state : config.regimes.states) {
     std::vector<double> mean(markets_);

@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "host/io/atomic_output.hpp"
-#include "host/io/csv_number.hpp"
+#include "host/io/csv.hpp"
 
 namespace margin_stress {
 namespace {

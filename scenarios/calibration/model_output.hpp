@@ -7,12 +7,10 @@
 #include <vector>
 
 #include "host/model/config.hpp"
+#include "host/model/time_units.hpp"
 #include "scenarios/calibration/regime_fit.hpp"
 
 namespace margin_stress::calibration {
-
-// Seconds in the model's year (365 days: crypto trades every day).
-inline constexpr double seconds_per_year = 365.0 * 86400.0;
 
 // The per-bar transition matrix (K x K, row-major) rescaled to steps of step_seconds by the
 // first-order rule p_kj(step) = p_kj(bar) * step / bar for j != k, p_kk(step) = 1 - sum_{j != k}

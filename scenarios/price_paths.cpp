@@ -1,17 +1,14 @@
 #include "scenarios/price_paths.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstddef>
-#include <exception>
-#include <mutex>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "host/model/input_error.hpp"
+#include "host/model/parallel_for.hpp"
 #include "host/model/time_units.hpp"
 #include "scenarios/regime_chain.hpp"
 #include "scenarios/rng.hpp"
@@ -325,12 +322,6 @@ void generate_scenario(const PathModel& model, std::int64_t local, PathScratch& 
   }
 }
 
-int worker_count(int configured_threads, std::int64_t scenarios) {
-  const int threads =
-      configured_threads > 0 ? configured_threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  return static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(threads, scenarios)));
-}
-
 }  // namespace
 
 ScenarioPaths generate_regime_paths(const ModelConfig& config, std::int64_t first_scenario, std::int64_t scenarios) {
@@ -354,29 +345,9 @@ ScenarioPaths generate_regime_paths(const ModelConfig& config, std::int64_t firs
   paths.fundamental_price_usd.assign(points * model.markets, 0.0);
   paths.regime.assign(points, 0);
 
-  // Each worker takes the next scenario and writes only that scenario's slots, so the paths are
-  // the same for any number of workers.
-  std::atomic<std::int64_t> next_scenario{0};
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  auto worker = [&] {
-    try {
-      PathScratch scratch;
-      for (std::int64_t s = next_scenario++; s < scenarios; s = next_scenario++) {
-        generate_scenario(model, s, scratch, paths);
-      }
-    } catch (...) {
-      const std::lock_guard<std::mutex> lock(failure_mutex);
-      if (!failure) failure = std::current_exception();
-      next_scenario = scenarios;
-    }
-  };
-  const int workers = worker_count(config.run.threads, scenarios);
-  std::vector<std::thread> pool;
-  for (int w = 1; w < workers; ++w) pool.emplace_back(worker);
-  worker();
-  for (std::thread& thread : pool) thread.join();
-  if (failure) std::rethrow_exception(failure);
+  // Each scenario writes only its own slots, so the paths are the same for any number of threads.
+  parallel_for<PathScratch>(scenarios, config.run.threads,
+                            [&](PathScratch& scratch, std::int64_t s) { generate_scenario(model, s, scratch, paths); });
   return paths;
 }
 

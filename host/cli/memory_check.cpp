@@ -6,11 +6,11 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "host/engine/book.hpp"
 #include "host/engine/cpu/scenario_state.hpp"
 #include "host/model/input_error.hpp"
+#include "host/model/parallel_for.hpp"
 #include "host/model/portfolio.hpp"
 #include "host/portfolio/generator.hpp"
 
@@ -67,9 +67,7 @@ MemoryNeed synthetic_book_memory(const ModelConfig& config) {
 }
 
 MemoryNeed engine_memory(const ModelConfig& config, double accounts, double positions) {
-  const int threads =
-      config.run.threads > 0 ? config.run.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  const double workers = static_cast<double>(std::min<std::int64_t>(threads, config.run.scenarios));
+  const double workers = worker_threads(config.run.threads, config.run.scenarios);
   MemoryNeed need;
   need.add(Book::bytes(accounts, positions) + workers * cpu::ScenarioState::bytes(accounts, positions),
            "the engine's copy of the book (" + count_text(accounts) + " accounts, " + count_text(positions) +

@@ -5,12 +5,10 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
-#include <exception>
-#include <mutex>
-#include <thread>
 
 #include "host/model/input_error.hpp"
 #include "host/model/money.hpp"
+#include "host/model/parallel_for.hpp"
 #include "scenarios/rng.hpp"
 
 namespace margin_stress {
@@ -304,33 +302,16 @@ void check_book_total(const GeneratorModel& model, const Portfolio& book) {
   }
 }
 
-// Runs body(begin, end) over contiguous slices of [0, count) on `threads` threads. The slices
-// write disjoint outputs, so the result does not depend on how [0, count) is cut.
+// Runs body(begin, end) over the blocks of accounts_per_block consecutive accounts of [0, count) on
+// `threads` threads. The blocks write disjoint outputs and do not depend on the thread count, so
+// neither does the book, nor which error is reported when accounts fail.
+constexpr std::int64_t accounts_per_block = 4096;
 template <typename Body>
-void for_each_slice(std::int64_t count, int threads, const Body& body) {
-  const int workers = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(threads, count)));
-  // The failure of the lowest slice is reported, so the message is the same for any thread count.
-  std::exception_ptr failure;
-  int failed_worker = workers;
-  std::mutex failure_mutex;
-  auto run_slice = [&](int worker) {
-    const std::int64_t begin = count * worker / workers;
-    const std::int64_t end = count * (worker + 1) / workers;
-    try {
-      body(begin, end);
-    } catch (...) {
-      const std::lock_guard<std::mutex> lock(failure_mutex);
-      if (worker < failed_worker) {
-        failed_worker = worker;
-        failure = std::current_exception();
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int w = 1; w < workers; ++w) pool.emplace_back(run_slice, w);
-  run_slice(0);
-  for (std::thread& thread : pool) thread.join();
-  if (failure) std::rethrow_exception(failure);
+void for_each_block(std::int64_t count, int threads, const Body& body) {
+  const std::int64_t blocks = (count + accounts_per_block - 1) / accounts_per_block;
+  parallel_for(blocks, threads, [&](std::int64_t block) {
+    body(block * accounts_per_block, std::min(count, (block + 1) * accounts_per_block));
+  });
 }
 
 }  // namespace
@@ -352,7 +333,6 @@ Portfolio generate_portfolio(const PortfolioGeneratorParams& params, const std::
                              int threads, const std::string& source_name) {
   const GeneratorModel model = make_generator_model(params, markets, source_name);
   const std::int64_t accounts = params.accounts;
-  const int workers = threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 
   Portfolio book;
   for (const MarketSpec& market : markets) book.market_names.push_back(market.name);
@@ -361,7 +341,7 @@ Portfolio generate_portfolio(const PortfolioGeneratorParams& params, const std::
 
   // Pass 1: positions per account, stored at offset[a + 1]; pass 2 after the prefix sum fills
   // each account's own slice of the position arrays.
-  for_each_slice(accounts, workers, [&](std::int64_t begin, std::int64_t end) {
+  for_each_block(accounts, threads, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t a = begin; a < end; ++a) {
       book.position_offset[static_cast<std::size_t>(a) + 1] = static_cast<std::int64_t>(draw_position_count(model, a));
     }
@@ -373,7 +353,7 @@ Portfolio generate_portfolio(const PortfolioGeneratorParams& params, const std::
   book.quantity_lots.assign(positions, 0);
   book.entry_price_usd.assign(positions, 0.0);
 
-  for_each_slice(accounts, workers, [&](std::int64_t begin, std::int64_t end) {
+  for_each_block(accounts, threads, [&](std::int64_t begin, std::int64_t end) {
     AccountScratch scratch;
     for (std::int64_t a = begin; a < end; ++a) {
       const auto offset = static_cast<std::size_t>(book.position_offset[static_cast<std::size_t>(a)]);

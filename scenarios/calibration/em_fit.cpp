@@ -1,15 +1,12 @@
 #include "scenarios/calibration/em_fit.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <exception>
 #include <limits>
-#include <mutex>
 #include <stdexcept>
 #include <string>
-#include <thread>
 
+#include "host/model/parallel_for.hpp"
 #include "scenarios/calibration/gaussian_density.hpp"
 #include "scenarios/calibration/hamilton_filter.hpp"
 #include "scenarios/rng.hpp"
@@ -182,35 +179,12 @@ RegimeFit fit_gaussian_regimes(const std::vector<double>& returns, std::size_t m
   }
   const std::size_t starts = std::max<std::size_t>(options.starts, 1);
   std::vector<RegimeFit> fits(starts);
-  std::atomic<std::size_t> next_start{0};
-  // An exception escaping a std::thread ends the program without a word: each worker keeps the
-  // failure of the lowest start (the same whatever the thread count), and the caller rethrows it.
-  std::exception_ptr failure;
-  std::size_t failed_start = starts;
-  std::mutex failure_mutex;
-  const auto worker = [&]() {
-    for (std::size_t s = next_start++; s < starts; s = next_start++) {
-      try {
-        fits[s] = run_em(returns, markets, em_starting_point(returns, markets, options, s), options);
-      } catch (...) {
-        const std::lock_guard<std::mutex> lock(failure_mutex);
-        if (s < failed_start) {
-          failed_start = s;
-          failure = std::current_exception();
-        }
-        next_start = starts;
-        return;
-      }
-    }
-  };
-  const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t thread_count =
-      std::min<std::size_t>(starts, options.threads > 0 ? static_cast<std::size_t>(options.threads) : hardware);
-  std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < thread_count; ++i) threads.emplace_back(worker);
-  worker();
-  for (std::thread& thread : threads) thread.join();
-  if (failure) std::rethrow_exception(failure);
+  // Each start writes only its own fit; a failure is that of the lowest failing start, the same
+  // for any thread count (host/model/parallel_for.hpp).
+  parallel_for(static_cast<std::int64_t>(starts), options.threads, [&](std::int64_t s) {
+    const auto start = static_cast<std::size_t>(s);
+    fits[start] = run_em(returns, markets, em_starting_point(returns, markets, options, start), options);
+  });
 
   std::size_t best = starts;
   for (std::size_t s = 0; s < starts; ++s) {

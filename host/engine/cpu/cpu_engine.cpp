@@ -1,13 +1,12 @@
 #include "host/engine/cpu/cpu_engine.hpp"
 
 #include <atomic>
-#include <exception>
-#include <mutex>
-#include <thread>
+#include <limits>
 #include <vector>
 
 #include "host/engine/book.hpp"
 #include "host/engine/cpu/scenario_run.hpp"
+#include "host/model/parallel_for.hpp"
 
 namespace margin_stress {
 namespace {
@@ -46,42 +45,15 @@ class CpuLoadedBook final : public LoadedBook {
     results.scenarios.resize(static_cast<std::size_t>(paths.scenarios));
     results.series.resize(paths.scenarios, paths.steps, paths.markets);
 
-    // Each worker takes the next scenario; each scenario writes only its own slots, so the
-    // results are the same for any number of workers.
-    std::atomic<std::int64_t> next_scenario{0};
+    // Each scenario writes only its own slots, so the results are the same for any number of
+    // threads; a failure stops the run at the lowest failing scenario (host/model/parallel_for.hpp).
     std::atomic<std::int64_t> done{0};
-    // On failure no new scenario starts. Scenarios are taken in index order, so every scenario
-    // below the first failure has run, and the failure reported (the lowest failing index) is the
-    // same for any number of workers.
-    std::exception_ptr failure;
-    std::int64_t failed_scenario = paths.scenarios;
-    std::mutex failure_mutex;
-    auto worker = [&] {
-      cpu::ScenarioState state;
-      for (std::int64_t s = next_scenario++; s < paths.scenarios; s = next_scenario++) {
-        try {
-          cpu::run_scenario(book, config, paths, s, state, results.scenarios[static_cast<std::size_t>(s)],
-                            results.series,
-                            accounts != nullptr ? &(*accounts)[static_cast<std::size_t>(s)].accounts : nullptr);
-        } catch (...) {
-          const std::lock_guard<std::mutex> lock(failure_mutex);
-          if (s < failed_scenario) {
-            failed_scenario = s;
-            failure = std::current_exception();
-          }
-          next_scenario = paths.scenarios;
-          return;
-        }
-        const std::int64_t finished = ++done;
-        if (progress) progress(finished);
-      }
-    };
-    const int workers = static_cast<int>(std::min<std::int64_t>(threads_, paths.scenarios));
-    std::vector<std::thread> pool;
-    for (int w = 1; w < workers; ++w) pool.emplace_back(worker);
-    worker();
-    for (std::thread& thread : pool) thread.join();
-    if (failure) std::rethrow_exception(failure);
+    parallel_for<cpu::ScenarioState>(paths.scenarios, threads_, [&](cpu::ScenarioState& state, std::int64_t s) {
+      cpu::run_scenario(book, config, paths, s, state, results.scenarios[static_cast<std::size_t>(s)], results.series,
+                        accounts != nullptr ? &(*accounts)[static_cast<std::size_t>(s)].accounts : nullptr);
+      const std::int64_t finished = ++done;
+      if (progress) progress(finished);
+    });
     return results;
   }
 
@@ -92,8 +64,7 @@ class CpuLoadedBook final : public LoadedBook {
 
 class CpuEngine final : public Engine {
  public:
-  explicit CpuEngine(int threads)
-      : threads_(threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {}
+  explicit CpuEngine(int threads) : threads_(worker_threads(threads, std::numeric_limits<std::int64_t>::max())) {}
 
   std::string name() const override { return "cpu (" + std::to_string(threads_) + " threads)"; }
 

@@ -133,6 +133,9 @@ CoverageBacktest run_coverage_backtest(const calibration::PriceSeries& prices, c
     test.expected_rate = 1.0 - level;
     test.pof =
         kupiec_pof(result.non_overlapping.windows, result.non_overlapping.either_exceedances, test.expected_rate);
+    test.exact_pof_p_value = exact_binomial_p_value(result.non_overlapping.windows,
+                                                    result.non_overlapping.either_exceedances, test.expected_rate);
+    test.pof_test = chosen_proportion_test(result.non_overlapping.windows, test.expected_rate);
     test.independence = independence;
     test.conditional = conditional_coverage(test.pof, independence);
     test.in_sample_multiplier = in_sample_multiplier(excess, test.expected_rate);

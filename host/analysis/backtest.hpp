@@ -43,14 +43,21 @@ struct CoverageExceedance {
 };
 
 struct CoverageLevelTest {
-  double confidence_level = 0.0;     // alpha
-  double expected_rate = 0.0;        // p = 1 - alpha
-  LikelihoodRatioTest pof;           // Kupiec, on the non-overlapping either-side exceedances
-  LikelihoodRatioTest independence;  // Christoffersen, on their sequence
-  LikelihoodRatioTest conditional;   // LR_pof + LR_ind
+  double confidence_level = 0.0;   // alpha
+  double expected_rate = 0.0;      // p = 1 - alpha
+  LikelihoodRatioTest pof;         // Kupiec, on the non-overlapping either-side exceedances
+  double exact_pof_p_value = 1.0;  // the exact binomial test of the same count
+  ProportionTest pof_test = ProportionTest::kupiec_chi_square;  // chosen_proportion_test(n, p)
+  LikelihoodRatioTest independence;                             // Christoffersen, on their sequence
+  LikelihoodRatioTest conditional;                              // LR_pof + LR_ind
   // The factor the policy's maintenance fraction would have needed, in this sample, for at most
   // floor(p n) exceedances: the order statistic of |P(end)/P(start) - 1| / m(start).
   double in_sample_multiplier = 0.0;
+
+  // The p-value of the chosen POF test: exact_pof_p_value or pof.p_value.
+  double pof_test_p_value() const {
+    return pof_test == ProportionTest::exact_binomial ? exact_pof_p_value : pof.p_value;
+  }
 };
 
 struct CoverageBacktest {

@@ -32,6 +32,18 @@ LikelihoodRatioTest make_test(double log_likelihood_alternative, double log_like
   return test;
 }
 
+void check_count_arguments(const char* test, std::int64_t observations, std::int64_t exceedances,
+                           double expected_rate) {
+  if (observations < 1 || exceedances < 0 || exceedances > observations) {
+    throw std::invalid_argument(std::string(test) + ": " + std::to_string(exceedances) + " exceedances in " +
+                                std::to_string(observations) + " observations");
+  }
+  if (!(expected_rate > 0.0 && expected_rate < 1.0)) {
+    throw std::invalid_argument(std::string(test) + ": expected rate " + std::to_string(expected_rate) +
+                                " is not in (0, 1)");
+  }
+}
+
 }  // namespace
 
 double chi_square_survival(double statistic, int degrees_of_freedom) {
@@ -46,16 +58,46 @@ double chi_square_survival(double statistic, int degrees_of_freedom) {
 }
 
 LikelihoodRatioTest kupiec_pof(std::int64_t observations, std::int64_t exceedances, double expected_rate) {
-  if (observations < 1 || exceedances < 0 || exceedances > observations) {
-    throw std::invalid_argument("kupiec_pof: " + std::to_string(exceedances) + " exceedances in " +
-                                std::to_string(observations) + " observations");
-  }
-  if (!(expected_rate > 0.0 && expected_rate < 1.0)) {
-    throw std::invalid_argument("kupiec_pof: expected rate " + std::to_string(expected_rate) + " is not in (0, 1)");
-  }
+  check_count_arguments("kupiec_pof", observations, exceedances, expected_rate);
   const std::int64_t covered = observations - exceedances;
   return make_test(bernoulli_log_likelihood(covered, exceedances, rate(exceedances, observations)),
                    bernoulli_log_likelihood(covered, exceedances, expected_rate), 1);
+}
+
+double exact_binomial_p_value(std::int64_t observations, std::int64_t exceedances, double expected_rate) {
+  check_count_arguments("exact_binomial_p_value", observations, exceedances, expected_rate);
+  const double n = static_cast<double>(observations);
+  const double log_rate = std::log(expected_rate);
+  const double log_complement = std::log1p(-expected_rate);
+  const auto log_probability = [&](std::int64_t k) {
+    const double kd = static_cast<double>(k);
+    return std::lgamma(n + 1.0) - std::lgamma(kd + 1.0) - std::lgamma(n - kd + 1.0) + kd * log_rate +
+           (n - kd) * log_complement;
+  };
+  const double log_observed = log_probability(exceedances);
+  const double log_bound = log_observed + std::log1p(1e-7);
+  // Every included term is at most (1 + 1e-7) P(x), so the sum relative to P(x) stays below
+  // n + 2 and neither overflows nor loses a p-value whose terms are all far below 1e-308.
+  double relative_sum = 0.0;
+  for (std::int64_t k = 0; k <= observations; ++k) {
+    const double log_p = log_probability(k);
+    if (log_p <= log_bound) relative_sum += std::exp(log_p - log_observed);
+  }
+  return std::min(1.0, relative_sum * std::exp(log_observed));
+}
+
+ProportionTest chosen_proportion_test(std::int64_t observations, double expected_rate) {
+  return static_cast<double>(observations) * expected_rate < exact_test_below_expected_count
+             ? ProportionTest::exact_binomial
+             : ProportionTest::kupiec_chi_square;
+}
+
+const char* proportion_test_label(ProportionTest test) {
+  return test == ProportionTest::exact_binomial ? "exact" : "chi-square";
+}
+
+const char* proportion_test_name(ProportionTest test) {
+  return test == ProportionTest::exact_binomial ? "exact_binomial" : "kupiec_chi_square";
 }
 
 TransitionCounts count_transitions(const std::vector<bool>& exceedances) {

@@ -1,6 +1,7 @@
-// Likelihood-ratio tests of a coverage claim (docs/backtest.md, "Statistics"): Kupiec's
-// proportion-of-failures test, Christoffersen's test of independence and their sum, the
-// conditional-coverage test. Pure functions of counts; no data, no I/O.
+// Tests of a coverage claim (docs/backtest.md, "Statistics"): Kupiec's likelihood-ratio
+// proportion-of-failures test and the exact binomial test of the same count, the rule that chooses
+// between them, Christoffersen's test of independence and the conditional-coverage test. Pure
+// functions of counts; no data, no I/O.
 //
 // Every log-likelihood uses the convention 0 ln 0 = 0 (a term whose count is zero contributes
 // nothing, whatever its probability), which is what makes the edge cases (no exceedance, only
@@ -29,6 +30,34 @@ double chi_square_survival(double statistic, int degrees_of_freedom);
 // Two-sided: too few exceedances are rejected as well as too many. Throws std::invalid_argument
 // unless observations >= 1, 0 <= exceedances <= observations and 0 < expected_rate < 1.
 LikelihoodRatioTest kupiec_pof(std::int64_t observations, std::int64_t exceedances, double expected_rate);
+
+// The two-sided exact binomial test of `exceedances` = x out of `observations` = n under
+// Binomial(n, p), p = `expected_rate`, by the minimum-likelihood method: the p-value is the sum of
+// P(k) over every k = 0..n with P(k) <= P(x) (1 + 1e-7), P(k) = C(n, k) p^k (1-p)^(n-k). The
+// relative tolerance counts a k whose probability equals P(x) in exact arithmetic but differs from
+// it by rounding. Each ln P(k) comes from lgamma, so n in the millions costs n lgamma calls and no
+// factorial overflows; a p-value below the smallest double is 0. Same preconditions and errors as
+// kupiec_pof.
+double exact_binomial_p_value(std::int64_t observations, std::int64_t exceedances, double expected_rate);
+
+// Which test of the exceedance count a backtest reports as its POF verdict.
+enum class ProportionTest {
+  kupiec_chi_square,  // the likelihood ratio against chi-square(1): asymptotic
+  exact_binomial,     // exact_binomial_p_value
+};
+
+// Below this expected count n p the chi-square approximation of the likelihood ratio is not
+// trusted (the usual rule of at least 5 expected events) and the exact test is used.
+inline constexpr double exact_test_below_expected_count = 5.0;
+
+// exact_binomial when observations * expected_rate (in double arithmetic) is below
+// exact_test_below_expected_count, else kupiec_chi_square.
+ProportionTest chosen_proportion_test(std::int64_t observations, double expected_rate);
+
+// "exact" or "chi-square" (the table), and "exact_binomial" or "kupiec_chi_square" (the CSV and
+// JSON).
+const char* proportion_test_label(ProportionTest test);
+const char* proportion_test_name(ProportionTest test);
 
 // First-order transition counts of an exceedance sequence: n_ij is the number of t >= 1 with
 // I(t-1) = i and I(t) = j, so they sum to the sequence's length - 1.

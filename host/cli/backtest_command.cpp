@@ -83,7 +83,7 @@ void print_counts(std::FILE* out, const char* label, const CoverageCounts& count
                percent(static_cast<double>(counts.either_exceedances) / static_cast<double>(counts.windows)).c_str());
 }
 
-const char* verdict(const LikelihoodRatioTest& test) { return test.p_value < 0.05 ? "reject" : "accept"; }
+const char* verdict(double p_value) { return p_value < 0.05 ? "reject" : "accept"; }
 
 // A p-value below the smallest double prints as a bound, not as a misleading 0.
 std::string p_value_text(double p_value) { return p_value > 0.0 ? printf_string("%.3g", p_value) : "<1e-300"; }
@@ -117,16 +117,18 @@ void print_policy(std::FILE* out, std::size_t number, const PolicyBacktest& back
                  100.0 * largest[i].maintenance_fraction);
   }
 
-  std::fprintf(out, "  %-8s %9s %9s %10s %9s %10s %9s %10s %9s  %-32s %10s\n", "level", "expected", "observed",
-               "LR_pof", "p_pof", "LR_ind", "p_ind", "LR_cc", "p_cc", "at 5 %", "multiplier");
+  std::fprintf(out, "  %-8s %9s %9s %10s %9s %9s %-10s %10s %9s %10s %9s  %-32s %10s\n", "level", "expected",
+               "observed", "LR_pof", "p_pof", "p_exact", "POF test", "LR_ind", "p_ind", "LR_cc", "p_cc", "at 5 %",
+               "multiplier");
   const double observed =
       static_cast<double>(r.non_overlapping.either_exceedances) / static_cast<double>(r.non_overlapping.windows);
   for (const CoverageLevelTest& level : r.levels) {
-    const std::string verdicts = std::string("POF ") + verdict(level.pof) + ", IND " + verdict(level.independence) +
-                                 ", CC " + verdict(level.conditional);
-    std::fprintf(out, "  %-8s %9s %9s %10.3f %9s %10.3f %9s %10.3f %9s  %-32s %10.2f\n",
+    const std::string verdicts = std::string("POF ") + verdict(level.pof_test_p_value()) + ", IND " +
+                                 verdict(level.independence.p_value) + ", CC " + verdict(level.conditional.p_value);
+    std::fprintf(out, "  %-8s %9s %9s %10.3f %9s %9s %-10s %10.3f %9s %10.3f %9s  %-32s %10.2f\n",
                  printf_string("%.4g %%", 100.0 * level.confidence_level).c_str(), percent(level.expected_rate).c_str(),
                  percent(observed).c_str(), level.pof.statistic, p_value_text(level.pof.p_value).c_str(),
+                 p_value_text(level.exact_pof_p_value).c_str(), proportion_test_label(level.pof_test),
                  level.independence.statistic, p_value_text(level.independence.p_value).c_str(),
                  level.conditional.statistic, p_value_text(level.conditional.p_value).c_str(), verdicts.c_str(),
                  level.in_sample_multiplier);
@@ -158,7 +160,7 @@ std::string report_csv(const calibration::PriceSeries& prices, const std::vector
       "either_exceedances,overlapping_observations,overlapping_long_exceedances,overlapping_short_exceedances,"
       "overlapping_either_exceedances,n00,n01,n10,n11,confidence_level,expected_rate,exceedance_rate,lr_pof,"
       "p_value_pof,lr_ind,p_value_ind,lr_cc,p_value_cc,pof_rejected_at_5pct,ind_rejected_at_5pct,"
-      "cc_rejected_at_5pct,in_sample_multiplier\n";
+      "cc_rejected_at_5pct,in_sample_multiplier,p_value_pof_exact,pof_test,pof_test_rejected_at_5pct\n";
   for (const PolicyBacktest& backtest : backtests) {
     const CoverageBacktest& r = backtest.result;
     const auto n = [](std::int64_t value) { return std::to_string(value); };
@@ -180,7 +182,9 @@ std::string report_csv(const calibration::PriceSeries& prices, const std::vector
              csv_number(level.independence.statistic) + "," + csv_number(level.independence.p_value) + "," +
              csv_number(level.conditional.statistic) + "," + csv_number(level.conditional.p_value) + "," +
              (level.pof.p_value < 0.05 ? "1" : "0") + "," + (level.independence.p_value < 0.05 ? "1" : "0") + "," +
-             (level.conditional.p_value < 0.05 ? "1" : "0") + "," + csv_number(level.in_sample_multiplier) + "\n";
+             (level.conditional.p_value < 0.05 ? "1" : "0") + "," + csv_number(level.in_sample_multiplier) + "," +
+             csv_number(level.exact_pof_p_value) + "," + proportion_test_name(level.pof_test) + "," +
+             (level.pof_test_p_value() < 0.05 ? "1" : "0") + "\n";
     }
   }
   return csv;
@@ -238,13 +242,19 @@ nlohmann::ordered_json report_json(const calibration::PriceSeries& prices, const
         static_cast<double>(r.non_overlapping.either_exceedances) / static_cast<double>(r.non_overlapping.windows);
     nlohmann::ordered_json levels = nlohmann::ordered_json::array();
     for (const CoverageLevelTest& level : r.levels) {
-      levels.push_back({{"confidence_level", level.confidence_level},
-                        {"expected_rate", level.expected_rate},
-                        {"observed_rate", observed},
-                        {"pof", test(level.pof)},
-                        {"independence", test(level.independence)},
-                        {"conditional_coverage", test(level.conditional)},
-                        {"in_sample_multiplier", level.in_sample_multiplier}});
+      levels.push_back(
+          {{"confidence_level", level.confidence_level},
+           {"expected_rate", level.expected_rate},
+           {"observed_rate", observed},
+           {"pof", test(level.pof)},
+           {"independence", test(level.independence)},
+           {"conditional_coverage", test(level.conditional)},
+           {"in_sample_multiplier", level.in_sample_multiplier},
+           {"exact_binomial",
+            {{"p_value", level.exact_pof_p_value}, {"rejected_at_5_percent", level.exact_pof_p_value < 0.05}}},
+           {"pof_test", proportion_test_name(level.pof_test)},
+           {"pof_test_p_value", level.pof_test_p_value()},
+           {"pof_test_rejected_at_5_percent", level.pof_test_p_value() < 0.05}});
     }
     entry["levels"] = levels;
     policies.push_back(entry);
@@ -259,7 +269,8 @@ void setup_backtest_command(CLI::App& app, BacktestOptions& options) {
   CLI::App* backtest = app.add_subcommand(
       "backtest",
       "Backtest margin policies on a real price history: how often the maintenance margin fails to cover the move "
-      "over the liquidation horizon, with Kupiec and Christoffersen tests (docs/backtest.md)");
+      "over the liquidation horizon, with Kupiec's (or the exact binomial) and Christoffersen's tests "
+      "(docs/backtest.md)");
   backtest
       ->add_option("--prices", options.prices_path,
                    "CSV price history of one market (header row; timestamp_utc or date; close)")

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 
 #include "host/cli/config_option.hpp"
@@ -20,6 +22,7 @@
 #include "scenarios/calibration/ms_garch_fit.hpp"
 #include "scenarios/calibration/plausibility.hpp"
 #include "scenarios/calibration/regime_probabilities.hpp"
+#include "scenarios/calibration/regime_selection.hpp"
 #include "scenarios/calibration/utc_time.hpp"
 #include "scenarios/regime_chain.hpp"
 #include "scenarios/validate_config.hpp"
@@ -37,6 +40,23 @@ const CLI::Validator utc_time_validator(
     },
     "DATE", "UTC date or time");
 
+// --regimes: "auto" or a whole number of regimes from 2 to 6.
+const CLI::Validator regime_count_validator(
+    [](std::string& text) {
+      if (text == "auto") return std::string();
+      std::size_t used = 0;
+      int value = 0;
+      try {
+        value = std::stoi(text, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      return used == text.size() && value >= 2 && value <= 6
+                 ? std::string()
+                 : "'" + text + "' is neither 'auto' nor a number of regimes from 2 to 6";
+    },
+    "K|auto", "number of regimes");
+
 // A row-major n x n matrix as n rows.
 nlohmann::ordered_json matrix_json(const std::vector<double>& matrix, std::size_t n) {
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
@@ -50,7 +70,7 @@ nlohmann::ordered_json matrix_json(const std::vector<double>& matrix, std::size_
 // The calibration as JSON (docs/results.md, "Summary JSON"): the report's figures, per bar as fitted
 // and as written to the model file.
 nlohmann::ordered_json calibration_json(const ReturnSeries& data, const RegimeFit& fit, const ModelConfig& model,
-                                        const CalibrateOptions& options) {
+                                        const CalibrateOptions& options, const RegimeSelection* selection) {
   const std::size_t regimes = fit.regime_count();
   const std::size_t markets = fit.markets;
   const std::vector<std::string> names = regime_names(regimes);
@@ -77,6 +97,26 @@ nlohmann::ordered_json calibration_json(const ReturnSeries& data, const RegimeFi
                  {"observations", fit.observations},
                  {"bic", bayesian_information_criterion(fit)},
                  {"aic", akaike_information_criterion(fit)}};
+  json["regime_selection"] = nullptr;
+  if (selection) {
+    nlohmann::ordered_json candidates = nlohmann::ordered_json::array();
+    for (std::size_t i = 0; i < selection->candidates.size(); ++i) {
+      const RegimeCandidate& c = selection->candidates[i];
+      nlohmann::ordered_json entry{{"regimes", c.regimes}, {"fitted", c.fitted}};
+      if (c.fitted) {
+        entry["log_likelihood"] = c.fit.log_likelihood;
+        entry["parameters"] = c.fit.parameters;
+        entry["bic"] = c.bic;
+        entry["aic"] = c.aic;
+      } else {
+        entry["failure"] = c.failure;
+      }
+      entry["chosen"] = i == selection->chosen;
+      candidates.push_back(entry);
+    }
+    json["regime_selection"] = {
+        {"criterion", "bic"}, {"max_regimes", selection->candidates.size()}, {"candidates", candidates}};
+  }
   const std::vector<double> stationary = stationary_or_nan(fit);
   const std::vector<double> stay = expected_stay_bars(fit.transition, regimes);
   const std::vector<std::size_t> collapsed = collapsed_regimes(fit, data.log_returns);
@@ -139,7 +179,16 @@ void setup_calibrate_command(CLI::App& app, CalibrateOptions& options) {
                    "token before '_', upper-cased (btc_usdt_1h.csv -> BTC)")
       ->delimiter(',');
   add_price_file_options(*calibrate, options.price_format);
-  calibrate->add_option("-k,--regimes", options.regimes, "number of regimes K")
+  calibrate
+      ->add_option_function<std::string>(
+          "-k,--regimes",
+          [&options](const std::string& text) {
+            options.regimes = text == "auto" ? std::nullopt : std::optional<int>(std::stoi(text));
+          },
+          "number of regimes K, 2 to 6, or 'auto': fit K = 1 .. --max-regimes and keep the least BIC")
+      ->check(regime_count_validator)
+      ->default_str("2");
+  calibrate->add_option("--max-regimes", options.max_regimes, "with --regimes auto: the largest K tried")
       ->check(CLI::Range(2, 6))
       ->capture_default_str();
   calibrate->add_flag("--garch", options.garch,
@@ -171,13 +220,19 @@ void setup_calibrate_command(CLI::App& app, CalibrateOptions& options) {
   add_summary_json_option(calibrate, options.summary_json_path);
   calibrate->add_flag("-f,--force", options.force, "overwrite output files that exist");
   calibrate->add_flag("-q,--quiet", options.quiet, "print only the model file's path");
-  calibrate->callback([&options]() {
+  calibrate->callback([&options, calibrate]() {
     if (!options.markets.empty() && options.markets.size() != options.price_paths.size()) {
       throw CLI::ValidationError("--markets", "names " + std::to_string(options.markets.size()) + " markets for " +
                                                   std::to_string(options.price_paths.size()) + " --prices files");
     }
     if (options.garch && options.price_paths.size() != 1) {
       throw CLI::ValidationError("--garch", "fits one market; give exactly one --prices file");
+    }
+    if (options.garch && !options.regimes) {
+      throw CLI::ValidationError("--garch", "needs a number of regimes; --regimes auto chooses among Gaussian fits");
+    }
+    if (calibrate->count("--max-regimes") > 0 && options.regimes) {
+      throw CLI::ValidationError("--max-regimes", "applies to --regimes auto only");
     }
   });
 }
@@ -214,17 +269,28 @@ int calibrate_command(const CalibrateOptions& options, const std::string& comman
   check_summary_json_path(options.summary_json_path, options.force);
 
   EmOptions em;
-  em.regimes = static_cast<std::size_t>(options.regimes);
   em.starts = static_cast<std::size_t>(options.starts);
   em.seed = options.seed;
   em.threads = options.threads;
-  if (!options.quiet) {
-    std::fprintf(stderr, "fitting %d regimes to %zu returns of %zu market(s) from %d EM starts...\n", options.regimes,
-                 data.count(), data.market_count(), options.starts);
-  }
   RegimeFit fit;
+  std::optional<RegimeSelection> selection;
   try {
-    fit = fit_gaussian_regimes(data.log_returns, data.market_count(), em);
+    if (options.regimes) {
+      em.regimes = static_cast<std::size_t>(*options.regimes);
+      if (!options.quiet) {
+        std::fprintf(stderr, "fitting %d regimes to %zu returns of %zu market(s) from %d EM starts...\n",
+                     *options.regimes, data.count(), data.market_count(), options.starts);
+      }
+      fit = fit_gaussian_regimes(data.log_returns, data.market_count(), em);
+    } else {
+      if (!options.quiet) {
+        std::fprintf(stderr, "fitting 1 to %d regimes to %zu returns of %zu market(s) from %d EM starts each...\n",
+                     options.max_regimes, data.count(), data.market_count(), options.starts);
+      }
+      selection =
+          select_regime_count(data.log_returns, data.market_count(), em, static_cast<std::size_t>(options.max_regimes));
+      fit = selection->candidates[selection->chosen].fit;
+    }
     if (options.garch) {
       if (!options.quiet) std::fprintf(stderr, "fitting MS-GARCH(1,1) by maximum likelihood...\n");
       fit = fit_ms_garch(data.log_returns, fit, MsGarchOptions{});
@@ -243,7 +309,8 @@ int calibrate_command(const CalibrateOptions& options, const std::string& comman
   if (options.quiet) {
     for (const std::string& warning : warnings) std::fprintf(stderr, "WARNING: %s\n", warning.c_str());
   }
-  const std::string report = calibration_report({data, fit, model, options.seed, bar_seconds, std::move(warnings)});
+  const std::string report = (selection ? regime_selection_table(*selection) + "\n" : std::string()) +
+                             calibration_report({data, fit, model, options.seed, bar_seconds, std::move(warnings)});
   const std::string provenance = std::string("written by margin-stress ") + program_version() + " (" + git_commit() +
                                  ")\ncommand: " + command_line + "\n\n";
   write_text_atomically(options.out_path, options.force,
@@ -259,7 +326,8 @@ int calibrate_command(const CalibrateOptions& options, const std::string& comman
   } else {
     std::fprintf(table, "%s\nmodel file: %s\n", report.c_str(), options.out_path.c_str());
   }
-  write_summary_json(options.summary_json_path, options.force, calibration_json(data, fit, model, options));
+  write_summary_json(options.summary_json_path, options.force,
+                     calibration_json(data, fit, model, options, selection ? &*selection : nullptr));
   return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "scenarios/calibration/price_series.hpp"
+#include "scenarios/calibration/regime_selection.hpp"
 
 namespace margin_stress {
 
@@ -16,7 +17,8 @@ struct CalibrateOptions {
   std::vector<std::string> price_paths;  // one CSV per market
   std::vector<std::string> markets;      // empty: from the file names (btc_usdt_1h.csv -> BTC)
   calibration::PriceFileFormat price_format;
-  int regimes = 2;
+  std::optional<int> regimes = 2;  // empty: --regimes auto, K chosen by BIC among 1 .. max_regimes
+  int max_regimes = static_cast<int>(calibration::default_max_regimes);
   bool garch = false;
   bool zero_drift = false;  // write drift = 0 instead of the fitted trends
   int starts = 10;

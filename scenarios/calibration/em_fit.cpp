@@ -9,6 +9,7 @@
 #include "host/model/parallel_for.hpp"
 #include "scenarios/calibration/gaussian_density.hpp"
 #include "scenarios/calibration/hamilton_filter.hpp"
+#include "scenarios/regime_chain.hpp"
 #include "scenarios/rng.hpp"
 
 namespace margin_stress::calibration {
@@ -96,6 +97,22 @@ void maximization(const std::vector<double>& returns, std::size_t markets, const
     fit.states[k].mean = std::move(mean);
     fit.states[k].covariance = std::move(covariance);
   }
+}
+
+// The model file leaves regimes.initial_distribution out, so the model it describes starts from
+// the chain's stationary distribution; the reported ln L is that model's (docs/calibration.md,
+// "The initial law"). EM's own delta only moves the first return's term.
+void start_from_stationary_distribution(const std::vector<double>& returns, std::size_t markets, RegimeFit& fit) {
+  const std::size_t regimes = fit.regime_count();
+  try {
+    fit.initial_distribution = stationary_distribution(fit.transition, regimes);
+  } catch (const std::invalid_argument& error) {
+    throw std::invalid_argument("the fitted " + std::to_string(regimes) +
+                                "-regime chain has no unique stationary distribution to start from (" + error.what() +
+                                "); fit fewer regimes");
+  }
+  fit.log_likelihood = hamilton_log_likelihood(gaussian_log_densities(returns, markets, fit.states), regimes,
+                                               fit.initial_distribution, fit.transition);
 }
 
 }  // namespace
@@ -201,6 +218,7 @@ RegimeFit fit_gaussian_regimes(const std::vector<double>& returns, std::size_t m
       ++result.starts_near_best;
   }
   order_regimes_by_volatility(result);
+  start_from_stationary_distribution(returns, markets, result);
   return result;
 }
 

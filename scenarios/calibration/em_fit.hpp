@@ -4,7 +4,7 @@
 // One hidden chain s_t with K states drives all markets; given s_t = k the per-bar log returns
 // r_t (M markets) are N(mean_k, covariance_k). Each EM iteration runs the Hamilton filter and the
 // Kim smoother (E-step) and then sets, in closed form (M-step),
-//   initial_k      = P(s_0 = k | all)
+//   initial_k      = P(s_0 = k | all)   (during EM; the result starts from the stationary law)
 //   transition_ij  = sum_t P(s_t = i, s_{t+1} = j | all) / sum_{t < n-1} P(s_t = i | all)
 //   mean_k         = sum_t w_tk r_t / sum_t w_tk,                     w_tk = P(s_t = k | all)
 //   covariance_k   = sum_t w_tk (r_t - mean_k)(r_t - mean_k)' / sum_t w_tk + ridge
@@ -35,9 +35,13 @@ struct EmOptions {
 inline constexpr std::uint32_t stream_calibration_start = 200;
 
 // The best of options.starts EM runs on `returns` ([t][m], row-major, `markets` columns), labels
-// ordered by volatility. The result does not depend on options.threads: each start is a pure
-// function of (seed, start index) and ties go to the lowest start. Throws std::invalid_argument when
-// there are fewer returns than parameters, or when no start ends with a finite likelihood.
+// ordered by volatility. The starts compete on EM's own ln L (with its fitted initial law); the
+// result then starts from the stationary distribution of its transition matrix, as the model
+// file does, and its log_likelihood is re-evaluated there (parameters do not count the initial
+// law). The result does not depend on options.threads: each start is a pure function of (seed,
+// start index) and ties go to the lowest start. Throws std::invalid_argument when there are fewer
+// returns than parameters, when no start ends with a finite likelihood, or when the best fit's
+// chain has no unique stationary distribution.
 RegimeFit fit_gaussian_regimes(const std::vector<double>& returns, std::size_t markets, const EmOptions& options);
 
 // Starting point number `start`: every regime's mean is the sample mean, its covariance the sample

@@ -65,7 +65,7 @@ std::vector<std::size_t> collapsed_regimes(const RegimeFit& fit, const std::vect
 }
 
 std::size_t gaussian_parameter_count(std::size_t regimes, std::size_t markets) {
-  return regimes * (regimes - 1) + (regimes - 1) + regimes * markets + regimes * markets * (markets + 1) / 2;
+  return regimes * (regimes - 1) + regimes * markets + regimes * markets * (markets + 1) / 2;
 }
 
 }  // namespace margin_stress::calibration

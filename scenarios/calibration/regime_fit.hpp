@@ -25,7 +25,8 @@ struct RegimeFit {
   std::size_t markets = 0;
   std::vector<RegimeEstimate> states;        // ordered by ascending volatility (order_regimes_by_volatility)
   std::vector<double> transition;            // K x K, row-major, per bar
-  std::vector<double> initial_distribution;  // K: the law of the regime at the first return
+  std::vector<double> initial_distribution;  // K: the law of the regime at the first return (the
+                                             // stationary one in a finished fit)
   double log_likelihood = 0.0;
   std::size_t observations = 0;      // returns the likelihood is over (n)
   std::size_t parameters = 0;        // free parameters (p), for BIC and AIC
@@ -58,8 +59,8 @@ void order_regimes_by_volatility(RegimeFit& fit);
 // parameters describe the data's defect, not a market state.
 std::vector<std::size_t> collapsed_regimes(const RegimeFit& fit, const std::vector<double>& returns);
 
-// Free parameters of a Gaussian fit: K(K-1) transition + (K-1) initial + K M means + K M(M+1)/2
-// covariances.
+// Free parameters of a Gaussian fit: K(K-1) transition + K M means + K M(M+1)/2 covariances. The
+// initial law is not one: the fitted model starts from the chain's stationary distribution.
 std::size_t gaussian_parameter_count(std::size_t regimes, std::size_t markets);
 
 }  // namespace margin_stress::calibration

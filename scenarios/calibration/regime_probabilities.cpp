@@ -6,7 +6,6 @@
 #include "scenarios/calibration/hamilton_filter.hpp"
 #include "scenarios/calibration/ms_garch_fit.hpp"
 #include "scenarios/calibration/utc_time.hpp"
-#include "scenarios/regime_chain.hpp"
 
 namespace margin_stress::calibration {
 
@@ -15,9 +14,8 @@ std::vector<double> smoothed_regime_probabilities(const ReturnSeries& data, cons
   const bool garch = fit.emission == EmissionModel::ms_garch;
   const std::vector<double> log_density = garch ? ms_garch_log_densities(data.log_returns, fit.states)
                                                 : gaussian_log_densities(data.log_returns, fit.markets, fit.states);
-  const std::vector<double> initial =
-      garch ? stationary_distribution(fit.transition, regimes) : fit.initial_distribution;
-  const FilterResult filter = hamilton_filter(log_density, regimes, initial, fit.transition);
+  // Both fits start from the stationary distribution, as the model file does (docs/calibration.md).
+  const FilterResult filter = hamilton_filter(log_density, regimes, fit.initial_distribution, fit.transition);
   return kim_smoother(filter, regimes, fit.transition).smoothed;
 }
 

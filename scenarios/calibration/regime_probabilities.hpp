@@ -12,7 +12,8 @@
 namespace margin_stress::calibration {
 
 // P(s_t = k | all returns), [t][k], from the Hamilton filter and Kim smoother under `fit` (Gaussian or
-// MS-GARCH densities as fit.emission says; MS-GARCH starts from the stationary distribution).
+// MS-GARCH densities as fit.emission says), started from fit.initial_distribution (a finished fit's
+// is the stationary distribution).
 std::vector<double> smoothed_regime_probabilities(const ReturnSeries& data, const RegimeFit& fit);
 
 // CSV text: header "timestamp_utc,regime,p_<name>..." then one row per return with the open time of

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -152,6 +153,55 @@ TEST_F(BacktestCliTest, WritesTheTableAsCsvAndRefusesToOverwriteIt) {
   const Outcome forced = run_cli(arguments + " --levels 0.9 --force");
   EXPECT_EQ(forced.exit_code, 0) << forced.output;
   EXPECT_EQ(read_csv(out).size(), 3u);
+}
+
+// The POF verdict comes from the exact binomial test below an expected count of 5 and from Kupiec's
+// chi-square from 5 on, and the table says which: 99 windows at 99 % expect 0.99 exceedances
+// (exact: p = 0.0178, by hand in tests/unit/backtest_test.cpp), at 90 % 9.9 (chi-square). The CSV
+// and the JSON carry both p-values and the choice.
+TEST_F(BacktestCliTest, SaysWhichPofTestItUsed) {
+  const std::string out = path("levels.csv");
+  const std::string json = path("levels.json");
+  const Outcome outcome = run_cli("backtest --prices " + fixture("backtest_btc_1h.csv") + " --market BTC -c " +
+                                  static_config_ + " --levels 0.99,0.9 --out " + out + " --summary-json " + json);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  expect_contains(outcome.output, {"p_exact", "POF test"});
+  const auto row_of = [&](const std::string& level) {
+    const std::size_t at = outcome.output.find("\n  " + level + " ");
+    if (at == std::string::npos) return std::string();
+    return outcome.output.substr(at + 1, outcome.output.find('\n', at + 1) - at - 1);
+  };
+  const std::string exact_row = row_of("99 %");
+  const std::string chi_square_row = row_of("90 %");
+  expect_contains(exact_row, {" 0.0178 ", " exact ", "POF reject"});
+  EXPECT_EQ(exact_row.find("chi-square"), std::string::npos) << exact_row;
+  expect_contains(chi_square_row, {" chi-square "});
+  EXPECT_EQ(chi_square_row.find(" exact "), std::string::npos) << chi_square_row;
+
+  const std::vector<std::vector<std::string>> rows = read_csv(out);
+  ASSERT_EQ(rows.size(), 3u);
+  const std::vector<std::string>& header = rows[0];
+  const auto column = [&](const std::string& name) {
+    for (std::size_t i = 0; i < header.size(); ++i)
+      if (header[i] == name) return i;
+    ADD_FAILURE() << "no column " << name;
+    return std::size_t{0};
+  };
+  EXPECT_EQ(rows[1][column("pof_test")], "exact_binomial");
+  EXPECT_NEAR(std::stod(rows[1][column("p_value_pof_exact")]), 0.0177764, 1e-6);
+  EXPECT_EQ(rows[1][column("pof_test_rejected_at_5pct")], "1");
+  EXPECT_EQ(rows[2][column("pof_test")], "kupiec_chi_square");
+  EXPECT_EQ(rows[2][column("pof_test_rejected_at_5pct")], rows[2][column("pof_rejected_at_5pct")]);
+
+  const nlohmann::json summary = nlohmann::json::parse(read_text(json));
+  const nlohmann::json& levels = summary["policies"][0]["levels"];
+  ASSERT_EQ(levels.size(), 2u);
+  EXPECT_EQ(levels[0]["pof_test"], "exact_binomial");
+  EXPECT_EQ(levels[0]["exact_binomial"]["p_value"].get<double>(), std::stod(rows[1][column("p_value_pof_exact")]));
+  EXPECT_EQ(levels[0]["pof_test_p_value"], levels[0]["exact_binomial"]["p_value"]);
+  EXPECT_EQ(levels[0]["pof_test_rejected_at_5_percent"], true);
+  EXPECT_EQ(levels[1]["pof_test"], "kupiec_chi_square");
+  EXPECT_EQ(levels[1]["pof_test_p_value"], levels[1]["pof"]["p_value"]);
 }
 
 TEST_F(BacktestCliTest, BadInputStopsWithExitCode3NamingTheFileLineAndColumn) {

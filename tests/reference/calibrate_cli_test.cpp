@@ -10,9 +10,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "host/model/text_format.hpp"
 #include "tests/reference/cli_runner.hpp"
 
 namespace margin_stress {
@@ -141,6 +143,59 @@ TEST_F(CalibrateCliTest, ThreeRegimesAndAWindow) {
       run_cli("run --config " + path("model.toml") + " --scenarios 2 --steps 6 --threads 2 --out " + path("run.h5"));
   ASSERT_EQ(run.exit_code, 0) << run.output;
   expect_contains(run.output, {"1 markets", "3 regimes"});
+}
+
+// --regimes auto fits K = 1..3 and keeps the least BIC. The data switch between a calm and a
+// turbulent volatility (sd ratio 3.75) every 50 bars, so one regime cannot win. The chosen model is
+// the one --regimes K writes with the same seed, and the table is in the summary, the model file's
+// header and the JSON.
+TEST_F(CalibrateCliTest, RegimesAutoPrintsTheCandidatesAndWritesTheChosenModel) {
+  const Outcome outcome = run_cli(
+      joint() + " --regimes auto --max-regimes 3 --out " + path("auto.toml") + " --summary-json " + path("auto.json"),
+      false);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  expect_contains(outcome.output, {"regimes     chosen by BIC among K = 1 to 3", "ln L", "parameters", "BIC", "AIC",
+                                   "  chosen\n", "model file: " + path("auto.toml")});
+  const nlohmann::json summary = nlohmann::json::parse(read_text(path("auto.json")));
+  const nlohmann::json& selection = summary["regime_selection"];
+  EXPECT_EQ(selection["criterion"], "bic");
+  EXPECT_EQ(selection["max_regimes"], 3);
+  ASSERT_EQ(selection["candidates"].size(), 3u);
+  std::size_t chosen_regimes = 0;
+  double least_bic = 0.0;
+  for (std::size_t k = 0; k < 3; ++k) {
+    const nlohmann::json& candidate = selection["candidates"][k];
+    EXPECT_EQ(candidate["regimes"], k + 1);
+    ASSERT_TRUE(candidate["fitted"].get<bool>()) << candidate.dump();
+    // One line of the table per candidate: K, ln L, parameters, BIC, AIC as printed.
+    expect_contains(outcome.output,
+                    {printf_string("  %2zu %16.3f %10d %16.3f %16.3f", k + 1, candidate["log_likelihood"].get<double>(),
+                                   candidate["parameters"].get<int>(), candidate["bic"].get<double>(),
+                                   candidate["aic"].get<double>())});
+    if (k == 0 || candidate["bic"].get<double>() < least_bic) least_bic = candidate["bic"].get<double>();
+    if (candidate["chosen"].get<bool>()) {
+      EXPECT_EQ(chosen_regimes, 0u) << "two candidates chosen";
+      chosen_regimes = k + 1;
+      EXPECT_EQ(candidate["log_likelihood"], summary["fit"]["log_likelihood"]);
+      EXPECT_EQ(candidate["bic"], summary["fit"]["bic"]);
+    }
+  }
+  ASSERT_GE(chosen_regimes, 2u);
+  EXPECT_EQ(selection["candidates"][chosen_regimes - 1]["bic"].get<double>(), least_bic);
+  // Two markets: p = K(K-1) + 2K + 3K.
+  EXPECT_EQ(selection["candidates"][0]["parameters"], 5);
+  EXPECT_EQ(selection["candidates"][1]["parameters"], 12);
+  EXPECT_EQ(summary["per_bar"]["regimes"].size(), chosen_regimes);
+
+  const std::string model = read_text(path("auto.toml"));
+  expect_contains(model, {"# regimes     chosen by BIC among K = 1 to 3", "#    K             ln L"});
+  ASSERT_EQ(run_cli(joint() + " --regimes " + std::to_string(chosen_regimes) + " --quiet --out " + path("fixed.toml"))
+                .exit_code,
+            0);
+  // Past the comment header, the two model files are the same TOML.
+  const auto body = [](const std::string& text) { return text.substr(text.find("\n\n")); };
+  EXPECT_EQ(body(model), body(read_text(path("fixed.toml"))));
+  EXPECT_EQ(read_text(path("fixed.toml")).find("chosen by BIC"), std::string::npos);
 }
 
 TEST_F(CalibrateCliTest, GarchFitStepsByTheBarAndRuns) {
@@ -285,16 +340,21 @@ TEST_F(CalibrateCliTest, UsageErrorsExitTwo) {
         "calibrate --prices " + btc_ + " --step-seconds -5" + out,
         "calibrate --prices " + btc_ + " --epoch-unit minutes" + out,
         "calibrate --prices " + btc_ + " --epoch-unit 1" + out,
-        "calibrate --prices " + btc_ + " --to '2020-02-01 01:00Z'" + out}) {
+        "calibrate --prices " + btc_ + " --to '2020-02-01 01:00Z'" + out,
+        "calibrate --prices " + btc_ + " --regimes two" + out,
+        "calibrate --prices " + btc_ + " --regimes auto --garch" + out,
+        "calibrate --prices " + btc_ + " --regimes auto --max-regimes 7" + out,
+        "calibrate --prices " + btc_ + " --max-regimes 3" + out}) {
     SCOPED_TRACE(arguments);
     EXPECT_EQ(run_cli(arguments).exit_code, 2);
   }
   expect_only({});
   const Outcome help = run_cli("calibrate --help");
   EXPECT_EQ(help.exit_code, 0);
-  expect_contains(help.output, {"--prices", "--markets", "--column", "--time-column", "--epoch-unit", "--regimes",
-                                "--garch", "--zero-drift", "--starts", "--seed", "--config", "--step-seconds", "--from",
-                                "--to", "--out", "--probabilities-out", "--force", "--quiet"});
+  expect_contains(help.output,
+                  {"--prices", "--markets", "--column", "--time-column", "--epoch-unit", "--regimes", "--max-regimes",
+                   "--garch", "--zero-drift", "--starts", "--seed", "--config", "--step-seconds", "--from", "--to",
+                   "--out", "--probabilities-out", "--force", "--quiet"});
 }
 
 // Constant prices have zero variance in every regime, so no EM start reaches a finite likelihood;

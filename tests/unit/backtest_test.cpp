@@ -109,6 +109,14 @@ TEST(CoverageBacktest, CountsExactlyThePlantedExceedancesOverOneBar) {
   EXPECT_NEAR(r.levels[0].expected_rate, 0.01, 1e-15);
   EXPECT_NEAR(r.levels[0].pof.statistic, 5.244159266483074, 1e-9);
   EXPECT_LT(r.levels[0].pof.p_value, 0.05);
+  // n p = 0.99 < 5: the exact binomial test is the POF verdict. P(0) = P(1) = 0.99^99 = 0.3697296,
+  // P(2) = 4851 (1e-4) 0.99^97 = 0.1829975, P(3) = 156849 (1e-6) 0.99^96 = 0.0597669 are all likelier
+  // than P(4) = 0.0144889, so the p-value is 1 - 0.3697296 - 0.3697296 - 0.1829975 - 0.0597669
+  // = 0.0177764. At 95 %, n p = 4.95 is still below 5.
+  EXPECT_EQ(r.levels[0].pof_test, ProportionTest::exact_binomial);
+  EXPECT_NEAR(r.levels[0].exact_pof_p_value, 0.0177764, 1e-6);
+  EXPECT_EQ(r.levels[0].pof_test_p_value(), r.levels[0].exact_pof_p_value);
+  EXPECT_EQ(r.levels[1].pof_test, ProportionTest::exact_binomial);
   EXPECT_EQ(r.levels[0].independence.statistic, r.levels[1].independence.statistic);
   EXPECT_NEAR(r.levels[0].conditional.statistic, r.levels[0].pof.statistic + r.levels[0].independence.statistic, 1e-12);
   // 99 %: floor(0.99) = 0 exceedances allowed, so the largest |ratio - 1| / m: 0.015 / 0.005 = 3.

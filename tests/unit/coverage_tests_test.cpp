@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <stdexcept>
 #include <vector>
@@ -89,6 +90,90 @@ TEST(KupiecPof, RejectsImpossibleCounts) {
   EXPECT_THROW(kupiec_pof(10, -1, 0.01), std::invalid_argument);
   EXPECT_THROW(kupiec_pof(10, 1, 0.0), std::invalid_argument);
   EXPECT_THROW(kupiec_pof(10, 1, 1.0), std::invalid_argument);
+}
+
+// n = 10, p = 0.05. By hand: P(0) = 0.95^10 = 0.5987369392, P(1) = 10 (0.05) 0.95^9 = 0.3151247048,
+// P(2) = 45 (0.05^2) 0.95^8 = 0.0746347985, P(3) = 120 (0.05^3) 0.95^7 = 0.0104750594, and P(k)
+// falls from k = 1 on (P(k+1) / P(k) = (10 - k) 0.05 / ((k + 1) 0.95) < 1). So for x = 2 the
+// outcomes at most as likely as x are k = 2..10, and the p-value is
+//   1 - P(0) - P(1) = 1 - 0.95^10 - 0.5 (0.95^9) = 0.0861383559 (the terms to 12 places:
+//   0.598736939238, 0.315124704862);
+// for x = 1 it is 1 - P(0) = 0.4012630608, and x = 0, the most likely outcome, gives 1.
+TEST(ExactBinomial, MatchesHandComputedPValues) {
+  EXPECT_NEAR(exact_binomial_p_value(10, 2, 0.05), 1.0 - std::pow(0.95, 10) - 0.5 * std::pow(0.95, 9), 1e-14);
+  EXPECT_NEAR(exact_binomial_p_value(10, 2, 0.05), 0.0861383559, 1e-10);
+  EXPECT_NEAR(exact_binomial_p_value(10, 1, 0.05), 0.4012630608, 1e-10);
+  EXPECT_EQ(exact_binomial_p_value(10, 0, 0.05), 1.0);
+  // x = 3 adds nothing from below: 1 - P(0) - P(1) - P(2) = 0.0861383559 - 0.0746347985 = 0.0115035574.
+  EXPECT_NEAR(exact_binomial_p_value(10, 3, 0.05), 0.0115035574, 1e-10);
+}
+
+// n = 20, p = 0.3, x = 10 (the mode is 6): P(10) = C(20,10) 0.3^10 0.7^10 = 0.0308170809. Below the
+// mode P(0) = 0.0007979227, P(1) = 0.0068393371, P(2) = 0.0278458725 are no likelier than P(10), and
+// P(3) = 0.0716036722 is. So the p-value takes both tails: P(0) + P(1) + P(2) + P(X >= 10), the last
+// summed here from the binomial coefficients as integers, not through lgamma.
+TEST(ExactBinomial, SumsBothTails) {
+  double upper = 0.0;
+  double coefficient = 1.0;  // C(20, k), built up as an exact integer
+  for (int k = 0; k <= 20; ++k) {
+    if (k >= 10) upper += coefficient * std::pow(0.3, k) * std::pow(0.7, 20 - k);
+    coefficient = coefficient * (20 - k) / (k + 1);
+  }
+  const double lower = 0.0007979227 + 0.0068393371 + 0.0278458725;
+  EXPECT_NEAR(exact_binomial_p_value(20, 10, 0.3), lower + upper, 1e-9);
+  EXPECT_NEAR(exact_binomial_p_value(20, 10, 0.3), 0.0834450296, 1e-9);
+}
+
+// p = 1/2 makes P(k) = P(n - k) exactly, which rounding must not split: n = 10, x = 3 takes
+// k = 0..3 and 7..10, 2 (1 + 10 + 45 + 120) / 1024 = 352 / 1024; x = 5, the mode, gives 1.
+TEST(ExactBinomial, CountsTiesWithinTheTolerance) {
+  EXPECT_NEAR(exact_binomial_p_value(10, 3, 0.5), 352.0 / 1024.0, 1e-14);
+  EXPECT_NEAR(exact_binomial_p_value(10, 7, 0.5), 352.0 / 1024.0, 1e-14);
+  EXPECT_EQ(exact_binomial_p_value(10, 5, 0.5), 1.0);
+}
+
+// At large n both tests approximate the same normal tail. They differ by the discreteness: the
+// exact test counts the atom at x and the atoms it takes on the far side in full, each no likelier
+// than P(x), where the chi-square's continuous law counts about half of them; so they agree within
+// 2 P(x), here about 1 % of the p-value. n = 5,000,000 shows the lgamma form in the millions.
+TEST(ExactBinomial, AgreesWithTheChiSquareAtLargeN) {
+  for (const std::int64_t n : {std::int64_t{1000000}, std::int64_t{5000000}}) {
+    const double p = 0.01;
+    const double sd = std::sqrt(static_cast<double>(n) * p * (1.0 - p));
+    for (const double z : {-2.0, -1.0, 1.0, 2.0}) {
+      const auto x = static_cast<std::int64_t>(std::llround(static_cast<double>(n) * p + z * sd));
+      const double nd = static_cast<double>(n);
+      const double xd = static_cast<double>(x);
+      const double atom = std::exp(std::lgamma(nd + 1.0) - std::lgamma(xd + 1.0) - std::lgamma(nd - xd + 1.0) +
+                                   xd * std::log(p) + (nd - xd) * std::log1p(-p));
+      const double exact = exact_binomial_p_value(n, x, p);
+      const double chi_square = kupiec_pof(n, x, p).p_value;
+      ASSERT_TRUE(std::isfinite(exact));
+      EXPECT_NEAR(exact, chi_square, 2.0 * atom) << "n " << n << ", x " << x;
+      EXPECT_NEAR(exact / chi_square, 1.0, 0.02) << "n " << n << ", x " << x;
+    }
+  }
+}
+
+// Far tails: x = n = 1000 at p = 0.01 has P(x) = 1e-2000, below every double, and gives 0, not NaN.
+TEST(ExactBinomial, UnderflowsToZeroNotNaN) {
+  EXPECT_EQ(exact_binomial_p_value(1000, 1000, 0.01), 0.0);
+  EXPECT_THROW(exact_binomial_p_value(0, 0, 0.01), std::invalid_argument);
+  EXPECT_THROW(exact_binomial_p_value(10, 11, 0.01), std::invalid_argument);
+  EXPECT_THROW(exact_binomial_p_value(10, 1, 1.0), std::invalid_argument);
+}
+
+// The exact test below an expected count of 5, the chi-square from 5 on: n p = 19 x 0.25 = 4.75
+// and 20 x 0.25 = 5 exactly in binary; the brief backtest of 95 windows at 99.5 % expects 0.475,
+// the hourly history's 48417 windows at 99 % expect 484.
+TEST(ChosenProportionTest, SwitchesAtAnExpectedCountOfFive) {
+  EXPECT_EQ(exact_test_below_expected_count, 5.0);
+  EXPECT_EQ(chosen_proportion_test(19, 0.25), ProportionTest::exact_binomial);
+  EXPECT_EQ(chosen_proportion_test(20, 0.25), ProportionTest::kupiec_chi_square);
+  EXPECT_EQ(chosen_proportion_test(95, 0.005), ProportionTest::exact_binomial);
+  EXPECT_EQ(chosen_proportion_test(48417, 0.01), ProportionTest::kupiec_chi_square);
+  EXPECT_STREQ(proportion_test_name(ProportionTest::exact_binomial), "exact_binomial");
+  EXPECT_STREQ(proportion_test_name(ProportionTest::kupiec_chi_square), "kupiec_chi_square");
 }
 
 // 0 0 0 1 1 0 0 0 1 0 0 0: the 11 transitions are 00 00 01 11 10 00 00 01 10 00 00.

@@ -624,8 +624,10 @@ int compare_command(const CompareOptions& options) {
     write_text_atomically(options.out_path, options.force, report_csv(base, policies));
     std::fprintf(table, options.quiet ? "%s\n" : "\nreport: %s\n", options.out_path.c_str());
   }
-  write_summary_json(options.summary_json_path, options.force, report_json(context, options.config_paths, policies));
-  const int report_outcome = draw_requested_report(options.report, options.out_path, options.force);
+  const nlohmann::ordered_json summary = report_json(context, options.config_paths, policies);
+  write_summary_json(options.summary_json_path, options.force, summary);
+  const int report_outcome =
+      draw_requested_report(options.report, options.out_path, options.force, options.summary_json_path, &summary);
   if (report_outcome != 0) return report_outcome;
   const bool balanced = std::all_of(policies.begin(), policies.end(), [](const ComparedPolicy& policy) {
     return policy.max_abs_conservation_residual_usd <= 0.01;

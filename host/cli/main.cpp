@@ -31,6 +31,16 @@ std::string join_arguments(int argc, char** argv) {
   return line;
 }
 
+// The subcommand given, with its own subcommands ("portfolio generate").
+std::string given_command(const CLI::App& app) {
+  std::string name;
+  for (const CLI::App* command = &app; !command->get_subcommands().empty();) {
+    command = command->get_subcommands().front();
+    name += (name.empty() ? "" : " ") + command->get_name();
+  }
+  return name;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -82,7 +92,7 @@ int main(int argc, char** argv) {
     // Only `run` spreads over ranks; each rank of another command would repeat it whole.
     if (place.leads()) {
       std::fprintf(stderr, "margin-stress: error: only `run` runs over several MPI ranks; start `%s` as one process\n",
-                   app.get_subcommands().front()->get_name().c_str());
+                   given_command(app).c_str());
     }
     return 2;
   }

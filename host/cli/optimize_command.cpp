@@ -126,7 +126,8 @@ std::string frontier_csv(MarginKnob knob, const SearchOutcome& outcome) {
 
 // The frontier as JSON (docs/results.md, "Summary JSON"): the table's figures, every point with
 // its uncertainty, the answer and the point just below it.
-nlohmann::ordered_json frontier_json(const OptimizeOptions& options, const ModelConfig& base, MarginKnob knob,
+nlohmann::ordered_json frontier_json(const OptimizeOptions& options, const ModelConfig& base,
+                                     const Portfolio& portfolio, const std::string& book_source, MarginKnob knob,
                                      const TailTarget& target, const SearchOutcome& outcome, bool reproduced,
                                      const std::string& backend) {
   const auto optional_number = [](const std::optional<double>& value) {
@@ -160,6 +161,10 @@ nlohmann::ordered_json frontier_json(const OptimizeOptions& options, const Model
   json["seed"] = base.run.seed;
   json["scenarios"] = base.run.scenarios;
   json["steps"] = base.run.steps;
+  json["step_seconds"] = base.run.step_seconds;
+  json["scenario_source"] = describe_scenarios(base);
+  json["book"] = {
+      {"accounts", portfolio.account_count()}, {"positions", portfolio.position_count()}, {"source", book_source}};
   json["knob"] = std::string(margin_knob_name(knob));
   json["search"] = {{"low", options.low},
                     {"high", options.high},
@@ -262,6 +267,9 @@ int optimize_command(const OptimizeOptions& options) {
                             : read_portfolio_file(options.portfolio_path);
   validate_portfolio(portfolio, base.markets,
                      options.portfolio_path.empty() ? "synthetic book" : options.portfolio_path);
+  const std::string book_source = options.portfolio_path.empty() ? "synthetic (base config [portfolio], seed " +
+                                                                       std::to_string(base.portfolio.seed) + ")"
+                                                                 : options.portfolio_path;
   EngineOptions engine_options;
   engine_options.backend = backend_from_name(options.backend);
   engine_options.threads = base.run.threads;
@@ -380,9 +388,11 @@ int optimize_command(const OptimizeOptions& options) {
     write_text_atomically(options.out_path, options.force, frontier_csv(knob, outcome));
     std::fprintf(table, "  frontier: %s\n", options.out_path.c_str());
   }
-  write_summary_json(options.summary_json_path, options.force,
-                     frontier_json(options, base, knob, target, outcome, reproduced, engine->name()));
-  const int report_outcome = draw_requested_report(options.report, options.out_path, options.force);
+  const nlohmann::ordered_json summary =
+      frontier_json(options, base, portfolio, book_source, knob, target, outcome, reproduced, engine->name());
+  write_summary_json(options.summary_json_path, options.force, summary);
+  const int report_outcome =
+      draw_requested_report(options.report, options.out_path, options.force, options.summary_json_path, &summary);
   if (report_outcome != 0) return report_outcome;
   if (!reproduced) return 1;
   return outcome.answer ? 0 : optimize_target_missed_exit_code;

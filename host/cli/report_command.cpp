@@ -9,6 +9,11 @@ void setup_report_command(CLI::App& app, ReportOptions& options) {
       ->required()
       ->check(CLI::ExistingFile);
   report->add_option("-o,--out", options.out_path, "the report to write")->required();
+  report
+      ->add_option("--summary", options.summary_path,
+                   "for a compare or optimize CSV: the --summary-json the same command wrote, the run's identity "
+                   "(seed, config, book, backend, program version) that the CSV does not carry")
+      ->check(CLI::ExistingFile);
   report->add_option("--format", options.format, "html or pdf (default: pdf for a .pdf name, else html)")
       ->check(CLI::IsMember({"html", "pdf"}));
   report->add_flag("-f,--force", options.force, "replace the report if it exists");

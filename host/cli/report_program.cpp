@@ -8,9 +8,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
+#include "host/cli/summary_json.hpp"
 #include "host/io/atomic_output.hpp"
 
 extern char** environ;
@@ -63,11 +67,41 @@ int run_report_program(const std::vector<std::string>& arguments) {
   return WEXITSTATUS(status);
 }
 
+// The command's summary JSON in a file of its own under the temporary directory, for the report
+// program, removed when done: the user asked for a report, not for a summary file.
+class TemporarySummary {
+ public:
+  explicit TemporarySummary(const nlohmann::ordered_json& summary) {
+    std::string name = (std::filesystem::temp_directory_path() / "margin-stress-summary-XXXXXX.json").string();
+    const int descriptor = mkstemps(name.data(), 5);
+    if (descriptor < 0) {
+      throw std::runtime_error("cannot create a temporary file " + name + " for the report: " + std::strerror(errno));
+    }
+    close(descriptor);
+    path_ = name;
+    std::ofstream stream(path_);
+    stream << summary.dump(2) << "\n";
+    if (!stream.flush()) {
+      std::remove(path_.c_str());
+      throw std::runtime_error("cannot write the temporary file " + path_ + " for the report");
+    }
+  }
+  ~TemporarySummary() { std::remove(path_.c_str()); }
+  TemporarySummary(const TemporarySummary&) = delete;
+  TemporarySummary& operator=(const TemporarySummary&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 }  // namespace
 
 int draw_report(const ReportOptions& options) {
   check_output_path(options.out_path, options.force);
   std::vector<std::string> arguments = {options.input_path, "--out", options.out_path};
+  if (!options.summary_path.empty()) arguments.insert(arguments.end(), {"--summary", options.summary_path});
   if (!options.format.empty()) arguments.insert(arguments.end(), {"--format", options.format});
   if (options.force) arguments.push_back("--force");
   const int outcome = run_report_program(arguments);
@@ -104,11 +138,20 @@ void check_report_request(const ReportOptions& options, bool force) {
   check_report_tools();
 }
 
-int draw_requested_report(const ReportOptions& options, const std::string& input, bool force) {
+int draw_requested_report(const ReportOptions& options, const std::string& input, bool force,
+                          const std::string& summary_json_path, const nlohmann::ordered_json* summary) {
   if (options.out_path.empty()) return 0;
   ReportOptions report = options;
   report.input_path = input;
   report.force = force;
+  std::optional<TemporarySummary> temporary;
+  if (summary != nullptr) {
+    if (!summary_json_path.empty() && summary_json_path != summary_json_stdout) {
+      report.summary_path = summary_json_path;
+    } else {
+      report.summary_path = temporary.emplace(*summary).path();
+    }
+  }
   const int outcome = draw_report(report);
   if (outcome != 0) {
     std::fprintf(stderr, "margin-stress: %s is complete; its report %s was not drawn\n", input.c_str(),

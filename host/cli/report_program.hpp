@@ -6,12 +6,16 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace margin_stress {
 
 struct ReportOptions {
   std::string input_path;  // a results file, or the CSV of compare --out or optimize --out
+  // The --summary-json of the compare or optimize that wrote input_path: the run's identity, which
+  // a CSV does not carry. Empty: none (the report then says the identity is not known).
+  std::string summary_path;
   std::string out_path;
   std::string format;  // "html", "pdf", or empty: from out_path's extension (.pdf), else html
   bool force = false;
@@ -34,7 +38,10 @@ CLI::Option* add_report_option(CLI::App& command, ReportOptions& options);
 // report was asked for.
 void check_report_request(const ReportOptions& options, bool force);
 // For --report, once the command has written `input`: draws the report; the exit code, with a
-// message saying that `input` is complete when the report failed.
-int draw_requested_report(const ReportOptions& options, const std::string& input, bool force);
+// message saying that `input` is complete when the report failed. compare and optimize pass their
+// summary JSON, the identity their CSV lacks: the report reads it from `summary_json_path` when
+// --summary-json wrote it to a file, else from a temporary file removed afterwards.
+int draw_requested_report(const ReportOptions& options, const std::string& input, bool force,
+                          const std::string& summary_json_path = "", const nlohmann::ordered_json* summary = nullptr);
 
 }  // namespace margin_stress

@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """margin-stress report: the risk committee's report of a run, a comparison or a frontier.
 
-    margin_stress_report.py INPUT --out REPORT.html [--format html|pdf] [--force]
+    margin_stress_report.py INPUT --out REPORT.html [--summary SUMMARY.json] [--format html|pdf] [--force]
     margin_stress_report.py --check-dependencies
 
 INPUT is a results file of `margin-stress run` (HDF5) or the CSV that `compare --out` or
 `optimize --out` writes. The report is a thin layer over those documented files (docs/results.md,
-docs/compare.md, docs/report.md), so that users can copy any part of it for their own charts. It is
-written to a temporary name beside the output and renamed, so it appears whole or not at all.
+docs/compare.md, docs/report.md), so that users can copy any part of it for their own charts. A CSV
+does not carry its run's identity (seed, config, book, backend, program version): SUMMARY.json, the
+`--summary-json` of the command that wrote the CSV, gives it. The report is written to a temporary
+name beside the output and renamed, so it appears whole or not at all.
 
-Exit codes: 0 written; 2 usage (the output exists without --force); 3 bad input (not one of those
-files, another format version, truncated or altered); 4 a Python package is missing.
+Exit codes: 0 written; 2 usage (the output exists without --force; --summary with a results file);
+3 bad input (not one of those files, another format version, truncated or altered; a summary that
+is not the CSV's); 4 a Python package is missing.
 """
 
 import argparse
@@ -42,6 +45,8 @@ def parse_arguments():
     parser = argparse.ArgumentParser(prog="margin-stress report", description=__doc__.split("\n\n")[0])
     parser.add_argument("input", nargs="?", help="a results file (.h5) or a compare/optimize CSV")
     parser.add_argument("-o", "--out", help="the report to write")
+    parser.add_argument("--summary", help="the --summary-json of the compare or optimize that wrote INPUT: the "
+                                          "run's identity")
     parser.add_argument("--format", choices=["html", "pdf"], help="default: from the output's extension, else html")
     parser.add_argument("-f", "--force", action="store_true", help="replace the output if it exists")
     parser.add_argument("--check-dependencies", action="store_true", help="only check the Python packages")
@@ -51,8 +56,9 @@ def parse_arguments():
     return arguments
 
 
-def build(report_input):
-    """(title, identity rows, tables, charts) of a run, a comparison or a frontier."""
+def build(report_input, summary):
+    """(title, identity rows, tables, charts) of a run, a comparison or a frontier; `summary` is the
+    CSV's summary JSON (report_inputs.read_summary), or None."""
     import charts
     import tables
     from report_inputs import CompareTable, RunResults
@@ -66,12 +72,12 @@ def build(report_input):
     if isinstance(report_input, CompareTable):
         table = report_input
         return (f"margin-stress report: {len(table.policies)} policies compared",
-                tables.compare_identity(table),
+                tables.compare_identity(table, summary),
                 [tables.compare_means(table), tables.compare_tails(table), tables.compare_differences(table)],
                 charts.compare_charts(table))
     frontier = report_input
     return (f"margin-stress report: least-margin frontier of {frontier.knob}",
-            [("frontier file", frontier.path), ("knob", frontier.knob), ("points", str(len(frontier.rows)))],
+            tables.frontier_identity(frontier, summary),
             [tables.frontier_table(frontier)], charts.frontier_chart(frontier))
 
 
@@ -108,7 +114,7 @@ def main():
     check_dependencies()
     if arguments.check_dependencies:
         return 0
-    from report_inputs import BadInput, read_input
+    from report_inputs import BadInput, RunResults, read_input, read_summary
     import page
 
     out_format = arguments.format or ("pdf" if arguments.out.lower().endswith(".pdf") else "html")
@@ -116,7 +122,13 @@ def main():
         print(f"margin-stress report: {arguments.out} exists (--force replaces it)", file=sys.stderr)
         return 2
     try:
-        title, identity, report_tables, report_charts = build(read_input(arguments.input))
+        report_input = read_input(arguments.input)
+        if isinstance(report_input, RunResults) and arguments.summary is not None:
+            print(f"margin-stress report: --summary is for a compare or optimize CSV; {arguments.input} carries "
+                  "its run's identity itself", file=sys.stderr)
+            return 2
+        summary = None if arguments.summary is None else read_summary(arguments.summary, report_input)
+        title, identity, report_tables, report_charts = build(report_input, summary)
     except BadInput as error:
         print(f"margin-stress report: error: {error}", file=sys.stderr)
         return 3

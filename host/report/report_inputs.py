@@ -3,10 +3,12 @@
 A results file is checked before anything is drawn from it: its format and version, the status
 written last, and the CRC-32 of its datasets (docs/results.md, "Checksum"), so that a truncated
 or altered file is refused (BadInput, exit 3) rather than charted. The CSV outputs of `compare`
-and `optimize` are told apart by their header.
+and `optimize` are told apart by their header. A CSV does not carry its run's identity; the
+summary JSON that the same command wrote does, and is checked to be that CSV's before it is shown.
 """
 
 import csv
+import json
 import math
 import tomllib
 import zlib
@@ -16,6 +18,12 @@ import numpy as np
 
 RESULTS_FORMAT = "margin-stress results"
 RESULTS_FORMAT_VERSION = 2
+SUMMARY_SCHEMA = "margin-stress summary"
+SUMMARY_SCHEMA_VERSION = 1
+# The fields of a compare or optimize summary that the report shows as the run's identity; every
+# summary of schema version 1 has them.
+SUMMARY_IDENTITY = ["program_version", "git_commit", "backend", "seed", "scenarios", "steps", "config_source",
+                    "config_layers"]
 COMPARE_COLUMNS = ["policy", "policy_file", "scenarios", "metric", "statistic", "value", "difference",
                    "standard_error", "t_statistic", "standard_error_method", "value_standard_error",
                    "value_lower", "value_upper"]
@@ -176,3 +184,72 @@ def read_input(path):
     if signature == b"\x89HDF\r\n\x1a\n":
         return RunResults(path)
     return read_table(path)
+
+
+def _same_figure(json_value, csv_value):
+    """A figure of the summary JSON against the CSV's: both are the shortest text of one double
+    (docs/results.md, "Summary JSON"), so equal bits; null in JSON is a CSV's ±inf or NaN."""
+    if json_value is None:
+        return not math.isfinite(csv_value)
+    return float(json_value) == csv_value
+
+
+def read_summary(path, table):
+    """The summary JSON (`--summary-json`) of the command that wrote `table`, a CompareTable or a
+    FrontierTable, as a dict; BadInput unless it is a summary of that command whose figures are
+    the CSV's, so that a report never shows another run's identity over these figures."""
+    try:
+        with open(path, encoding="utf-8") as stream:
+            summary = json.load(stream)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BadInput(f"{path}: cannot be read as a summary JSON ({error})") from error
+    if not isinstance(summary, dict) or summary.get("schema") != SUMMARY_SCHEMA:
+        raise BadInput(f"{path}: not a margin-stress summary JSON (no schema \"{SUMMARY_SCHEMA}\")")
+    if summary.get("schema_version") != SUMMARY_SCHEMA_VERSION:
+        raise BadInput(f"{path}: summary schema version {summary.get('schema_version')}; this report reads "
+                       f"version {SUMMARY_SCHEMA_VERSION}")
+    command = "compare" if isinstance(table, CompareTable) else "optimize"
+    if summary.get("command") != command:
+        raise BadInput(f"{path}: the summary of `{summary.get('command')}`, not of the `{command}` that wrote "
+                       f"{table.path}")
+    absent = [field for field in SUMMARY_IDENTITY if field not in summary]
+    if absent:
+        raise BadInput(f"{path}: the summary lacks {', '.join(absent)} (docs/results.md, \"Summary JSON\")")
+    try:
+        mismatch = _compare_mismatch(summary, table) if command == "compare" else _frontier_mismatch(summary, table)
+    except (KeyError, TypeError, IndexError) as error:
+        raise BadInput(f"{path}: a field docs/results.md lists is missing or malformed: {error}") from error
+    if mismatch:
+        raise BadInput(f"{path} is not the summary of {table.path}: {mismatch} (give the --summary-json that the "
+                       "same command wrote)")
+    return summary
+
+
+def _compare_mismatch(summary, table):
+    names = [policy["name"] for policy in summary["policies"]]
+    if names != table.policies:
+        return f"its policies are {', '.join(names)}, the CSV's {', '.join(table.policies)}"
+    if summary["scenarios"] != int(table.rows[0]["scenarios"]):
+        return f"{summary['scenarios']} scenarios, the CSV's {int(table.rows[0]['scenarios'])}"
+    for policy in summary["policies"]:
+        for metric, statistics in policy["metrics"].items():
+            for statistic, value in statistics.items():
+                row = table.row(policy["name"], metric, statistic)
+                if row is not None and not _same_figure(value, row["value"]):
+                    return f"{policy['name']} {metric} {statistic} is {value}, the CSV's {row['value']!r}"
+    return None
+
+
+def _frontier_mismatch(summary, table):
+    if summary["knob"] != table.knob:
+        return f"its knob is {summary['knob']}, the CSV's {table.knob}"
+    points = sorted(summary["frontier"], key=lambda point: point["knob"])
+    rows = sorted(table.rows, key=lambda row: row[table.knob])
+    if len(points) != len(rows):
+        return f"{len(points)} frontier points, the CSV's {len(rows)}"
+    for point, row in zip(points, rows):
+        for column in ("knob", "mean_required_margin_usd", "fund_exhaustion_probability"):
+            csv_column = table.knob if column == "knob" else column
+            if not _same_figure(point[column], row[csv_column]):
+                return f"the point at {table.knob} = {row[table.knob]!r} has {column} {point[column]}"
+    return None

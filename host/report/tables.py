@@ -197,13 +197,69 @@ COMPARE_METRICS = [
 ]
 
 
-def compare_identity(table):
-    first = table.rows[0]
-    rows = [("scenarios", f"{int(first['scenarios']):,}, common to every policy (common random numbers)"),
-            ("baseline", f"{table.policies[0]} (the differences below are against it)"),
-            ("comparison file", table.path)]
+# Said, in place of the identity, by the report of a CSV given without the summary JSON of the
+# command that wrote it: the CSV alone does not carry its run's identity (docs/report.md).
+IDENTITY_UNKNOWN = ("not known: a CSV does not carry the run's seed, config, book, backend or program version. "
+                    "Give the summary JSON the same command wrote: margin-stress report {csv} --summary "
+                    "SUMMARY.json (written by {command} --summary-json SUMMARY.json, or drawn at once with "
+                    "{command} --report)")
+
+
+def table_run_identity(summary, shared_by):
+    """The identity rows a compare or optimize summary JSON gives (docs/results.md, "Summary JSON"),
+    the same facts a run's report shows from its results file. Fields a summary of an earlier
+    version of the same schema lacks (new fields keep the version) read "not in this summary"."""
+    absent = "not in this summary"
+    layers = summary["config_layers"]
+    step = f" of {summary['step_seconds']:g} s" if "step_seconds" in summary else ""
+    book = summary.get("book")
+    return [
+        ("program", f"margin-stress {summary['program_version']}, commit {summary['git_commit']}"),
+        ("backend", summary["backend"]),
+        ("scenarios", f"{summary['scenarios']:,} × {summary['steps']} steps{step}, seed {summary['seed']}, "
+                      f"common to {shared_by} (common random numbers)"),
+        ("scenario source", summary.get("scenario_source", absent)),
+        ("config", summary["config_source"] + (f" (layers: {', '.join(layers)})" if len(layers) > 1 else "")),
+        ("book", f"{book['accounts']:,} accounts, {book['positions']:,} positions; {book['source']}" if book
+                 else absent),
+    ]
+
+
+def unknown_identity(table, command):
+    return [("run identity", IDENTITY_UNKNOWN.format(csv=table.path, command=command))]
+
+
+def compare_identity(table, summary):
+    if summary:
+        rows = table_run_identity(summary, "every policy")
+    else:
+        rows = unknown_identity(table, "compare") + [
+            ("scenarios", f"{int(table.rows[0]['scenarios']):,}, common to every policy (common random numbers)")]
+    rows += [("baseline", f"{table.policies[0]} (the differences below are against it)"),
+             ("comparison file", table.path)]
+    descriptions = {policy["name"]: policy["description"] for policy in summary["policies"]} if summary else {}
     for policy in table.policies:
-        rows.append((f"policy {policy}", table.row(policy, "platform_loss_usd", "mean")["policy_file"]))
+        file = table.row(policy, "platform_loss_usd", "mean")["policy_file"]
+        rows.append((f"policy {policy}", file + (f": {descriptions[policy]}" if policy in descriptions else "")))
+    return rows
+
+
+def frontier_identity(table, summary):
+    rows = table_run_identity(summary, "every point") if summary else unknown_identity(table, "optimize")
+    if summary:
+        search = summary["search"]
+        targets = {"max_fund_exhaustion_probability": "P(fund exhausted) ≤ {}",
+                   "max_bad_debt_es_999_usd": "ES99.9(bad debt) ≤ {} USD",
+                   "max_bad_debt_var_99_usd": "VaR99(bad debt) ≤ {} USD",
+                   "max_platform_loss_es_999_usd": "ES99.9(platform loss) ≤ {} USD",
+                   "max_platform_loss_var_99_usd": "VaR99(platform loss) ≤ {} USD"}
+        rows += [("policy family", summary["policy_file"]),
+                 ("search", f"{summary['knob']} on [{search['low']:g}, {search['high']:g}], "
+                            f"{search['grid_points']}-point grid, then bisection to {search['tolerance']:g}"),
+                 ("target", ", ".join(text.format(figure(summary["target"][key]) if key.endswith("_usd")
+                                                  else f"{summary['target'][key]:g}")
+                                      for key, text in targets.items() if summary["target"][key] is not None))]
+    rows += [("frontier file", table.path), ("knob", table.knob), ("points", str(len(table.rows)))]
     return rows
 
 

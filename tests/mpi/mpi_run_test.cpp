@@ -1,7 +1,8 @@
 // Runs over several MPI ranks (docs/cluster.md), as a user starts them with mpirun: their results
 // files hold the same bits, dataset by dataset, as one process's on several configs; a rank that
 // fails, or is killed, ends the run naming it, with no results file; and the run, resumed with
-// another number of ranks, equals the uninterrupted one. Ranks here are CPU ranks, oversubscribed
+// another number of ranks, equals the uninterrupted one. Every other command, started as several
+// ranks, refuses on rank 0 alone (exit 2) and writes nothing. Ranks here are CPU ranks, oversubscribed
 // on whatever cores the machine has (Open MPI's settings for containers and root are in mpirun()).
 #include <gtest/gtest.h>
 #include <hdf5.h>
@@ -235,6 +236,46 @@ TEST_F(MultiRankRuns, ABadSetupOnOneRankIsReportedOnce) {
   EXPECT_EQ(other.exit_code, 2) << other.output;
   expect_contains(other.output, {"only `run` runs over several MPI ranks"});
   EXPECT_FALSE(fs::exists(path("book.h5")));
+}
+
+TEST_F(MultiRankRuns, EveryOtherCommandRefusesOnceAndWritesNothing) {
+  // Only `run` spreads over ranks; N copies of another command would compute it N times and race
+  // for its outputs. Each command's arguments parse, so the refusal is what stops it, before any
+  // input is read (report's input is not a results file: read, it would be exit 3).
+  const std::string source = MARGIN_STRESS_SOURCE_DIR;
+  const std::string policy = source + "/scenarios/presets/policies/static.toml";
+  const std::string small = "--scenarios 4 --steps 8 --threads 1 --config " + small_config("small.toml");
+  const std::string prices = source + "/tests/data/backtest_btc_daily.csv";
+  const std::string not_results = write_file("input.h5", "never read");
+  struct Case {
+    std::string command;  // as the refusal names it
+    std::string arguments;
+    std::vector<std::string> outputs;
+  };
+  const Case cases[] = {
+      {"compare",
+       "compare --quiet " + small + " --policy " + policy + " --out " + path("compare.csv") + " --summary-json " +
+           path("compare.json"),
+       {"compare.csv", "compare.json"}},
+      {"optimize",
+       "optimize --quiet " + small + " --policy " + policy + " --grid 3 --out " + path("frontier.csv") +
+           " --summary-json " + path("frontier.json"),
+       {"frontier.csv", "frontier.json"}},
+      {"calibrate", "calibrate --prices " + prices + " --markets BTC --out " + path("model.toml"), {"model.toml"}},
+      {"backtest", "backtest --prices " + prices + " --market BTC --out " + path("backtest.csv"), {"backtest.csv"}},
+      {"portfolio generate", "portfolio generate --accounts 10 --out " + path("book.h5"), {"book.h5"}},
+      {"verify", "verify --accounts 10", {}},
+      {"report", "report " + not_results + " -o " + path("report.html"), {"report.html"}},
+  };
+  for (const Case& c : cases) {
+    const Outcome refused = mpirun(2, c.arguments);
+    EXPECT_EQ(refused.exit_code, 2) << c.arguments << "\n" << refused.output;
+    const std::string said = "error: only `run` runs over several MPI ranks; start `" + c.command + "` as one process";
+    const std::size_t at = refused.output.find(said);
+    ASSERT_NE(at, std::string::npos) << c.arguments << "\n" << refused.output;
+    EXPECT_EQ(refused.output.find(said, at + 1), std::string::npos) << "said once, by rank 0:\n" << refused.output;
+    for (const std::string& output : c.outputs) EXPECT_FALSE(fs::exists(path(output))) << c.arguments;
+  }
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 """Checks a committee report as a browser shows it (tests/reference/report_test.cpp).
 
-    check_report.py REPORT.html SOURCE CHARTS SCREENSHOT.png
+    check_report.py REPORT.html SOURCE CHARTS SCREENSHOT.png [SUMMARY.json]
 
 Debian's headless Chromium loads REPORT.html from disk (no network) and
 - dumps the DOM after the load event: the page's own check (host/report/page.py) must have counted
@@ -9,12 +9,17 @@ Debian's headless Chromium loads REPORT.html from disk (no network) and
   text and charts on it;
 - every figure cell of the tables (data-key, data-value) must equal the number in SOURCE, read
   here independently of the report's code: /summary and /scenario of a results file, or the rows
-  of a compare or optimize CSV.
+  of a compare or optimize CSV;
+- the identity table must name the run: its program version and commit, backend, seed, scenarios,
+  steps, config and book, read from the results file's root attributes, or for a CSV from
+  SUMMARY.json (the --summary-json of the command that wrote it); a CSV's report drawn without one
+  must say that the identity is not known.
 Exit 0 when all holds; otherwise 1, with every failure printed.
 """
 
 import csv
 import html.parser
+import json
 import math
 import subprocess
 import sys
@@ -33,15 +38,47 @@ class Cells(html.parser.HTMLParser):
         self.body = {}
         self.cells = []
         self.images = 0
+        self.in_identity = False
+        self.identity = ""
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         if tag == "body":
             self.body = attributes
+        if tag == "table" and attributes.get("class") == "identity":
+            self.in_identity = True
         if tag == "td" and "data-key" in attributes:
             self.cells.append((attributes["data-key"], float(attributes["data-value"])))
         if tag == "img":
             self.images += 1
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.in_identity = False
+        if tag == "td" and self.in_identity:
+            self.identity += " | "
+
+    def handle_data(self, data):
+        if self.in_identity:
+            self.identity += data
+
+
+def run_identity(path):
+    """What the identity must show, from a results file's root attributes (docs/results.md)."""
+    with h5py.File(path, "r") as results:
+        attrs = {name: value.decode() if isinstance(value, bytes) else value for name, value in results.attrs.items()}
+    return [attrs["program_version"], attrs["git_commit"], attrs["backend"], f"seed {attrs['seed']}",
+            f"{attrs['scenarios']} × {attrs['steps']} steps", attrs["config_source"], attrs["portfolio_source"],
+            f"{attrs['book_accounts']:,} accounts"]
+
+
+def summary_identity(path):
+    """What the identity of a CSV's report must show, from the summary JSON (docs/results.md)."""
+    with open(path) as stream:
+        summary = json.load(stream)
+    return [summary["program_version"], summary["git_commit"], summary["backend"], f"seed {summary['seed']}",
+            f"{summary['scenarios']:,} × {summary['steps']} steps", summary["config_source"],
+            summary["book"]["source"], f"{summary['book']['accounts']:,} accounts"] + summary["config_layers"]
 
 
 def browser(report, *arguments):
@@ -97,6 +134,7 @@ def csv_source(path):
 
 def main():
     report, source, charts, screenshot = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    summary = sys.argv[5] if len(sys.argv) > 5 else None
     failures = []
     dumped = browser(report, "--dump-dom")
     if dumped.returncode != 0:
@@ -127,6 +165,17 @@ def main():
         listed = [int(value) for key, value in page.cells if key.endswith("/scenario")]
         if listed != worst:
             failures.append(f"worst scenarios {listed}, by platform loss from /scenario {worst}")
+
+    if source.endswith(".h5"):
+        identity = run_identity(source)
+    elif summary is not None:
+        identity = summary_identity(summary)
+    else:
+        identity = ["not known: a CSV does not carry the run's seed, config, book, backend or program version"]
+    missing = [fact for fact in identity if fact not in page.identity]
+    failures += [f"the identity does not show {fact!r}" for fact in missing]
+    if missing:
+        failures.append(f"the identity reads: {page.identity}")
 
     if screenshot != "-":
         shot = browser(report, f"--screenshot={screenshot}", "--window-size=1280,2400")

@@ -1,7 +1,8 @@
 // The committee report (docs/report.md) as a reader gets it: `run --report`, `compare --report`,
 // `optimize --report` and `report` write a self-contained page that Debian's headless Chromium
 // loads from disk with every chart and no error, whose every figure equals the number in the file
-// it was drawn from (tests/python/check_report.py reads those files on its own); a PDF pack; and
+// it was drawn from (tests/python/check_report.py reads those files on its own), and whose identity
+// names the run (for a CSV, from the summary JSON of the command that wrote it); a PDF pack; and
 // refusals: a results file that is truncated, of another format version or altered after the run
 // gives exit 3, a missing Python package a sentence naming it, and no output is left half-written.
 #include <gtest/gtest.h>
@@ -50,11 +51,20 @@ class Report : public testing::ScratchDirectoryTest {
            "/scenarios/presets/shocks/flash-crash-30.toml --portfolio " + path("book.h5");
   }
 
-  // check_report.py on `report`, with a screenshot to `screenshot` unless it is "-".
+  // check_report.py on `report`, with a screenshot to `screenshot` unless it is "-", and for a CSV
+  // the identity from `summary` (empty: the page must say the identity is not known).
   Outcome check_in_browser(const std::string& report, const std::string& source, int charts,
-                           const std::string& screenshot = "-") {
+                           const std::string& screenshot = "-", const std::string& summary = "") {
     return run_shell("/usr/bin/python3 " + source_dir + "/tests/python/check_report.py " + report + " " + source + " " +
-                     std::to_string(charts) + " " + screenshot + " 2>&1");
+                     std::to_string(charts) + " " + screenshot + " " + summary + " 2>&1");
+  }
+
+  // The temporary summary files that compare --report and optimize --report hand to the report
+  // program (TMPDIR is the scratch directory): none may be left.
+  void expect_no_temporary_summary() {
+    for (const auto& entry : std::filesystem::directory_iterator(path(""))) {
+      EXPECT_EQ(entry.path().filename().string().find("margin-stress-summary-"), std::string::npos) << entry.path();
+    }
   }
 };
 
@@ -90,20 +100,31 @@ TEST_F(Report, ARunsReportLoadsInChromiumWithEveryChartAndTheFileNumbers) {
 TEST_F(Report, ComparisonFrontierAndPdf) {
   const std::string policies = source_dir + "/scenarios/presets/policies/";
   const std::string common = crash_arguments();
+  const std::string temporary_here = "TMPDIR=" + path("") + " ";
   const Outcome compare =
-      run_cli("compare " + common + " --policy " + policies + "static.toml --policy " + policies +
-              "hyperliquid-like.toml --out " + path("compare.csv") + " --report " + path("compare.html"));
+      run_shell(temporary_here + MARGIN_STRESS_BINARY + " compare " + common + " --policy " + policies +
+                "static.toml --policy " + policies + "hyperliquid-like.toml --out " + path("compare.csv") +
+                " --summary-json " + path("compare.json") + " --report " + path("compare.html") + " 2>&1");
   ASSERT_EQ(compare.exit_code, 0) << compare.output;
-  const Outcome compare_checked = check_in_browser(path("compare.html"), path("compare.csv"), 2);
+  // The identity is the summary's: program, commit, backend, seed, scenarios, steps, config, book.
+  const Outcome compare_checked =
+      check_in_browser(path("compare.html"), path("compare.csv"), 2, "-", path("compare.json"));
   EXPECT_EQ(compare_checked.exit_code, 0) << compare_checked.output;
   expect_contains(read_text(path("compare.html")), {"Paired differences", "hyperliquid-like", "margin increase"});
 
-  const Outcome optimize = run_cli("optimize " + common + " --policy " + policies +
-                                   "static.toml --grid 3 --low 0.5 --high 2 --max-exhaustion-probability 1 --out " +
-                                   path("frontier.csv") + " --report " + path("frontier.html"));
-  ASSERT_EQ(optimize.exit_code, 0) << optimize.output;
-  const Outcome frontier_checked = check_in_browser(path("frontier.html"), path("frontier.csv"), 1);
+  // Without --summary-json, --report hands the summary over in a temporary file; with
+  // --summary-json -, stdout is the JSON the report showed.
+  const Outcome optimize =
+      run_shell(temporary_here + MARGIN_STRESS_BINARY + " optimize " + common + " --policy " + policies +
+                "static.toml --grid 3 --low 0.5 --high 2 --max-exhaustion-probability 1 --out " + path("frontier.csv") +
+                " --summary-json - --report " + path("frontier.html") + " > " + path("frontier.json") + " 2> " +
+                path("optimize.log"));
+  ASSERT_EQ(optimize.exit_code, 0) << read_text(path("optimize.log"));
+  const Outcome frontier_checked =
+      check_in_browser(path("frontier.html"), path("frontier.csv"), 1, "-", path("frontier.json"));
   EXPECT_EQ(frontier_checked.exit_code, 0) << frontier_checked.output;
+  expect_contains(read_text(path("frontier.html")), {"static.toml", "margin_multiplier on [0.5, 2]"});
+  expect_no_temporary_summary();
 
   // --report needs the CSV it is drawn from.
   EXPECT_EQ(run_cli("compare " + common + " --policy " + policies + "static.toml --report " + path("x.html")).exit_code,
@@ -119,6 +140,57 @@ TEST_F(Report, ComparisonFrontierAndPdf) {
   const std::size_t count = pack.find("/Count ");  // the page tree's page count
   ASSERT_NE(count, std::string::npos);
   EXPECT_EQ(std::stoi(pack.substr(count + 7)), run_charts + 1);
+}
+
+TEST_F(Report, ACsvShowsTheIdentityOfItsSummaryOrSaysItIsNotKnown) {
+  const std::string policies = source_dir + "/scenarios/presets/policies/";
+  const Outcome compare =
+      run_cli("compare " + crash_arguments() + " --seed 7 --policy " + policies + "static.toml --policy " + policies +
+              "hyperliquid-like.toml --out " + path("compare.csv") + " --summary-json " + path("compare.json"));
+  ASSERT_EQ(compare.exit_code, 0) << compare.output;
+
+  // Without the summary, the page says plainly that the CSV does not carry its identity.
+  const Outcome bare = run_cli("report " + path("compare.csv") + " -o " + path("bare.html"));
+  ASSERT_EQ(bare.exit_code, 0) << bare.output;
+  const Outcome bare_checked = check_in_browser(path("bare.html"), path("compare.csv"), 2);
+  EXPECT_EQ(bare_checked.exit_code, 0) << bare_checked.output;
+  expect_contains(read_text(path("bare.html")), {"--summary SUMMARY.json"});
+  // The check fails on a page that lacks the identity of a summary.
+  const Outcome lacking = check_in_browser(path("bare.html"), path("compare.csv"), 2, "-", path("compare.json"));
+  EXPECT_NE(lacking.exit_code, 0);
+  expect_contains(lacking.output, {"the identity does not show 'seed 7'"});
+
+  const Outcome given =
+      run_cli("report " + path("compare.csv") + " --summary " + path("compare.json") + " -o " + path("given.html"));
+  ASSERT_EQ(given.exit_code, 0) << given.output;
+  const Outcome given_checked = check_in_browser(path("given.html"), path("compare.csv"), 2, "-", path("compare.json"));
+  EXPECT_EQ(given_checked.exit_code, 0) << given_checked.output;
+  expect_contains(read_text(path("given.html")), {"seed 7", "3,000 accounts", path("book.h5")});
+
+  // A summary that is not this CSV's is bad input: another command's, or one whose figures differ.
+  const Outcome run =
+      run_cli("run --quiet --scenarios 3 --steps 8 --out " + path("r.h5") + " --summary-json " + path("run.json"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const Outcome of_run =
+      run_cli("report " + path("compare.csv") + " --summary " + path("run.json") + " -o " + path("bad.html"));
+  EXPECT_EQ(of_run.exit_code, 3) << of_run.output;
+  expect_contains(of_run.output, {"the summary of `run`, not of the `compare`"});
+  const std::string json = read_text(path("compare.json"));
+  const std::string mean = "\"mean\": ";
+  const std::size_t first_mean = json.find(mean);
+  ASSERT_NE(first_mean, std::string::npos);
+  std::string altered = json;
+  altered.insert(first_mean + mean.size(), "1");
+  write_file("altered.json", altered);
+  const Outcome other_figures =
+      run_cli("report " + path("compare.csv") + " --summary " + path("altered.json") + " -o " + path("bad.html"));
+  EXPECT_EQ(other_figures.exit_code, 3) << other_figures.output;
+  expect_contains(other_figures.output, {"is not the summary of " + path("compare.csv")});
+  // A results file carries its own identity.
+  const Outcome of_results =
+      run_cli("report " + path("r.h5") + " --summary " + path("compare.json") + " -o " + path("bad.html"));
+  EXPECT_EQ(of_results.exit_code, 2) << of_results.output;
+  EXPECT_FALSE(std::filesystem::exists(path("bad.html")));
 }
 
 TEST_F(Report, RefusesResultsItCannotTrustAndLeavesNoFile) {

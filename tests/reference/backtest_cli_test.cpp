@@ -22,6 +22,15 @@
 namespace margin_stress {
 namespace {
 
+// The index of the CSV column `name` in `header`; a test failure (and column 0) when it is missing.
+std::size_t column_of(const std::vector<std::string>& header, const std::string& name) {
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    if (header[i] == name) return i;
+  }
+  ADD_FAILURE() << "no column " << name;
+  return 0;
+}
+
 using testing::expect_contains;
 using testing::Outcome;
 using testing::read_csv;
@@ -117,12 +126,7 @@ TEST_F(BacktestCliTest, WritesTheTableAsCsvAndRefusesToOverwriteIt) {
   const std::vector<std::vector<std::string>> rows = read_csv(out);
   ASSERT_EQ(rows.size(), 5u);  // header, then 2 policies x 2 levels
   const std::vector<std::string>& header = rows[0];
-  const auto column = [&](const std::string& name) {
-    for (std::size_t i = 0; i < header.size(); ++i)
-      if (header[i] == name) return i;
-    ADD_FAILURE() << "no column " << name;
-    return std::size_t{0};
-  };
+  const auto column = [&](const std::string& name) { return column_of(header, name); };
   for (const auto& row : rows) ASSERT_EQ(row.size(), header.size());
   // Three-bar windows (the unit test's construction): 33 non-overlapping with 2 long and 1 short
   // exceedance, 97 overlapping with 7 and 3.
@@ -181,12 +185,7 @@ TEST_F(BacktestCliTest, SaysWhichPofTestItUsed) {
   const std::vector<std::vector<std::string>> rows = read_csv(out);
   ASSERT_EQ(rows.size(), 3u);
   const std::vector<std::string>& header = rows[0];
-  const auto column = [&](const std::string& name) {
-    for (std::size_t i = 0; i < header.size(); ++i)
-      if (header[i] == name) return i;
-    ADD_FAILURE() << "no column " << name;
-    return std::size_t{0};
-  };
+  const auto column = [&](const std::string& name) { return column_of(header, name); };
   EXPECT_EQ(rows[1][column("pof_test")], "exact_binomial");
   EXPECT_NEAR(std::stod(rows[1][column("p_value_pof_exact")]), 0.0177764, 1e-6);
   EXPECT_EQ(rows[1][column("pof_test_rejected_at_5pct")], "1");

@@ -3,11 +3,21 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 
 namespace margin_stress {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string utc_now(const char* format) {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[64];
+  std::strftime(text, sizeof text, format, &utc);
+  return text;
 }
 
 ProgressBar::ProgressBar(std::string label, std::int64_t total, bool quiet)

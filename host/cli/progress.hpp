@@ -12,6 +12,9 @@ namespace margin_stress {
 // Seconds of wall time since `start`, for the figures of elapsed time a command reports.
 double seconds_since(std::chrono::steady_clock::time_point start);
 
+// The current UTC time written by std::strftime's `format`, e.g. "%Y-%m-%dT%H:%M:%SZ".
+std::string utc_now(const char* format);
+
 class ProgressBar {
  public:
   ProgressBar(std::string label, std::int64_t total, bool quiet);

@@ -36,15 +36,6 @@
 namespace margin_stress {
 namespace {
 
-std::string utc_now(const char* format) {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, format, &utc);
-  return text;
-}
-
 // What a checkpoint must match to be resumed: everything that decides the results, and nothing
 // that does not (the number of threads, the backend, paths of output).
 // The scenarios `run --scenario` chose: "I" or "I-J" (0-based, both ends included), all of

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "host/cli/progress.hpp"
 #include "host/io/atomic_output.hpp"
 #include "host/model/version.hpp"
 
@@ -28,6 +29,7 @@ nlohmann::ordered_json summary_json_header(const std::string& command) {
   header["command"] = command;
   header["program_version"] = std::string(program_version());
   header["git_commit"] = git_commit();
+  header["written_utc"] = utc_now("%Y-%m-%dT%H:%M:%SZ");
   return header;
 }
 

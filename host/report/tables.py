@@ -215,6 +215,7 @@ def table_run_identity(summary, shared_by):
     book = summary.get("book")
     return [
         ("program", f"margin-stress {summary['program_version']}, commit {summary['git_commit']}"),
+        ("written", summary.get("written_utc", absent)),
         ("backend", summary["backend"]),
         ("scenarios", f"{summary['scenarios']:,} × {summary['steps']} steps{step}, seed {summary['seed']}, "
                       f"common to {shared_by} (common random numbers)"),

@@ -76,7 +76,8 @@ def summary_identity(path):
     """What the identity of a CSV's report must show, from the summary JSON (docs/results.md)."""
     with open(path) as stream:
         summary = json.load(stream)
-    return [summary["program_version"], summary["git_commit"], summary["backend"], f"seed {summary['seed']}",
+    return [summary["program_version"], summary["git_commit"], summary["written_utc"], summary["backend"],
+            f"seed {summary['seed']}",
             f"{summary['scenarios']:,} × {summary['steps']} steps", summary["config_source"],
             summary["book"]["source"], f"{summary['book']['accounts']:,} accounts"] + summary["config_layers"]
 

@@ -37,6 +37,8 @@ def main(results_path, json_path, table_path):
         errors.append(f"schema: {summary.get('schema')!r} version {summary.get('schema_version')!r}")
     if summary.get("command") != "run":
         errors.append(f"command: {summary.get('command')!r}")
+    if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", str(summary.get("written_utc"))):
+        errors.append(f"written_utc: {summary.get('written_utc')!r} is not an ISO 8601 UTC time")
 
     with h5py.File(results_path, "r") as results:
         group = results["summary"]

@@ -15,6 +15,7 @@ std::string describe_policy(const MarginPolicyParams& policy) {
     text += ", " + std::to_string(policy.regime_scales.size()) + " regime scales";
   }
   if (policy.kind == MarginPolicyKind::static_margin) return text;
+  if (policy.observe == ObservedPrice::index) text += ", observing the index";
   text += printf_string(", scale in [%g, %g]", policy.scale_floor, policy.scale_cap);
   if (policy.stressed_weight > 0.0) {
     text += printf_string(", stressed weight %g at %g x reference", policy.stressed_weight,

@@ -1,5 +1,5 @@
 // A margin policy in one line for a command's table and its summary JSON (compare, backtest): the
-// kind, the estimator and every tool that is switched on.
+// kind, the estimator, the index when it observes the index, and every tool that is switched on.
 #pragma once
 
 #include <string>

@@ -1,7 +1,7 @@
 // Margin policy (docs/model.md, section 4): the scale s_m(t) that multiplies every market's
-// initial and maintenance fractions in step t. The platform sees only mark prices, never the
-// hidden regime. MarginPolicy is the policy of a run's markets as both engines and `backtest` run
-// it; the stateless parts (raw scale, clamp, buffer) and the speed limit and announcement lag
+// initial and maintenance fractions in step t. The platform sees only prices (the mark, or the
+// index: margin_policy.observe), never the hidden regime. MarginPolicy is the policy of a run's markets as both engines
+// and `backtest` run it; the stateless parts (raw scale, clamp, buffer) and the speed limit and announcement lag
 // (MarginScaleSchedule, which remembers earlier steps) are its pieces.
 #pragma once
 
@@ -17,7 +17,7 @@ namespace margin_stress {
 // Per-step variance the estimate starts from: sigma_ref^2 * dt_years (so the scale starts at 1).
 double initial_ewma_variance(double reference_volatility, double dt_years);
 
-// v <- lambda v + (1 - lambda) r^2, r the step's observed log return of the mark price.
+// v <- lambda v + (1 - lambda) r^2, r the step's observed log return (of the mark or the index).
 double update_ewma_variance(double variance, double log_return, double lambda);
 
 // The policy's variance estimate after observing r: EWMA as above, or the GARCH(1,1) forecast
@@ -54,8 +54,10 @@ class MarginScaleSchedule {
 };
 
 // The policy of every market of `config`, step by step: before each step the scale it applies to
-// each market, after it the mark log returns it observed. Markets, reference volatilities, the
-// regime model and the step length (run.step_seconds) are the config's.
+// each market, after it the log returns it observed. Markets, reference volatilities, the
+// regime model and the step length (run.step_seconds) are the config's; which price's returns it
+// is given (margin_policy.observe) is its caller's business: ScenarioMarkets in the engines, the
+// price history in `backtest`.
 class MarginPolicy {
  public:
   explicit MarginPolicy(const ModelConfig& config);
@@ -68,7 +70,7 @@ class MarginPolicy {
   // through the market's speed limit and announcement lag. Called once per market and step.
   double next_scale(std::size_t market);
 
-  // The step's observed mark log returns, one per market: the estimates move.
+  // The step's observed log returns, one per market: the estimates move.
   void observe(const std::vector<double>& log_returns);
 
  private:

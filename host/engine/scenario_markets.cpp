@@ -13,6 +13,12 @@ double impact_now(const MarketState& market) {
   return std::fabs(market.market_price_usd / market.fundamental_price_usd - 1.0);
 }
 
+// The price the policy observes (docs/model.md section 4). Without impact the two are the same
+// double: X = F exp(0) = F, so M = F o.
+double observed_price(ObservedPrice observe, const MarketState& market) {
+  return observe == ObservedPrice::mark ? market.mark_price_usd : market.fundamental_price_usd * market.oracle_factor;
+}
+
 }  // namespace
 
 ScenarioMarkets::ScenarioMarkets(const ModelConfig& config, const Book& book)
@@ -26,7 +32,7 @@ ScenarioMarkets::ScenarioMarkets(const ModelConfig& config, const Book& book)
         formulas::constant_terms(config.markets[m], book.margin_brackets[m]);
   }
   effective_depth_usd_.assign(market_count, 0.0);
-  previous_mark_.assign(market_count, 0.0);
+  previous_observed_price_.assign(market_count, 0.0);
   observed_returns_.assign(market_count, 0.0);
 }
 
@@ -59,7 +65,7 @@ void ScenarioMarkets::open_step(const ScenarioPaths& paths, std::int64_t scenari
     const MarketSpec& spec = config.markets[m];
     MarketState& market = markets[m];
     const std::size_t at = paths.price_index(scenario, t, static_cast<std::int64_t>(m));
-    previous_mark_[m] = market.mark_price_usd;
+    previous_observed_price_[m] = observed_price(config.margin_policy.observe, market);
     market.fundamental_price_usd = paths.fundamental_price_usd[at];
     market.oracle_factor = paths.oracle_factor[at];
     market.temporary_impact *= decay_;
@@ -107,7 +113,8 @@ void ScenarioMarkets::apply_round_impact(const std::vector<std::int64_t>& flow_l
 
 void ScenarioMarkets::close_step(const std::vector<MarketState>& markets) {
   for (std::size_t m = 0; m < markets.size(); ++m) {
-    observed_returns_[m] = std::log(markets[m].mark_price_usd / previous_mark_[m]);
+    observed_returns_[m] =
+        std::log(observed_price(config_->margin_policy.observe, markets[m]) / previous_observed_price_[m]);
   }
   policy_.observe(observed_returns_);
 }

@@ -1,8 +1,8 @@
 // The market-level dynamics of one scenario (docs/model.md sections 4 to 6): prices from the
 // scenario path, decaying and accumulating impact, and the margin policy that sets each step's
-// scale from the mark returns the platform has observed. This is O(markets) work per step and per
-// cascade round, so both backends run it on the host: the CPU reference around its scans of the
-// accounts, the CUDA engine around its kernels, which do the O(positions) work.
+// scale from the returns the platform has observed (of the mark, or of the index). This is O(markets) work per step and
+// per cascade round, so both backends run it on the host: the CPU reference around its scans of the accounts, the CUDA
+// engine around its kernels, which do the O(positions) work.
 #pragma once
 
 #include <cstdint>
@@ -41,8 +41,9 @@ class ScenarioMarkets {
   void apply_round_impact(const std::vector<std::int64_t>& flow_lots, std::vector<MarketState>& markets,
                           ScenarioMetrics& metrics) const;
 
-  // The end of the step: the platform observes each market's mark log return over the step and
-  // updates its estimates (EWMA or GARCH variance, or the regime filter).
+  // The end of the step: the platform observes each market's log return over the step, of the mark
+  // or of the index (margin_policy.observe), and updates its estimates (EWMA or GARCH variance, or
+  // the regime filter).
   void close_step(const std::vector<MarketState>& markets);
 
   // The step's collateral value c(t) and per-market effective depth D_m d_m(t), set by open_step.
@@ -57,7 +58,7 @@ class ScenarioMarkets {
   double decay_;
   std::vector<MarketState> opening_;  // step 0's markets, tiered pointers set, before the path
   std::vector<double> effective_depth_usd_;
-  std::vector<double> previous_mark_;
+  std::vector<double> previous_observed_price_;  // at the end of the previous step
   std::vector<double> observed_returns_;
   bool any_scale_rose_ = false;
   MarginPolicy policy_;

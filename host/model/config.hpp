@@ -90,12 +90,16 @@ struct TraderResponseParams {
 
 enum class MarginPolicyKind { static_margin, volatility_scaled, regime_aware };
 enum class VolatilityEstimator { ewma, garch };
+// The price whose log returns the policy observes (docs/model.md section 4): the mark, which
+// carries the cascade's own impact, or the index F o, the fundamental price through the oracle.
+enum class ObservedPrice { mark, index };
 
 // Dynamic margin policy (docs/model.md, section 4): a raw scale from what the platform observes,
 // then clamped, and passed through the anti-procyclicality tools (each off at its default).
 struct MarginPolicyParams {
   MarginPolicyKind kind = MarginPolicyKind::volatility_scaled;
   VolatilityEstimator volatility_estimator = VolatilityEstimator::ewma;  // volatility_scaled
+  ObservedPrice observe = ObservedPrice::mark;                           // what the estimates observe
   double ewma_lambda = 0.98;  // weight of the previous variance estimate, per step
   double garch_alpha = 0.05;  // the platform's GARCH(1,1) forecast, per step
   double garch_beta = 0.90;

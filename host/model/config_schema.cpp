@@ -46,6 +46,11 @@ struct Spelling<VolatilityEstimator> {
                                                                                 {VolatilityEstimator::garch, "garch"}};
 };
 template <>
+struct Spelling<ObservedPrice> {
+  static constexpr std::pair<ObservedPrice, std::string_view> values[] = {{ObservedPrice::mark, "mark"},
+                                                                          {ObservedPrice::index, "index"}};
+};
+template <>
 struct Spelling<ScenarioBase> {
   static constexpr std::pair<ScenarioBase, std::string_view> values[] = {{ScenarioBase::monte_carlo, "monte_carlo"},
                                                                          {ScenarioBase::flat, "flat"}};
@@ -413,6 +418,8 @@ std::vector<ConfigTable> declare_tables() {
           key("kind", &MarginPolicyParams::kind, "", any_value(), "how the raw margin scale is set"),
           key("volatility_estimator", &MarginPolicyParams::volatility_estimator, "", any_value(),
               "the volatility_scaled estimate"),
+          key("observe", &MarginPolicyParams::observe, "", any_value(),
+              "the price whose returns the estimates observe: the mark (with impact) or the index"),
           key("ewma_lambda", &MarginPolicyParams::ewma_lambda, "per step", closed_open(0, 1),
               "weight of the previous variance estimate"),
           key("garch_alpha", &MarginPolicyParams::garch_alpha, "per step", non_negative(),

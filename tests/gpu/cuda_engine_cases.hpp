@@ -384,6 +384,24 @@ TEST_F(CudaEngine, TradersAnsweringMarginCallsOnARandomBook) {
   EXPECT_GT(sold, 0.0);
 }
 
+// A policy that observes the index (docs/model.md section 4, margin_policy.observe): the host's
+// ScenarioMarkets feeds both engines the same returns, so the scales, and the decisions that follow
+// from them, agree; the case first checks that the setting changes the scales at all.
+TEST_F(CudaEngine, PolicyObservingTheIndexInACascade) {
+  ModelConfig config = load_config_file(source_path("scenarios/presets/shocks/flash-crash-30.toml"));
+  config.portfolio.accounts = 2500;
+  config.run.scenarios = 6;
+  config.run.steps = 48;
+  for (MarketSpec& market : config.markets) market.depth_usd *= 0.05;
+  config.margin_policy.scale_cap = 100.0;
+  Batch batch = batch_of(config);
+  const BatchResults observing_mark = run_cpu_reference(batch.config, batch.portfolio, batch.paths);
+  batch.config.margin_policy.observe = ObservedPrice::index;
+  const BatchResults gpu = expect_same_as_cpu(batch.config, batch.portfolio, batch.paths, 4);
+  EXPECT_GT(total_liquidations(gpu), 0);
+  EXPECT_NE(gpu.series.margin_scale, observing_mark.series.margin_scale);
+}
+
 // Committee shocks: a crash with a stale oracle, a stablecoin depeg, an oracle manipulation.
 TEST_F(CudaEngine, ShockPresets) {
   for (const char* preset : {"stale-oracle-crash", "stablecoin-depeg", "oracle-manipulation", "flash-crash-30"}) {

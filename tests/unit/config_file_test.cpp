@@ -125,6 +125,7 @@ ModelConfig every_field_changed() {
   c.insurance_fund = {123456789.125, false};
   c.margin_policy.kind = MarginPolicyKind::regime_aware;
   c.margin_policy.volatility_estimator = VolatilityEstimator::garch;
+  c.margin_policy.observe = ObservedPrice::index;
   c.margin_policy.ewma_lambda = 0.9;
   c.margin_policy.garch_alpha = 0.07;
   c.margin_policy.garch_beta = 0.85;
@@ -488,6 +489,8 @@ TEST(ConfigParseErrors, BadEnumStrings) {
                   {"liquidation.mode", "\"Full\"", "\"full\", \"partial\""});
   expect_contains(parse_error("[margin_policy]\nkind = \"dynamic\"\n"),
                   {"margin_policy.kind", "\"dynamic\"", "\"static\", \"volatility_scaled\""});
+  expect_contains(parse_error("[margin_policy]\nobserve = \"fundamental\"\n"),
+                  {"my.toml", "margin_policy.observe", "\"fundamental\"", "\"mark\", \"index\"", "line 2"});
 }
 
 TEST(ConfigParseErrors, IntegersOutsideTheirType) {

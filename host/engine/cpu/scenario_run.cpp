@@ -102,7 +102,7 @@ void run_steps(const Book& book, const ModelConfig& config, const ScenarioPaths&
     run_cascade(book, config, scenario_markets, state, fills, record, metrics);
     record.settlement = settle_deficits(book, config, state, fills);
 
-    // 5. The platform observes the step's mark returns and updates its estimates.
+    // 5. The platform observes the step's returns (mark or index) and updates its estimates.
     scenario_markets.close_step(state.markets);
 
     // 6. Metrics and the step's series, with the positions still open at the end-of-step marks.

@@ -189,10 +189,12 @@ struct ShockSpec {
 // One market's fundamental price driven by a price file instead of the Monte Carlo model.
 struct ReplaySeries {
   std::string market;
-  std::string file;              // CSV; a relative path is relative to the config file's directory
-  std::string column = "close";  // price column
-  std::string start_utc;         // ISO 8601 time of step 0, e.g. "2020-03-12T00:00:00Z"
-  bool rebase = true;            // scale the path to start at initial_price_usd (else use the file's prices)
+  std::string file;  // CSV; a relative path is relative to the config file's directory
+  // The price column, or "ohlc": each bar's open, extremes and close when the file has all four
+  // columns (docs/model.md, section 10.2), its close otherwise.
+  std::string column = "ohlc";
+  std::string start_utc;  // ISO 8601 time of step 0, e.g. "2020-03-12T00:00:00Z"
+  bool rebase = true;     // scale the path to start at initial_price_usd (else use the file's prices)
 };
 
 struct ScenarioSpec {

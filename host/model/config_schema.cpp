@@ -508,7 +508,9 @@ std::vector<ConfigTable> declare_tables() {
               "the market whose fundamental price the file drives"),
           key("file", &ReplaySeries::file, "", checked_in_code("non-empty"),
               "CSV file, relative to the config file's directory"),
-          key("column", &ReplaySeries::column, "", checked_in_code("non-empty"), "the price column").optional(),
+          key("column", &ReplaySeries::column, "", checked_in_code("non-empty"),
+              "the price column, or \"ohlc\": each bar's open, extremes and close")
+              .optional(),
           key("start_utc", &ReplaySeries::start_utc, "", checked_in_code("ISO 8601"), "the time of step 0"),
           key("rebase", &ReplaySeries::rebase, "", any_value(), "scale the path to start at initial_price_usd")
               .optional(),

@@ -187,6 +187,18 @@ std::vector<std::string> fields_of(const std::string& line, std::size_t line_num
   return std::move(split.fields);
 }
 
+// Opens `path` and reads its header row, leaving `in` at the first data row.
+std::vector<std::string> open_price_file(const std::string& path, std::ifstream& in) {
+  check_file_size(path, max_price_file_bytes, "price file");
+  in.open(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open the price file");
+  std::string line;
+  if (!std::getline(in, line)) throw InputError(path + ": empty file, expected a header row");
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // the byte-order mark spreadsheets write
+  return fields_of(line, 1, path);
+}
+
 }  // namespace
 
 std::string market_name_from_path(const std::string& path) {
@@ -196,17 +208,17 @@ std::string market_name_from_path(const std::string& path) {
   return name;
 }
 
+bool price_file_has_column(const std::string& path, const std::string& name) {
+  std::ifstream in;
+  const std::vector<std::string> header = open_price_file(path, in);
+  return column_named(header, name, path) != header.size();
+}
+
 PriceSeries read_price_csv(const std::string& path, const std::string& market, const PriceFileFormat& format) {
-  check_file_size(path, max_price_file_bytes, "price file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open the price file");
+  std::ifstream in;
+  const std::vector<std::string> header = open_price_file(path, in);
   std::string line;
   std::size_t line_number = 1;
-  if (!std::getline(in, line)) throw InputError(path + ": empty file, expected a header row");
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // the byte-order mark spreadsheets write
-
-  const std::vector<std::string> header = fields_of(line, line_number, path);
   const TimeColumn time_column = find_time_column(header, format, path);
   const std::size_t price_index = column_named(header, format.price_column, path);
   if (price_index == header.size()) {

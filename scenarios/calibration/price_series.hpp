@@ -44,6 +44,10 @@ struct PriceFileFormat {
 // header, lacks the time or price column, or holds fewer than 2 rows.
 PriceSeries read_price_csv(const std::string& path, const std::string& market, const PriceFileFormat& format);
 
+// Whether the header of `path` has a column named `name` (any case). Throws InputError as
+// read_price_csv does when the file cannot be opened or has no header, or two columns bear the name.
+bool price_file_has_column(const std::string& path, const std::string& name);
+
 // The market name a file implies: the first '_'-separated token of its file name, upper-cased
 // ("data/btc_usdt_1h.csv" gives "BTC").
 std::string market_name_from_path(const std::string& path);

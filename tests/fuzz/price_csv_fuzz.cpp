@@ -26,14 +26,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string& path = file.write(data, size);
   try {
     const PriceSeries series = read_price_csv(path, "BTC", PriceFileFormat{});
-    // What a replay does with it (scenarios/replay.cpp): the bar length, then the closes resampled
-    // from the first bar's close on, at the bar length.
+    // What a replay does with it (scenarios/replay.cpp): its bars (intrabar points where the file
+    // has OHLC columns), the bar length, then the points resampled from the first bar's close on,
+    // in steps of a quarter bar.
+    const std::vector<ReplayBar> bars = read_replay_bars({"BTC", path, "ohlc", "", true});
     const std::int64_t bar_seconds = most_common_spacing(series.time_seconds);
     const std::int64_t start = series.time_seconds.front() + bar_seconds;
     const std::int64_t steps =
-        std::min(max_replay_steps, (series.time_seconds.back() - series.time_seconds.front()) / bar_seconds);
-    resample_closes(series.time_seconds, series.price_usd, bar_seconds, start, static_cast<double>(bar_seconds), steps,
-                    path);
+        std::min(max_replay_steps, 4 * ((series.time_seconds.back() - series.time_seconds.front()) / bar_seconds));
+    resample_bars(bars, bar_seconds, start, static_cast<double>(bar_seconds) / 4.0, steps, path);
     format_utc_time(series.time_seconds.back());
     // And what calibrate does with it.
     const ReturnSeries returns = aligned_log_returns({series});

@@ -39,7 +39,7 @@ TEST(Presets, EveryPresetRunsEndToEnd) {
       EXPECT_TRUE(fs::exists(out));
     }
   }
-  EXPECT_EQ(presets, 3u + 6u + 11u);  // every preset file: a deleted one must be noticed
+  EXPECT_EQ(presets, 6u + 6u + 11u);  // every preset file: a deleted one must be noticed
   fs::remove_all(directory);
 }
 

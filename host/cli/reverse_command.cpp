@@ -1,5 +1,6 @@
 #include "host/cli/reverse_command.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "host/analysis/cover_n.hpp"
 #include "host/analysis/intervals.hpp"
 #include "host/analysis/reverse_search.hpp"
 #include "host/analysis/summary.hpp"
@@ -46,6 +48,31 @@ ReverseEvaluation evaluate_severity(Engine& engine, const ModelConfig& shocked, 
   return evaluation;
 }
 
+// Cover-N over every scenario at one severity: the scenarios rerun with each account's deficit
+// captured, by the engine where it captures accounts, else by the CPU reference (the same bits,
+// docs/model.md section 14), one batch at a time.
+CoverSummary cover_at(Engine& engine, const ModelConfig& config, const Portfolio& portfolio) {
+  std::unique_ptr<LoadedBook> book = engine.load(config, portfolio);
+  std::unique_ptr<Engine> reference;
+  if (!book->captures_accounts()) {
+    EngineOptions cpu;
+    cpu.backend = Backend::cpu;
+    cpu.threads = config.run.threads;
+    reference = make_engine(cpu);
+    book = reference->load(config, portfolio);
+  }
+  const micro_usd fund = to_micro_usd(config.insurance_fund.initial_balance_usd);
+  std::vector<ScenarioCover> covers;
+  const std::int64_t batch = batch_scenarios(config);
+  for (std::int64_t first = 0; first < config.run.scenarios; first += batch) {
+    const std::int64_t count = std::min(batch, config.run.scenarios - first);
+    std::vector<ScenarioAccounts> accounts;
+    book->run_capturing_accounts(build_scenarios(config, first, count), nullptr, accounts);
+    for (const ScenarioAccounts& scenario : accounts) covers.push_back(scenario_cover(scenario, fund));
+  }
+  return summarize_cover(covers);
+}
+
 BreakingCondition breaking_condition(const ReverseOptions& options) {
   BreakingCondition condition;
   condition.outcome = breaking_outcome_from_name(options.breaking);
@@ -54,6 +81,8 @@ BreakingCondition breaking_condition(const ReverseOptions& options) {
     if (options.above_usd || options.statistic) {
       throw UsageError("--break fund-exhausted takes --probability, not --above or --statistic");
     }
+    // A probability of 0 would be "broken" by any severity, so the search would say nothing.
+    if (!(*options.probability > 0.0)) throw UsageError("--probability 0: every severity breaks; give P in (0, 1]");
     condition.threshold = *options.probability;
   } else {
     if (!options.above_usd) throw UsageError("--break " + options.breaking + " needs --above USD");
@@ -317,15 +346,39 @@ int reverse_command(const ReverseOptions& options) {
     return evaluate_severity(*engine, shocked(value), portfolio);
   });
 
+  std::optional<CoverSummary> cover;
+  if (outcome.least_breaking) cover = cover_at(*engine, shocked(outcome.least_breaking->severity), portfolio);
+
   std::FILE* table = table_stream(options.summary_json_path);
   print_table(table, options, base, portfolio.account_count(), engine->name(), condition, outcome,
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (cover) {
+    std::fprintf(table,
+                 "  Cover-N at the least breaking severity, against the fund's initial %s USD: Cover-1 held in "
+                 "%lld of %lld scenarios, Cover-2 in %lld; the largest defaults exceeded the fund in %lld",
+                 short_usd(base.insurance_fund.initial_balance_usd).c_str(),
+                 static_cast<long long>(cover->cover_1_held), static_cast<long long>(cover->scenarios),
+                 static_cast<long long>(cover->cover_2_held), static_cast<long long>(cover->exhausted_by_defaults));
+    if (cover->exhausted_by_defaults > 0) {
+      std::fprintf(table, ", the fewest being %lld default(s)",
+                   static_cast<long long>(cover->fewest_defaults_to_exhaust));
+    }
+    std::fprintf(table, "\n");
+  }
   if (!options.out_path.empty()) {
     write_text_atomically(options.out_path, options.force, evaluations_csv(severity, outcome));
     std::fprintf(table, "  evaluations: %s\n", options.out_path.c_str());
   }
-  write_summary_json(options.summary_json_path, options.force,
-                     reverse_json(options, base, portfolio, book_source, condition, outcome, engine->name()));
+  nlohmann::ordered_json summary =
+      reverse_json(options, base, portfolio, book_source, condition, outcome, engine->name());
+  summary["cover_at_least_breaking"] =
+      cover ? nlohmann::ordered_json{{"scenarios", cover->scenarios},
+                                     {"cover_1_held", cover->cover_1_held},
+                                     {"cover_2_held", cover->cover_2_held},
+                                     {"exhausted_by_defaults", cover->exhausted_by_defaults},
+                                     {"fewest_defaults_to_exhaust", cover->fewest_defaults_to_exhaust}}
+            : nlohmann::ordered_json(nullptr);
+  write_summary_json(options.summary_json_path, options.force, summary);
   return outcome.least_breaking ? 0 : reverse_not_broken_exit_code;
 }
 

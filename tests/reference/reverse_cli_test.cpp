@@ -4,11 +4,14 @@
 // files and the exit codes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -96,6 +99,12 @@ TEST_F(ReverseTest, ASingleAccountBreaksAtTheDepthComputedByHand) {
                                path("evaluations.csv")));
     ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
     expect_contains(outcome.output, {"least breaking severity: crash_depth = ", "just below holds", "monotone: "});
+    // At the answer the one account's deficit (at least 3,000 USD) against the fund of 3,000: it
+    // exceeds it, or, for the bad-debt condition, does so by 500 USD; either way one default
+    // exhausts the fund, in both scenarios.
+    expect_contains(outcome.output,
+                    {"against the fund's initial 3000 USD: Cover-1 held in 0 of 2 scenarios, Cover-2 "
+                     "in 0; the largest defaults exceeded the fund in 2, the fewest being 1 default(s)"});
     const auto rows = read_csv(path("evaluations.csv"));
     const std::vector<std::string> answer = row_with_role(rows, "least_breaking");
     const std::vector<std::string> below = row_with_role(rows, "just_below");
@@ -167,7 +176,7 @@ TEST_F(ReverseTest, TheBisectionAgreesWithADenseGrid) {
                                   " --portfolio " + path("small.h5") +
                                   " --break bad-debt --above 50000 --low 0.02 --high 0.6 --grid 6 --tolerance 0.004"
                                   " --out " +
-                                  path("evaluations.csv"));
+                                  path("evaluations.csv") + " --summary-json " + path("summary.json"));
   ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
   const auto rows = read_csv(path("evaluations.csv"));
   const std::vector<std::string> answer = row_with_role(rows, "least_breaking");
@@ -199,6 +208,45 @@ TEST_F(ReverseTest, TheBisectionAgreesWithADenseGrid) {
   }
   EXPECT_GT(breaking, 10) << "the range must bracket the break well inside it";
   EXPECT_LT(breaking, 100);
+
+  // Cover-N at the answer, independently: `run --accounts-out` at the answer's depth, and the
+  // deficits of its accounts file sorted and summed here against the fund of 1,500 USD.
+  write_file("answer.toml", crash_layer(least));
+  const Outcome run =
+      run_cli("run --backend cpu --quiet --config " + base + " --config " + path("answer.toml") + " --portfolio " +
+              path("small.h5") + " --accounts-out " + path("accounts.csv") + " --out " + path("answer.h5"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto accounts = read_csv(path("accounts.csv"));
+  ASSERT_EQ(accounts[0][7], "deficit_usd");
+  std::map<std::string, std::vector<double>> deficits;
+  for (std::size_t r = 1; r < accounts.size(); ++r) deficits[accounts[r][0]].push_back(std::stod(accounts[r][7]));
+  ASSERT_EQ(deficits.size(), 2u);
+  int cover_1 = 0;
+  int cover_2 = 0;
+  int exhausted = 0;
+  int fewest = 0;
+  for (auto& [scenario, values] : deficits) {
+    std::sort(values.rbegin(), values.rend());
+    cover_1 += values[0] <= 1500.0 ? 1 : 0;
+    cover_2 += values[0] + values[1] <= 1500.0 ? 1 : 0;
+    double sum = 0.0;
+    for (std::size_t k = 0; k < values.size(); ++k) {
+      sum += values[k];
+      if (sum > 1500.0) {
+        ++exhausted;
+        fewest = fewest == 0 ? static_cast<int>(k) + 1 : std::min(fewest, static_cast<int>(k) + 1);
+        break;
+      }
+    }
+  }
+  const nlohmann::json summary = nlohmann::json::parse(read_text(path("summary.json")));
+  const nlohmann::json& cover = summary.at("cover_at_least_breaking");
+  EXPECT_EQ(cover.at("scenarios").get<int>(), 2);
+  EXPECT_EQ(cover.at("cover_1_held").get<int>(), cover_1);
+  EXPECT_EQ(cover.at("cover_2_held").get<int>(), cover_2);
+  EXPECT_EQ(cover.at("exhausted_by_defaults").get<int>(), exhausted);
+  EXPECT_EQ(cover.at("fewest_defaults_to_exhaust").get<int>(), fewest);
+  EXPECT_GT(exhausted, 0) << "at a bad debt of 50,000 USD the fund of 1,500 is exhausted";
 }
 
 // The small book on Monte Carlo paths: a deeper crash can do less harm (it liquidates accounts at
@@ -270,6 +318,7 @@ TEST_F(ReverseTest, BadRequestsAreRefused) {
   };
   refused(single_account("--break fund-exhausted"), 2, "--break fund-exhausted needs --probability");
   refused(single_account("--break bad-debt --probability 0.5"), 2, "--break bad-debt needs --above");
+  refused(single_account("--break fund-exhausted --probability 0"), 2, "--probability 0: every severity breaks");
   refused(single_account("--break adl --above 1 --probability 0.5"), 2, "takes --above, not --probability");
   refused(single_account("--break fund-exhausted --probability 0.5 --statistic var_99"), 2,
           "takes --probability, not --above or --statistic");

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "host/analysis/concentration.hpp"
 #include "host/analysis/cover_n.hpp"
 #include "host/analysis/intervals.hpp"
 #include "host/analysis/reverse_search.hpp"
@@ -365,6 +366,14 @@ int reverse_command(const ReverseOptions& options) {
     }
     std::fprintf(table, "\n");
   }
+  const std::vector<MarketConcentration> concentration = open_interest_concentration(portfolio, base.markets);
+  std::fprintf(table, "  concentration at the start (share of each market's gross position notional):\n");
+  for (const MarketConcentration& market : concentration) {
+    std::fprintf(
+        table, "    %-8s %8lld holders, %s USD: top-1 %.2f %%, top-5 %.2f %%, top-10 %.2f %%, Herfindahl %.4f\n",
+        market.market.c_str(), static_cast<long long>(market.holders), short_usd(market.gross_notional_usd).c_str(),
+        100.0 * market.top_1_share, 100.0 * market.top_5_share, 100.0 * market.top_10_share, market.herfindahl);
+  }
   if (!options.out_path.empty()) {
     write_text_atomically(options.out_path, options.force, evaluations_csv(severity, outcome));
     std::fprintf(table, "  evaluations: %s\n", options.out_path.c_str());
@@ -378,6 +387,17 @@ int reverse_command(const ReverseOptions& options) {
                                      {"exhausted_by_defaults", cover->exhausted_by_defaults},
                                      {"fewest_defaults_to_exhaust", cover->fewest_defaults_to_exhaust}}
             : nlohmann::ordered_json(nullptr);
+  nlohmann::ordered_json markets = nlohmann::ordered_json::array();
+  for (const MarketConcentration& market : concentration) {
+    markets.push_back({{"market", market.market},
+                       {"holders", market.holders},
+                       {"gross_notional_usd", market.gross_notional_usd},
+                       {"top_1_share", market.top_1_share},
+                       {"top_5_share", market.top_5_share},
+                       {"top_10_share", market.top_10_share},
+                       {"herfindahl", market.herfindahl}});
+  }
+  summary["concentration"] = markets;
   write_summary_json(options.summary_json_path, options.force, summary);
   return outcome.least_breaking ? 0 : reverse_not_broken_exit_code;
 }

@@ -1,7 +1,6 @@
 #include "host/analysis/frontier.hpp"
 
 #include <algorithm>
-#include <stdexcept>
 
 #include "host/model/input_error.hpp"
 
@@ -76,41 +75,20 @@ bool TailTarget::met_by(const FrontierPoint& point) const {
 
 SearchOutcome search_least_margin(const SearchSettings& settings, const TailTarget& target,
                                   const std::function<FrontierPoint(double)>& evaluate) {
-  if (!(settings.grid_points >= 2) || !(settings.high > settings.low) || !(settings.tolerance > 0.0)) {
-    throw std::invalid_argument("the search needs low < high, at least 2 grid points and a positive tolerance");
-  }
   SearchOutcome outcome;
-  const auto run = [&](double knob) {
+  const BracketOutcome bracket = least_value_holding(settings, [&](double knob) {
     FrontierPoint point = evaluate(knob);
     point.knob = knob;
     point.meets_target = target.met_by(point);
     outcome.frontier.push_back(point);
-    return point;
-  };
-  std::vector<FrontierPoint> grid;
-  for (int i = 0; i < settings.grid_points; ++i) {
-    const double knob = i + 1 == settings.grid_points
-                            ? settings.high
-                            : settings.low + (settings.high - settings.low) * i / (settings.grid_points - 1);
-    grid.push_back(run(knob));
-  }
-  // The least grid point from which every one up meets the target.
-  std::size_t first_feasible = grid.size();
-  while (first_feasible > 0 && grid[first_feasible - 1].meets_target) --first_feasible;
-  if (first_feasible < grid.size()) {
-    FrontierPoint feasible = grid[first_feasible];
-    if (first_feasible > 0) {
-      FrontierPoint infeasible = grid[first_feasible - 1];
-      while (feasible.knob - infeasible.knob > settings.tolerance) {
-        const FrontierPoint middle = run((feasible.knob + infeasible.knob) / 2.0);
-        (middle.meets_target ? feasible : infeasible) = middle;
-      }
-      outcome.just_below = infeasible;
-    }
-    outcome.answer = feasible;
-  }
+    return point.meets_target;
+  });
   std::sort(outcome.frontier.begin(), outcome.frontier.end(),
             [](const FrontierPoint& a, const FrontierPoint& b) { return a.knob < b.knob; });
+  for (const FrontierPoint& point : outcome.frontier) {
+    if (bracket.least_holding && point.knob == *bracket.least_holding) outcome.answer = point;
+    if (bracket.just_below && point.knob == *bracket.just_below) outcome.just_below = point;
+  }
   return outcome;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "host/analysis/bracket_search.hpp"
 #include "host/model/config.hpp"
 #include "host/model/results.hpp"
 
@@ -70,13 +71,6 @@ struct TailTarget {
   bool met_by(const FrontierPoint& point) const;
 };
 
-struct SearchSettings {
-  double low = 0.0;
-  double high = 0.0;
-  int grid_points = 9;     // evenly spaced on [low, high], both included; >= 2
-  double tolerance = 0.0;  // the bisection stops when the bracket is this narrow; > 0
-};
-
 struct SearchOutcome {
   std::vector<FrontierPoint> frontier;  // every evaluated point, by increasing knob
   // The least knob found: feasible, with every evaluated point above it feasible too. Empty when
@@ -87,10 +81,8 @@ struct SearchOutcome {
   std::optional<FrontierPoint> just_below;
 };
 
-// The search: evaluate the grid; take the least grid point from which every grid point up meets
-// the target; bisect between it and the grid point below (which misses) until the bracket is
-// narrower than the tolerance. `evaluate` runs the family at a knob value (on the same scenarios
-// every time) and fills the point but `meets_target`.
+// The search of least_value_holding with "meets the target" as the property. `evaluate` runs the family at a knob value
+// (on the same scenarios every time) and fills the point but `meets_target`.
 SearchOutcome search_least_margin(const SearchSettings& settings, const TailTarget& target,
                                   const std::function<FrontierPoint(double)>& evaluate);
 

@@ -14,6 +14,7 @@
 #include "host/cli/portfolio_command.hpp"
 #include "host/cli/rank_world.hpp"
 #include "host/cli/report_command.hpp"
+#include "host/cli/reverse_command.hpp"
 #include "host/cli/run_command.hpp"
 #include "host/cli/stop_signals.hpp"
 #include "host/cli/verify_command.hpp"
@@ -78,6 +79,8 @@ int main(int argc, char** argv) {
   setup_verify_command(app, verify_options);
   ReportOptions report_options;
   setup_report_command(app, report_options);
+  ReverseOptions reverse_options;
+  setup_reverse_command(app, reverse_options);
 
   try {
     app.parse(argc, argv);
@@ -105,6 +108,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("verify")) return verify_command(verify_options);
     if (app.got_subcommand("optimize")) return optimize_command(optimize_options);
     if (app.got_subcommand("report")) return report_command(report_options);
+    if (app.got_subcommand("reverse")) return reverse_command(reverse_options);
     return portfolio_generate_command(portfolio_options);
   } catch (const RunStopped& stopped) {
     std::fprintf(stderr, "margin-stress: %s\n", stopped.what());

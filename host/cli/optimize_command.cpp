@@ -13,9 +13,11 @@
 #include "host/analysis/frontier.hpp"
 #include "host/analysis/intervals.hpp"
 #include "host/analysis/summary.hpp"
+#include "host/cli/common_scenarios.hpp"
 #include "host/cli/config_option.hpp"
 #include "host/cli/memory_check.hpp"
 #include "host/cli/progress.hpp"
+#include "host/cli/short_usd.hpp"
 #include "host/cli/summary_json.hpp"
 #include "host/engine/engine.hpp"
 #include "host/io/atomic_output.hpp"
@@ -35,23 +37,10 @@ double mean_of(const std::vector<double>& values) {
   return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
 }
 
-// The whole batch of scenarios under one configuration, in batches of paths built afresh each
-// time from the same seed: every knob value sees the same scenarios (common random numbers).
+// The whole batch of scenarios under one configuration: every knob value sees the base's
+// scenarios (common random numbers).
 FrontierPoint evaluate(Engine& engine, const ModelConfig& base, const ModelConfig& config, const Portfolio& portfolio) {
-  PolicyScenarioMetrics metrics;
-  const std::int64_t batch = batch_scenarios(base);
-  const std::unique_ptr<LoadedBook> book = engine.load(config, portfolio);
-  for (std::int64_t first = 0; first < base.run.scenarios; first += batch) {
-    const std::int64_t count = std::min(batch, base.run.scenarios - first);
-    const BatchResults results = book->run(build_scenarios(base, first, count), nullptr);
-    for (const ScenarioMetrics& scenario : results.scenarios) {
-      if (std::fabs(usd_figure(scenario.ledger.conservation_residual)) > 0.01) {
-        throw std::runtime_error("a scenario's ledger did not balance (residual " +
-                                 std::to_string(usd_figure(scenario.ledger.conservation_residual)) + " USD)");
-      }
-    }
-    append_policy_scenario_metrics(results, config.run.step_seconds, metrics);
-  }
+  const PolicyScenarioMetrics metrics = run_on_common_scenarios(engine, base, config, portfolio);
   FrontierPoint point;
   point.mean_required_margin_usd = mean_of(metrics.average_required_margin_usd);
   point.peak_required_margin_usd = mean_of(metrics.peak_required_margin_usd);
@@ -73,16 +62,6 @@ bool same_point(const FrontierPoint& a, const FrontierPoint& b) {
          a.peak_required_margin_usd == b.peak_required_margin_usd &&
          a.fund_exhaustion_probability == b.fund_exhaustion_probability && same_figures(a.bad_debt, b.bad_debt) &&
          same_figures(a.platform_loss, b.platform_loss);
-}
-
-std::string usd(double value) {
-  char text[32];
-  if (std::fabs(value) >= 1e6) {
-    std::snprintf(text, sizeof text, "%.2fM", value / 1e6);
-  } else {
-    std::snprintf(text, sizeof text, "%.0f", value);
-  }
-  return text;
 }
 
 std::string frontier_csv(MarginKnob knob, const SearchOutcome& outcome) {
@@ -309,13 +288,13 @@ int optimize_command(const OptimizeOptions& options) {
                portfolio.account_count(), engine->name().c_str());
   std::fprintf(table, "  target      P(fund exhausted) <= %g", target.max_fund_exhaustion_probability);
   if (target.max_bad_debt_es_999_usd)
-    std::fprintf(table, ", ES99.9(bad debt) <= %s USD", usd(*target.max_bad_debt_es_999_usd).c_str());
+    std::fprintf(table, ", ES99.9(bad debt) <= %s USD", short_usd(*target.max_bad_debt_es_999_usd).c_str());
   if (target.max_bad_debt_var_99_usd)
-    std::fprintf(table, ", VaR99(bad debt) <= %s USD", usd(*target.max_bad_debt_var_99_usd).c_str());
+    std::fprintf(table, ", VaR99(bad debt) <= %s USD", short_usd(*target.max_bad_debt_var_99_usd).c_str());
   if (target.max_platform_loss_es_999_usd)
-    std::fprintf(table, ", ES99.9(platform loss) <= %s USD", usd(*target.max_platform_loss_es_999_usd).c_str());
+    std::fprintf(table, ", ES99.9(platform loss) <= %s USD", short_usd(*target.max_platform_loss_es_999_usd).c_str());
   if (target.max_platform_loss_var_99_usd)
-    std::fprintf(table, ", VaR99(platform loss) <= %s USD", usd(*target.max_platform_loss_var_99_usd).c_str());
+    std::fprintf(table, ", VaR99(platform loss) <= %s USD", short_usd(*target.max_platform_loss_var_99_usd).c_str());
   std::fprintf(table, "\n  search      %d-point grid, then bisection to %g; %d runs in %.1f s\n\n", options.grid_points,
                options.tolerance, evaluations,
                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -323,7 +302,7 @@ int optimize_command(const OptimizeOptions& options) {
                "peak margin", "leverage", "P(exhaust) [95 %]", "bad debt mean ± s.e.", "VaR99(bad debt) [95 %]",
                "VaR99(platform loss) [95 %]", "target");
   const auto bounded = [](const Interval& interval) {
-    const auto end = [](double x) { return std::isinf(x) ? std::string(x > 0 ? "inf" : "-inf") : usd(x); };
+    const auto end = [](double x) { return std::isinf(x) ? std::string(x > 0 ? "inf" : "-inf") : short_usd(x); };
     return "[" + end(interval.lower) + ", " + end(interval.upper) + "]";
   };
   for (const FrontierPoint& point : outcome.frontier) {
@@ -331,18 +310,19 @@ int optimize_command(const OptimizeOptions& options) {
     char exhaustion[64];
     std::snprintf(exhaustion, sizeof exhaustion, "%.4f [%.4f, %.4f]", point.fund_exhaustion_probability,
                   point.fund_exhaustion_interval.lower, point.fund_exhaustion_interval.upper);
-    std::fprintf(table, "  %12.6g %12s %12s %8.2f %-26s %-22s %-28s %-28s  %s%s\n", point.knob,
-                 usd(point.mean_required_margin_usd).c_str(), usd(point.peak_required_margin_usd).c_str(),
-                 point.mean_allowed_leverage, exhaustion,
-                 (usd(point.bad_debt.mean_usd) + " ± " + usd(point.bad_debt.standard_error_usd)).c_str(),
-                 (usd(point.bad_debt.var_99_usd) + " " + bounded(point.bad_debt.var_99_interval)).c_str(),
-                 (usd(point.platform_loss.var_99_usd) + " " + bounded(point.platform_loss.var_99_interval)).c_str(),
-                 point.meets_target ? "met" : "missed", is_answer ? "   <- least margin" : "");
+    std::fprintf(
+        table, "  %12.6g %12s %12s %8.2f %-26s %-22s %-28s %-28s  %s%s\n", point.knob,
+        short_usd(point.mean_required_margin_usd).c_str(), short_usd(point.peak_required_margin_usd).c_str(),
+        point.mean_allowed_leverage, exhaustion,
+        (short_usd(point.bad_debt.mean_usd) + " ± " + short_usd(point.bad_debt.standard_error_usd)).c_str(),
+        (short_usd(point.bad_debt.var_99_usd) + " " + bounded(point.bad_debt.var_99_interval)).c_str(),
+        (short_usd(point.platform_loss.var_99_usd) + " " + bounded(point.platform_loss.var_99_interval)).c_str(),
+        point.meets_target ? "met" : "missed", is_answer ? "   <- least margin" : "");
   }
   std::fprintf(table, "\n");
   if (outcome.answer) {
     std::fprintf(table, "  least margin: %s = %s (mean required margin %s USD)", options.knob.c_str(),
-                 csv_number(outcome.answer->knob).c_str(), usd(outcome.answer->mean_required_margin_usd).c_str());
+                 csv_number(outcome.answer->knob).c_str(), short_usd(outcome.answer->mean_required_margin_usd).c_str());
     if (outcome.just_below) {
       std::fprintf(table, "; %s = %s just below misses the target\n", options.knob.c_str(),
                    csv_number(outcome.just_below->knob).c_str());

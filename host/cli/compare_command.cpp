@@ -14,8 +14,8 @@
 
 #include "host/analysis/comparison.hpp"
 #include "host/analysis/intervals.hpp"
+#include "host/cli/common_scenarios.hpp"
 #include "host/cli/config_option.hpp"
-#include "host/cli/memory_check.hpp"
 #include "host/cli/policy_description.hpp"
 #include "host/cli/progress.hpp"
 #include "host/cli/summary_json.hpp"
@@ -24,11 +24,9 @@
 #include "host/io/config_file.hpp"
 #include "host/io/csv.hpp"
 #include "host/io/policy_file.hpp"
-#include "host/io/portfolio_file.hpp"
 #include "host/model/config_schema.hpp"
 #include "host/model/input_error.hpp"
 #include "host/model/text_format.hpp"
-#include "host/portfolio/generator.hpp"
 #include "scenarios/scenario_builder.hpp"
 #include "scenarios/validate_config.hpp"
 
@@ -563,23 +561,10 @@ int compare_command(const CompareOptions& options) {
     policies.push_back(std::move(policy));
   }
 
-  Portfolio portfolio;
-  std::string book_source;
-  if (options.portfolio_path.empty()) {
-    check_memory(base, synthetic_run_memory(base), "lower portfolio.accounts");
-    portfolio = generate_portfolio(base.portfolio, base.markets, base.run.threads, base.source_name);
-    book_source = "synthetic (base config [portfolio], seed " + std::to_string(base.portfolio.seed) + ")";
-  } else {
-    portfolio = read_portfolio_file(options.portfolio_path);
-    book_source = options.portfolio_path;
-  }
-  validate_portfolio(portfolio, base.markets, book_source);
-
-  EngineOptions engine_options;
-  engine_options.backend = backend_from_name(options.backend);
-  engine_options.threads = base.run.threads;
-  engine_options.device = options.device;
-  const std::unique_ptr<Engine> engine = make_engine(engine_options);
+  const BaseBook book = load_base_book(base, options.portfolio_path);
+  const Portfolio& portfolio = book.portfolio;
+  const std::string& book_source = book.source;
+  const std::unique_ptr<Engine> engine = make_command_engine(options.backend, base.run.threads, options.device);
 
   // Batch-major: each batch of scenario paths is built once and run under every policy, so every
   // policy sees exactly the same paths without keeping them all in memory.

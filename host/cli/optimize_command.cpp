@@ -15,7 +15,6 @@
 #include "host/analysis/summary.hpp"
 #include "host/cli/common_scenarios.hpp"
 #include "host/cli/config_option.hpp"
-#include "host/cli/memory_check.hpp"
 #include "host/cli/progress.hpp"
 #include "host/cli/short_usd.hpp"
 #include "host/cli/summary_json.hpp"
@@ -24,9 +23,7 @@
 #include "host/io/config_file.hpp"
 #include "host/io/csv.hpp"
 #include "host/io/policy_file.hpp"
-#include "host/io/portfolio_file.hpp"
 #include "host/model/input_error.hpp"
-#include "host/portfolio/generator.hpp"
 #include "scenarios/scenario_builder.hpp"
 #include "scenarios/validate_config.hpp"
 
@@ -240,20 +237,10 @@ int optimize_command(const OptimizeOptions& options) {
     validate_config(end);
   }
 
-  if (options.portfolio_path.empty()) check_memory(base, synthetic_run_memory(base), "lower portfolio.accounts");
-  Portfolio portfolio = options.portfolio_path.empty()
-                            ? generate_portfolio(base.portfolio, base.markets, base.run.threads, base.source_name)
-                            : read_portfolio_file(options.portfolio_path);
-  validate_portfolio(portfolio, base.markets,
-                     options.portfolio_path.empty() ? "synthetic book" : options.portfolio_path);
-  const std::string book_source = options.portfolio_path.empty() ? "synthetic (base config [portfolio], seed " +
-                                                                       std::to_string(base.portfolio.seed) + ")"
-                                                                 : options.portfolio_path;
-  EngineOptions engine_options;
-  engine_options.backend = backend_from_name(options.backend);
-  engine_options.threads = base.run.threads;
-  engine_options.device = options.device;
-  const std::unique_ptr<Engine> engine = make_engine(engine_options);
+  const BaseBook book = load_base_book(base, options.portfolio_path);
+  const Portfolio& portfolio = book.portfolio;
+  const std::string& book_source = book.source;
+  const std::unique_ptr<Engine> engine = make_command_engine(options.backend, base.run.threads, options.device);
 
   TailTarget target;
   target.max_fund_exhaustion_probability = options.max_exhaustion_probability;

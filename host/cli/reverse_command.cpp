@@ -16,17 +16,14 @@
 #include "host/analysis/summary.hpp"
 #include "host/cli/common_scenarios.hpp"
 #include "host/cli/config_option.hpp"
-#include "host/cli/memory_check.hpp"
 #include "host/cli/short_usd.hpp"
 #include "host/cli/summary_json.hpp"
 #include "host/engine/engine.hpp"
 #include "host/io/atomic_output.hpp"
 #include "host/io/config_file.hpp"
 #include "host/io/csv.hpp"
-#include "host/io/portfolio_file.hpp"
 #include "host/model/input_error.hpp"
 #include "host/model/text_format.hpp"
-#include "host/portfolio/generator.hpp"
 #include "scenarios/scenario_builder.hpp"
 #include "scenarios/validate_config.hpp"
 
@@ -325,20 +322,10 @@ int reverse_command(const ReverseOptions& options) {
   shocked(options.low);
   shocked(options.high);
 
-  if (options.portfolio_path.empty()) check_memory(base, synthetic_run_memory(base), "lower portfolio.accounts");
-  Portfolio portfolio = options.portfolio_path.empty()
-                            ? generate_portfolio(base.portfolio, base.markets, base.run.threads, base.source_name)
-                            : read_portfolio_file(options.portfolio_path);
-  validate_portfolio(portfolio, base.markets,
-                     options.portfolio_path.empty() ? "synthetic book" : options.portfolio_path);
-  const std::string book_source = options.portfolio_path.empty() ? "synthetic (base config [portfolio], seed " +
-                                                                       std::to_string(base.portfolio.seed) + ")"
-                                                                 : options.portfolio_path;
-  EngineOptions engine_options;
-  engine_options.backend = backend_from_name(options.backend);
-  engine_options.threads = base.run.threads;
-  engine_options.device = options.device;
-  const std::unique_ptr<Engine> engine = make_engine(engine_options);
+  const BaseBook book = load_base_book(base, options.portfolio_path);
+  const Portfolio& portfolio = book.portfolio;
+  const std::string& book_source = book.source;
+  const std::unique_ptr<Engine> engine = make_command_engine(options.backend, base.run.threads, options.device);
 
   const SearchSettings settings{options.low, options.high, options.grid_points, options.tolerance};
   const ReverseOutcome outcome = search_least_breaking(settings, condition, [&](double value) {
